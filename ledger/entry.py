@@ -1,0 +1,589 @@
+"""Entry v1 (DESIGN §3, wire): strict parsing, canonical bytes, signing input, leaf bytes.
+
+A submission is `{"entry": <entry>, "signature": "<base64>"}`. Parsing is strict on purpose: an
+entry has exactly the members of its format, every string is NFC, ids match their pattern, times are
+RFC 3339 UTC seconds with `Z`, bytes are canonical padded base64, and no number is a float. What
+parses has one canonical form (RFC 8785), and its leaf bytes are what the log stores and hashes.
+
+This module imports only the standard library, `cryptography` and `rfc8785`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+import rfc8785
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ledger.crypto.keys import (
+    SIGNATURE_SIZE,
+    decode_base64,
+    encode_base64,
+    fingerprint,
+    verify_signature,
+)
+from ledger.crypto.merkle import hash_leaf
+from ledger.errors import MalformedInput
+
+SIGNING_CONTEXT = b"integritas/entry/v1\n"
+MAX_LEAF_BYTES = 65_535  # tlog-tiles entry bundles carry 16-bit lengths
+# Anything longer than this cannot canonicalise to a legal leaf, however much whitespace it sheds.
+MAX_SUBMISSION_BYTES = 1 << 20
+MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8785 numbers are IEEE doubles: larger integers lose digits
+
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+FINGERPRINT_PATTERN = re.compile(r"[0-9a-f]{64}")
+TIME_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+SCORE_PATTERN = re.compile(r"(?:0|[1-9][0-9]?)\.[0-9]{2}")
+RATIO_PATTERN = re.compile(r"(?:0|1)\.[0-9]{1,4}")
+
+ROLES = (
+    "administrator",
+    "regent",
+    "unit_head",
+    "employee",
+    "pact_registrar",
+    "witness",
+    "internal_assessor",
+    "national_assessor",
+    "minister",
+    "overseer",
+)
+UNIT_TYPES = ("badan", "dinas", "kantor", "kecamatan", "rsud", "bagian", "other")
+STAGES = ("registered", "declared", "building", "nominated", "designated", "revoked")
+TRACKS = ("wbk", "wbbm")
+# The nine components of the 90/2021 evaluation model; enablers first, then results (DOMAIN.md).
+SCORE_AREAS = (
+    "change_management",
+    "business_process",
+    "hr_management",
+    "accountability",
+    "oversight",
+    "public_service",
+    "ipak",
+    "performance",
+    "ipkp",
+)
+WITNESS_OFFICES = (
+    "regent",
+    "parliament_chair",
+    "district_prosecutor",
+    "district_police_chief",
+    "military_district_commander",
+    "district_court_chief",
+    "battalion_commander",
+)
+
+ENTRY_MEMBERS = frozenset({"v", "log", "kind", "stream", "seq", "prev", "at", "signer", "body"})
+
+
+# --- strict JSON ---------------------------------------------------------------------------------
+
+
+def _refuse_float(text: str) -> Any:
+    raise MalformedInput(
+        f"number {text} is not an integer: scores and ratios are decimal strings",
+        code="float_not_allowed",
+    )
+
+
+def _refuse_constant(text: str) -> Any:
+    raise MalformedInput(f"{text} is not JSON", code="malformed_json")
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise MalformedInput(f"member {key!r} appears twice", code="malformed_json")
+        result[key] = value
+    return result
+
+
+def load_json(data: bytes | str) -> Any:
+    """Parse JSON strictly: UTF-8, no duplicate members, no floats, no NaN or Infinity."""
+    if len(data) > MAX_SUBMISSION_BYTES:
+        raise MalformedInput(
+            f"submission has {len(data)} bytes, the limit is {MAX_SUBMISSION_BYTES}",
+            code="entry_too_large",
+        )
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        return json.loads(
+            text,
+            object_pairs_hook=_object_without_duplicates,
+            parse_float=_refuse_float,
+            parse_constant=_refuse_constant,
+        )
+    except UnicodeDecodeError as exc:
+        raise MalformedInput("submission is not UTF-8", code="malformed_json") from exc
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise MalformedInput(f"submission is not JSON: {exc}", code="malformed_json") from exc
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 (JCS) bytes of a JSON value."""
+    try:
+        return bytes(rfc8785.dumps(value))
+    except rfc8785.CanonicalizationError as exc:
+        raise MalformedInput(f"value cannot be canonicalised: {exc}", code="malformed_entry") from exc
+
+
+# --- member validators -----------------------------------------------------------------------------
+
+Validator = Callable[[Any, str], None]
+
+
+def _fail(where: str, problem: str, code: str = "invalid_member") -> MalformedInput:
+    return MalformedInput(f"{where} {problem}", code=code)
+
+
+def _string(value: Any, where: str) -> None:
+    if not isinstance(value, str):
+        raise _fail(where, f"must be a string, not {_json_type(value)}", "wrong_type")
+    if not unicodedata.is_normalized("NFC", value):
+        raise _fail(where, "is not NFC-normalised", "not_nfc")
+
+
+def _text(value: Any, where: str) -> None:
+    _string(value, where)
+    if not value.strip():
+        raise _fail(where, "must not be empty")
+
+
+def _identifier(value: Any, where: str) -> None:
+    _string(value, where)
+    if not ID_PATTERN.fullmatch(value):
+        raise _fail(where, f"{value!r} does not match [a-z0-9][a-z0-9-]{{0,63}}", "invalid_id")
+
+
+def _count(value: Any, where: str) -> None:
+    # bool is a subclass of int in Python but not a number in JSON.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _fail(where, f"must be an integer, not {_json_type(value)}", "wrong_type")
+    if not 0 <= value <= MAX_SAFE_INTEGER:
+        raise _fail(where, f"{value} is outside 0..2^53-1")
+
+
+def _positive_count(value: Any, where: str) -> None:
+    _count(value, where)
+    if value < 1:
+        raise _fail(where, "must be at least 1")
+
+
+def _digest(value: Any, where: str) -> None:
+    _string(value, where)
+    decode_base64(value, size=32, what=where)
+
+
+def _public_key(value: Any, where: str) -> None:
+    _string(value, where)
+    decode_base64(value, size=32, what=where)
+
+
+def _date(value: Any, where: str) -> None:
+    _string(value, where)
+    if not DATE_PATTERN.fullmatch(value):
+        raise _fail(where, f"{value!r} is not a date YYYY-MM-DD", "invalid_time")
+    try:
+        date.fromisoformat(value)
+    except ValueError as exc:
+        raise _fail(where, f"{value!r} is not a calendar date", "invalid_time") from exc
+
+
+def _year(value: Any, where: str) -> None:
+    _count(value, where)
+    if not 2000 <= value <= 2999:
+        raise _fail(where, f"{value} is not a plausible year")
+
+
+def _one_of(*allowed: str) -> Validator:
+    def check(value: Any, where: str) -> None:
+        _string(value, where)
+        if value not in allowed:
+            raise _fail(where, f"{value!r} is not one of {', '.join(allowed)}")
+
+    return check
+
+
+def _list_of(item: Validator, *, min_items: int = 0, unique: bool = False) -> Validator:
+    def check(value: Any, where: str) -> None:
+        if not isinstance(value, list):
+            raise _fail(where, f"must be an array, not {_json_type(value)}", "wrong_type")
+        if len(value) < min_items:
+            raise _fail(where, f"must have at least {min_items} item(s)")
+        for i, element in enumerate(value):
+            item(element, f"{where}[{i}]")
+        if unique and len({canonical_json(v) for v in value}) != len(value):
+            raise _fail(where, "has duplicate items")
+
+    return check
+
+
+def _object(required: Mapping[str, Validator], optional: Mapping[str, Validator] = {}) -> Validator:
+    def check(value: Any, where: str) -> None:
+        _check_members(value, where, required, optional)
+
+    return check
+
+
+def _check_members(
+    value: Any,
+    where: str,
+    required: Mapping[str, Validator],
+    optional: Mapping[str, Validator] = {},
+) -> None:
+    if not isinstance(value, dict):
+        raise _fail(where, f"must be an object, not {_json_type(value)}", "wrong_type")
+    missing = sorted(set(required) - set(value))
+    if missing:
+        raise _fail(where, f"is missing member(s) {', '.join(missing)}", "missing_member")
+    extra = sorted(set(value) - set(required) - set(optional))
+    if extra:
+        raise _fail(where, f"has unknown member(s) {', '.join(extra)}", "unknown_member")
+    for name, validate in {**required, **optional}.items():
+        if name in value:
+            validate(value[name], f"{where}.{name}")
+
+
+def _scope(value: Any, where: str) -> None:
+    _list_of(_string, min_items=1, unique=True)(value, where)
+    if value != ["*"]:
+        for i, unit in enumerate(value):
+            _identifier(unit, f"{where}[{i}]")
+
+
+def _score(value: Any, where: str) -> None:
+    _string(value, where)
+    if not SCORE_PATTERN.fullmatch(value):
+        raise _fail(where, f"{value!r} is not a decimal string with two fraction digits")
+
+
+def _policy(value: Any, where: str) -> None:
+    # The policy's contents are checked by the rules (ledger.rules.parse_policy); here only its shape.
+    if not isinstance(value, dict):
+        raise _fail(where, f"must be an object, not {_json_type(value)}", "wrong_type")
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
+
+
+# Body of each kind (DESIGN §4): required members, optional members.
+BODIES: dict[str, tuple[dict[str, Validator], dict[str, Validator]]] = {
+    "ledger.genesis": ({"name": _text, "root_key": _public_key, "policy": _policy}, {}),
+    "policy.set": ({"policy": _policy}, {}),
+    "key.registered": (
+        {
+            "public_key": _public_key,
+            "role": _one_of(*ROLES),
+            "scope": _scope,
+            "holder": _object({"name": _text, "title": _text}),
+        },
+        {},
+    ),
+    "key.revoked": ({"reason": _text}, {}),
+    "unit.registered": (
+        {"name": _text, "type": _one_of(*UNIT_TYPES), "headcount": _positive_count},
+        {},
+    ),
+    "unit.headcount_set": ({"headcount": _positive_count}, {}),
+    "stage.advanced": (
+        {"from": _one_of(*STAGES), "to": _one_of(*STAGES), "track": _one_of(*TRACKS), "note": _string},
+        {"basis": _digest, "decree": _text},
+    ),
+    "assessment.reviewed": (
+        {
+            "level": _one_of("internal", "national"),
+            "year": _year,
+            "track": _one_of(*TRACKS),
+            "step": _one_of("lke", "screening", "desk", "field"),
+            "scores": _object(dict.fromkeys(SCORE_AREAS, _score)),
+            "outcome": _one_of("passed", "failed"),
+            "remediation": _list_of(
+                _object({"id": _identifier, "area": _one_of(*SCORE_AREAS), "text": _text})
+            ),
+        },
+        {},
+    ),
+    "remediation.completed": (
+        {"item": _identifier, "evidence": _list_of(_digest, min_items=1)},
+        {},
+    ),
+    "pact.signed": (
+        {
+            "employee": _object({"name": _text, "number": _identifier}),
+            "pact_digest": _digest,
+            "signed_on": _date,
+        },
+        {"document_digest": _digest},
+    ),
+    "pact.released": ({"reason": _one_of("transfer", "retired", "other")}, {}),
+    "declaration.witnessed": ({"declaration": _digest, "office": _one_of(*WITNESS_OFFICES)}, {}),
+    "oversight.noted": (
+        {
+            "office": _one_of("district_prosecutor", "district_police_chief"),
+            "topic": _one_of("accompaniment", "finding", "case_opened", "case_closed"),
+            "text": _text,
+        },
+        {},
+    ),
+}
+KINDS = tuple(BODIES)
+
+# Which stream each kind belongs in: (pattern, name of the captured unit group or None).
+_UNIT = r"(?P<unit>[a-z0-9][a-z0-9-]{0,63})"
+_STREAM_OF_KIND: dict[str, re.Pattern[str]] = {
+    "ledger.genesis": re.compile(r"ledger"),
+    "policy.set": re.compile(r"ledger"),
+    "key.registered": re.compile(r"key/(?P<key>[0-9a-f]{64})"),
+    "key.revoked": re.compile(r"key/(?P<key>[0-9a-f]{64})"),
+    "unit.registered": re.compile(rf"unit/{_UNIT}"),
+    "unit.headcount_set": re.compile(rf"unit/{_UNIT}"),
+    "stage.advanced": re.compile(rf"unit/{_UNIT}"),
+    "assessment.reviewed": re.compile(rf"unit/{_UNIT}"),
+    "remediation.completed": re.compile(rf"unit/{_UNIT}"),
+    "pact.signed": re.compile(rf"pact/{_UNIT}/(?P<employee>[a-z0-9][a-z0-9-]{{0,63}})"),
+    "pact.released": re.compile(rf"pact/{_UNIT}/(?P<employee>[a-z0-9][a-z0-9-]{{0,63}})"),
+    "declaration.witnessed": re.compile(rf"witness/{_UNIT}"),
+    "oversight.noted": re.compile(rf"oversight/{_UNIT}"),
+}
+STREAM_PATTERN = re.compile(
+    r"ledger|key/[0-9a-f]{64}|(?:unit|witness|oversight)/[a-z0-9][a-z0-9-]{0,63}"
+    r"|pact/[a-z0-9][a-z0-9-]{0,63}/[a-z0-9][a-z0-9-]{0,63}"
+)
+
+
+def _all_strings_nfc(value: Any, where: str) -> None:
+    """Every string in the entry, member names included, must be NFC (DESIGN §3)."""
+    if isinstance(value, str):
+        if not unicodedata.is_normalized("NFC", value):
+            raise _fail(where, "contains a string that is not NFC-normalised", "not_nfc")
+    elif isinstance(value, dict):
+        for key, element in value.items():
+            _all_strings_nfc(key, where)
+            _all_strings_nfc(element, f"{where}.{key}")
+    elif isinstance(value, list):
+        for i, element in enumerate(value):
+            _all_strings_nfc(element, f"{where}[{i}]")
+
+
+def parse_time(value: str) -> datetime:
+    """An RFC 3339 UTC time with seconds and `Z`, as an aware datetime."""
+    if not TIME_PATTERN.fullmatch(value):
+        raise _fail("entry.at", f"{value!r} is not RFC 3339 UTC seconds like 2020-07-08T09:15:00Z",
+                    "invalid_time")
+    try:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    except ValueError as exc:
+        raise _fail("entry.at", f"{value!r} is not a valid time", "invalid_time") from exc
+
+
+def format_time(moment: datetime) -> str:
+    """The wire form of a time: UTC, seconds, `Z`."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- the value objects -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A parsed, well-formed Entry v1. Build one with `parse_entry`, which validates every member."""
+
+    v: int
+    log: str
+    kind: str
+    stream: str
+    seq: int
+    prev: bytes | None
+    at: str
+    signer: str
+    body: Mapping[str, Any]
+
+    @property
+    def unit(self) -> str | None:
+        """The unit whose history this entry belongs to, if its stream names one."""
+        match = _STREAM_OF_KIND[self.kind].fullmatch(self.stream)
+        assert match is not None  # parse_entry checked it
+        return match.groupdict().get("unit")
+
+    @property
+    def stream_subject(self) -> str | None:
+        """The key fingerprint of a `key/...` stream or the employee number of a `pact/...` one."""
+        match = _STREAM_OF_KIND[self.kind].fullmatch(self.stream)
+        assert match is not None
+        groups = match.groupdict()
+        return groups.get("key") or groups.get("employee")
+
+    @property
+    def time(self) -> datetime:
+        return parse_time(self.at)
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as the JSON object that is canonicalised and signed."""
+        return {
+            "v": self.v,
+            "log": self.log,
+            "kind": self.kind,
+            "stream": self.stream,
+            "seq": self.seq,
+            "prev": None if self.prev is None else encode_base64(self.prev),
+            "at": self.at,
+            "signer": self.signer,
+            "body": self.body,
+        }
+
+    def canonical_bytes(self) -> bytes:
+        return canonical_json(self.to_json())
+
+    def signing_input(self) -> bytes:
+        """What the author signs: the context string, then the canonical entry (DESIGN §3)."""
+        return SIGNING_CONTEXT + self.canonical_bytes()
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A signed entry and the leaf the log stores for it."""
+
+    entry: Entry
+    signature: bytes
+    leaf_bytes: bytes
+    leaf_hash: bytes
+
+    def verify_signature(self, public_key: bytes) -> None:
+        """Raise `VerificationFailed` unless `public_key` signed this entry."""
+        verify_signature(
+            public_key, self.signature, self.entry.signing_input(), what=f"entry by {self.entry.signer[:12]}…"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {"entry": self.entry.to_json(), "signature": encode_base64(self.signature)}
+
+
+def parse_entry(value: Any, where: str = "entry") -> Entry:
+    """Validate a decoded JSON value as Entry v1 and return it; raise `MalformedInput` naming the fault."""
+    if not isinstance(value, dict):
+        raise _fail(where, f"must be an object, not {_json_type(value)}", "wrong_type")
+    missing = sorted(ENTRY_MEMBERS - set(value))
+    if missing:
+        raise _fail(where, f"is missing member(s) {', '.join(missing)}", "missing_member")
+    extra = sorted(set(value) - ENTRY_MEMBERS)
+    if extra:
+        raise _fail(where, f"has unknown member(s) {', '.join(extra)}", "unknown_member")
+    _all_strings_nfc(value, where)
+
+    version = value["v"]
+    if version != 1 or isinstance(version, bool):
+        raise _fail(f"{where}.v", f"is {version!r}, this ledger reads version 1", "unsupported_version")
+    _string(value["log"], f"{where}.log")
+    kind = value["kind"]
+    _string(kind, f"{where}.kind")
+    if kind not in BODIES:
+        raise _fail(f"{where}.kind", f"{kind!r} is not a kind of entry", "unknown_kind")
+    stream = value["stream"]
+    _string(stream, f"{where}.stream")
+    if not _STREAM_OF_KIND[kind].fullmatch(stream):
+        raise _fail(f"{where}.stream", f"{stream!r} is not a stream for kind {kind}", "invalid_stream")
+    seq = value["seq"]
+    _count(seq, f"{where}.seq")
+    prev_text = value["prev"]
+    prev: bytes | None
+    if seq == 0:
+        if prev_text is not None:
+            raise _fail(f"{where}.prev", "must be null when seq is 0")
+        prev = None
+    else:
+        if prev_text is None:
+            raise _fail(f"{where}.prev", f"must be the leaf hash of seq {seq - 1}, not null")
+        _string(prev_text, f"{where}.prev")
+        prev = decode_base64(prev_text, size=32, what=f"{where}.prev")
+    at = value["at"]
+    _string(at, f"{where}.at")
+    parse_time(at)
+    signer = value["signer"]
+    _string(signer, f"{where}.signer")
+    if not FINGERPRINT_PATTERN.fullmatch(signer):
+        raise _fail(f"{where}.signer", "must be 64 lowercase hex digits (SHA-256 of the key)",
+                    "invalid_id")
+    required, optional = BODIES[kind]
+    _check_members(value["body"], f"{where}.body", required, optional)
+    return Entry(
+        v=1,
+        log=value["log"],
+        kind=kind,
+        stream=stream,
+        seq=seq,
+        prev=prev,
+        at=at,
+        signer=signer,
+        body=value["body"],
+    )
+
+
+def parse_submission(data: bytes | str) -> Submission:
+    """Parse a submission's JSON text strictly and compute its canonical leaf bytes and hash.
+
+    Raises `MalformedInput` with a stable code for each kind of fault. The signature is decoded but
+    not checked here: checking needs the signer's key, which only the ledger state knows.
+    """
+    return submission_from_json(load_json(data))
+
+
+def submission_from_json(value: Any) -> Submission:
+    """Like `parse_submission`, for an already decoded JSON value."""
+    _check_members(value, "submission", {"entry": lambda v, w: None, "signature": _string})
+    entry = parse_entry(value["entry"])
+    signature = decode_base64(value["signature"], size=SIGNATURE_SIZE, what="submission.signature")
+    return _submission(entry, signature)
+
+
+def _submission(entry: Entry, signature: bytes) -> Submission:
+    leaf = canonical_json({"entry": entry.to_json(), "signature": encode_base64(signature)})
+    if len(leaf) > MAX_LEAF_BYTES:
+        raise MalformedInput(
+            f"leaf is {len(leaf)} bytes, the limit is {MAX_LEAF_BYTES}: log large evidence by digest",
+            code="entry_too_large",
+        )
+    return Submission(entry=entry, signature=signature, leaf_bytes=leaf, leaf_hash=hash_leaf(leaf))
+
+
+def parse_leaf(leaf: bytes) -> Submission:
+    """Parse a leaf read back from the log and require it to be in canonical form.
+
+    A leaf whose bytes differ from the canonical form of what they encode was not written by this
+    log's rules (DESIGN §6: every entry's canonical form is checked).
+    """
+    submission = parse_submission(leaf)
+    if submission.leaf_bytes != leaf:
+        raise MalformedInput("leaf is not in RFC 8785 canonical form", code="not_canonical")
+    return submission
+
+
+def sign_entry(entry: Mapping[str, Any], private_key: Ed25519PrivateKey) -> Submission:
+    """Validate an entry given as JSON, sign it with `private_key` and return the submission.
+
+    The entry's `signer` must be the key's fingerprint: the caller states who signs, and a
+    mismatch is a mistake worth stopping, not correcting.
+    """
+    parsed = parse_entry(dict(entry))
+    key_fingerprint = fingerprint(private_key.public_key())
+    if parsed.signer != key_fingerprint:
+        raise MalformedInput(
+            f"entry.signer is {parsed.signer[:12]}…, but the key's fingerprint is {key_fingerprint[:12]}…",
+            code="invalid_member",
+        )
+    return _submission(parsed, private_key.sign(parsed.signing_input()))

@@ -1,0 +1,57 @@
+"""One error hierarchy for the whole ledger.
+
+Every error carries a stable, machine-readable ``code`` that the CLI prints and the HTTP API puts in
+its RFC 9457 problem documents; the message states the concrete fact that failed. Callers map the
+five families below to exit codes and HTTP statuses in one place each.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LedgerError(Exception):
+    """Root of every error the ledger raises on purpose."""
+
+    code = "ledger_error"
+
+    def __init__(self, message: str, *, code: str | None = None, **evidence: Any) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+        # Evidence lets a caller publish what failed (roots, checkpoints, proofs), not just a message.
+        self.evidence: dict[str, Any] = evidence
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class MalformedInput(LedgerError):
+    """Input that does not parse as the wire format says (JSON, members, types, encodings)."""
+
+    code = "malformed_input"
+
+
+class VerificationFailed(LedgerError):
+    """A signature, hash, proof or checkpoint did not verify."""
+
+    code = "verification_failed"
+
+
+class Refused(LedgerError):
+    """A well-formed, correctly signed entry that the rules of the ledger do not allow."""
+
+    code = "refused"
+
+
+class Conflict(LedgerError):
+    """A submission written against a stream head that is no longer current."""
+
+    code = "stale_head"
+
+
+class NotFound(LedgerError):
+    """An index, stream, key or file that does not exist."""
+
+    code = "not_found"
