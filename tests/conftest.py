@@ -1,0 +1,53 @@
+"""Shared test fixtures.
+
+``postgres_dsn`` gives each test its own freshly created PostgreSQL database on
+the server named by ``INTEGRITAS_TEST_POSTGRES`` (set by ``./scripts/test``).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture
+def postgres_dsn() -> Iterator[dict[str, Any]]:
+    """Create a uniquely named database, yield its connection data, drop it.
+
+    Yields ``{"host", "port", "user", "password", "dbname", "dsn"}``.
+    """
+    server = os.environ.get("INTEGRITAS_TEST_POSTGRES")
+    if not server:
+        message = "no PostgreSQL: run ./scripts/test"
+        if os.environ.get("INTEGRITAS_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message + " (INTEGRITAS_REQUIRE_POSTGRES=1)", pytrace=False)
+        pytest.skip(message)
+
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(server)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    dbname = f"integritas_test_{worker}_{uuid.uuid4().hex[:12]}"
+
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+    try:
+        yield {
+            "host": params.get("host", "127.0.0.1"),
+            "port": int(str(params.get("port") or 5432)),
+            "user": params.get("user"),
+            "password": params.get("password"),
+            "dbname": dbname,
+            "dsn": make_conninfo(server, dbname=dbname),
+        }
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname))
+            )
