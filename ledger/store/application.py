@@ -1,0 +1,325 @@
+"""The ledger store: an `eventsourcing` Application that accepts entries through the rules fold and
+sequences them into one RFC 6962 log with signed C2SP checkpoints (DESIGN §5, §9).
+
+Write path of `append`: catch up with what other writers stored, `decide` (pure), build the
+stream event and the log event (leaf bytes, new root, signed checkpoint), save both in one
+transaction, and only then `evolve` the in-memory state. A database conflict on either event
+means another writer got there first: catch up and decide again, which either succeeds on the new
+head, finds the submission already accepted (duplicate: original receipt), or raises `Conflict`.
+
+The in-memory state (rules state and Merkle tree) is a cache of the stored log, rebuilt at start
+from the log events alone; the stored root of every leaf is compared with the recomputed one, so a
+damaged store refuses to start instead of signing on top of damage.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError
+
+from ledger.crypto.checkpoint import Checkpoint, sign_checkpoint
+from ledger.crypto.keys import decode_base64, encode_base64
+from ledger.crypto.compact_range import CompactRange
+from ledger.crypto.merkle import MerkleTree
+from ledger.crypto.note import VerifierKey, format_verifier_key, verifier_key_for
+from ledger.entry import Submission, parse_leaf
+from ledger.errors import LedgerError, MalformedInput, NotFound
+from ledger.rules import Decision, LedgerState, decide, evolve
+from ledger.store.config import Storage
+from ledger.store.events import LOG_ID, LeafAppended, Stream, stream_event
+
+READ_PAGE = 1000
+MAX_WRITE_ATTEMPTS = 20
+
+
+class StoreDamaged(LedgerError):
+    """The stored log does not replay: it was changed behind the store's back."""
+
+    code = "store_damaged"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the log answers for an accepted entry (DESIGN §8): where it is and the checkpoint
+    that includes it."""
+
+    leaf_index: int
+    leaf_hash: bytes
+    tree_size: int
+    root_hash: bytes
+    checkpoint: str  # the signed note
+    duplicate: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.leaf_index,
+            "leaf_hash": encode_base64(self.leaf_hash),
+            "tree_size": self.tree_size,
+            "root_hash": encode_base64(self.root_hash),
+            "checkpoint": self.checkpoint,
+        }
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class LedgerStore(Application[str]):
+    """One ledger: its rules state, its Merkle tree and its event store."""
+
+    name = "Integritas"
+
+    def __init__(
+        self,
+        storage: Storage,
+        origin: str,
+        log_key: Ed25519PrivateKey,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        super().__init__(env=storage.eventsourcing_env())
+        self.storage = storage
+        self.origin = origin
+        self.verifier_key: VerifierKey = verifier_key_for(origin, log_key.public_key())
+        self._log_key = log_key
+        self._clock = clock
+        self._lock = threading.RLock()
+        self.state = LedgerState(origin=origin)
+        self.tree = MerkleTree()
+        self._checkpoint: str | None = None
+        self.catch_up(progress)
+
+    # --- reading ------------------------------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        return self.tree.size
+
+    @property
+    def verifier_key_text(self) -> str:
+        return format_verifier_key(self.verifier_key)
+
+    def latest_checkpoint(self) -> str:
+        """The signed note of the latest checkpoint (catching up with other writers first)."""
+        self.catch_up()
+        if self._checkpoint is None:
+            raise NotFound("the log is empty: it has no checkpoint yet", code="empty_log")
+        return self._checkpoint
+
+    def leaf(self, index: int) -> bytes:
+        """The leaf bytes at `index`."""
+        self.catch_up()
+        if not 0 <= index < self.size:
+            raise NotFound(f"leaf index {index} is not below the tree size {self.size}", code="index_out_of_range")
+        return self._log_events(index, index + 1)[0].leaf.encode("utf-8")
+
+    def leaves(self, start: int = 0, stop: int | None = None) -> Iterator[bytes]:
+        """Leaf bytes from `start` up to `stop` (default: the current size), read in pages."""
+        stop = self.size if stop is None else stop
+        position = start
+        while position < stop:
+            events = self._log_events(position, min(stop, position + READ_PAGE))
+            if not events:
+                break
+            for event in events:
+                yield event.leaf.encode("utf-8")
+            position += len(events)
+
+    def stream_entries(self, stream: str) -> list[tuple[int, bytes]]:
+        """(leaf index, leaf hash) of each entry of `stream` in `seq` order; empty if none."""
+        self.catch_up()
+        if stream not in self.state.streams:
+            return []
+        aggregate: Stream = self.repository.get(stream)
+        return [(index, decode_base64(leaf_hash)) for index, leaf_hash in aggregate.entries]
+
+    def receipt(self, index: int) -> Receipt:
+        """The receipt issued when leaf `index` was accepted: the first checkpoint that holds it."""
+        self.catch_up()
+        if not 0 <= index < self.size:
+            raise NotFound(f"leaf index {index} is not below the tree size {self.size}", code="index_out_of_range")
+        position = index
+        while position < self.size:
+            for event in self._log_events(position, min(self.size, position + READ_PAGE)):
+                if event.checkpoint is not None:
+                    size = event.originator_version
+                    return Receipt(index, self.tree.leaf_hash(index), size, self.tree.root(size), event.checkpoint)
+            position += READ_PAGE
+        raise StoreDamaged(f"no checkpoint was stored at or after leaf {index}")
+
+    def _stored_size(self) -> int:
+        last = self.recorder.select_events(LOG_ID, desc=True, limit=1)
+        return last[0].originator_version if last else 0
+
+    def _log_events(self, start: int, stop: int) -> list[LeafAppended]:
+        stored = self.recorder.select_events(LOG_ID, gt=start, lte=stop)
+        return [self.mapper.to_domain_event(record) for record in stored]
+
+    # --- catching up ----------------------------------------------------------------------------------
+
+    def catch_up(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Fold the log events stored after our size (by earlier runs or other processes)."""
+        with self._lock:
+            before = self.size
+            total = self._stored_size() if progress else 0
+            while True:
+                events = self._log_events(self.size, self.size + READ_PAGE)
+                if not events:
+                    break
+                for event in events:
+                    self._replay(event)
+                if progress:
+                    progress(self.size, total)
+            return self.size - before
+
+    def _replay(self, event: LeafAppended) -> None:
+        index = event.originator_version - 1
+        if index != self.size:
+            raise StoreDamaged(f"log event for leaf {index} follows leaf {self.size - 1}")
+        try:
+            submission = parse_leaf(event.leaf.encode("utf-8"))
+            # Signatures were checked when the log accepted each entry; `integritas verify` checks
+            # them again. Every other rule is replayed, so a changed entry stops the store here.
+            decision = decide(self.state, submission, event.timestamp, signature_verified=True)
+        except LedgerError as exc:
+            raise StoreDamaged(
+                f"stored leaf {index} does not replay ({exc.code}: {exc.message}); run `integritas verify`",
+                leaf_index=index,
+            ) from exc
+        self.tree.append(submission.leaf_hash)
+        if event.root_hash != encode_base64(self.tree.root()):
+            raise StoreDamaged(f"stored root after leaf {index} differs from the recomputed root", leaf_index=index)
+        evolve(self.state, decision)
+        if event.checkpoint is not None:
+            self._checkpoint = event.checkpoint
+
+    def reload(self) -> None:
+        """Forget the in-memory state and replay the whole stored log."""
+        with self._lock:
+            self.state = LedgerState(origin=self.origin)
+            self.tree = MerkleTree()
+            self._checkpoint = None
+            self.catch_up()
+
+    # --- writing ----------------------------------------------------------------------------------------
+
+    def append(self, submission: Submission) -> Receipt:
+        """Accept one submission, or raise the error of the rule that refuses it.
+
+        A submission already in the log returns its original receipt (marked `duplicate`).
+        """
+        with self._lock:
+            for _ in range(MAX_WRITE_ATTEMPTS):
+                self.catch_up()
+                existing = self.state.leaf_indices.get(submission.leaf_hash)
+                if existing is not None:
+                    original = self.receipt(existing)
+                    return Receipt(**{**original.__dict__, "duplicate": True})
+                decision = decide(self.state, submission, self._clock())
+                events, receipt = self._events_for([decision])
+                try:
+                    self.save(*events)
+                except IntegrityError:
+                    continue  # another writer took this index or this seq: catch up, decide again
+                self._commit([decision], receipt)
+                return receipt
+            raise LedgerError("too many concurrent writers: try again", code="busy")
+
+    def append_batch(self, submissions: Sequence[Submission]) -> list[Receipt]:
+        """Accept several submissions in one transaction with one checkpoint, all or nothing.
+
+        For bulk loading. Entries may depend on earlier ones in the batch, so the state evolves as
+        the batch is decided; if any is refused or the save fails, the state is rebuilt from the
+        store (a cost paid only on failure) and the error is raised with the entry's position.
+        """
+        if not submissions:
+            return []
+        with self._lock:
+            self.catch_up()
+            now = self._clock()
+            decisions: list[Decision] = []
+            seen: set[bytes] = set()
+            try:
+                for position, submission in enumerate(submissions):
+                    if submission.leaf_hash in self.state.leaf_indices or submission.leaf_hash in seen:
+                        raise MalformedInput(f"batch entry {position} is already in the log or the batch",
+                                             code="duplicate_in_batch")
+                    seen.add(submission.leaf_hash)
+                    try:
+                        decision = decide(self.state, submission, now)
+                    except LedgerError as exc:
+                        exc.evidence["batch_position"] = position
+                        raise
+                    evolve(self.state, decision)
+                    decisions.append(decision)
+                # The rules state already moved; the tree moves in _events_for's copy below.
+                events, receipt = self._events_for(decisions, state_evolved=True)
+                self.save(*events)
+            except BaseException:
+                if decisions:
+                    self.reload()
+                raise
+            self._commit(decisions, receipt, state_evolved=True)
+            return [
+                Receipt(d.index, d.submission.leaf_hash, receipt.tree_size, receipt.root_hash, receipt.checkpoint)
+                for d in decisions
+            ]
+
+    def _events_for(
+        self, decisions: Sequence[Decision], *, state_evolved: bool = False
+    ) -> tuple[list[Any], Receipt]:
+        """The stream and log events of `decisions`, and the receipt of the last one.
+
+        Roots are computed on a scratch extension of the tree, so nothing in memory changes until
+        the save succeeds.
+        """
+        timestamp = self._clock()
+        pending = CompactRange.of(self.tree)
+        events: list[Any] = []
+        last = len(decisions) - 1
+        for position, decision in enumerate(decisions):
+            submission = decision.submission
+            entry = submission.entry
+            pending.append(submission.leaf_hash)
+            root = pending.root()
+            checkpoint = None
+            if position == last:
+                size = pending.size
+                self._check_extends_signed(size)
+                checkpoint = sign_checkpoint(Checkpoint(self.origin, size, root), self._log_key)
+            events.append(stream_event(entry.stream, entry.seq, decision.index, encode_base64(submission.leaf_hash),
+                                       timestamp))
+            events.append(
+                LeafAppended(
+                    originator_id=LOG_ID,
+                    originator_version=decision.index + 1,
+                    timestamp=timestamp,
+                    leaf=submission.leaf_bytes.decode("utf-8"),
+                    root_hash=encode_base64(root),
+                    checkpoint=checkpoint,
+                )
+            )
+        assert checkpoint is not None
+        final = decisions[-1]
+        return events, Receipt(final.index, final.submission.leaf_hash, pending.size, root, checkpoint)
+
+    def _check_extends_signed(self, size: int) -> None:
+        # The log never signs two inconsistent checkpoints: a new one must extend the stored tree,
+        # whose last checkpoint was persisted with its leaf; the tree only grows by appending.
+        if size <= self.size:
+            raise StoreDamaged(f"refusing to sign a checkpoint of size {size}: the log already has {self.size}")
+
+    def _commit(self, decisions: Sequence[Decision], receipt: Receipt, *, state_evolved: bool = False) -> None:
+        for decision in decisions:
+            if not state_evolved:
+                evolve(self.state, decision)
+            self.tree.append(decision.submission.leaf_hash)
+        self._checkpoint = receipt.checkpoint

@@ -1,0 +1,79 @@
+"""Where a ledger keeps its events: SQLite in a data directory (default), memory, or PostgreSQL.
+
+Each choice maps to the environment of an `eventsourcing` persistence module; nothing else in the
+store knows which database it runs on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from ledger.errors import MalformedInput
+
+
+@dataclass(frozen=True)
+class Storage:
+    """One of `Storage.memory()`, `Storage.sqlite(path)` or `Storage.postgres(dsn)`."""
+
+    kind: str
+    sqlite_path: Path | None = None
+    postgres_dsn: str | None = None
+
+    @classmethod
+    def memory(cls) -> Storage:
+        return cls("memory")
+
+    @classmethod
+    def sqlite(cls, path: Path) -> Storage:
+        return cls("sqlite", sqlite_path=path)
+
+    @classmethod
+    def postgres(cls, dsn: str) -> Storage:
+        parts = urlsplit(dsn)
+        if parts.scheme not in ("postgres", "postgresql") or not parts.path.strip("/"):
+            raise MalformedInput(
+                "PostgreSQL is configured as postgresql://user:password@host:port/dbname",
+                code="invalid_config",
+            )
+        return cls("postgres", postgres_dsn=dsn)
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The `eventsourcing` environment variables that select and configure this storage."""
+        env = {"ORIGINATOR_ID_TYPE": "text"}
+        if self.kind == "memory":
+            env["PERSISTENCE_MODULE"] = "eventsourcing.popo"
+        elif self.kind == "sqlite":
+            assert self.sqlite_path is not None
+            env.update(
+                PERSISTENCE_MODULE="eventsourcing.sqlite",
+                SQLITE_DBNAME=str(self.sqlite_path),
+                SQLITE_LOCK_TIMEOUT="30",
+            )
+        elif self.kind == "postgres":
+            assert self.postgres_dsn is not None
+            parts = urlsplit(self.postgres_dsn)
+            env.update(
+                PERSISTENCE_MODULE="eventsourcing.postgres",
+                POSTGRES_DBNAME=unquote(parts.path.strip("/")),
+                POSTGRES_HOST=parts.hostname or "127.0.0.1",
+                POSTGRES_PORT=str(parts.port or 5432),
+                POSTGRES_USER=unquote(parts.username or ""),
+                POSTGRES_PASSWORD=unquote(parts.password or ""),
+                POSTGRES_POOL_SIZE="4",
+                POSTGRES_MAX_OVERFLOW="8",
+            )
+        else:
+            raise MalformedInput(f"unknown storage kind {self.kind!r}", code="invalid_config")
+        return env
+
+    def describe(self) -> str:
+        """For people: where the events are, without the password."""
+        if self.kind == "sqlite":
+            return f"SQLite {self.sqlite_path}"
+        if self.kind == "postgres":
+            assert self.postgres_dsn is not None
+            parts = urlsplit(self.postgres_dsn)
+            return f"PostgreSQL {parts.hostname}:{parts.port or 5432}/{parts.path.strip('/')}"
+        return "memory"

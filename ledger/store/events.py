@@ -1,0 +1,94 @@
+"""The ledger's domain events, as the `eventsourcing` library persists them (DESIGN §9).
+
+Two kinds of aggregate share one event store:
+
+- the **log** (aggregate id `log`): one `LeafAppended` event per accepted entry. Its version is the
+  leaf index plus one, so leaf indices are dense by construction, and the database's unique
+  (id, version) key makes two writers race for the same index and only one win. Each event holds
+  the leaf bytes, the tree root after it, and the log's signed checkpoint when a receipt was issued at
+  that size.
+- one **stream** per entry stream (aggregate id = the stream id, e.g. `unit/dpmptsp`): a `Stream`
+  whose version is `seq + 1`, so a stale `seq` collides in the database as well as in the rules.
+
+An entry, its stream event and its log event are saved in one `Application.save` call: one
+transaction, all or nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate
+
+LOG_ID = "log"  # no stream id can take this name (ledger.entry.STREAM_PATTERN)
+
+
+@dataclass(frozen=True)
+class TextIdEvent(CanMutateAggregate[str]):
+    """Base of events whose aggregate ids are text (the stream ids), not UUIDs."""
+
+    originator_id: str
+    originator_version: int
+    timestamp: datetime
+
+
+@dataclass(frozen=True)
+class TextIdCreated(CanInitAggregate[str], TextIdEvent):
+    originator_topic: str
+
+
+@dataclass(frozen=True)
+class LeafAppended(TextIdEvent):
+    """Leaf `originator_version - 1` of the log. `timestamp` is the log's clock at acceptance."""
+
+    leaf: str  # the leaf bytes (canonical JSON, so valid UTF-8) as text
+    root_hash: str  # base64 root of the tree of `originator_version` leaves
+    checkpoint: str | None  # the signed checkpoint of that tree, if a receipt was issued at its size
+
+
+class Stream(BaseAggregate[str]):
+    """The entries of one stream, as (leaf index, base64 leaf hash) in `seq` order."""
+
+    @dataclass(frozen=True)
+    class Event(TextIdEvent):
+        pass
+
+    @dataclass(frozen=True)
+    class Opened(Event, TextIdCreated):
+        leaf_index: int
+        leaf_hash: str
+
+    @dataclass(frozen=True)
+    class Appended(Event):
+        leaf_index: int
+        leaf_hash: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.entries.append((self.leaf_index, self.leaf_hash))
+
+    def __init__(self, leaf_index: int, leaf_hash: str) -> None:
+        self.entries: list[tuple[int, str]] = [(leaf_index, leaf_hash)]
+
+
+def stream_event(
+    stream: str, seq: int, leaf_index: int, leaf_hash: str, timestamp: datetime
+) -> Stream.Event:
+    """The event that records entry `seq` of `stream`, without loading the stream's history."""
+    if seq == 0:
+        return Stream.Opened(
+            originator_id=stream,
+            originator_version=1,
+            timestamp=timestamp,
+            originator_topic=f"{Stream.__module__}:{Stream.__qualname__}",
+            leaf_index=leaf_index,
+            leaf_hash=leaf_hash,
+        )
+    return Stream.Appended(
+        originator_id=stream,
+        originator_version=seq + 1,
+        timestamp=timestamp,
+        leaf_index=leaf_index,
+        leaf_hash=leaf_hash,
+    )
