@@ -1,0 +1,300 @@
+"""The `integritas` command: for operators (init, demo, status), signers (keys, sign, append) and
+auditors (show).
+
+Every failure is one line on stderr, `integritas: <code>: <what failed>`, and a non-zero exit:
+1 refused or invalid, 2 usage, 3 stale stream head (re-sign on the new head), 4 not found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ledger.crypto.keys import (
+    encode_base64,
+    fingerprint,
+    generate_private_key,
+    public_key_bytes,
+    read_private_key,
+    write_private_key,
+)
+from ledger.entry import format_time, parse_submission, sign_entry
+from ledger.errors import Conflict, LedgerError, NotFound
+from ledger.store.application import LedgerStore, utc_now
+
+EXIT_REFUSED, EXIT_USAGE, EXIT_CONFLICT, EXIT_NOT_FOUND = 1, 2, 3, 4
+DEFAULT_LEDGER = os.environ.get("INTEGRITAS_LEDGER", "data")
+
+
+class UsageError(LedgerError):
+    code = "usage"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (never a traceback for a user's mistake)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        result: int = args.run(args)
+        return result
+    except Conflict as exc:
+        head = exc.evidence.get("head")
+        detail = f" (head: seq {head['seq']}, leaf hash {encode_base64(head['leaf_hash'])})" if head else ""
+        return _fail(exc, EXIT_CONFLICT, detail)
+    except NotFound as exc:
+        return _fail(exc, EXIT_NOT_FOUND)
+    except UsageError as exc:
+        return _fail(exc, EXIT_USAGE)
+    except LedgerError as exc:
+        return _fail(exc, EXIT_REFUSED)
+    except OSError as exc:
+        print(f"integritas: io_error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print("integritas: interrupted", file=sys.stderr)
+        return 130
+
+
+def _fail(exc: LedgerError, status: int, detail: str = "") -> int:
+    print(f"integritas: {exc.code}: {exc.message}{detail}", file=sys.stderr)
+    return status
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="integritas", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    def ledger_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--ledger", type=Path, default=Path(DEFAULT_LEDGER),
+                       help="ledger data directory (default: $INTEGRITAS_LEDGER or ./data)")
+
+    p = commands.add_parser("init", help="create a new ledger: root key, log key, genesis entry")
+    p.add_argument("directory", type=Path)
+    p.add_argument("--origin", required=True, help="the log's origin, e.g. integritas.blorakab.go.id/zi")
+    p.add_argument("--name", required=True, help="the ledger's name, e.g. 'Zona Integritas Kabupaten Blora'")
+    p.add_argument("--root-key", type=Path, required=True,
+                   help="where to write the new root key (keep it offline: it registers administrators)")
+    p.add_argument("--passphrase-env", metavar="VAR", help="encrypt the root key with the passphrase in $VAR")
+    p.add_argument("--postgres", metavar="DSN", help="keep events in PostgreSQL instead of SQLite")
+    p.set_defaults(run=_init)
+
+    keys = commands.add_parser("keys", help="signing keys").add_subparsers(title="keys commands", metavar="ACTION")
+    p = keys.add_parser("new", help="write a new Ed25519 key file (PKCS#8, mode 0600) and print its fingerprint")
+    p.add_argument("path", type=Path)
+    p.add_argument("--passphrase-env", metavar="VAR", help="encrypt the key with the passphrase in $VAR")
+    p.set_defaults(run=_keys_new)
+    p = keys.add_parser("show", help="print a key file's fingerprint and public key")
+    p.add_argument("path", type=Path)
+    p.add_argument("--passphrase-env", metavar="VAR")
+    p.set_defaults(run=_keys_show)
+
+    p = commands.add_parser("sign", help="build and sign a submission; seq and prev come from the ledger")
+    ledger_option(p)
+    p.add_argument("--key", type=Path, required=True, help="the signer's key file")
+    p.add_argument("--passphrase-env", metavar="VAR")
+    p.add_argument("--kind", required=True)
+    p.add_argument("--stream", required=True)
+    p.add_argument("--body", required=True, help="the body as JSON, or @FILE")
+    p.add_argument("--at", help="when it happened (RFC 3339 UTC seconds, Z); default now")
+    p.set_defaults(run=_sign)
+
+    p = commands.add_parser("append", help="append a signed submission (file or stdin) and print the receipt")
+    ledger_option(p)
+    p.add_argument("submission", nargs="?", default="-", help="submission JSON file, - for stdin")
+    p.set_defaults(run=_append)
+
+    p = commands.add_parser("show", help="show an entry by leaf index, or a whole stream")
+    ledger_option(p)
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("index", nargs="?", type=int)
+    target.add_argument("--stream")
+    p.set_defaults(run=_show)
+
+    p = commands.add_parser("status", help="where each unit stands (or one unit in detail)")
+    ledger_option(p)
+    p.add_argument("unit", nargs="?")
+    p.set_defaults(run=_status)
+
+    p = commands.add_parser("demo", help="build the Blora demo ledger, deterministically from a seed")
+    p.add_argument("directory", type=Path)
+    p.add_argument("--seed", default="blora-2020")
+    p.set_defaults(run=_demo)
+    return parser
+
+
+# --- helpers -----------------------------------------------------------------------------------------
+
+
+def _passphrase(var: str | None) -> bytes | None:
+    if var is None:
+        return None
+    value = os.environ.get(var)
+    if not value:
+        raise UsageError(f"environment variable {var} holds no passphrase")
+    return value.encode("utf-8")
+
+
+@contextmanager
+def _progress(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on a terminal; silence when output is piped."""
+    if not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), transient=True) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total or None)
+
+        yield update
+
+
+def _open(directory: Path) -> LedgerStore:
+    from ledger.store.datadir import open_ledger
+
+    with _progress("replaying the log") as progress:
+        return open_ledger(directory, progress=progress)
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+# --- commands ------------------------------------------------------------------------------------------
+
+
+def _init(args: argparse.Namespace) -> int:
+    from ledger.store.datadir import TRUST_FILE, init_ledger
+
+    root_key = generate_private_key()
+    write_private_key(root_key, args.root_key, _passphrase(args.passphrase_env))
+    store = init_ledger(args.directory, origin=args.origin, name=args.name, root_key=root_key,
+                        log_key=generate_private_key(), postgres_dsn=args.postgres)
+    print(f"ledger {args.origin} created in {args.directory} ({store.storage.describe()})")
+    print(f"root key: {args.root_key}  fingerprint {fingerprint(root_key.public_key())}")
+    print(f"verifier key: {store.verifier_key_text}")
+    print(f"trust anchor for auditors: {args.directory / TRUST_FILE}")
+    return 0
+
+
+def _keys_new(args: argparse.Namespace) -> int:
+    key = generate_private_key()
+    write_private_key(key, args.path, _passphrase(args.passphrase_env))
+    print(f"{fingerprint(key.public_key())}  {args.path}")
+    print(f"public key (base64): {encode_base64(public_key_bytes(key.public_key()))}")
+    return 0
+
+
+def _keys_show(args: argparse.Namespace) -> int:
+    key = read_private_key(args.path, _passphrase(args.passphrase_env))
+    print(f"{fingerprint(key.public_key())}  {args.path}")
+    print(f"public key (base64): {encode_base64(public_key_bytes(key.public_key()))}")
+    return 0
+
+
+def _sign(args: argparse.Namespace) -> int:
+    from ledger.entry import load_json
+
+    key = read_private_key(args.key, _passphrase(args.passphrase_env))
+    body_text = Path(args.body[1:]).read_text(encoding="utf-8") if args.body.startswith("@") else args.body
+    store = _open(args.ledger)
+    head = store.state.streams.get(args.stream)
+    entry = {
+        "v": 1,
+        "log": store.origin,
+        "kind": args.kind,
+        "stream": args.stream,
+        "seq": 0 if head is None else head.seq + 1,
+        "prev": None if head is None else encode_base64(head.leaf_hash),
+        "at": args.at or format_time(utc_now()),
+        "signer": fingerprint(key.public_key()),
+        "body": load_json(body_text),
+    }
+    print(json.dumps(sign_entry(entry, key).to_json(), ensure_ascii=False))
+    return 0
+
+
+def _append(args: argparse.Namespace) -> int:
+    data = sys.stdin.buffer.read() if args.submission == "-" else Path(args.submission).read_bytes()
+    submission = parse_submission(data)
+    store = _open(args.ledger)
+    receipt = store.append(submission)
+    _print_json({**receipt.to_json(), "duplicate": receipt.duplicate})
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    store = _open(args.ledger)
+    if args.stream is not None:
+        entries = store.stream_entries(args.stream)
+        if not entries:
+            raise NotFound(f"stream {args.stream} has no entries", code="unknown_stream")
+        _print_json({
+            "stream": args.stream,
+            "entries": [{"index": index, "leaf_hash": encode_base64(leaf_hash),
+                         **json.loads(store.leaf(index))} for index, leaf_hash in entries],
+        })
+        return 0
+    leaf = store.leaf(args.index)
+    _print_json({"index": args.index, "leaf_hash": encode_base64(store.tree.leaf_hash(args.index)),
+                 **json.loads(leaf)})
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    store = _open(args.ledger)
+    units = store.state.units
+    console = Console()
+    if args.unit is not None:
+        unit = units.get(args.unit)
+        if unit is None:
+            raise NotFound(f"unit {args.unit} is not registered", code="unknown_unit")
+        table = Table(title=f"{unit.name} ({unit.id})", show_header=False)
+        rows = [
+            ("type", unit.type), ("stage", f"{unit.stage} since {unit.stage_since}"),
+            ("track", unit.track or "-"), ("predicate", unit.predicate),
+            ("pact coverage", f"{unit.valid_pacts}/{unit.headcount} ({unit.pact_coverage:.0%})"),
+            ("open remediation", ", ".join(i.id for i in unit.open_remediation) or "none"),
+            ("barred until", unit.barred_until or "-"),
+        ]
+        for label, value in rows:
+            table.add_row(label, value)
+        console.print(table)
+        return 0
+    table = Table(title=f"{store.state.name}: {len(units)} units, log size {store.size}")
+    for column in ("unit", "name", "type", "stage", "track", "predicate", "pacts", "open items", "since"):
+        table.add_column(column)
+    for unit in sorted(units.values(), key=lambda u: u.id):
+        table.add_row(unit.id, unit.name, unit.type, unit.stage, unit.track or "-", unit.predicate,
+                      f"{unit.pact_coverage:.0%}", str(len(unit.open_remediation)), unit.stage_since[:10])
+    console.print(table)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from ledger.demo import build_demo
+
+    with _progress("building the Blora demo ledger") as progress:
+        store = build_demo(args.directory, seed=args.seed, progress=progress)
+    print(f"demo ledger in {args.directory}: {store.size} entries, root {encode_base64(store.tree.root())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""A ledger's data directory: its configuration, its log key and (by default) its SQLite events.
+
+    DIR/ledger.json    origin, storage, root key fingerprint
+    DIR/log.key        the log's Ed25519 key (PKCS#8, mode 0600): it signs checkpoints only
+    DIR/trust.json     what an auditor needs to verify the log: origin, verifier key, root key
+    DIR/ledger.sqlite  the event store, unless ledger.json names PostgreSQL
+
+The root key is not kept here: it signs the genesis entry and registers administrators, and
+belongs offline with its holder. `init_ledger` writes it where the caller says.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ledger.crypto.keys import encode_base64, fingerprint, public_key_bytes, read_private_key, write_private_key
+from ledger.entry import format_time, sign_entry
+from ledger.errors import MalformedInput, NotFound
+from ledger.rules import default_policy_document
+from ledger.store.application import LedgerStore, utc_now
+from ledger.store.config import Storage
+
+CONFIG_FILE = "ledger.json"
+LOG_KEY_FILE = "log.key"
+TRUST_FILE = "trust.json"
+SQLITE_FILE = "ledger.sqlite"
+
+
+@dataclass(frozen=True)
+class LedgerConfig:
+    """The contents of ledger.json."""
+
+    origin: str
+    storage: Storage
+    root_fingerprint: str
+
+    @classmethod
+    def read(cls, directory: Path) -> LedgerConfig:
+        path = directory / CONFIG_FILE
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise NotFound(f"{directory} is not a ledger directory (no {CONFIG_FILE}): run `integritas init`",
+                           code="no_ledger") from exc
+        except (OSError, ValueError) as exc:
+            raise MalformedInput(f"cannot read {path}: {exc}", code="invalid_config") from exc
+        storage_doc = document.get("storage", {})
+        if storage_doc.get("kind") == "postgres":
+            storage = Storage.postgres(storage_doc["dsn"])
+        else:
+            storage = Storage.sqlite(directory / storage_doc.get("path", SQLITE_FILE))
+        return cls(origin=document["origin"], storage=storage, root_fingerprint=document["root_fingerprint"])
+
+
+def trust_document(store: LedgerStore, root_fingerprint: str) -> dict[str, Any]:
+    """The trust anchor an auditor takes away: origin, log verifier key, root key fingerprint."""
+    return {"origin": store.origin, "verifier_key": store.verifier_key_text, "root_fingerprint": root_fingerprint}
+
+
+def init_ledger(
+    directory: Path,
+    *,
+    origin: str,
+    name: str,
+    root_key: Ed25519PrivateKey,
+    log_key: Ed25519PrivateKey,
+    postgres_dsn: str | None = None,
+    policy: Mapping[str, Any] | None = None,
+    genesis_at: datetime | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> LedgerStore:
+    """Create a ledger in `directory` (which must be empty or absent) and append its genesis entry."""
+    directory.mkdir(parents=True, exist_ok=True)
+    if any(directory.iterdir()):
+        raise MalformedInput(f"{directory} is not empty: a new ledger needs an empty directory", code="not_empty")
+    storage = Storage.postgres(postgres_dsn) if postgres_dsn else Storage.sqlite(directory / SQLITE_FILE)
+    root_fingerprint = fingerprint(root_key.public_key())
+    storage_doc = {"kind": "postgres", "dsn": postgres_dsn} if postgres_dsn else {"kind": "sqlite", "path": SQLITE_FILE}
+    write_private_key(log_key, directory / LOG_KEY_FILE)
+    store = LedgerStore(storage, origin, log_key, clock=clock)
+    if store.size:
+        raise MalformedInput(f"the configured database already holds a log of {store.size} entries",
+                             code="not_empty")
+    genesis = {
+        "v": 1,
+        "log": origin,
+        "kind": "ledger.genesis",
+        "stream": "ledger",
+        "seq": 0,
+        "prev": None,
+        "at": format_time(genesis_at or clock()),
+        "signer": root_fingerprint,
+        "body": {
+            "name": name,
+            "root_key": encode_base64(public_key_bytes(root_key.public_key())),
+            "policy": dict(policy) if policy is not None else default_policy_document(),
+        },
+    }
+    store.append(sign_entry(genesis, root_key))
+    config = {"origin": origin, "storage": storage_doc, "root_fingerprint": root_fingerprint}
+    (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    (directory / TRUST_FILE).write_text(
+        json.dumps(trust_document(store, root_fingerprint), indent=2) + "\n", encoding="utf-8"
+    )
+    return store
+
+
+def open_ledger(
+    directory: Path,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    progress: Callable[[int, int], None] | None = None,
+) -> LedgerStore:
+    """Open the ledger in `directory`, replaying its stored log."""
+    config = LedgerConfig.read(directory)
+    log_key = read_private_key(directory / LOG_KEY_FILE)
+    return LedgerStore(config.storage, config.origin, log_key, clock=clock, progress=progress)

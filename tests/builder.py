@@ -1,0 +1,159 @@
+"""A small ledger builder for tests: deterministic keys, entries with the right seq/prev, and the
+usual steps of a unit's life, applied either to a bare rules state or to a store."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ledger.crypto.keys import encode_base64, fingerprint, private_key_from_seed, public_key_bytes
+from ledger.entry import Submission, format_time, sign_entry
+from ledger.rules import LedgerState, default_policy_document, fold
+
+ORIGIN = "test.integritas.example/log"
+LOG_TIME = datetime(2030, 1, 1, tzinfo=timezone.utc)
+
+PASSING_WBK = {
+    "change_management": "7.00", "business_process": "6.00", "hr_management": "8.50",
+    "accountability": "8.50", "oversight": "13.00", "public_service": "8.50",
+    "ipak": "16.00", "performance": "4.00", "ipkp": "15.00",
+}  # total 86.50
+PASSING_WBBM = {**PASSING_WBK, "ipkp": "16.00", "change_management": "7.50"}  # total 88.00
+FAILING = {**PASSING_WBK, "ipak": "12.00"}
+
+
+def key_for(name: str) -> Ed25519PrivateKey:
+    return private_key_from_seed(hashlib.sha256(f"test/{name}".encode()).digest())
+
+
+def digest(text: str) -> str:
+    return encode_base64(hashlib.sha256(text.encode()).digest())
+
+
+class LedgerBuilder:
+    """Builds entries against a ledger state; `apply` is where they go (pure fold by default)."""
+
+    def __init__(
+        self,
+        *,
+        state: LedgerState | None = None,
+        apply: Callable[[Submission], Any] | None = None,
+        origin: str = ORIGIN,
+        start: datetime = datetime(2020, 1, 1, tzinfo=timezone.utc),
+    ) -> None:
+        self.origin = origin
+        self._state = state if state is not None else LedgerState(origin=origin)
+        self._apply = apply or (lambda s: fold(self._state, s, LOG_TIME))
+        self.clock = start
+        self.root = key_for("root")
+
+    @property
+    def state(self) -> LedgerState:
+        return self._state
+
+    def tick(self, days: float = 1) -> str:
+        self.clock += timedelta(days=days)
+        return format_time(self.clock)
+
+    # --- entries ---------------------------------------------------------------------------------
+
+    def entry(self, signer: Ed25519PrivateKey, kind: str, stream: str, body: dict[str, Any],
+              *, at: str | None = None, **overrides: Any) -> dict[str, Any]:
+        head = self.state.streams.get(stream)
+        entry = {
+            "v": 1, "log": self.origin, "kind": kind, "stream": stream,
+            "seq": 0 if head is None else head.seq + 1,
+            "prev": None if head is None else encode_base64(head.leaf_hash),
+            "at": at or self.tick(), "signer": fingerprint(signer.public_key()), "body": body,
+        }
+        entry.update(overrides)
+        return entry
+
+    def sign(self, signer: Ed25519PrivateKey, kind: str, stream: str, body: dict[str, Any],
+             **kwargs: Any) -> Submission:
+        return sign_entry(self.entry(signer, kind, stream, body, **kwargs), signer)
+
+    def submit(self, signer: Ed25519PrivateKey, kind: str, stream: str, body: dict[str, Any],
+               **kwargs: Any) -> Any:
+        return self._apply(self.sign(signer, kind, stream, body, **kwargs))
+
+    # --- the usual steps ----------------------------------------------------------------------------
+
+    def genesis(self, policy: dict[str, Any] | None = None) -> Any:
+        body = {"name": "Test regency", "root_key": encode_base64(public_key_bytes(self.root.public_key())),
+                "policy": policy or default_policy_document()}
+        return self.submit(self.root, "ledger.genesis", "ledger", body)
+
+    def register_key(self, name: str, role: str, scope: list[str] | None = None,
+                     *, by: Ed25519PrivateKey | None = None, holder: str | None = None) -> Ed25519PrivateKey:
+        key = key_for(name)
+        body = {"public_key": encode_base64(public_key_bytes(key.public_key())), "role": role,
+                "scope": scope or ["*"], "holder": {"name": holder or name, "title": role}}
+        self.submit(by or self.root, "key.registered", f"key/{fingerprint(key.public_key())}", body)
+        return key
+
+    def standard_cast(self) -> None:
+        """Genesis and one key per role, all regency-wide except the unit heads and registrars."""
+        self.genesis()
+        self.admin = self.register_key("admin", "administrator")
+        self.regent = self.register_key("regent", "regent")
+        self.witness = self.register_key("kajari-witness", "witness")
+        self.tpi = self.register_key("tpi", "internal_assessor")
+        self.tpn = self.register_key("tpn", "national_assessor")
+        self.minister = self.register_key("minister", "minister")
+        self.overseer = self.register_key("kajari", "overseer")
+
+    def register_unit(self, unit: str, headcount: int = 10, type_: str = "dinas") -> None:
+        self.submit(self.admin, "unit.registered", f"unit/{unit}",
+                    {"name": f"Unit {unit}", "type": type_, "headcount": headcount})
+        self.heads = getattr(self, "heads", {})
+        self.registrars = getattr(self, "registrars", {})
+        self.heads[unit] = self.register_key(f"head-{unit}", "unit_head", [unit], by=self.admin)
+        self.registrars[unit] = self.register_key(f"registrar-{unit}", "pact_registrar", [unit], by=self.admin)
+
+    def stage(self, unit: str, source: str, target: str, track: str = "wbk",
+              signer: Ed25519PrivateKey | None = None, **extra: Any) -> Any:
+        role_key = {
+            ("registered", "declared"): self.heads.get(unit), ("declared", "building"): self.heads.get(unit),
+            ("building", "nominated"): self.regent, ("nominated", "building"): self.tpn,
+            ("nominated", "designated"): self.minister, ("designated", "declared"): self.heads.get(unit),
+            ("designated", "revoked"): self.minister, ("revoked", "declared"): self.heads.get(unit),
+        }.get((source, target), self.heads.get(unit))
+        body = {"from": source, "to": target, "track": track, "note": extra.pop("note", "")}
+        body.update(extra)
+        return self.submit(signer or role_key, "stage.advanced", f"unit/{unit}", body)
+
+    def sign_pacts(self, unit: str, count: int, start: int = 0) -> None:
+        for n in range(start, start + count):
+            number = f"1980010120100{n:05d}"
+            self.submit(self.registrars[unit], "pact.signed", f"pact/{unit}/{number}", {
+                "employee": {"name": f"Pegawai {n}", "number": number},
+                "pact_digest": digest("pakta integritas"), "signed_on": self.clock.date().isoformat(),
+            })
+
+    def assess(self, unit: str, level: str, step: str, scores: dict[str, str], outcome: str,
+               track: str = "wbk", remediation: list[dict[str, str]] | None = None, year: int = 2021) -> Any:
+        signer = self.tpi if level == "internal" else self.tpn
+        return self.submit(signer, "assessment.reviewed", f"unit/{unit}", {
+            "level": level, "year": year, "track": track, "step": step, "scores": scores,
+            "outcome": outcome, "remediation": remediation or [],
+        })
+
+    def to_building(self, unit: str, headcount: int = 10, track: str = "wbk") -> None:
+        self.register_unit(unit, headcount)
+        self.stage(unit, "registered", "declared", track)
+        self.sign_pacts(unit, headcount)
+        self.stage(unit, "declared", "building", track)
+
+    def to_designated(self, unit: str, track: str = "wbk") -> None:
+        self.to_building(unit)
+        scores = PASSING_WBK if track == "wbk" else PASSING_WBBM
+        self.assess(unit, "internal", "lke", scores, "passed", track)
+        self.stage(unit, "building", "nominated", track)
+        for step in ("screening", "desk", "field"):
+            self.assess(unit, "national", step, scores, "passed", track)
+        self.stage(unit, "nominated", "designated", track)
