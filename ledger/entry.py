@@ -461,13 +461,17 @@ class Submission:
 
     entry: Entry
     signature: bytes
+    entry_bytes: bytes  # the entry's canonical bytes, computed once: signing and the leaf share them
     leaf_bytes: bytes
     leaf_hash: bytes
+
+    def signing_input(self) -> bytes:
+        return SIGNING_CONTEXT + self.entry_bytes
 
     def verify_signature(self, public_key: bytes) -> None:
         """Raise `VerificationFailed` unless `public_key` signed this entry."""
         verify_signature(
-            public_key, self.signature, self.entry.signing_input(), what=f"entry by {self.entry.signer[:12]}…"
+            public_key, self.signature, self.signing_input(), what=f"entry by {self.entry.signer[:12]}…"
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -552,13 +556,17 @@ def submission_from_json(value: Any) -> Submission:
 
 
 def _submission(entry: Entry, signature: bytes) -> Submission:
-    leaf = canonical_json({"entry": entry.to_json(), "signature": encode_base64(signature)})
+    entry_bytes = entry.canonical_bytes()
+    # RFC 8785 orders members by name ("entry" < "signature") and a base64 string needs no
+    # escaping, so the canonical submission is the canonical entry spliced into fixed text.
+    leaf = b'{"entry":' + entry_bytes + b',"signature":"' + encode_base64(signature).encode("ascii") + b'"}'
     if len(leaf) > MAX_LEAF_BYTES:
         raise MalformedInput(
             f"leaf is {len(leaf)} bytes, the limit is {MAX_LEAF_BYTES}: log large evidence by digest",
             code="entry_too_large",
         )
-    return Submission(entry=entry, signature=signature, leaf_bytes=leaf, leaf_hash=hash_leaf(leaf))
+    return Submission(entry=entry, signature=signature, entry_bytes=entry_bytes, leaf_bytes=leaf,
+                      leaf_hash=hash_leaf(leaf))
 
 
 def parse_leaf(leaf: bytes) -> Submission:

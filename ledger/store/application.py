@@ -217,18 +217,25 @@ class LedgerStore(Application[str]):
         A submission already in the log returns its original receipt (marked `duplicate`).
         """
         with self._lock:
+            # Optimistic: decide on the state we hold. If another writer stored entries meanwhile,
+            # the save collides on the log's next version; then catch up and decide again.
             for _ in range(MAX_WRITE_ATTEMPTS):
-                self.catch_up()
                 existing = self.state.leaf_indices.get(submission.leaf_hash)
                 if existing is not None:
                     original = self.receipt(existing)
                     return Receipt(**{**original.__dict__, "duplicate": True})
-                decision = decide(self.state, submission, self._clock())
+                try:
+                    decision = decide(self.state, submission, self._clock())
+                except LedgerError:
+                    if self.catch_up():
+                        continue  # the refusal may come from a head we had not seen yet
+                    raise
                 events, receipt = self._events_for([decision])
                 try:
                     self.save(*events)
                 except IntegrityError:
-                    continue  # another writer took this index or this seq: catch up, decide again
+                    self.catch_up()  # another writer took this index or this seq
+                    continue
                 self._commit([decision], receipt)
                 return receipt
             raise LedgerError("too many concurrent writers: try again", code="busy")
