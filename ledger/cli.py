@@ -70,20 +70,29 @@ def _fail(exc: LedgerError, status: int, detail: str = "") -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="integritas", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="integritas", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     def ledger_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--ledger", type=Path, default=Path(DEFAULT_LEDGER),
-                       help="ledger data directory (default: $INTEGRITAS_LEDGER or ./data)")
+        p.add_argument(
+            "--ledger",
+            type=Path,
+            default=Path(DEFAULT_LEDGER),
+            help="ledger data directory (default: $INTEGRITAS_LEDGER or ./data)",
+        )
 
     p = commands.add_parser("init", help="create a new ledger: root key, log key, genesis entry")
     p.add_argument("directory", type=Path)
     p.add_argument("--origin", required=True, help="the log's origin, e.g. integritas.blorakab.go.id/zi")
     p.add_argument("--name", required=True, help="the ledger's name, e.g. 'Zona Integritas Kabupaten Blora'")
-    p.add_argument("--root-key", type=Path, required=True,
-                   help="where to write the new root key (keep it offline: it registers administrators)")
+    p.add_argument(
+        "--root-key",
+        type=Path,
+        required=True,
+        help="where to write the new root key (keep it offline: it registers administrators)",
+    )
     p.add_argument("--passphrase-env", metavar="VAR", help="encrypt the root key with the passphrase in $VAR")
     p.add_argument("--postgres", metavar="DSN", help="keep events in PostgreSQL instead of SQLite")
     p.set_defaults(run=_init)
@@ -152,8 +161,13 @@ def _progress(description: str) -> Iterator[Callable[[int, int], None]]:
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), transient=True) as bar:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+    ) as bar:
         task = bar.add_task(description, total=None)
 
         def update(done: int, total: int) -> None:
@@ -181,8 +195,14 @@ def _init(args: argparse.Namespace) -> int:
 
     root_key = generate_private_key()
     write_private_key(root_key, args.root_key, _passphrase(args.passphrase_env))
-    store = init_ledger(args.directory, origin=args.origin, name=args.name, root_key=root_key,
-                        log_key=generate_private_key(), postgres_dsn=args.postgres)
+    store = init_ledger(
+        args.directory,
+        origin=args.origin,
+        name=args.name,
+        root_key=root_key,
+        log_key=generate_private_key(),
+        postgres_dsn=args.postgres,
+    )
     print(f"ledger {args.origin} created in {args.directory} ({store.storage.describe()})")
     print(f"root key: {args.root_key}  fingerprint {fingerprint(root_key.public_key())}")
     print(f"verifier key: {store.verifier_key_text}")
@@ -242,15 +262,18 @@ def _show(args: argparse.Namespace) -> int:
         entries = store.stream_entries(args.stream)
         if not entries:
             raise NotFound(f"stream {args.stream} has no entries", code="unknown_stream")
-        _print_json({
-            "stream": args.stream,
-            "entries": [{"index": index, "leaf_hash": encode_base64(leaf_hash),
-                         **json.loads(store.leaf(index))} for index, leaf_hash in entries],
-        })
+        _print_json(
+            {
+                "stream": args.stream,
+                "entries": [
+                    {"index": index, "leaf_hash": encode_base64(leaf_hash), **json.loads(store.leaf(index))}
+                    for index, leaf_hash in entries
+                ],
+            }
+        )
         return 0
     leaf = store.leaf(args.index)
-    _print_json({"index": args.index, "leaf_hash": encode_base64(store.tree.leaf_hash(args.index)),
-                 **json.loads(leaf)})
+    _print_json({"index": args.index, "leaf_hash": encode_base64(store.tree.leaf_hash(args.index)), **json.loads(leaf)})
     return 0
 
 
@@ -267,8 +290,10 @@ def _status(args: argparse.Namespace) -> int:
             raise NotFound(f"unit {args.unit} is not registered", code="unknown_unit")
         table = Table(title=f"{unit.name} ({unit.id})", show_header=False)
         rows = [
-            ("type", unit.type), ("stage", f"{unit.stage} since {unit.stage_since}"),
-            ("track", unit.track or "-"), ("predicate", unit.predicate),
+            ("type", unit.type),
+            ("stage", f"{unit.stage} since {unit.stage_since}"),
+            ("track", unit.track or "-"),
+            ("predicate", unit.predicate),
             ("pact coverage", f"{unit.valid_pacts}/{unit.headcount} ({unit.pact_coverage:.0%})"),
             ("open remediation", ", ".join(i.id for i in unit.open_remediation) or "none"),
             ("barred until", unit.barred_until or "-"),
@@ -281,8 +306,17 @@ def _status(args: argparse.Namespace) -> int:
     for column in ("unit", "name", "type", "stage", "track", "predicate", "pacts", "open items", "since"):
         table.add_column(column)
     for unit in sorted(units.values(), key=lambda u: u.id):
-        table.add_row(unit.id, unit.name, unit.type, unit.stage, unit.track or "-", unit.predicate,
-                      f"{unit.pact_coverage:.0%}", str(len(unit.open_remediation)), unit.stage_since[:10])
+        table.add_row(
+            unit.id,
+            unit.name,
+            unit.type,
+            unit.stage,
+            unit.track or "-",
+            unit.predicate,
+            f"{unit.pact_coverage:.0%}",
+            str(len(unit.open_remediation)),
+            unit.stage_since[:10],
+        )
     console.print(table)
     return 0
 

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import rfc8785
@@ -279,7 +279,8 @@ def _json_type(value: Any) -> str:
         return "boolean"
     if isinstance(value, int):
         return "number"
-    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
+    names: dict[type, str] = {str: "string", list: "array", dict: "object"}
+    return names.get(type(value), type(value).__name__)
 
 
 # Body of each kind (DESIGN §4): required members, optional members.
@@ -313,9 +314,7 @@ BODIES: dict[str, tuple[dict[str, Validator], dict[str, Validator]]] = {
             "step": _one_of("lke", "screening", "desk", "field"),
             "scores": _object(dict.fromkeys(SCORE_AREAS, _score)),
             "outcome": _one_of("passed", "failed"),
-            "remediation": _list_of(
-                _object({"id": _identifier, "area": _one_of(*SCORE_AREAS), "text": _text})
-            ),
+            "remediation": _list_of(_object({"id": _identifier, "area": _one_of(*SCORE_AREAS), "text": _text})),
         },
         {},
     ),
@@ -384,17 +383,16 @@ def _all_strings_nfc(value: Any, where: str) -> None:
 def parse_time(value: str) -> datetime:
     """An RFC 3339 UTC time with seconds and `Z`, as an aware datetime."""
     if not TIME_PATTERN.fullmatch(value):
-        raise _fail("entry.at", f"{value!r} is not RFC 3339 UTC seconds like 2020-07-08T09:15:00Z",
-                    "invalid_time")
+        raise _fail("entry.at", f"{value!r} is not RFC 3339 UTC seconds like 2020-07-08T09:15:00Z", "invalid_time")
     try:
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     except ValueError as exc:
         raise _fail("entry.at", f"{value!r} is not a valid time", "invalid_time") from exc
 
 
 def format_time(moment: datetime) -> str:
     """The wire form of a time: UTC, seconds, `Z`."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --- the value objects -----------------------------------------------------------------------------
@@ -470,9 +468,7 @@ class Submission:
 
     def verify_signature(self, public_key: bytes) -> None:
         """Raise `VerificationFailed` unless `public_key` signed this entry."""
-        verify_signature(
-            public_key, self.signature, self.signing_input(), what=f"entry by {self.entry.signer[:12]}…"
-        )
+        verify_signature(public_key, self.signature, self.signing_input(), what=f"entry by {self.entry.signer[:12]}…")
 
     def to_json(self) -> dict[str, Any]:
         return {"entry": self.entry.to_json(), "signature": encode_base64(self.signature)}
@@ -521,8 +517,7 @@ def parse_entry(value: Any, where: str = "entry") -> Entry:
     signer = value["signer"]
     _string(signer, f"{where}.signer")
     if not FINGERPRINT_PATTERN.fullmatch(signer):
-        raise _fail(f"{where}.signer", "must be 64 lowercase hex digits (SHA-256 of the key)",
-                    "invalid_id")
+        raise _fail(f"{where}.signer", "must be 64 lowercase hex digits (SHA-256 of the key)", "invalid_id")
     required, optional = BODIES[kind]
     _check_members(value["body"], f"{where}.body", required, optional)
     return Entry(
@@ -565,8 +560,9 @@ def _submission(entry: Entry, signature: bytes) -> Submission:
             f"leaf is {len(leaf)} bytes, the limit is {MAX_LEAF_BYTES}: log large evidence by digest",
             code="entry_too_large",
         )
-    return Submission(entry=entry, signature=signature, entry_bytes=entry_bytes, leaf_bytes=leaf,
-                      leaf_hash=hash_leaf(leaf))
+    return Submission(
+        entry=entry, signature=signature, entry_bytes=entry_bytes, leaf_bytes=leaf, leaf_hash=hash_leaf(leaf)
+    )
 
 
 def parse_leaf(leaf: bytes) -> Submission:

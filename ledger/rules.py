@@ -32,9 +32,8 @@ from ledger.entry import (
     SCORE_PATTERN,
     Submission,
     format_time,
-    parse_time,
 )
-from ledger.errors import Conflict, MalformedInput, Refused
+from ledger.errors import Conflict, Refused
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 ENABLER_AREAS = SCORE_AREAS[:6]
@@ -105,16 +104,17 @@ def parse_policy(document: Any) -> Policy:
     for track, doc in thresholds_doc.items():
         names = {"total", "enabler_share", "ipak", "ipkp", "performance", "prior_predicate"}
         if not isinstance(doc, dict) or set(doc) != names:
-            raise Refused(f"policy.thresholds.{track} must have exactly {', '.join(sorted(names))}",
-                          code="invalid_policy")
+            raise Refused(
+                f"policy.thresholds.{track} must have exactly {', '.join(sorted(names))}", code="invalid_policy"
+            )
         prior = _sourced(doc, "prior_predicate")
         if prior not in ("none", "wbk"):
-            raise Refused(f"policy.thresholds.{track}.prior_predicate must be none or wbk",
-                          code="invalid_policy")
+            raise Refused(f"policy.thresholds.{track}.prior_predicate must be none or wbk", code="invalid_policy")
         thresholds[track] = TrackThresholds(
             total=_decimal(_sourced(doc, "total"), f"policy.thresholds.{track}.total"),
-            enabler_share=_decimal(_sourced(doc, "enabler_share"), f"policy.thresholds.{track}.enabler_share",
-                                   RATIO_PATTERN),
+            enabler_share=_decimal(
+                _sourced(doc, "enabler_share"), f"policy.thresholds.{track}.enabler_share", RATIO_PATTERN
+            ),
             ipak=_decimal(_sourced(doc, "ipak"), f"policy.thresholds.{track}.ipak"),
             ipkp=_decimal(_sourced(doc, "ipkp"), f"policy.thresholds.{track}.ipkp"),
             performance=_decimal(_sourced(doc, "performance"), f"policy.thresholds.{track}.performance"),
@@ -151,7 +151,9 @@ def failing_checks(scores: Mapping[str, str], track: str, policy: Policy) -> lis
     for area in ENABLER_AREAS:
         needed = (policy.weights[area] * bar.enabler_share).quantize(Decimal("0.01"))
         if Decimal(scores[area]) < needed:
-            failures.append(f"{area} {scores[area]} is below {needed} ({bar.enabler_share:%} of {policy.weights[area]})")
+            failures.append(
+                f"{area} {scores[area]} is below {needed} ({bar.enabler_share:%} of {policy.weights[area]})"
+            )
     for area, needed in (("ipak", bar.ipak), ("ipkp", bar.ipkp), ("performance", bar.performance)):
         if Decimal(scores[area]) < needed:
             failures.append(f"{area} {scores[area]} is below {needed}")
@@ -375,9 +377,7 @@ def _authenticate(state: LedgerState, submission: Submission, signature_verified
     if key is None:
         raise Refused(f"signer {entry.signer[:12]}… holds no key registered in this log", code="unknown_signer")
     if key.revoked_index is not None:
-        raise Refused(
-            f"signer {entry.signer[:12]}… was revoked at leaf {key.revoked_index}", code="revoked_signer"
-        )
+        raise Refused(f"signer {entry.signer[:12]}… was revoked at leaf {key.revoked_index}", code="revoked_signer")
     if not signature_verified:
         submission.verify_signature(key.public_key)
     return key
@@ -536,8 +536,7 @@ def _stage_advanced(state: LedgerState, submission: Submission, key: KeyRecord |
         _check_nomination(unit, track, policy)
     elif (source, target) == ("nominated", "building"):
         if not any(a.outcome == "failed" for a in unit.national.values()):
-            raise Refused(f"unit {unit.id} has no failed national review in this nomination",
-                          code="no_failed_review")
+            raise Refused(f"unit {unit.id} has no failed national review in this nomination", code="no_failed_review")
     elif (source, target) == ("nominated", "designated"):
         field_review = unit.national.get("field")
         if field_review is None or field_review.outcome != "passed":
@@ -555,24 +554,27 @@ def _check_declaration(unit: UnitState, at: str, source: str, track: str) -> Non
         raise Refused(f"unit {unit.id} is barred until {unit.barred_until}", code="barred")
     if source == "designated":
         if not (track == "wbbm" and unit.predicate == "wbk"):
-            raise Refused("from designated, a unit holding WBK may only declare for the wbbm track",
-                          code="track_mismatch")
+            raise Refused(
+                "from designated, a unit holding WBK may only declare for the wbbm track", code="track_mismatch"
+            )
     elif source == "revoked":
         if track != "wbk":
             raise Refused("a revoked unit starts again on the wbk track", code="track_mismatch")
     elif track == "wbbm" and unit.predicate != "wbk":
-        raise Refused(f"the wbbm track needs predicate wbk, unit {unit.id} has {unit.predicate}",
-                      code="track_mismatch")
+        raise Refused(f"the wbbm track needs predicate wbk, unit {unit.id} has {unit.predicate}", code="track_mismatch")
 
 
 def _check_nomination(unit: UnitState, track: str, policy: Policy) -> None:
     internal = unit.internal
     if internal is None or internal.track != track:
-        raise Refused(f"unit {unit.id} has no internal assessment of track {track} in this building period",
-                      code="no_passed_assessment")
+        raise Refused(
+            f"unit {unit.id} has no internal assessment of track {track} in this building period",
+            code="no_passed_assessment",
+        )
     if internal.outcome != "passed":
-        raise Refused(f"the latest internal assessment of {unit.id} (leaf {internal.index}) failed",
-                      code="no_passed_assessment")
+        raise Refused(
+            f"the latest internal assessment of {unit.id} (leaf {internal.index}) failed", code="no_passed_assessment"
+        )
     _check_thresholds(internal.scores, track, unit, policy)
     still_open = unit.open_remediation
     if still_open:
@@ -588,8 +590,7 @@ def _check_thresholds(scores: Mapping[str, str], track: str, unit: UnitState, po
     if unit.predicate != prior:
         failures.append(f"predicate is {unit.predicate}, track {track} needs {prior}")
     if failures:
-        raise Refused("thresholds not met: " + "; ".join(failures), code="thresholds_not_met",
-                      failing=failures)
+        raise Refused("thresholds not met: " + "; ".join(failures), code="thresholds_not_met", failing=failures)
 
 
 def _assessment_reviewed(state: LedgerState, submission: Submission, key: KeyRecord | None) -> Decision:
@@ -602,30 +603,46 @@ def _assessment_reviewed(state: LedgerState, submission: Submission, key: KeyRec
         raise Refused(f"a {level} assessment cannot have step {step}", code="assessment_not_allowed")
     allowed_stages = ("building", "designated") if level == "internal" else ("nominated",)
     if unit.stage not in allowed_stages:
-        raise Refused(f"unit {unit.id} is {unit.stage}: a {level} assessment needs {' or '.join(allowed_stages)}",
-                      code="assessment_not_allowed")
+        raise Refused(
+            f"unit {unit.id} is {unit.stage}: a {level} assessment needs {' or '.join(allowed_stages)}",
+            code="assessment_not_allowed",
+        )
     if track != unit.track:
         raise Refused(f"unit {unit.id} is on track {unit.track}, not {track}", code="track_mismatch")
     if level == "national":
         _check_national_step(unit, step)
     for area in SCORE_AREAS:
         if Decimal(body["scores"][area]) > policy.weights[area]:
-            raise Refused(f"score {area} {body['scores'][area]} is above its weight {policy.weights[area]}",
-                          code="score_out_of_range")
+            raise Refused(
+                f"score {area} {body['scores'][area]} is above its weight {policy.weights[area]}",
+                code="score_out_of_range",
+            )
     seen = set()
     for item in body["remediation"]:
         if item["id"] in unit.remediation or item["id"] in seen:
-            raise Refused(f"remediation item {item['id']} already exists for unit {unit.id}",
-                          code="duplicate_remediation")
+            raise Refused(
+                f"remediation item {item['id']} already exists for unit {unit.id}", code="duplicate_remediation"
+            )
         seen.add(item["id"])
     failing = failing_checks(body["scores"], track, policy)
     if body["outcome"] == "passed" and failing:
-        raise Refused("assessment marked passed misses thresholds: " + "; ".join(failing),
-                      code="thresholds_not_met", failing=failing)
+        raise Refused(
+            "assessment marked passed misses thresholds: " + "; ".join(failing),
+            code="thresholds_not_met",
+            failing=failing,
+        )
     assessment = Assessment(
-        index=state.size, leaf_hash=submission.leaf_hash, at=entry.at, level=level, year=body["year"],
-        track=track, step=step, scores=body["scores"], total=compute_total(body["scores"]),
-        outcome=body["outcome"], failing=tuple(failing),
+        index=state.size,
+        leaf_hash=submission.leaf_hash,
+        at=entry.at,
+        level=level,
+        year=body["year"],
+        track=track,
+        step=step,
+        scores=body["scores"],
+        total=compute_total(body["scores"]),
+        outcome=body["outcome"],
+        failing=tuple(failing),
     )
     return _decision(state, submission, key, assessment=assessment)
 
@@ -633,8 +650,9 @@ def _assessment_reviewed(state: LedgerState, submission: Submission, key: KeyRec
 def _check_national_step(unit: UnitState, step: str) -> None:
     if step == "screening":
         if "desk" in unit.national or unit.screenings >= MAX_SCREENINGS:
-            raise Refused("the screening step is over for this nomination (one appeal allowed)",
-                          code="assessment_not_allowed")
+            raise Refused(
+                "the screening step is over for this nomination (one appeal allowed)", code="assessment_not_allowed"
+            )
         return
     before = NATIONAL_STEPS[NATIONAL_STEPS.index(step) - 1]
     earlier = unit.national.get(before)
@@ -651,8 +669,9 @@ def _remediation_completed(state: LedgerState, submission: Submission, key: KeyR
     if item is None:
         raise Refused(f"unit {unit.id} has no remediation item {item_id}", code="unknown_remediation")
     if item.completed_index is not None:
-        raise Refused(f"remediation item {item_id} was completed at leaf {item.completed_index}",
-                      code="remediation_closed")
+        raise Refused(
+            f"remediation item {item_id} was completed at leaf {item.completed_index}", code="remediation_closed"
+        )
     return _decision(state, submission, key)
 
 
@@ -661,12 +680,13 @@ def _pact_signed(state: LedgerState, submission: Submission, key: KeyRecord | No
     _unit(state, submission)
     employee = entry.body["employee"]
     if employee["number"] != entry.stream_subject:
-        raise Refused(f"pact stream is for employee {entry.stream_subject}, body names {employee['number']}",
-                      code="employee_mismatch")
+        raise Refused(
+            f"pact stream is for employee {entry.stream_subject}, body names {employee['number']}",
+            code="employee_mismatch",
+        )
     # An employee signs only their own pact: the key's holder is the employee named in it.
     if key is not None and key.role == "employee" and key.holder_name != employee["name"]:
-        raise Refused(f"key of {key.holder_name} cannot sign the pact of {employee['name']}",
-                      code="employee_mismatch")
+        raise Refused(f"key of {key.holder_name} cannot sign the pact of {employee['name']}", code="employee_mismatch")
     return _decision(state, submission, key)
 
 
@@ -674,8 +694,9 @@ def _pact_released(state: LedgerState, submission: Submission, key: KeyRecord | 
     unit = _unit(state, submission)
     pact = unit.pacts.get(submission.entry.stream_subject or "")
     if pact is None or not pact.valid:
-        raise Refused(f"employee {submission.entry.stream_subject} has no valid pact in unit {unit.id}",
-                      code="pact_not_valid")
+        raise Refused(
+            f"employee {submission.entry.stream_subject} has no valid pact in unit {unit.id}", code="pact_not_valid"
+        )
     return _decision(state, submission, key)
 
 
@@ -723,8 +744,13 @@ def _set_genesis(state: LedgerState, decision: Decision) -> None:
     state.policy = decision.policy
     # The root key is the first administrator, regency-wide: it registers every other key.
     state.keys[state.root_fingerprint] = KeyRecord(
-        fingerprint=state.root_fingerprint, public_key=root_key, role="administrator", scope=("*",),
-        holder_name=body["name"], holder_title="root key", registered_index=decision.index,
+        fingerprint=state.root_fingerprint,
+        public_key=root_key,
+        role="administrator",
+        scope=("*",),
+        holder_name=body["name"],
+        holder_title="root key",
+        registered_index=decision.index,
     )
 
 
@@ -737,9 +763,13 @@ def _set_key_registered(state: LedgerState, decision: Decision) -> None:
     body = entry.body
     assert entry.stream_subject is not None
     state.keys[entry.stream_subject] = KeyRecord(
-        fingerprint=entry.stream_subject, public_key=decode_base64(body["public_key"], size=32),
-        role=body["role"], scope=tuple(body["scope"]), holder_name=body["holder"]["name"],
-        holder_title=body["holder"]["title"], registered_index=decision.index,
+        fingerprint=entry.stream_subject,
+        public_key=decode_base64(body["public_key"], size=32),
+        role=body["role"],
+        scope=tuple(body["scope"]),
+        holder_name=body["holder"]["name"],
+        holder_title=body["holder"]["title"],
+        registered_index=decision.index,
     )
 
 
@@ -754,8 +784,13 @@ def _set_unit_registered(state: LedgerState, decision: Decision) -> None:
     entry = decision.submission.entry
     assert entry.unit is not None
     state.units[entry.unit] = UnitState(
-        id=entry.unit, name=entry.body["name"], type=entry.body["type"], headcount=entry.body["headcount"],
-        registered_at=entry.at, stage_since=entry.at, stage_index=decision.index,
+        id=entry.unit,
+        name=entry.body["name"],
+        type=entry.body["type"],
+        headcount=entry.body["headcount"],
+        registered_at=entry.at,
+        stage_since=entry.at,
+        stage_index=decision.index,
     )
 
 
@@ -814,8 +849,9 @@ def _set_pact_signed(state: LedgerState, decision: Decision) -> None:
     previous = unit.pacts.get(employee["number"])
     if previous is None or not previous.valid:
         unit.valid_pacts += 1
-    unit.pacts[employee["number"]] = Pact(employee["number"], employee["name"], True, entry.body["signed_on"],
-                                          decision.index)
+    unit.pacts[employee["number"]] = Pact(
+        employee["number"], employee["name"], True, entry.body["signed_on"], decision.index
+    )
 
 
 def _set_pact_released(state: LedgerState, decision: Decision) -> None:
@@ -850,4 +886,3 @@ _KIND_EFFECTS = {
     "declaration.witnessed": _set_witnessed,
     "oversight.noted": _no_effect,
 }
-

@@ -39,8 +39,12 @@ def machine() -> dict[str, str]:
                 break
     except OSError:
         pass
-    return {"cpu": cpu, "cores": str(os.cpu_count()), "python": platform.python_version(),
-            "platform": platform.platform()}
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def raw_verify_rate(seconds: float = 2.0) -> float:
@@ -73,10 +77,19 @@ def prepared_store(storage: Storage, entries: int) -> tuple[LedgerStore, list]:
     submissions = []
     for n in range(entries):
         number = f"{n:018d}"
-        submissions.append(builder.sign(registrar, "pact.signed", f"pact/bench/{number}", {
-            "employee": {"name": f"Pegawai {n}", "number": number},
-            "pact_digest": digest("pakta integritas"), "signed_on": "2020-07-08",
-        }, at="2020-07-08T09:00:00Z"))
+        submissions.append(
+            builder.sign(
+                registrar,
+                "pact.signed",
+                f"pact/bench/{number}",
+                {
+                    "employee": {"name": f"Pegawai {n}", "number": number},
+                    "pact_digest": digest("pakta integritas"),
+                    "signed_on": "2020-07-08",
+                },
+                at="2020-07-08T09:00:00Z",
+            )
+        )
     return store, submissions
 
 
@@ -97,7 +110,7 @@ def bench_store(label: str, make_storage: Callable[[], Storage], entries: int, b
 
     def batched() -> None:
         for i in range(0, len(submissions), batch):
-            store.append_batch(submissions[i:i + batch])
+            store.append_batch(submissions[i : i + batch])
 
     rate = timed(batched, entries)
     results.append({"store": label, "path": f"batches of {batch}", "entries": entries, "rate": rate})
@@ -128,8 +141,9 @@ def core(args: argparse.Namespace) -> None:
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         counter = iter(range(1000))
-        rows += bench_store("SQLite", lambda: Storage.sqlite(Path(scratch) / f"b{next(counter)}.sqlite"),
-                            args.entries, args.batch)
+        rows += bench_store(
+            "SQLite", lambda: Storage.sqlite(Path(scratch) / f"b{next(counter)}.sqlite"), args.entries, args.batch
+        )
     dsn = args.postgres or os.environ.get("INTEGRITAS_TEST_POSTGRES")
     if dsn:
         rows += bench_store("PostgreSQL", postgres_storage(dsn), args.entries, args.batch)
@@ -139,8 +153,9 @@ def core(args: argparse.Namespace) -> None:
     print("| store | path | entries | appends/s | ratio to raw verify |")
     print("|---|---|---:|---:|---:|")
     for row in rows:
-        print(f"| {row['store']} | {row['path']} | {row['entries']} | {row['rate']:,.0f} | "
-              f"{row['rate'] / verify:.1%} |")
+        print(
+            f"| {row['store']} | {row['path']} | {row['entries']} | {row['rate']:,.0f} | {row['rate'] / verify:.1%} |"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": machine(), "raw_verify": verify, "rows": rows}, indent=2))
 

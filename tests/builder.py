@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -15,12 +15,18 @@ from ledger.entry import Submission, format_time, sign_entry
 from ledger.rules import LedgerState, default_policy_document, fold
 
 ORIGIN = "test.integritas.example/log"
-LOG_TIME = datetime(2030, 1, 1, tzinfo=timezone.utc)
+LOG_TIME = datetime(2030, 1, 1, tzinfo=UTC)
 
 PASSING_WBK = {
-    "change_management": "7.00", "business_process": "6.00", "hr_management": "8.50",
-    "accountability": "8.50", "oversight": "13.00", "public_service": "8.50",
-    "ipak": "16.00", "performance": "4.00", "ipkp": "15.00",
+    "change_management": "7.00",
+    "business_process": "6.00",
+    "hr_management": "8.50",
+    "accountability": "8.50",
+    "oversight": "13.00",
+    "public_service": "8.50",
+    "ipak": "16.00",
+    "performance": "4.00",
+    "ipkp": "15.00",
 }  # total 86.50
 PASSING_WBBM = {**PASSING_WBK, "ipkp": "16.00", "change_management": "7.50"}  # total 88.00
 FAILING = {**PASSING_WBK, "ipak": "12.00"}
@@ -43,7 +49,7 @@ class LedgerBuilder:
         state: LedgerState | None = None,
         apply: Callable[[Submission], Any] | None = None,
         origin: str = ORIGIN,
-        start: datetime = datetime(2020, 1, 1, tzinfo=timezone.utc),
+        start: datetime = datetime(2020, 1, 1, tzinfo=UTC),
     ) -> None:
         self.origin = origin
         self._state = state if state is not None else LedgerState(origin=origin)
@@ -61,38 +67,65 @@ class LedgerBuilder:
 
     # --- entries ---------------------------------------------------------------------------------
 
-    def entry(self, signer: Ed25519PrivateKey, kind: str, stream: str, body: dict[str, Any],
-              *, at: str | None = None, **overrides: Any) -> dict[str, Any]:
+    def entry(
+        self,
+        signer: Ed25519PrivateKey,
+        kind: str,
+        stream: str,
+        body: dict[str, Any],
+        *,
+        at: str | None = None,
+        **overrides: Any,
+    ) -> dict[str, Any]:
         head = self.state.streams.get(stream)
         entry = {
-            "v": 1, "log": self.origin, "kind": kind, "stream": stream,
+            "v": 1,
+            "log": self.origin,
+            "kind": kind,
+            "stream": stream,
             "seq": 0 if head is None else head.seq + 1,
             "prev": None if head is None else encode_base64(head.leaf_hash),
-            "at": at or self.tick(), "signer": fingerprint(signer.public_key()), "body": body,
+            "at": at or self.tick(),
+            "signer": fingerprint(signer.public_key()),
+            "body": body,
         }
         entry.update(overrides)
         return entry
 
-    def sign(self, signer: Ed25519PrivateKey, kind: str, stream: str, body: dict[str, Any],
-             **kwargs: Any) -> Submission:
+    def sign(
+        self, signer: Ed25519PrivateKey, kind: str, stream: str, body: dict[str, Any], **kwargs: Any
+    ) -> Submission:
         return sign_entry(self.entry(signer, kind, stream, body, **kwargs), signer)
 
-    def submit(self, signer: Ed25519PrivateKey, kind: str, stream: str, body: dict[str, Any],
-               **kwargs: Any) -> Any:
+    def submit(self, signer: Ed25519PrivateKey, kind: str, stream: str, body: dict[str, Any], **kwargs: Any) -> Any:
         return self._apply(self.sign(signer, kind, stream, body, **kwargs))
 
     # --- the usual steps ----------------------------------------------------------------------------
 
     def genesis(self, policy: dict[str, Any] | None = None) -> Any:
-        body = {"name": "Test regency", "root_key": encode_base64(public_key_bytes(self.root.public_key())),
-                "policy": policy or default_policy_document()}
+        body = {
+            "name": "Test regency",
+            "root_key": encode_base64(public_key_bytes(self.root.public_key())),
+            "policy": policy or default_policy_document(),
+        }
         return self.submit(self.root, "ledger.genesis", "ledger", body)
 
-    def register_key(self, name: str, role: str, scope: list[str] | None = None,
-                     *, by: Ed25519PrivateKey | None = None, holder: str | None = None) -> Ed25519PrivateKey:
+    def register_key(
+        self,
+        name: str,
+        role: str,
+        scope: list[str] | None = None,
+        *,
+        by: Ed25519PrivateKey | None = None,
+        holder: str | None = None,
+    ) -> Ed25519PrivateKey:
         key = key_for(name)
-        body = {"public_key": encode_base64(public_key_bytes(key.public_key())), "role": role,
-                "scope": scope or ["*"], "holder": {"name": holder or name, "title": role}}
+        body = {
+            "public_key": encode_base64(public_key_bytes(key.public_key())),
+            "role": role,
+            "scope": scope or ["*"],
+            "holder": {"name": holder or name, "title": role},
+        }
         self.submit(by or self.root, "key.registered", f"key/{fingerprint(key.public_key())}", body)
         return key
 
@@ -108,20 +141,35 @@ class LedgerBuilder:
         self.overseer = self.register_key("kajari", "overseer")
 
     def register_unit(self, unit: str, headcount: int = 10, type_: str = "dinas") -> None:
-        self.submit(self.admin, "unit.registered", f"unit/{unit}",
-                    {"name": f"Unit {unit}", "type": type_, "headcount": headcount})
+        self.submit(
+            self.admin,
+            "unit.registered",
+            f"unit/{unit}",
+            {"name": f"Unit {unit}", "type": type_, "headcount": headcount},
+        )
         self.heads = getattr(self, "heads", {})
         self.registrars = getattr(self, "registrars", {})
         self.heads[unit] = self.register_key(f"head-{unit}", "unit_head", [unit], by=self.admin)
         self.registrars[unit] = self.register_key(f"registrar-{unit}", "pact_registrar", [unit], by=self.admin)
 
-    def stage(self, unit: str, source: str, target: str, track: str = "wbk",
-              signer: Ed25519PrivateKey | None = None, **extra: Any) -> Any:
+    def stage(
+        self,
+        unit: str,
+        source: str,
+        target: str,
+        track: str = "wbk",
+        signer: Ed25519PrivateKey | None = None,
+        **extra: Any,
+    ) -> Any:
         role_key = {
-            ("registered", "declared"): self.heads.get(unit), ("declared", "building"): self.heads.get(unit),
-            ("building", "nominated"): self.regent, ("nominated", "building"): self.tpn,
-            ("nominated", "designated"): self.minister, ("designated", "declared"): self.heads.get(unit),
-            ("designated", "revoked"): self.minister, ("revoked", "declared"): self.heads.get(unit),
+            ("registered", "declared"): self.heads.get(unit),
+            ("declared", "building"): self.heads.get(unit),
+            ("building", "nominated"): self.regent,
+            ("nominated", "building"): self.tpn,
+            ("nominated", "designated"): self.minister,
+            ("designated", "declared"): self.heads.get(unit),
+            ("designated", "revoked"): self.minister,
+            ("revoked", "declared"): self.heads.get(unit),
         }.get((source, target), self.heads.get(unit))
         body = {"from": source, "to": target, "track": track, "note": extra.pop("note", "")}
         body.update(extra)
@@ -130,18 +178,43 @@ class LedgerBuilder:
     def sign_pacts(self, unit: str, count: int, start: int = 0) -> None:
         for n in range(start, start + count):
             number = f"1980010120100{n:05d}"
-            self.submit(self.registrars[unit], "pact.signed", f"pact/{unit}/{number}", {
-                "employee": {"name": f"Pegawai {n}", "number": number},
-                "pact_digest": digest("pakta integritas"), "signed_on": self.clock.date().isoformat(),
-            })
+            self.submit(
+                self.registrars[unit],
+                "pact.signed",
+                f"pact/{unit}/{number}",
+                {
+                    "employee": {"name": f"Pegawai {n}", "number": number},
+                    "pact_digest": digest("pakta integritas"),
+                    "signed_on": self.clock.date().isoformat(),
+                },
+            )
 
-    def assess(self, unit: str, level: str, step: str, scores: dict[str, str], outcome: str,
-               track: str = "wbk", remediation: list[dict[str, str]] | None = None, year: int = 2021) -> Any:
+    def assess(
+        self,
+        unit: str,
+        level: str,
+        step: str,
+        scores: dict[str, str],
+        outcome: str,
+        track: str = "wbk",
+        remediation: list[dict[str, str]] | None = None,
+        year: int = 2021,
+    ) -> Any:
         signer = self.tpi if level == "internal" else self.tpn
-        return self.submit(signer, "assessment.reviewed", f"unit/{unit}", {
-            "level": level, "year": year, "track": track, "step": step, "scores": scores,
-            "outcome": outcome, "remediation": remediation or [],
-        })
+        return self.submit(
+            signer,
+            "assessment.reviewed",
+            f"unit/{unit}",
+            {
+                "level": level,
+                "year": year,
+                "track": track,
+                "step": step,
+                "scores": scores,
+                "outcome": outcome,
+                "remediation": remediation or [],
+            },
+        )
 
     def to_building(self, unit: str, headcount: int = 10, track: str = "wbk") -> None:
         self.register_unit(unit, headcount)

@@ -40,9 +40,7 @@ def decode_base64(text: str, *, size: int | None = None, what: str = "value") ->
     if encode_base64(data) != text:
         raise MalformedInput(f"{what} is not canonical padded base64", code="invalid_base64")
     if size is not None and len(data) != size:
-        raise MalformedInput(
-            f"{what} decodes to {len(data)} bytes, want {size}", code="invalid_base64"
-        )
+        raise MalformedInput(f"{what} decodes to {len(data)} bytes, want {size}", code="invalid_base64")
     return data
 
 
@@ -69,9 +67,7 @@ def load_public_key(raw: bytes) -> Ed25519PublicKey:
 def verify_signature(public_key: bytes, signature: bytes, message: bytes, *, what: str) -> None:
     """Verify an Ed25519 signature; raise `VerificationFailed` (code `bad_signature`) if it fails."""
     if len(signature) != SIGNATURE_SIZE:
-        raise VerificationFailed(
-            f"{what}: signature has {len(signature)} bytes, want 64", code="bad_signature"
-        )
+        raise VerificationFailed(f"{what}: signature has {len(signature)} bytes, want 64", code="bad_signature")
     try:
         load_public_key(public_key).verify(signature, message)
     except InvalidSignature as exc:

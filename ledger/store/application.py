@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -25,8 +25,8 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
 
 from ledger.crypto.checkpoint import Checkpoint, sign_checkpoint
-from ledger.crypto.keys import decode_base64, encode_base64
 from ledger.crypto.compact_range import CompactRange
+from ledger.crypto.keys import decode_base64, encode_base64
 from ledger.crypto.merkle import MerkleTree
 from ledger.crypto.note import VerifierKey, format_verifier_key, verifier_key_for
 from ledger.entry import Submission, parse_leaf
@@ -68,7 +68,7 @@ class Receipt:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class LedgerStore(Application[str]):
@@ -161,7 +161,8 @@ class LedgerStore(Application[str]):
 
     def _log_events(self, start: int, stop: int) -> list[LeafAppended]:
         stored = self.recorder.select_events(LOG_ID, gt=start, lte=stop)
-        return [self.mapper.to_domain_event(record) for record in stored]
+        events: list[LeafAppended] = [self.mapper.to_domain_event(record) for record in stored]  # type: ignore[misc]
+        return events
 
     # --- catching up ----------------------------------------------------------------------------------
 
@@ -257,8 +258,9 @@ class LedgerStore(Application[str]):
             try:
                 for position, submission in enumerate(submissions):
                     if submission.leaf_hash in self.state.leaf_indices or submission.leaf_hash in seen:
-                        raise MalformedInput(f"batch entry {position} is already in the log or the batch",
-                                             code="duplicate_in_batch")
+                        raise MalformedInput(
+                            f"batch entry {position} is already in the log or the batch", code="duplicate_in_batch"
+                        )
                     seen.add(submission.leaf_hash)
                     try:
                         decision = decide(self.state, submission, now)
@@ -280,9 +282,7 @@ class LedgerStore(Application[str]):
                 for d in decisions
             ]
 
-    def _events_for(
-        self, decisions: Sequence[Decision], *, state_evolved: bool = False
-    ) -> tuple[list[Any], Receipt]:
+    def _events_for(self, decisions: Sequence[Decision], *, state_evolved: bool = False) -> tuple[list[Any], Receipt]:
         """The stream and log events of `decisions`, and the receipt of the last one.
 
         Roots are computed on a scratch extension of the tree, so nothing in memory changes until
@@ -302,8 +302,9 @@ class LedgerStore(Application[str]):
                 size = pending.size
                 self._check_extends_signed(size)
                 checkpoint = sign_checkpoint(Checkpoint(self.origin, size, root), self._log_key)
-            events.append(stream_event(entry.stream, entry.seq, decision.index, encode_base64(submission.leaf_hash),
-                                       timestamp))
+            events.append(
+                stream_event(entry.stream, entry.seq, decision.index, encode_base64(submission.leaf_hash), timestamp)
+            )
             events.append(
                 LeafAppended(
                     originator_id=LOG_ID,

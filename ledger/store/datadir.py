@@ -47,8 +47,9 @@ class LedgerConfig:
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
-            raise NotFound(f"{directory} is not a ledger directory (no {CONFIG_FILE}): run `integritas init`",
-                           code="no_ledger") from exc
+            raise NotFound(
+                f"{directory} is not a ledger directory (no {CONFIG_FILE}): run `integritas init`", code="no_ledger"
+            ) from exc
         except (OSError, ValueError) as exc:
             raise MalformedInput(f"cannot read {path}: {exc}", code="invalid_config") from exc
         storage_doc = document.get("storage", {})
@@ -86,8 +87,7 @@ def init_ledger(
     write_private_key(log_key, directory / LOG_KEY_FILE)
     store = LedgerStore(storage, origin, log_key, clock=clock)
     if store.size:
-        raise MalformedInput(f"the configured database already holds a log of {store.size} entries",
-                             code="not_empty")
+        raise MalformedInput(f"the configured database already holds a log of {store.size} entries", code="not_empty")
     genesis = {
         "v": 1,
         "log": origin,

@@ -72,9 +72,7 @@ class Stream(BaseAggregate[str]):
         self.entries: list[tuple[int, str]] = [(leaf_index, leaf_hash)]
 
 
-def stream_event(
-    stream: str, seq: int, leaf_index: int, leaf_hash: str, timestamp: datetime
-) -> Stream.Event:
+def stream_event(stream: str, seq: int, leaf_index: int, leaf_hash: str, timestamp: datetime) -> Stream.Event:
     """The event that records entry `seq` of `stream`, without loading the stream's history."""
     if seq == 0:
         return Stream.Opened(
