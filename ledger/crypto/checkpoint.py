@@ -1,0 +1,141 @@
+"""C2SP tlog-checkpoint (https://c2sp.org/tlog-checkpoint): the log's signed tree head (DESIGN §5).
+
+Implements the spec's section Note text for this log's checkpoints: exactly three lines, origin,
+tree size in ASCII decimal without leading zeros, and the base64 RFC 6962 root hash, with no
+extension lines (DESIGN §5 uses none). Section Signatures: the checkpoint is a C2SP signed note by
+the log key, whose key name is the origin.
+
+Parsing is strict, unlike parsers that read the size with ``int()`` (which takes ``"+042"``,
+``" 42"``, ``"4_2"`` and non-ASCII digits) or base64 without validation: one checkpoint has one
+text.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ledger.crypto.keys import decode_base64
+from ledger.crypto.note import VerifierKey, sign_note, verify_note
+from ledger.errors import MalformedInput, VerificationFailed
+
+__all__ = [
+    "MAX_TREE_SIZE",
+    "Checkpoint",
+    "format_checkpoint",
+    "parse_checkpoint",
+    "sign_checkpoint",
+    "verify_checkpoint",
+]
+
+MAX_TREE_SIZE: Final = 2**64 - 1
+"""Largest tree size: sizes are unsigned 64-bit integers throughout the tlog specs."""
+
+_ROOT_HASH_SIZE: Final = 32
+# [0-9] rather than \d: Python's \d also matches non-ASCII digits such as "٤٢".
+_TREE_SIZE = re.compile(r"0|[1-9][0-9]*")
+_CONTROL = re.compile(r"[\x00-\x1f]")
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A log's tree head: its origin, its size and the root hash at that size."""
+
+    origin: str
+    tree_size: int
+    root_hash: bytes
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.origin, str) or not self.origin:
+            raise MalformedInput("checkpoint origin is empty", code="invalid_checkpoint")
+        control = _CONTROL.search(self.origin)
+        if control:
+            raise MalformedInput(
+                f"checkpoint origin {self.origin!r} contains control character {control.group()!r}",
+                code="invalid_checkpoint",
+            )
+        try:
+            self.origin.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise MalformedInput("checkpoint origin is not valid UTF-8", code="invalid_checkpoint") from exc
+        # bool is an int subclass; a size of True is a bug, not a tree of one leaf.
+        if type(self.tree_size) is not int or not 0 <= self.tree_size <= MAX_TREE_SIZE:
+            raise MalformedInput(
+                f"tree size {self.tree_size!r} is not an integer from 0 to {MAX_TREE_SIZE}",
+                code="invalid_checkpoint",
+            )
+        if not isinstance(self.root_hash, bytes) or len(self.root_hash) != _ROOT_HASH_SIZE:
+            shown = f"{len(self.root_hash)} bytes" if isinstance(self.root_hash, bytes) else "not bytes"
+            raise MalformedInput(f"root hash is {shown}, want {_ROOT_HASH_SIZE} bytes", code="invalid_checkpoint")
+
+
+def format_checkpoint(checkpoint: Checkpoint) -> str:
+    """Return the note text ``<origin>\\n<tree size>\\n<base64 root hash>\\n``."""
+    root = base64.b64encode(checkpoint.root_hash).decode("ascii")
+    return f"{checkpoint.origin}\n{checkpoint.tree_size}\n{root}\n"
+
+
+def parse_checkpoint(body: str) -> Checkpoint:
+    """Parse a checkpoint note text; exact inverse of :func:`format_checkpoint`.
+
+    Raises :class:`~ledger.errors.MalformedInput` unless ``body`` is exactly three lines, each
+    ending in a newline: a non-empty origin, a tree size of ASCII digits without sign, spaces,
+    underscores or leading zeros (``0`` alone excepted), and the canonical base64 of a 32-byte
+    root hash.
+    """
+    if not body.endswith("\n"):
+        raise MalformedInput("checkpoint does not end with a newline", code="invalid_checkpoint")
+    lines = body[:-1].split("\n")
+    if len(lines) > 3:
+        raise MalformedInput(
+            f"checkpoint has {len(lines) - 3} extension lines; this log's checkpoints have none",
+            code="invalid_checkpoint",
+        )
+    if len(lines) < 3:
+        raise MalformedInput(f"checkpoint has {len(lines)} lines, want 3", code="invalid_checkpoint")
+    origin, size_text, root_text = lines
+    if not _TREE_SIZE.fullmatch(size_text):
+        raise MalformedInput(
+            f"tree size {size_text[:40]!r} is not ASCII decimal digits without sign or leading zeros",
+            code="invalid_checkpoint",
+        )
+    # Refuse long digit strings before int() spends time on them.
+    if len(size_text) > len(str(MAX_TREE_SIZE)):
+        raise MalformedInput(
+            f"tree size has {len(size_text)} digits, more than {MAX_TREE_SIZE} has",
+            code="invalid_checkpoint",
+        )
+    root_hash = decode_base64(root_text, what="checkpoint root hash")
+    # The constructor checks the origin, the size's range and the root's length.
+    return Checkpoint(origin, int(size_text), root_hash)
+
+
+def sign_checkpoint(checkpoint: Checkpoint, private_key: Ed25519PrivateKey) -> str:
+    """Return ``checkpoint`` as a signed note by ``private_key``, whose key name is the origin."""
+    return sign_note(format_checkpoint(checkpoint), checkpoint.origin, private_key)
+
+
+def verify_checkpoint(note_text: str, verifier_key: VerifierKey) -> Checkpoint:
+    """Verify a signed checkpoint by ``verifier_key`` and return it.
+
+    The signature is checked before the text is read (signed-note: an unverified text must be
+    ignored); then the key's name must be the checkpoint's origin. Raises
+    :class:`~ledger.errors.VerificationFailed` (codes of :func:`~ledger.crypto.note.verify_note`, or
+    ``checkpoint_origin_mismatch``) and :class:`~ledger.errors.MalformedInput` for text that does
+    not parse.
+    """
+    note = verify_note(note_text, verifier_key)
+    checkpoint = parse_checkpoint(note.text)
+    if checkpoint.origin != verifier_key.name:
+        raise VerificationFailed(
+            f"checkpoint origin {checkpoint.origin!r} is not the log key's name {verifier_key.name!r}",
+            code="checkpoint_origin_mismatch",
+            origin=checkpoint.origin,
+            key_name=verifier_key.name,
+            checkpoint=note_text,
+        )
+    return checkpoint
