@@ -24,11 +24,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
 
-from ledger.crypto.checkpoint import Checkpoint, sign_checkpoint
+from ledger.crypto.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
 from ledger.crypto.compact_range import CompactRange
 from ledger.crypto.keys import decode_base64, encode_base64
 from ledger.crypto.merkle import MerkleTree
-from ledger.crypto.note import VerifierKey, format_verifier_key, verifier_key_for
+from ledger.crypto.note import VerifierKey, format_verifier_key, parse_note, verifier_key_for
+from ledger.crypto.record_proof import RecordProof, format_record_proof
 from ledger.entry import Submission, parse_leaf
 from ledger.errors import LedgerError, MalformedInput, NotFound
 from ledger.rules import Decision, LedgerState, decide, evolve
@@ -154,6 +155,15 @@ class LedgerStore(Application[str]):
                     return Receipt(index, self.tree.leaf_hash(index), size, self.tree.root(size), event.checkpoint)
             position += READ_PAGE
         raise StoreDamaged(f"no checkpoint was stored at or after leaf {index}")
+
+    def record_proof(self, index: int) -> str:
+        """A C2SP tlog-proof of leaf `index` against the latest checkpoint."""
+        with self._lock:
+            checkpoint = self.latest_checkpoint()
+            size = parse_checkpoint(parse_note(checkpoint).text).tree_size
+            if not 0 <= index < size:
+                raise NotFound(f"leaf index {index} is not below the tree size {size}", code="index_out_of_range")
+            return format_record_proof(RecordProof(index, tuple(self.tree.inclusion_proof(index, size)), checkpoint))
 
     def _stored_size(self) -> int:
         last = self.recorder.select_events(LOG_ID, desc=True, limit=1)

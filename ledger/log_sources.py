@@ -1,0 +1,178 @@
+"""Where a verifier reads a log from: an exported tiles directory or a ledger's data directory.
+
+A source hands out the log's latest checkpoint, its leaves in order and, where it has them, its
+hash tiles; it decides nothing. This module imports only the standard library (and psycopg, lazily,
+for a data directory kept in PostgreSQL): verification never needs the server, FastAPI or
+eventsourcing (DESIGN §1.2).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
+
+from ledger.crypto.tiles import TILE_WIDTH, Tile, parse_entry_bundle
+from ledger.errors import MalformedInput, NotFound
+
+# Names the store's eventsourcing recorders use, repeated here: this module must not import the store.
+LOG_AGGREGATE_ID = "log"  # ledger.store.events.LOG_ID
+SQLITE_EVENTS_TABLE = "stored_events"
+POSTGRES_EVENTS_TABLE = "integritas_events"  # eventsourcing names it after the Application ("Integritas")
+READ_PAGE = 2000
+
+
+class LogSource(Protocol):
+    """What the verifier reads."""
+
+    description: str
+    has_tiles: bool
+
+    def checkpoint(self) -> str:
+        """The latest signed checkpoint (note text)."""
+        ...
+
+    def leaves(self, size: int) -> Iterator[bytes]:
+        """The first `size` leaves in order; fewer if the source has fewer."""
+        ...
+
+    def hash_tile(self, tile: Tile) -> bytes:
+        """The bytes of a hash tile; raises `NotFound` if the source lacks it."""
+        ...
+
+
+class ExportSource:
+    """A C2SP tlog-tiles directory written by `integritas export`."""
+
+    has_tiles = True
+
+    def __init__(self, directory: Path) -> None:
+        if not (directory / "checkpoint").is_file():
+            raise NotFound(f"{directory} has no checkpoint file: not an exported log", code="no_log")
+        self.directory = directory
+        self.description = f"exported log {directory}"
+
+    def checkpoint(self) -> str:
+        return (self.directory / "checkpoint").read_text(encoding="utf-8")
+
+    def leaves(self, size: int) -> Iterator[bytes]:
+        for index in range(-(-size // TILE_WIDTH)):
+            width = min(TILE_WIDTH, size - index * TILE_WIDTH)
+            bundle = Tile("entries", index, width)
+            yield from parse_entry_bundle(self._read(bundle), bundle)
+
+    def hash_tile(self, tile: Tile) -> bytes:
+        return self._read(tile)
+
+    def _read(self, tile: Tile) -> bytes:
+        path = self.directory / tile.path
+        try:
+            return path.read_bytes()
+        except FileNotFoundError as exc:
+            raise NotFound(f"{tile.path} is missing from the export", code="tile_missing") from exc
+
+
+class DataDirSource:
+    """A ledger's own data directory, read straight from its event store.
+
+    The log aggregate's events (ledger.store.events.LeafAppended) hold the leaves and checkpoints;
+    they are read with plain SQL so that the verifier does not depend on the store's code.
+    """
+
+    has_tiles = False
+
+    def __init__(self, directory: Path) -> None:
+        config_path = directory / "ledger.json"
+        try:
+            config = json.loads(config_path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise NotFound(f"{directory} is not a ledger directory (no ledger.json)", code="no_ledger") from exc
+        storage = config.get("storage", {})
+        self.description = f"ledger directory {directory}"
+        if storage.get("kind") == "postgres":
+            self._rows = _postgres_rows(storage["dsn"])
+        else:
+            self._rows = _sqlite_rows(directory / storage.get("path", "ledger.sqlite"))
+
+    def checkpoint(self) -> str:
+        last = self._rows(desc=True, after=0, limit=1)
+        if not last:
+            raise NotFound("the ledger is empty: no checkpoint", code="empty_log")
+        checkpoint: str | None = _event_state(last[0])["checkpoint"]
+        if checkpoint is None:
+            raise MalformedInput("the last log event carries no checkpoint", code="no_checkpoint")
+        return checkpoint
+
+    def leaves(self, size: int) -> Iterator[bytes]:
+        position = 0
+        while position < size:
+            rows = self._rows(desc=False, after=position, limit=min(READ_PAGE, size - position))
+            if not rows:
+                return
+            for row in rows:
+                leaf: str = _event_state(row)["leaf"]
+                yield leaf.encode("utf-8")
+            position += len(rows)
+
+    def hash_tile(self, tile: Tile) -> bytes:
+        raise NotFound("a data directory stores leaves, not tiles", code="tile_missing")
+
+
+def _event_state(state: bytes | str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(state)
+    return document
+
+
+def _sqlite_rows(path: Path) -> Any:
+    if not path.is_file():
+        raise NotFound(f"{path} does not exist", code="no_ledger")
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+    def rows(*, desc: bool, after: int, limit: int) -> list[bytes]:
+        order = "DESC" if desc else "ASC"
+        cursor = connection.execute(
+            f"SELECT state FROM {SQLITE_EVENTS_TABLE} WHERE originator_id = ? AND originator_version > ? "
+            f"ORDER BY originator_version {order} LIMIT ?",
+            (LOG_AGGREGATE_ID, after, limit),
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+    return rows
+
+
+def _postgres_rows(dsn: str) -> Any:
+    try:
+        import psycopg
+    except ImportError as exc:  # the verifier runs without it for files and SQLite
+        raise MalformedInput("reading a PostgreSQL ledger needs psycopg installed", code="missing_dependency") from exc
+    parts = urlsplit(dsn)
+    connection = psycopg.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        dbname=unquote(parts.path.strip("/")),
+        autocommit=True,
+    )
+
+    def rows(*, desc: bool, after: int, limit: int) -> list[bytes]:
+        order = "DESC" if desc else "ASC"
+        cursor = connection.execute(
+            f"SELECT state FROM {POSTGRES_EVENTS_TABLE} WHERE originator_id = %s AND originator_version > %s "
+            f"ORDER BY originator_version {order} LIMIT %s",
+            (LOG_AGGREGATE_ID, after, limit),
+        )
+        return [bytes(row[0]) for row in cursor.fetchall()]
+
+    return rows
+
+
+def open_source(location: str) -> LogSource:
+    """The source at `location`: a data directory (has ledger.json) or an exported directory."""
+    path = Path(location)
+    if (path / "ledger.json").is_file():
+        return DataDirSource(path)
+    return ExportSource(path)

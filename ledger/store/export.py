@@ -1,0 +1,56 @@
+"""Export a ledger as a C2SP tlog-tiles directory (DESIGN §5), for offline audit.
+
+    DIR/checkpoint                 the latest signed checkpoint
+    DIR/tile/<L>/<N>[.p/<W>]       hash tiles
+    DIR/tile/entries/<N>[.p/<W>]   entry bundles (the leaf bytes)
+    DIR/trust.json                 origin, verifier key, root key fingerprint
+
+The same paths are what the HTTP API serves under /tlog/. Everything is written at the size of
+the checkpoint taken at the start, so an export is one consistent tree even while the log grows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from ledger.crypto.checkpoint import parse_checkpoint
+from ledger.crypto.note import parse_note
+from ledger.crypto.tiles import TILE_WIDTH, entry_bundles_for_size, format_entry_bundle, tile_hashes, tiles_for_size
+from ledger.store.application import LedgerStore
+
+TRUST_FILE = "trust.json"
+
+
+def export_log(store: LedgerStore, directory: Path, progress: Callable[[int, int], None] | None = None) -> int:
+    """Write the tiles directory of the store's latest checkpoint into `directory`; return its size."""
+    checkpoint = store.latest_checkpoint()
+    size = parse_checkpoint(parse_note(checkpoint).text).tree_size
+    directory.mkdir(parents=True, exist_ok=True)
+    for tile in tiles_for_size(size):
+        _write(directory / tile.path, tile_hashes(store.tree, tile))
+    done = 0
+    for bundle in entry_bundles_for_size(size):
+        start = bundle.index * TILE_WIDTH
+        leaves = list(store.leaves(start, start + bundle.width))
+        _write(directory / bundle.path, format_entry_bundle(leaves))
+        done += bundle.width
+        if progress:
+            progress(done, size)
+    trust = {
+        "origin": store.origin,
+        "verifier_key": store.verifier_key_text,
+        "root_fingerprint": store.state.root_fingerprint,
+    }
+    _write(directory / TRUST_FILE, (json.dumps(trust, indent=2) + "\n").encode())
+    # The checkpoint last: a reader that finds it finds every tile it names.
+    _write(directory / "checkpoint", checkpoint.encode("utf-8"))
+    return size
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_bytes(data)
+    temporary.replace(path)

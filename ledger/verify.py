@@ -1,0 +1,346 @@
+"""Whole-log verification (DESIGN §6): everything an auditor checks without trusting the server.
+
+Given a log source and a trust anchor (origin, the log's verifier key, the root key's fingerprint)
+and optionally the auditor's last trusted checkpoint, `verify_log` checks, in the order of §6:
+
+1. the latest checkpoint's signature by the log key, and its origin;
+2. consistency with the trusted checkpoint: the log's first `m` leaves hash to the trusted root;
+3. the root recomputed from all leaves equals the checkpoint's root;
+4. every hash tile the source serves equals the hashes computed from the leaves;
+5. for every entry: canonical form, strict format, signature, signer key validity, role and scope,
+   stream chain, time order and every rule of the fold, replayed from genesis, whose signer must be
+   the trusted root key.
+
+It reports every failure with its leaf index (not just the first); a failing entry keeps its index
+but does not change the replayed state. Signatures are checked in worker processes, one per core,
+while the main process parses and folds. `ok` is true only when nothing failed; the caller saves
+the new trusted checkpoint only then (python-tuf's rule: trusted state moves forward only through
+verification).
+
+Imports: the standard library, `cryptography`, `rfc8785` and the pure core; never the store,
+FastAPI or eventsourcing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from ledger.crypto.checkpoint import Checkpoint, verify_checkpoint
+from ledger.crypto.keys import encode_base64
+from ledger.crypto.merkle import MerkleTree, hash_leaf, verify_consistency
+from ledger.crypto.note import VerifierKey, parse_verifier_key
+from ledger.crypto.tiles import Tile, tile_hashes, tiles_for_size
+from ledger.entry import parse_leaf
+from ledger.errors import LedgerError, MalformedInput, VerificationFailed
+from ledger.log_sources import LogSource
+from ledger.rules import LedgerState, decide, evolve
+
+SIGNATURE_BATCH = 512
+
+
+@dataclass(frozen=True)
+class TrustAnchor:
+    """What the auditor trusts before looking at the log (the export's trust.json, checked by hand)."""
+
+    origin: str
+    verifier_key: VerifierKey
+    root_fingerprint: str
+
+    @classmethod
+    def from_json(cls, document: Any) -> TrustAnchor:
+        try:
+            verifier_key = parse_verifier_key(document["verifier_key"])
+            anchor = cls(document["origin"], verifier_key, document["root_fingerprint"])
+        except (KeyError, TypeError) as exc:
+            raise MalformedInput(
+                "a trust anchor has origin, verifier_key and root_fingerprint", code="invalid_trust_anchor"
+            ) from exc
+        if anchor.verifier_key.name != anchor.origin:
+            raise MalformedInput(
+                f"verifier key is for {anchor.verifier_key.name!r}, not the origin {anchor.origin!r}",
+                code="invalid_trust_anchor",
+            )
+        return anchor
+
+    @classmethod
+    def load(cls, path: Path) -> TrustAnchor:
+        try:
+            return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            raise MalformedInput(f"cannot read trust anchor {path}: {exc}", code="invalid_trust_anchor") from exc
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One thing that did not verify: where (a leaf index, or None for the log as a whole), why."""
+
+    leaf_index: int | None
+    code: str
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "leaf_index": self.leaf_index,
+            "code": self.code,
+            "message": self.message,
+            "evidence": {k: _jsonable(v) for k, v in self.evidence.items()},
+        }
+
+
+@dataclass
+class Report:
+    """The outcome of verifying one log."""
+
+    source: str
+    checkpoint: Checkpoint | None = None
+    checkpoint_text: str | None = None
+    entries_checked: int = 0
+    tiles_checked: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    state: LedgerState | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.checkpoint is not None and not self.failures
+
+    def fail(self, leaf_index: int | None, error: LedgerError | str, code: str = "", **evidence: Any) -> None:
+        if isinstance(error, LedgerError):
+            self.failures.append(Failure(leaf_index, error.code, error.message, {**error.evidence, **evidence}))
+        else:
+            self.failures.append(Failure(leaf_index, code, error, evidence))
+
+
+def verify_log(
+    source: LogSource,
+    trust: TrustAnchor,
+    *,
+    now: datetime,
+    trusted_checkpoint: str | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Verify the log behind `source` against `trust`; never raises for a fault in the log."""
+    report = Report(source.description)
+    try:
+        text = source.checkpoint()
+        checkpoint = verify_checkpoint(text, trust.verifier_key)
+    except LedgerError as exc:
+        report.fail(None, exc)
+        return report
+    if checkpoint.origin != trust.origin:
+        report.fail(
+            None, f"checkpoint is for log {checkpoint.origin!r}, trusted origin is {trust.origin!r}", "wrong_log"
+        )
+        return report
+    report.checkpoint, report.checkpoint_text = checkpoint, text
+
+    trusted = None
+    if trusted_checkpoint is not None:
+        try:
+            trusted = verify_checkpoint(trusted_checkpoint, trust.verifier_key)
+        except LedgerError as exc:
+            report.fail(None, f"the trusted checkpoint does not verify: {exc.message}", "invalid_trusted_state")
+            return report
+        if trusted.tree_size > checkpoint.tree_size:
+            report.fail(
+                None,
+                f"the log shrank: it shows size {checkpoint.tree_size}, the trusted checkpoint has {trusted.tree_size}",
+                "consistency_failed",
+                trusted_checkpoint=trusted_checkpoint,
+                checkpoint=text,
+            )
+            return report
+
+    tree = _replay_entries(source, checkpoint.tree_size, trust, now, workers, report, progress)
+    if tree.size != checkpoint.tree_size:
+        report.fail(
+            None, f"the log holds {tree.size} leaves, its checkpoint says {checkpoint.tree_size}", "missing_leaves"
+        )
+        return report
+    computed = tree.root(checkpoint.tree_size)
+    if computed != checkpoint.root_hash:
+        report.fail(
+            None,
+            "the root computed from all leaves differs from the checkpoint's root",
+            "root_mismatch",
+            expected_root=checkpoint.root_hash,
+            computed_root=computed,
+            checkpoint=text,
+        )
+    if trusted is not None:
+        _check_consistency(tree, trusted, trusted_checkpoint or "", checkpoint, text, report)
+    if source.has_tiles:
+        _check_tiles(source, tree, checkpoint.tree_size, report)
+    return report
+
+
+def _check_consistency(
+    tree: MerkleTree, trusted: Checkpoint, trusted_text: str, checkpoint: Checkpoint, text: str, report: Report
+) -> None:
+    # The proof is computed from the leaves the log serves now: if they still hash to the trusted
+    # root at its size, the log only grew; if not, the evidence shows two signed, inconsistent heads.
+    proof = tree.consistency_proof(trusted.tree_size, checkpoint.tree_size)
+    try:
+        verify_consistency(trusted.tree_size, checkpoint.tree_size, trusted.root_hash, checkpoint.root_hash, proof)
+        if tree.root(trusted.tree_size) != trusted.root_hash:
+            raise VerificationFailed("the first leaves no longer hash to the trusted root", code="consistency_failed")
+    except VerificationFailed as exc:
+        report.fail(
+            None,
+            f"the log is not consistent with the trusted checkpoint of size {trusted.tree_size}: {exc.message}",
+            "consistency_failed",
+            trusted_checkpoint=trusted_text,
+            checkpoint=text,
+            consistency_proof=proof,
+            root_at_trusted_size=tree.root(trusted.tree_size),
+        )
+
+
+def _check_tiles(source: LogSource, tree: MerkleTree, size: int, report: Report) -> None:
+    for tile in tiles_for_size(size):
+        try:
+            served = source.hash_tile(tile)
+        except LedgerError as exc:
+            report.fail(None, exc, tile=tile.path)
+            continue
+        expected = tile_hashes(tree, tile)
+        report.tiles_checked += 1
+        if served != expected:
+            report.fail(
+                _first_leaf_of_difference(served, expected, tile),
+                f"{tile.path} differs from the hashes of the leaves it covers",
+                "tile_mismatch",
+                tile=tile.path,
+            )
+
+
+def _first_leaf_of_difference(served: bytes, expected: bytes, tile: Tile) -> int | None:
+    assert isinstance(tile.level, int)
+    for position in range(0, min(len(served), len(expected)), 32):
+        if served[position : position + 32] != expected[position : position + 32]:
+            return int((tile.index * 256 + position // 32) * 256**tile.level)
+    return None
+
+
+def _replay_entries(
+    source: LogSource,
+    size: int,
+    trust: TrustAnchor,
+    now: datetime,
+    workers: int | None,
+    report: Report,
+    progress: Callable[[int, int], None] | None,
+) -> MerkleTree:
+    """Hash, parse and fold every leaf; check signatures on the side; return the tree of the leaves."""
+    tree = MerkleTree()
+    state = LedgerState(origin=trust.origin)
+    report.state = state
+    batch: list[tuple[int, bytes, bytes, bytes]] = []
+    pending: list[Future[list[tuple[int, str]]]] = []
+    workers = workers or os.cpu_count() or 1
+    with _signature_pool(workers) as pool:
+        leaves = _leaves(source, size, report)
+        for index, leaf in enumerate(leaves):
+            tree.append(hash_leaf(leaf))
+            check = _check_entry(state, index, leaf, trust, now, report)
+            if check is not None:
+                batch.append(check)
+            if len(batch) >= SIGNATURE_BATCH:
+                pending.append(pool.submit(_verify_signatures, batch))
+                batch = []
+            if progress and index % 4096 == 0:
+                progress(index, size)
+            report.entries_checked = index + 1
+        if batch:
+            pending.append(pool.submit(_verify_signatures, batch))
+        for future in pending:
+            for index, message in future.result():
+                report.fail(index, message, "bad_signature")
+    report.failures.sort(key=lambda f: (f.leaf_index is None, f.leaf_index or 0))
+    if progress:
+        progress(tree.size, size)
+    return tree
+
+
+def _leaves(source: LogSource, size: int, report: Report) -> Iterator[bytes]:
+    try:
+        yield from source.leaves(size)
+    except LedgerError as exc:
+        report.fail(None, exc)
+
+
+def _check_entry(
+    state: LedgerState, index: int, leaf: bytes, trust: TrustAnchor, now: datetime, report: Report
+) -> tuple[int, bytes, bytes, bytes] | None:
+    """Fold one leaf; return its signature check (index, public key, signature, message), or None."""
+    if index > 0 and state.policy is None:
+        report.fail(index, "cannot be checked: the log has no valid genesis entry", "no_genesis")
+        return None
+    try:
+        submission = parse_leaf(leaf)
+        if index == 0 and submission.entry.signer != trust.root_fingerprint:
+            report.fail(
+                0,
+                f"genesis is signed by {submission.entry.signer[:12]}…, the trusted root key is "
+                f"{trust.root_fingerprint[:12]}…",
+                "untrusted_root",
+            )
+            return None
+        state.size = index  # a refused leaf before this one still took its index
+        decision = decide(state, submission, now, signature_verified=True)
+    except LedgerError as exc:
+        report.fail(index, exc)
+        return None
+    evolve(state, decision)
+    key = decision.key.public_key if decision.key is not None else state.keys[submission.entry.signer].public_key
+    return index, key, submission.signature, submission.signing_input()
+
+
+def _verify_signatures(batch: list[tuple[int, bytes, bytes, bytes]]) -> list[tuple[int, str]]:
+    """Run in a worker: the indices whose Ed25519 signature does not verify."""
+    failed = []
+    for index, public_key, signature, message in batch:
+        try:
+            Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+        except InvalidSignature:
+            failed.append((index, "the entry's Ed25519 signature does not verify with its signer's key"))
+    return failed
+
+
+class _InlineExecutor(Executor):
+    """One worker means no process pool: run each batch when it is submitted."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def _signature_pool(workers: int) -> Executor:
+    if workers <= 1:
+        return _InlineExecutor()
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return encode_base64(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
