@@ -10,6 +10,7 @@ This module imports only the standard library, `cryptography` and `rfc8785`.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import unicodedata
@@ -41,7 +42,7 @@ ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 FINGERPRINT_PATTERN = re.compile(r"[0-9a-f]{64}")
 TIME_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
-SCORE_PATTERN = re.compile(r"(?:0|[1-9][0-9]?)\.[0-9]{2}")
+SCORE_PATTERN = re.compile(r"(?:0|[1-9][0-9]{0,2})\.[0-9]{2}")
 RATIO_PATTERN = re.compile(r"(?:0|1)\.[0-9]{1,4}")
 
 ROLES = (
@@ -124,7 +125,7 @@ def load_json(data: bytes | str) -> Any:
         )
     except UnicodeDecodeError as exc:
         raise MalformedInput("submission is not UTF-8", code="malformed_json") from exc
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, and integers over 4300 digits
         raise MalformedInput(f"submission is not JSON: {exc}", code="malformed_json") from exc
 
 
@@ -366,18 +367,23 @@ STREAM_PATTERN = re.compile(
 )
 
 
-def _all_strings_nfc(value: Any, where: str) -> None:
-    """Every string in the entry, member names included, must be NFC (DESIGN §3)."""
+def _check_values(value: Any, where: str) -> None:
+    """Every string in the entry, member names included, is NFC; no number is a float (DESIGN §3).
+
+    Parsed JSON cannot hold floats (`load_json` refuses them), but an entry built in code can.
+    """
+    if isinstance(value, float):
+        raise _fail(where, f"holds the float {value!r}: scores and ratios are decimal strings", "float_not_allowed")
     if isinstance(value, str):
         if not unicodedata.is_normalized("NFC", value):
             raise _fail(where, "contains a string that is not NFC-normalised", "not_nfc")
     elif isinstance(value, dict):
         for key, element in value.items():
-            _all_strings_nfc(key, where)
-            _all_strings_nfc(element, f"{where}.{key}")
+            _check_values(key, where)
+            _check_values(element, f"{where}.{key}")
     elif isinstance(value, list):
         for i, element in enumerate(value):
-            _all_strings_nfc(element, f"{where}[{i}]")
+            _check_values(element, f"{where}[{i}]")
 
 
 def parse_time(value: str) -> datetime:
@@ -484,7 +490,7 @@ def parse_entry(value: Any, where: str = "entry") -> Entry:
     extra = sorted(set(value) - ENTRY_MEMBERS)
     if extra:
         raise _fail(where, f"has unknown member(s) {', '.join(extra)}", "unknown_member")
-    _all_strings_nfc(value, where)
+    _check_values(value, where)
 
     version = value["v"]
     if version != 1 or isinstance(version, bool):
@@ -583,7 +589,8 @@ def sign_entry(entry: Mapping[str, Any], private_key: Ed25519PrivateKey) -> Subm
     The entry's `signer` must be the key's fingerprint: the caller states who signs, and a
     mismatch is a mistake worth stopping, not correcting.
     """
-    parsed = parse_entry(dict(entry))
+    # A deep copy: the entry must not change when the caller later changes the dict it passed.
+    parsed = parse_entry(copy.deepcopy(dict(entry)))
     key_fingerprint = fingerprint(private_key.public_key())
     if parsed.signer != key_fingerprint:
         raise MalformedInput(

@@ -120,6 +120,9 @@ def parse_policy(document: Any) -> Policy:
             performance=_decimal(_sourced(doc, "performance"), f"policy.thresholds.{track}.performance"),
             prior_predicate=prior,
         )
+    for track, bar in thresholds.items():
+        if bar.enabler_share > 1:
+            raise Refused(f"policy.thresholds.{track}.enabler_share must be at most 1", code="invalid_policy")
     coverage = _decimal(_sourced(document, "min_pact_coverage"), "policy.min_pact_coverage", RATIO_PATTERN)
     if coverage > 1:
         raise Refused("policy.min_pact_coverage must be at most 1", code="invalid_policy")
@@ -149,15 +152,23 @@ def failing_checks(scores: Mapping[str, str], track: str, policy: Policy) -> lis
     if total < bar.total:
         failures.append(f"total {total} is below {bar.total}")
     for area in ENABLER_AREAS:
-        needed = (policy.weights[area] * bar.enabler_share).quantize(Decimal("0.01"))
+        # Compared exactly: a rounded requirement could let a score just under the share pass.
+        needed = policy.weights[area] * bar.enabler_share
         if Decimal(scores[area]) < needed:
             failures.append(
-                f"{area} {scores[area]} is below {needed} ({bar.enabler_share:%} of {policy.weights[area]})"
+                f"{area} {scores[area]} is below {_score_text(needed)} "
+                f"({bar.enabler_share:.2%} of {policy.weights[area]})"
             )
     for area, needed in (("ipak", bar.ipak), ("ipkp", bar.ipkp), ("performance", bar.performance)):
         if Decimal(scores[area]) < needed:
             failures.append(f"{area} {scores[area]} is below {needed}")
     return failures
+
+
+def _score_text(value: Decimal) -> str:
+    """A score as people write it, two fraction digits, with more only when they matter."""
+    cents = value.quantize(Decimal("0.01"))
+    return f"{cents}" if cents == value else f"{value.normalize():f}"
 
 
 # --- state -------------------------------------------------------------------------------------------
@@ -176,6 +187,7 @@ class KeyRecord:
     registered_index: int
     revoked_index: int | None = None
     revoked_reason: str | None = None
+    employee_number: str | None = None  # an employee key's own number, from the first pact it signs
 
     def covers(self, unit: str) -> bool:
         return self.scope == ("*",) or unit in self.scope
@@ -430,6 +442,32 @@ def _check_role(state: LedgerState, kind: str, unit: str | None, key: KeyRecord,
             f"signer {key.fingerprint[:12]}… may sign for {', '.join(key.scope)}, not unit {unit}",
             code="out_of_scope",
         )
+    if key.role == "administrator" and key.scope != ("*",):
+        _check_administrator_scope(state, kind, key, submission)
+
+
+def _check_administrator_scope(state: LedgerState, kind: str, key: KeyRecord, submission: Submission) -> None:
+    """An administrator scoped to some units administers only keys within those units.
+
+    Without this, a unit-scoped administrator could register a regency-wide key, set the policy or
+    revoke any key, and so escape its scope.
+    """
+    entry = submission.entry
+    if kind == "policy.set":
+        concerned: tuple[str, ...] = ("*",)
+    elif kind == "key.registered":
+        concerned = tuple(entry.body["scope"])
+    elif kind == "key.revoked":
+        target = state.keys.get(entry.stream_subject or "")
+        concerned = target.scope if target is not None else ()
+    else:
+        return
+    outside = [unit for unit in concerned if not key.covers(unit)]
+    if outside:
+        raise Refused(
+            f"administrator {key.fingerprint[:12]}… may administer {', '.join(key.scope)}, not {', '.join(outside)}",
+            code="out_of_scope",
+        )
 
 
 def _transition_role(body: Mapping[str, Any]) -> str:
@@ -494,6 +532,9 @@ def _key_revoked(state: LedgerState, submission: Submission, key: KeyRecord | No
         raise Refused(f"key {subject} is not registered", code="unknown_key")
     if target.revoked_index is not None:
         raise Refused(f"key {subject} is already revoked", code="revoked_signer")
+    if subject == state.root_fingerprint:
+        # The root key is the trust anchor every auditor holds; a new root means a new ledger.
+        raise Refused("the root key cannot be revoked", code="root_key")
     return _decision(state, submission, key)
 
 
@@ -677,16 +718,31 @@ def _remediation_completed(state: LedgerState, submission: Submission, key: KeyR
 
 def _pact_signed(state: LedgerState, submission: Submission, key: KeyRecord | None) -> Decision:
     entry = submission.entry
-    _unit(state, submission)
     employee = entry.body["employee"]
     if employee["number"] != entry.stream_subject:
         raise Refused(
             f"pact stream is for employee {entry.stream_subject}, body names {employee['number']}",
             code="employee_mismatch",
         )
-    # An employee signs only their own pact: the key's holder is the employee named in it.
-    if key is not None and key.role == "employee" and key.holder_name != employee["name"]:
-        raise Refused(f"key of {key.holder_name} cannot sign the pact of {employee['name']}", code="employee_mismatch")
+    unit = _unit(state, submission)
+    earlier = unit.pacts.get(employee["number"])
+    if earlier is not None and earlier.employee_name != employee["name"]:
+        raise Refused(
+            f"employee number {employee['number']} belongs to {earlier.employee_name}, not {employee['name']}",
+            code="employee_mismatch",
+        )
+    # An employee signs only their own pact: the key's holder is the employee named in it, and a key
+    # that signed one employee number's pact signs no other's.
+    if key is not None and key.role == "employee":
+        if key.holder_name != employee["name"]:
+            raise Refused(
+                f"key of {key.holder_name} cannot sign the pact of {employee['name']}", code="employee_mismatch"
+            )
+        if key.employee_number not in (None, employee["number"]):
+            raise Refused(
+                f"key of {key.holder_name} signs the pacts of employee {key.employee_number}, not {employee['number']}",
+                code="employee_mismatch",
+            )
     return _decision(state, submission, key)
 
 
@@ -852,6 +908,8 @@ def _set_pact_signed(state: LedgerState, decision: Decision) -> None:
     unit.pacts[employee["number"]] = Pact(
         employee["number"], employee["name"], True, entry.body["signed_on"], decision.index
     )
+    if decision.key is not None and decision.key.role == "employee":
+        decision.key.employee_number = employee["number"]
 
 
 def _set_pact_released(state: LedgerState, decision: Decision) -> None:

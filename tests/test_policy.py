@@ -254,11 +254,6 @@ def test_parse_policy_accepts_edges(path: str, value: Any) -> None:
     parse_policy(document)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: parse_policy bounds min_pact_coverage by 1 but not "
-    "enabler_share, a share of a weight (rules.py parse_policy)",
-)
 def test_parse_policy_refuses_an_enabler_share_above_one() -> None:
     document = default_policy_document()
     document["thresholds"]["wbk"]["enabler_share"]["value"] = "1.50"

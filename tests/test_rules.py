@@ -616,11 +616,6 @@ def test_an_employee_may_not_sign_someone_elses_pact(b: LedgerBuilder) -> None:
     refuse(b, b.sign(key, "pact.signed", f"pact/{U}/{number(8)}", pact_body(8)), "employee_mismatch")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an employee key binds only to a holder name, so it can sign "
-    "a pact under another employee's number (rules.py _pact_signed)",
-)
 def test_an_employee_may_not_sign_a_pact_under_another_number(b: LedgerBuilder) -> None:
     b.register_unit(U)
     key = employee(b, 7)
@@ -1110,11 +1105,6 @@ def test_every_failing_check_is_named(b: LedgerBuilder) -> None:
         assert failure in error.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: failing_checks rounds weight*enabler_share to 2 digits "
-    "half-even, so a score below the share can pass (rules.py)",
-)
 def test_enabler_share_is_not_rounded_down(b: LedgerBuilder) -> None:
     policy = default_policy_document()
     policy["version"] = 2
