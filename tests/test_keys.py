@@ -351,11 +351,6 @@ def test_plain_key_file_refuses_a_passphrase(tmp_path: Path, key: Ed25519Private
     key_file_error(path, b"kata sandi rahasia")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: write_private_key treats passphrase b'' as no passphrase and writes the key unencrypted "
-    "(ledger/crypto/keys.py:90, `if passphrase else NoEncryption()`); reading it back with the same b'' fails",
-)
 def test_empty_passphrase_is_refused_or_round_trips(tmp_path: Path, key: Ed25519PrivateKey) -> None:
     path = tmp_path / "signer.pem"
     try:

@@ -86,6 +86,9 @@ def private_key_from_seed(seed: bytes) -> Ed25519PrivateKey:
 
 def write_private_key(key: Ed25519PrivateKey, path: Path, passphrase: bytes | None = None) -> None:
     """Write a PKCS#8 PEM key file readable by its owner only (mode 0600), never overwriting."""
+    if passphrase is not None and not passphrase:
+        # An empty passphrase would silently mean "unencrypted"; say so instead.
+        raise MalformedInput("an empty passphrase encrypts nothing: give a passphrase or none", code="key_file")
     encryption: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
     )

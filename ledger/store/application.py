@@ -14,17 +14,20 @@ damaged store refuses to start instead of signing on top of damage.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.application import Application
+from eventsourcing.utils import Environment
 from eventsourcing.persistence import IntegrityError
 
-from ledger.crypto.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
+from ledger.crypto.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint, verify_checkpoint
 from ledger.crypto.compact_range import CompactRange
 from ledger.crypto.keys import decode_base64, encode_base64
 from ledger.crypto.merkle import MerkleTree
@@ -85,9 +88,11 @@ class LedgerStore(Application[str]):
         *,
         clock: Callable[[], datetime] = utc_now,
         progress: Callable[[int, int], None] | None = None,
+        signed_head: Path | None = None,
     ) -> None:
         super().__init__(env=storage.eventsourcing_env())
         self.storage = storage
+        self._signed_head_path = signed_head
         self.origin = origin
         self.verifier_key: VerifierKey = verifier_key_for(origin, log_key.public_key())
         self._log_key = log_key
@@ -97,6 +102,13 @@ class LedgerStore(Application[str]):
         self.tree = MerkleTree()
         self._checkpoint: str | None = None
         self.catch_up(progress)
+        self._check_latest_checkpoint()
+        self._check_signed_head()
+
+    def construct_env(self, name: str, env: Any = None) -> Environment:
+        """Only the storage's own settings: eventsourcing would also merge os.environ, where a stray
+        INTEGRITAS_PERSISTENCE_MODULE could send acknowledged entries to memory."""
+        return Environment(name, dict(env or {}))
 
     # --- reading ------------------------------------------------------------------------------------
 
@@ -206,11 +218,65 @@ class LedgerStore(Application[str]):
                 leaf_index=index,
             ) from exc
         self.tree.append(submission.leaf_hash)
-        if event.root_hash != encode_base64(self.tree.root()):
+        root = self.tree.root()
+        if event.root_hash != encode_base64(root):
             raise StoreDamaged(f"stored root after leaf {index} differs from the recomputed root", leaf_index=index)
-        evolve(self.state, decision)
         if event.checkpoint is not None:
+            try:
+                body = parse_checkpoint(parse_note(event.checkpoint).text)
+            except LedgerError as exc:
+                raise StoreDamaged(f"stored checkpoint at leaf {index} does not parse: {exc.message}") from exc
+            if (body.origin, body.tree_size, body.root_hash) != (self.origin, index + 1, root):
+                raise StoreDamaged(f"stored checkpoint at leaf {index} names another tree", leaf_index=index)
             self._checkpoint = event.checkpoint
+        evolve(self.state, decision)
+
+    def _check_latest_checkpoint(self) -> None:
+        # Each stored root was compared while replaying; the latest signed checkpoint is compared
+        # too, signature included, so an edit of a leaf and its stored root together is caught.
+        if self._checkpoint is None:
+            return
+        try:
+            checkpoint = verify_checkpoint(self._checkpoint, self.verifier_key)
+        except LedgerError as exc:
+            raise StoreDamaged(f"the latest stored checkpoint does not verify: {exc.message}") from exc
+        if (checkpoint.tree_size, checkpoint.root_hash) != (self.size, self.tree.root()):
+            raise StoreDamaged(
+                f"the latest stored checkpoint (size {checkpoint.tree_size}) does not match the stored leaves "
+                f"(size {self.size})"
+            )
+
+    def _check_signed_head(self) -> None:
+        """Refuse a log shorter than, or different from, the last checkpoint this server signed.
+
+        DESIGN §5: the last signed size is persisted and checked before signing. The database holds
+        every checkpoint with its leaf; this file, kept beside the log key, catches a database that
+        lost its newest entries (restored from an old backup, say), on top of which the log would
+        otherwise sign a second, different checkpoint of a size it had already signed.
+        """
+        if self._signed_head_path is None or not self._signed_head_path.exists():
+            return
+        head = json.loads(self._signed_head_path.read_text(encoding="utf-8"))
+        size, root = head["tree_size"], head["root_hash"]
+        if size > self.size:
+            raise StoreDamaged(
+                f"this server signed a checkpoint of size {size}, but the stored log has {self.size} entries: "
+                "entries were removed; restore them, do not append",
+                signed_size=size,
+                stored_size=self.size,
+            )
+        if encode_base64(self.tree.root(size)) != root:
+            raise StoreDamaged(f"the stored log differs from the checkpoint of size {size} this server signed")
+
+    def _record_signed_head(self, receipt: Receipt) -> None:
+        if self._signed_head_path is None:
+            return
+        temporary = self._signed_head_path.with_name(self._signed_head_path.name + ".tmp")
+        temporary.write_text(
+            json.dumps({"tree_size": receipt.tree_size, "root_hash": encode_base64(receipt.root_hash)}),
+            encoding="utf-8",
+        )
+        temporary.replace(self._signed_head_path)
 
     def reload(self) -> None:
         """Forget the in-memory state and replay the whole stored log."""
@@ -235,13 +301,16 @@ class LedgerStore(Application[str]):
                 if existing is not None:
                     original = self.receipt(existing)
                     return Receipt(**{**original.__dict__, "duplicate": True})
+                # One reading of the clock: the time the rules saw is the time stored with the
+                # entry, so that its replay sees the same.
+                now = self._clock()
                 try:
-                    decision = decide(self.state, submission, self._clock())
+                    decision = decide(self.state, submission, now)
                 except LedgerError:
                     if self.catch_up():
                         continue  # the refusal may come from a head we had not seen yet
                     raise
-                events, receipt = self._events_for([decision])
+                events, receipt = self._events_for([decision], now)
                 try:
                     self.save(*events)
                 except IntegrityError:
@@ -261,44 +330,51 @@ class LedgerStore(Application[str]):
         if not submissions:
             return []
         with self._lock:
-            self.catch_up()
-            now = self._clock()
-            decisions: list[Decision] = []
-            seen: set[bytes] = set()
-            try:
-                for position, submission in enumerate(submissions):
-                    if submission.leaf_hash in self.state.leaf_indices or submission.leaf_hash in seen:
-                        raise MalformedInput(
-                            f"batch entry {position} is already in the log or the batch", code="duplicate_in_batch"
-                        )
-                    seen.add(submission.leaf_hash)
-                    try:
-                        decision = decide(self.state, submission, now)
-                    except LedgerError as exc:
-                        exc.evidence["batch_position"] = position
-                        raise
-                    evolve(self.state, decision)
-                    decisions.append(decision)
-                # The rules state already moved; the tree moves in _events_for's copy below.
-                events, receipt = self._events_for(decisions, state_evolved=True)
-                self.save(*events)
-            except BaseException:
-                if decisions:
-                    self.reload()
-                raise
-            self._commit(decisions, receipt, state_evolved=True)
-            return [
-                Receipt(d.index, d.submission.leaf_hash, receipt.tree_size, receipt.root_hash, receipt.checkpoint)
-                for d in decisions
-            ]
+            for _ in range(MAX_WRITE_ATTEMPTS):
+                self.catch_up()
+                now = self._clock()
+                decisions: list[Decision] = []
+                try:
+                    self._decide_batch(submissions, now, decisions)
+                    events, receipt = self._events_for(decisions, now)
+                    self.save(*events)
+                except IntegrityError:
+                    self.reload()  # another writer got in first: decide the whole batch again
+                    continue
+                except BaseException:
+                    if decisions:
+                        self.reload()
+                    raise
+                self._commit(decisions, receipt, state_evolved=True)
+                return [
+                    Receipt(d.index, d.submission.leaf_hash, receipt.tree_size, receipt.root_hash, receipt.checkpoint)
+                    for d in decisions
+                ]
+            raise LedgerError("too many concurrent writers: try again", code="busy")
 
-    def _events_for(self, decisions: Sequence[Decision], *, state_evolved: bool = False) -> tuple[list[Any], Receipt]:
+    def _decide_batch(self, submissions: Sequence[Submission], now: datetime, decisions: list[Decision]) -> None:
+        """Decide and evolve each submission in turn, so that later ones see earlier ones."""
+        seen: set[bytes] = set()
+        for position, submission in enumerate(submissions):
+            try:
+                if submission.leaf_hash in self.state.leaf_indices or submission.leaf_hash in seen:
+                    raise MalformedInput(
+                        f"batch entry {position} is already in the log or the batch", code="duplicate_in_batch"
+                    )
+                seen.add(submission.leaf_hash)
+                decision = decide(self.state, submission, now)
+            except LedgerError as exc:
+                exc.evidence["batch_position"] = position
+                raise
+            evolve(self.state, decision)
+            decisions.append(decision)
+
+    def _events_for(self, decisions: Sequence[Decision], timestamp: datetime) -> tuple[list[Any], Receipt]:
         """The stream and log events of `decisions`, and the receipt of the last one.
 
         Roots are computed on a scratch extension of the tree, so nothing in memory changes until
         the save succeeds.
         """
-        timestamp = self._clock()
         pending = CompactRange.of(self.tree)
         events: list[Any] = []
         last = len(decisions) - 1
@@ -341,3 +417,4 @@ class LedgerStore(Application[str]):
                 evolve(self.state, decision)
             self.tree.append(decision.submission.leaf_hash)
         self._checkpoint = receipt.checkpoint
+        self._record_signed_head(receipt)

@@ -3,6 +3,8 @@
     DIR/ledger.json    origin, storage, root key fingerprint
     DIR/log.key        the log's Ed25519 key (PKCS#8, mode 0600): it signs checkpoints only
     DIR/trust.json     what an auditor needs to verify the log: origin, verifier key, root key
+    DIR/signed-head.json  size and root of the last checkpoint this server signed (a guard against
+                       a database that lost entries, checked at every open)
     DIR/ledger.sqlite  the event store, unless ledger.json names PostgreSQL
 
 The root key is not kept here: it signs the genesis entry and registers administrators, and
@@ -31,6 +33,7 @@ CONFIG_FILE = "ledger.json"
 LOG_KEY_FILE = "log.key"
 TRUST_FILE = "trust.json"
 SQLITE_FILE = "ledger.sqlite"
+SIGNED_HEAD_FILE = "signed-head.json"
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ def init_ledger(
     root_fingerprint = fingerprint(root_key.public_key())
     storage_doc = {"kind": "postgres", "dsn": postgres_dsn} if postgres_dsn else {"kind": "sqlite", "path": SQLITE_FILE}
     write_private_key(log_key, directory / LOG_KEY_FILE)
-    store = LedgerStore(storage, origin, log_key, clock=clock)
+    store = LedgerStore(storage, origin, log_key, clock=clock, signed_head=directory / SIGNED_HEAD_FILE)
     if store.size:
         raise MalformedInput(f"the configured database already holds a log of {store.size} entries", code="not_empty")
     genesis = {
@@ -121,4 +124,11 @@ def open_ledger(
     """Open the ledger in `directory`, replaying its stored log."""
     config = LedgerConfig.read(directory)
     log_key = read_private_key(directory / LOG_KEY_FILE)
-    return LedgerStore(config.storage, config.origin, log_key, clock=clock, progress=progress)
+    return LedgerStore(
+        config.storage,
+        config.origin,
+        log_key,
+        clock=clock,
+        progress=progress,
+        signed_head=directory / SIGNED_HEAD_FILE,
+    )

@@ -414,13 +414,6 @@ class StoreContract:
         submission = builder.note("dpm", at=format_time(NOW + timedelta(minutes=5)))
         check_receipt(store, submission, store.append(submission))
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="bug: append reads the clock twice (decide, then the stored event's timestamp); "
-        "when the wall clock steps back between the reads, an entry accepted near the +5 min "
-        "limit is stored with a timestamp that makes its own replay refuse it (time_in_future), "
-        "so reload() and every later open raise StoreDamaged",
-    )
     def test_entry_accepted_while_the_clock_steps_back_still_replays(self) -> None:
         clock = FallingClock(NOW)
         store = self.make_store(clock=clock)
@@ -522,12 +515,6 @@ class StoreContract:
         assert snapshot(store) == before
         assert store.state == replay_state(store)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="bug: append_batch raises MalformedInput(code duplicate_in_batch) for an entry "
-        "already in the log or the batch without evidence['batch_position'] (the position is "
-        "only in the message), unlike every other refusal in a batch",
-    )
     def test_batch_duplicate_names_its_position(self, builder: StoreBuilder) -> None:
         store = builder.store
         note = builder.note("kec", text="twice")
@@ -587,14 +574,6 @@ class StoreContract:
         assert len(reopened.stream_entries("oversight/kec")) == 3
         assert reopened.stream_entries("oversight/nobody") == []
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="bug: LedgerStore passes its Storage settings to eventsourcing, which merges "
-        "os.environ and looks up INTEGRITAS_<KEY> before <KEY>; a process environment variable "
-        "INTEGRITAS_PERSISTENCE_MODULE (or INTEGRITAS_SQLITE_DBNAME, INTEGRITAS_POSTGRES_DBNAME, "
-        "INTEGRITAS_CIPHER_TOPIC...) silently overrides the configured storage, so acknowledged "
-        "entries go to memory and are lost",
-    )
     def test_process_environment_cannot_redirect_the_store(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.require_persistence()
         monkeypatch.setenv("INTEGRITAS_PERSISTENCE_MODULE", "eventsourcing.popo")
@@ -692,19 +671,12 @@ class StoreContract:
         interpose(second, lambda: first.append(theirs))
         try:
             second.append_batch(batch)
-        except Exception:  # see the xfail test below for what it should raise
+        except Exception:  # a refused batch must leave nothing of itself either
             second.catch_up()
             assert all(s.leaf_hash not in second.state.leaf_indices for s in batch)
         assert second.state == replay_state(second)
         check_log(second)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="bug: append_batch does not handle a database conflict like append does: when "
-        "another writer commits between its catch-up and its save, it raises eventsourcing's "
-        "IntegrityError (not a LedgerError, so the API would answer 500) instead of catching up "
-        "and deciding again (or raising Conflict/busy)",
-    )
     def test_raced_batch_is_decided_again(self, builder: StoreBuilder) -> None:
         self.require_persistence()
         first = builder.store
@@ -777,14 +749,6 @@ class StoreContract:
         with pytest.raises(StoreDamaged):
             store.reload()
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="bug: opening replays each stored leaf against the stored root_hash of its event "
-        "but never compares the stored signed checkpoint with the recomputed root, so a leaf edited "
-        "together with its event's root_hash opens without StoreDamaged and the store then signs "
-        "new checkpoints on top of the edit; its latest_checkpoint() names a root its leaves no "
-        "longer have",
-    )
     def test_leaf_edited_with_its_stored_root_refuses_to_open(self, builder: StoreBuilder) -> None:
         self.require_persistence()
         store = builder.store
