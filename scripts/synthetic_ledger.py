@@ -19,7 +19,7 @@ import random
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ from ledger.entry import format_time, sign_entry  # noqa: E402
 from ledger.rules import LedgerState, default_policy_document, fold  # noqa: E402
 
 ORIGIN = "synthetic.integritas.example/regency"
-LOG_TIME = datetime(2100, 1, 1, tzinfo=timezone.utc)
+LOG_TIME = datetime(2100, 1, 1, tzinfo=UTC)
 SCORES_PASS = {
     "change_management": "7.00",
     "business_process": "6.00",
@@ -64,7 +64,7 @@ class Generator:
         self.seed = seed
         self.random = random.Random(seed)
         self.state = LedgerState(origin=ORIGIN)
-        self.clock = datetime(2019, 1, 2, 1, 0, tzinfo=timezone.utc)
+        self.clock = datetime(2019, 1, 2, 1, 0, tzinfo=UTC)
         self.root = key(seed, "root")
         self.units = [f"unit-{n:04d}" for n in range(units)]
         self.employees = {
@@ -148,7 +148,7 @@ class Generator:
             yield leaf
         year = 2019
         while True:
-            self.clock = datetime(year, 1, 5, 1, 0, tzinfo=timezone.utc)
+            self.clock = datetime(year, 1, 5, 1, 0, tzinfo=UTC)
             for unit in self.units:
                 yield from self.unit_year(unit, year, heads[unit], registrars[unit], cast)
             year += 1

@@ -24,8 +24,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.application import Application
-from eventsourcing.utils import Environment
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import Environment
 
 from ledger.crypto.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint, verify_checkpoint
 from ledger.crypto.compact_range import CompactRange

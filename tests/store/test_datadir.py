@@ -37,7 +37,7 @@ def make_ledger(directory: Path) -> int:
 def test_reopening_an_intact_ledger_passes(tmp_path: Path) -> None:
     size = make_ledger(tmp_path / "l")
     assert open_ledger(tmp_path / "l").size == size
-    assert '"tree_size": %d' % size in (tmp_path / "l" / SIGNED_HEAD_FILE).read_text()
+    assert f'"tree_size": {size}' in (tmp_path / "l" / SIGNED_HEAD_FILE).read_text()
 
 
 def test_a_database_that_lost_its_last_entries_refuses_to_open(tmp_path: Path) -> None:
