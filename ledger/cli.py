@@ -320,7 +320,8 @@ def _status(args: argparse.Namespace) -> int:
 
     store = _open(args.ledger)
     units = store.state.units
-    console = Console()
+    # Piped output (a file, a pager, CI logs) gets the width a table needs rather than 80 columns.
+    console = Console() if sys.stdout.isatty() else Console(width=160)
     if args.unit is not None:
         unit = units.get(args.unit)
         if unit is None:
@@ -341,7 +342,7 @@ def _status(args: argparse.Namespace) -> int:
         return 0
     table = Table(title=f"{store.state.name}: {len(units)} units, log size {store.size}")
     for column in ("unit", "name", "type", "stage", "track", "predicate", "pacts", "open items", "since"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=True, overflow="ellipsis", max_width=48 if column == "name" else None)
     for unit in sorted(units.values(), key=lambda u: u.id):
         table.add_row(
             unit.id,
