@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ from ledger.log_sources import LogSource
 from ledger.rules import LedgerState, decide, evolve
 
 SIGNATURE_BATCH = 512
+MAX_BATCHES_IN_FLIGHT_PER_WORKER = 4
 
 
 @dataclass(frozen=True)
@@ -248,8 +250,13 @@ def _replay_entries(
     state = LedgerState(origin=trust.origin)
     report.state = state
     batch: list[tuple[int, bytes, bytes, bytes]] = []
-    pending: list[Future[list[tuple[int, str]]]] = []
+    pending: deque[Future[list[tuple[int, str]]]] = deque()
     workers = workers or os.cpu_count() or 1
+
+    def collect(future: Future[list[tuple[int, str]]]) -> None:
+        for index, message in future.result():
+            report.fail(index, message, "bad_signature")
+
     with _signature_pool(workers) as pool:
         leaves = _leaves(source, size, report)
         for index, leaf in enumerate(leaves):
@@ -260,14 +267,17 @@ def _replay_entries(
             if len(batch) >= SIGNATURE_BATCH:
                 pending.append(pool.submit(_verify_signatures, batch))
                 batch = []
+                # Back-pressure: parsing outruns the workers, and queued batches would pile up
+                # hundreds of megabytes of messages; wait for the oldest past a few per worker.
+                while len(pending) > MAX_BATCHES_IN_FLIGHT_PER_WORKER * workers:
+                    collect(pending.popleft())
             if progress and index % 4096 == 0:
                 progress(index, size)
             report.entries_checked = index + 1
         if batch:
             pending.append(pool.submit(_verify_signatures, batch))
-        for future in pending:
-            for index, message in future.result():
-                report.fail(index, message, "bad_signature")
+        while pending:
+            collect(pending.popleft())
     report.failures.sort(key=lambda f: (f.leaf_index is None, f.leaf_index or 0))
     if progress:
         progress(tree.size, size)

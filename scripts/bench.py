@@ -203,7 +203,8 @@ def verify(args: argparse.Namespace) -> None:
     print(f"raw Ed25519 verify: one core {one_core:,.0f}/s, all {os.cpu_count()} cores {all_cores:,.0f}/s")
     trust = TrustAnchor.load(directory / "trust.json")
     started = time.perf_counter()
-    report = verify_log(ExportSource(directory), trust, now=datetime.now(UTC))
+    # The synthetic regency's calendar runs decades ahead; verify it at its own log time.
+    report = verify_log(ExportSource(directory), trust, now=datetime(2100, 1, 1, tzinfo=UTC))
     elapsed = time.perf_counter() - started
     if not report.ok:
         raise SystemExit(f"the synthetic ledger did not verify: {report.failures[:3]}")
