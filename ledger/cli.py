@@ -13,8 +13,9 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledger.crypto.keys import (
     encode_base64,
@@ -26,7 +27,9 @@ from ledger.crypto.keys import (
 )
 from ledger.entry import format_time, parse_submission, sign_entry
 from ledger.errors import Conflict, LedgerError, NotFound
-from ledger.store.application import LedgerStore, utc_now
+
+if TYPE_CHECKING:  # the store needs eventsourcing; `verify` must run without it (DESIGN §1.2)
+    from ledger.store.application import LedgerStore
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_CONFLICT, EXIT_NOT_FOUND = 1, 2, 3, 4
 DEFAULT_LEDGER = os.environ.get("INTEGRITAS_LEDGER", "data")
@@ -66,6 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("integritas: interrupted", file=sys.stderr)
         return 130
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _fail(exc: LedgerError, status: int, detail: str = "") -> int:

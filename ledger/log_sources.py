@@ -101,7 +101,7 @@ class DataDirSource:
         last = self._rows(desc=True, after=0, limit=1)
         if not last:
             raise NotFound("the ledger is empty: no checkpoint", code="empty_log")
-        checkpoint: str | None = _event_state(last[0])["checkpoint"]
+        checkpoint: str | None = _event_state(last[0][1])["checkpoint"]
         if checkpoint is None:
             raise MalformedInput("the last log event carries no checkpoint", code="no_checkpoint")
         return checkpoint
@@ -112,10 +112,17 @@ class DataDirSource:
             rows = self._rows(desc=False, after=position, limit=min(READ_PAGE, size - position))
             if not rows:
                 return
-            for row in rows:
-                leaf: str = _event_state(row)["leaf"]
+            for version, state in rows:
+                # Versions are leaf index + 1 with no gaps; a gap is a deleted leaf, named as such.
+                if version != position + 1:
+                    raise NotFound(
+                        f"leaf {position} is missing from the store (the next stored is leaf {version - 1})",
+                        code="missing_leaf",
+                        leaf_index=position,
+                    )
+                leaf: str = _event_state(state)["leaf"]
                 yield leaf.encode("utf-8")
-            position += len(rows)
+                position += 1
 
     def hash_tile(self, tile: Tile) -> bytes:
         raise NotFound("a data directory stores leaves, not tiles", code="tile_missing")
@@ -131,14 +138,14 @@ def _sqlite_rows(path: Path) -> Any:
         raise NotFound(f"{path} does not exist", code="no_ledger")
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
-    def rows(*, desc: bool, after: int, limit: int) -> list[bytes]:
+    def rows(*, desc: bool, after: int, limit: int) -> list[tuple[int, bytes]]:
         order = "DESC" if desc else "ASC"
         cursor = connection.execute(
-            f"SELECT state FROM {SQLITE_EVENTS_TABLE} WHERE originator_id = ? AND originator_version > ? "
-            f"ORDER BY originator_version {order} LIMIT ?",
+            f"SELECT originator_version, state FROM {SQLITE_EVENTS_TABLE} "
+            f"WHERE originator_id = ? AND originator_version > ? ORDER BY originator_version {order} LIMIT ?",
             (LOG_AGGREGATE_ID, after, limit),
         )
-        return [row[0] for row in cursor.fetchall()]
+        return [(row[0], row[1]) for row in cursor.fetchall()]
 
     return rows
 
@@ -158,14 +165,14 @@ def _postgres_rows(dsn: str) -> Any:
         autocommit=True,
     )
 
-    def rows(*, desc: bool, after: int, limit: int) -> list[bytes]:
+    def rows(*, desc: bool, after: int, limit: int) -> list[tuple[int, bytes]]:
         order = "DESC" if desc else "ASC"
         cursor = connection.execute(
-            f"SELECT state FROM {POSTGRES_EVENTS_TABLE} WHERE originator_id = %s AND originator_version > %s "
-            f"ORDER BY originator_version {order} LIMIT %s",
+            f"SELECT originator_version, state FROM {POSTGRES_EVENTS_TABLE} "
+            f"WHERE originator_id = %s AND originator_version > %s ORDER BY originator_version {order} LIMIT %s",
             (LOG_AGGREGATE_ID, after, limit),
         )
-        return [bytes(row[0]) for row in cursor.fetchall()]
+        return [(row[0], bytes(row[1])) for row in cursor.fetchall()]
 
     return rows
 

@@ -245,23 +245,27 @@ def _replay_entries(
     report: Report,
     progress: Callable[[int, int], None] | None,
 ) -> MerkleTree:
-    """Hash, parse and fold every leaf; check signatures on the side; return the tree of the leaves."""
+    """Hash, parse and fold every leaf, checking signatures on the side; return the tree of the leaves.
+
+    The fold runs ahead of the signature checks, as if every signature were good, so that both
+    cores stay busy. When one is not, the fold is run once more without the entries whose
+    signatures failed, so that a forged entry (a forged key registration, say) shapes nothing
+    after it and everything that relied on it is reported too. Good logs pay for one pass only.
+    """
     tree = MerkleTree()
-    state = LedgerState(origin=trust.origin)
-    report.state = state
+    replay = _Replay(trust, now)
+    bad_signatures: list[Failure] = []
     batch: list[tuple[int, bytes, bytes, bytes]] = []
     pending: deque[Future[list[tuple[int, str]]]] = deque()
     workers = workers or os.cpu_count() or 1
 
     def collect(future: Future[list[tuple[int, str]]]) -> None:
-        for index, message in future.result():
-            report.fail(index, message, "bad_signature")
+        bad_signatures.extend(Failure(index, "bad_signature", message) for index, message in future.result())
 
     with _signature_pool(workers) as pool:
-        leaves = _leaves(source, size, report)
-        for index, leaf in enumerate(leaves):
+        for index, leaf in enumerate(_leaves(source, size, report)):
             tree.append(hash_leaf(leaf))
-            check = _check_entry(state, index, leaf, trust, now, report)
+            check = replay.fold(index, leaf)
             if check is not None:
                 batch.append(check)
             if len(batch) >= SIGNATURE_BATCH:
@@ -278,6 +282,12 @@ def _replay_entries(
             pending.append(pool.submit(_verify_signatures, batch))
         while pending:
             collect(pending.popleft())
+    if bad_signatures:
+        replay = _Replay(trust, now, skip={failure.leaf_index for failure in bad_signatures})
+        for index, leaf in enumerate(_leaves(source, tree.size, Report(report.source))):
+            replay.fold(index, leaf)
+    report.state = replay.state
+    report.failures += bad_signatures + replay.failures
     report.failures.sort(key=lambda f: (f.leaf_index is None, f.leaf_index or 0))
     if progress:
         progress(tree.size, size)
@@ -288,34 +298,48 @@ def _leaves(source: LogSource, size: int, report: Report) -> Iterator[bytes]:
     try:
         yield from source.leaves(size)
     except LedgerError as exc:
-        report.fail(None, exc)
+        report.fail(exc.evidence.get("leaf_index"), exc)
 
 
-def _check_entry(
-    state: LedgerState, index: int, leaf: bytes, trust: TrustAnchor, now: datetime, report: Report
-) -> tuple[int, bytes, bytes, bytes] | None:
-    """Fold one leaf; return its signature check (index, public key, signature, message), or None."""
-    if index > 0 and state.policy is None:
-        report.fail(index, "cannot be checked: the log has no valid genesis entry", "no_genesis")
-        return None
-    try:
-        submission = parse_leaf(leaf)
-        if index == 0 and submission.entry.signer != trust.root_fingerprint:
-            report.fail(
-                0,
-                f"genesis is signed by {submission.entry.signer[:12]}…, the trusted root key is "
-                f"{trust.root_fingerprint[:12]}…",
-                "untrusted_root",
-            )
+class _Replay:
+    """The rules fold over the log, leaf by leaf, recording what each leaf broke."""
+
+    def __init__(self, trust: TrustAnchor, now: datetime, skip: set[int | None] | None = None) -> None:
+        self.trust = trust
+        self.now = now
+        self.skip = skip or set()  # leaves already known bad (their signatures failed)
+        self.state = LedgerState(origin=trust.origin)
+        self.failures: list[Failure] = []
+
+    def fail(self, index: int, code: str, message: str, evidence: dict[str, Any] | None = None) -> None:
+        self.failures.append(Failure(index, code, message, evidence or {}))
+
+    def fold(self, index: int, leaf: bytes) -> tuple[int, bytes, bytes, bytes] | None:
+        """Fold one leaf; return its signature check (index, public key, signature, message), or None."""
+        if index in self.skip:
             return None
-        state.size = index  # a refused leaf before this one still took its index
-        decision = decide(state, submission, now, signature_verified=True)
-    except LedgerError as exc:
-        report.fail(index, exc)
-        return None
-    evolve(state, decision)
-    key = decision.key.public_key if decision.key is not None else state.keys[submission.entry.signer].public_key
-    return index, key, submission.signature, submission.signing_input()
+        state = self.state
+        if index > 0 and state.policy is None:
+            self.fail(index, "no_genesis", "cannot be checked: the log has no valid genesis entry")
+            return None
+        try:
+            submission = parse_leaf(leaf)
+            signer = submission.entry.signer
+            if index == 0 and signer != self.trust.root_fingerprint:
+                self.fail(
+                    0,
+                    "untrusted_root",
+                    f"genesis is signed by {signer[:12]}…, the trusted root key is {self.trust.root_fingerprint[:12]}…",
+                )
+                return None
+            state.size = index  # a refused leaf before this one still took its index
+            decision = decide(state, submission, self.now, signature_verified=True)
+        except LedgerError as exc:
+            self.fail(index, exc.code, exc.message, exc.evidence)
+            return None
+        evolve(state, decision)
+        key = decision.key.public_key if decision.key is not None else state.keys[signer].public_key
+        return index, key, submission.signature, submission.signing_input()
 
 
 def _verify_signatures(batch: list[tuple[int, bytes, bytes, bytes]]) -> list[tuple[int, str]]:

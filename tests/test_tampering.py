@@ -194,13 +194,6 @@ def test_last_entry_deleted_from_a_ledger_with_a_checkpoint_per_entry(tmp_path: 
     assert "shrank" in report.failures[0].message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: DataDirSource.leaves pages by rows read, not by originator_version (`after=position`), and "
-    "never checks that versions are dense: with leaf 859 deleted, the page that should end at leaf 1999 ends "
-    "at 2000, the next page starts again at 2000, so leaf 2000 is served twice, the count comes out right, "
-    "and the report names the intact leaf 2000 (stale_head) and a root mismatch, never the deleted leaf",
-)
 def test_an_entry_deleted_from_the_middle_of_the_sqlite_file(
     demo: DemoLedger, notes: list[int], tmp_path: Path
 ) -> None:
@@ -436,13 +429,6 @@ def test_an_entry_by_an_unregistered_key(demo: DemoLedger, export: Path) -> None
     assert failures(verify(export, demo.trust)) == [(DEMO_SIZE, "unknown_signer")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: verify_log folds an entry into the replayed state before its signature is checked (decide "
-    "with signature_verified=True, then evolve; signatures are checked later in the pool), so a key.registered "
-    "with a forged signature still registers its key, and entries signed by that key pass: only the forged "
-    "registration is reported, not the entries that follow from it",
-)
 def test_entries_signed_by_a_forged_key_registration_are_reported(demo: DemoLedger, export: Path) -> None:
     registration, note = intruder_entries(demo)
     write_export(export, [*demo.leaves, registration, note], origin=demo.origin, log_key=LOG_KEY)

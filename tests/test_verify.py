@@ -331,12 +331,6 @@ def test_verify_log_runs_without_server_libraries(
     assert (status, report["failures"]) == (expected_status, expected_failures)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: ledger/cli.py imports ledger.store.application (hence eventsourcing) at module level, so "
-    "`integritas verify` cannot even start without eventsourcing (DESIGN §1.2: the verifier needs only the "
-    "standard library and cryptography)",
-)
 @pytest.mark.parametrize("case", CASES)
 def test_cli_verify_runs_without_server_libraries(
     demo: DemoLedger, broken_export: tuple[Path, list[int]], case: str

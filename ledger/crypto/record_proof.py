@@ -49,29 +49,37 @@ def format_record_proof(record: RecordProof) -> str:
 
 def parse_record_proof(text: str) -> RecordProof:
     """The exact inverse of `format_record_proof`; raises `MalformedInput` (code `invalid_proof_bundle`)."""
+    try:
+        return _parse(text)
+    except MalformedInput as exc:
+        if exc.code == "invalid_proof_bundle":
+            raise
+        raise MalformedInput(f"tlog-proof {exc.message}", code="invalid_proof_bundle") from exc
 
+
+def _parse(text: str) -> RecordProof:
     def fail(problem: str) -> MalformedInput:
         return MalformedInput(f"tlog-proof {problem}", code="invalid_proof_bundle")
 
     head, separator, checkpoint = text.partition("\n\n")
     if not separator:
         raise fail("has no empty line before its checkpoint")
+    if checkpoint.startswith("\n"):
+        raise fail("has more than one empty line before its checkpoint")
     lines = head.split("\n")
     if lines[0] != HEADER:
         raise fail(f"must start with {HEADER!r}")
     position = 1
     extra = None
     if position < len(lines) and lines[position].startswith("extra "):
-        extra = decode_base64(lines[position][len("extra ") :], what="tlog-proof extra")
+        extra = decode_base64(lines[position][len("extra ") :], what="extra data")
         position += 1
     if position >= len(lines) or not lines[position].startswith("index "):
         raise fail("has no index line")
     index_text = lines[position][len("index ") :]
     if not _DECIMAL.fullmatch(index_text):
         raise fail(f"index {index_text!r} is not a decimal without leading zeros")
-    proof = tuple(
-        decode_base64(line, size=32, what=f"tlog-proof hash {n}") for n, line in enumerate(lines[position + 1 :])
-    )
+    proof = tuple(decode_base64(line, size=32, what=f"proof hash {n}") for n, line in enumerate(lines[position + 1 :]))
     parse_note(checkpoint)  # the checkpoint must at least be a well-formed signed note
     record = RecordProof(int(index_text), proof, checkpoint, extra)
     if format_record_proof(record) != text:

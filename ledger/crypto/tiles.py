@@ -60,7 +60,8 @@ def format_tile_path(level: int | str, index: int, width: int = TILE_WIDTH) -> s
     """`tile/<L>/<N>[.p/<W>]`, or `tile/entries/<N>[.p/<W>]` when level is "entries"."""
     if not 1 <= width <= TILE_WIDTH:
         raise MalformedInput(f"tile width {width} is not between 1 and 256", code="invalid_tile_path")
-    if level != "entries" and not (isinstance(level, int) and 0 <= level <= 63):
+    # bool is an int in Python; tile/True/000 is no tile.
+    if level != "entries" and not (type(level) is int and 0 <= level <= 63):
         raise MalformedInput(f"tile level {level!r} is not between 0 and 63", code="invalid_tile_path")
     suffix = "" if width == TILE_WIDTH else f".p/{width}"
     return f"tile/{level}/{format_tile_index(index)}{suffix}"

@@ -114,12 +114,7 @@ def test_refuses_malformed_syntax(case: str) -> None:
     assert text != GOOD
     with pytest.raises(MalformedInput) as caught:
         parse_record_proof(text)
-    if case not in INNER_CODE:
-        assert caught.value.code == "invalid_proof_bundle"
-
-
-# Refused, but with the code of the inner parser (see the xfail below).
-INNER_CODE = {"a checkpoint that is not a note", "nothing after the empty line", "extra after index", "no empty line"}
+    assert caught.value.code == "invalid_proof_bundle"
 
 
 @pytest.mark.parametrize("case", sorted(BAD_BASE64))
@@ -128,12 +123,6 @@ def test_refuses_bad_base64(case: str) -> None:
         parse_record_proof(BAD_BASE64[case])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: parse_record_proof's docstring promises code invalid_proof_bundle, but bad base64 in a proof "
-    "hash or extra line, a checkpoint that is not a signed note, and a missing empty line (the checkpoint's "
-    "lines are then read as proof hashes) surface the inner code (invalid_base64, invalid_note)",
-)
 @pytest.mark.parametrize(
     "text",
     [
@@ -154,19 +143,13 @@ TWO_EMPTY_LINES = GOOD.replace("\n\n", "\n\n\n", 1)
 
 
 def test_a_checkpoint_after_two_empty_lines_does_not_verify() -> None:
-    # Whatever parse makes of it, the checkpoint's signature covers other text and fails.
+    # Refused before any signature is looked at: the checkpoint would start with an empty line.
     verifier = verifier_key_for("example.com/log", key_for("example log").public_key())
-    with pytest.raises(VerificationFailed) as caught:
+    with pytest.raises(MalformedInput) as caught:
         verify_record_proof(TWO_EMPTY_LINES, b"leaf", verifier)
-    assert caught.value.code == "note_signature_invalid"
+    assert caught.value.code == "invalid_proof_bundle"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: parse_record_proof accepts a bundle with two empty lines before the checkpoint: what follows "
-    "the first is a note whose text starts with an empty line, which is not a tlog-checkpoint (empty origin); "
-    "only parse_note is applied to it",
-)
 def test_refuses_two_empty_lines_before_the_checkpoint() -> None:
     with pytest.raises(MalformedInput):
         parse_record_proof(TWO_EMPTY_LINES)

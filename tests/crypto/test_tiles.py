@@ -161,11 +161,6 @@ def test_format_refuses_what_has_no_path(level: int | str, index: int, width: in
     assert caught.value.code == "invalid_tile_path"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: format_tile_path accepts level=True (bool is an int) and writes the path 'tile/True/000', "
-    "which parse_tile_path refuses",
-)
 def test_format_refuses_a_bool_level() -> None:
     with pytest.raises(MalformedInput):
         format_tile_path(True, 0)  # type: ignore[arg-type]
