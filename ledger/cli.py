@@ -157,7 +157,12 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_export)
 
     p = commands.add_parser("verify", help="verify a whole log: checkpoint, consistency, tiles, every entry")
-    p.add_argument("source", help="an exported directory or a ledger data directory")
+    p.add_argument("source", help="a server URL (http[s]://…), an exported directory or a ledger data directory")
+    p.add_argument(
+        "--token",
+        default=os.environ.get("INTEGRITAS_TOKEN"),
+        help="read token for a server's entry bundles (default: $INTEGRITAS_TOKEN)",
+    )
     trust = p.add_argument_group("trust anchor (--trust, or both of the others)")
     trust.add_argument("--trust", type=Path, help="trust.json: origin, verifier_key, root_fingerprint")
     trust.add_argument("--verifier-key", help="the log's verifier key, <origin>+<key id>+<base64>")
@@ -177,6 +182,30 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--verifier-key", help="the log's verifier key")
     p.add_argument("--trust", type=Path, help="or trust.json holding it")
     p.set_defaults(run=_verify_record)
+
+    p = commands.add_parser("serve", help="serve the HTTP API and web pages with uvicorn")
+    ledger_option(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--postgres", metavar="DSN", help="events in this PostgreSQL database instead of ledger.json's")
+    p.set_defaults(run=_serve)
+
+    tokens = commands.add_parser("tokens", help="read tokens for the HTTP API").add_subparsers(
+        title="tokens commands", metavar="ACTION"
+    )
+    p = tokens.add_parser("add", help="create a token (printed once) for a person with a read role")
+    ledger_option(p)
+    p.add_argument("name", help="who holds it, e.g. 'Kejaksaan Negeri Blora'")
+    p.add_argument("--role", required=True, choices=["auditor", "overseer", "operator"])
+    p.set_defaults(run=_tokens_add)
+    p = tokens.add_parser("list", help="list tokens (never the tokens themselves)")
+    ledger_option(p)
+    p.set_defaults(run=_tokens_list)
+    p = tokens.add_parser("revoke", help="revoke a token by its id")
+    ledger_option(p)
+    p.add_argument("id")
+    p.set_defaults(run=_tokens_revoke)
 
     p = commands.add_parser("demo", help="build the Blora demo ledger, deterministically from a seed")
     p.add_argument("directory", type=Path)
@@ -406,7 +435,7 @@ def _verify(args: argparse.Namespace) -> int:
     trusted = None
     if args.trusted_state is not None and args.trusted_state.exists():
         trusted = args.trusted_state.read_text(encoding="utf-8")
-    source = open_source(args.source)
+    source = open_source(args.source, args.token)
     with _progress("verifying entries") as progress:
         report = verify_log(
             source, trust, now=utc_now(), trusted_checkpoint=trusted, workers=args.workers, progress=progress
@@ -463,6 +492,68 @@ def _verify_record(args: argparse.Namespace) -> int:
     ).verifier_key
     checkpoint = verify_record_proof(args.bundle.read_text(encoding="utf-8"), args.leaf.read_bytes(), key)
     print(f"OK: the leaf is in {checkpoint.origin} at the bundle's index, checkpoint size {checkpoint.tree_size}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+    from pydantic import ValidationError
+
+    from api.settings import Settings
+
+    environment = {
+        "INTEGRITAS_LEDGER_DIR": str(args.ledger.resolve()),
+        "INTEGRITAS_HOST": args.host,
+        "INTEGRITAS_PORT": str(args.port),
+        "INTEGRITAS_WORKERS": str(args.workers),
+    }
+    if args.postgres:
+        environment["INTEGRITAS_POSTGRES_DSN"] = args.postgres
+    os.environ.update(environment)
+    try:
+        Settings()  # type: ignore[call-arg]
+    except ValidationError as exc:
+        raise UsageError("; ".join(str(e["msg"]) for e in exc.errors())) from exc
+    from ledger.store.datadir import LedgerConfig
+
+    LedgerConfig.read(args.ledger)  # a clear error now rather than in every worker
+    print(f"Integritas on http://{args.host}:{args.port}/ (API docs at /docs), ledger {args.ledger}", flush=True)
+    uvicorn.run(
+        "api.app:create_app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+    )
+    return 0
+
+
+def _token_file(args: argparse.Namespace) -> Any:
+    from api.tokens import TokenFile
+
+    return TokenFile(args.ledger / "tokens.json")
+
+
+def _tokens_add(args: argparse.Namespace) -> int:
+    record, token = _token_file(args).add(args.name, args.role)
+    print(f"token {record.id} for {record.name} ({record.role}); shown once, keep it safe:")
+    print(token)
+    return 0
+
+
+def _tokens_list(args: argparse.Namespace) -> int:
+    for record in _token_file(args).records():
+        state = f"revoked {record.revoked}" if record.revoked else "active"
+        print(f"{record.id}  {record.role:<9} {state:<28} {record.created}  {record.name}")
+    return 0
+
+
+def _tokens_revoke(args: argparse.Namespace) -> int:
+    record = _token_file(args).revoke(args.id)
+    print(f"token {record.id} of {record.name} revoked")
     return 0
 
 

@@ -432,8 +432,13 @@ def parse_time(value: str) -> datetime:
     try:
         # The pattern fixed every position, so slicing is exact (and much faster than strptime).
         return datetime(
-            int(value[0:4]), int(value[5:7]), int(value[8:10]),
-            int(value[11:13]), int(value[14:16]), int(value[17:19]), tzinfo=UTC,
+            int(value[0:4]),
+            int(value[5:7]),
+            int(value[8:10]),
+            int(value[11:13]),
+            int(value[14:16]),
+            int(value[17:19]),
+            tzinfo=UTC,
         )
     except ValueError as exc:
         raise _fail("entry.at", f"{value!r} is not a valid time", "invalid_time") from exc

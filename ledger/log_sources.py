@@ -177,8 +177,60 @@ def _postgres_rows(dsn: str) -> Any:
     return rows
 
 
-def open_source(location: str) -> LogSource:
-    """The source at `location`: a data directory (has ledger.json) or an exported directory."""
+class HttpSource:
+    """A running Integritas server, read through its C2SP tlog-tiles API under /tlog/.
+
+    Hash tiles and the checkpoint are public; entry bundles need a read token. Plain urllib: the
+    verifier runs without the server's libraries.
+    """
+
+    has_tiles = True
+
+    def __init__(self, url: str, token: str | None = None, timeout: float = 30.0) -> None:
+        self.base = url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self.description = f"server {self.base}"
+
+    def checkpoint(self) -> str:
+        return self._get("tlog/checkpoint").decode("utf-8")
+
+    def leaves(self, size: int) -> Iterator[bytes]:
+        for index in range(-(-size // TILE_WIDTH)):
+            bundle = Tile("entries", index, min(TILE_WIDTH, size - index * TILE_WIDTH))
+            yield from parse_entry_bundle(self._get(f"tlog/{bundle.path}", authorised=True), bundle)
+
+    def hash_tile(self, tile: Tile) -> bytes:
+        return self._get(f"tlog/{tile.path}")
+
+    def _get(self, path: str, *, authorised: bool = False) -> bytes:
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(f"{self.base}/{path}")
+        if authorised and self.token:
+            request.add_header("Authorization", f"Bearer {self.token}")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                data: bytes = response.read()
+                return data
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode("utf-8", "replace")[:300]
+            if exc.code == 404:
+                raise NotFound(f"{path} is not on the server: {detail}", code="tile_missing") from exc
+            if exc.code in (401, 403):
+                raise MalformedInput(
+                    f"{path} needs a read token (--token or INTEGRITAS_TOKEN): {detail}", code="unauthorized"
+                ) from exc
+            raise MalformedInput(f"{path}: HTTP {exc.code}: {detail}", code="http_error") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            raise MalformedInput(f"cannot reach {self.base}: {exc}", code="unreachable") from exc
+
+
+def open_source(location: str, token: str | None = None) -> LogSource:
+    """The source at `location`: a server URL, a data directory (has ledger.json) or an export."""
+    if location.startswith(("http://", "https://")):
+        return HttpSource(location, token)
     path = Path(location)
     if (path / "ledger.json").is_file():
         return DataDirSource(path)

@@ -35,10 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger.crypto.checkpoint import Checkpoint, verify_checkpoint
-from ledger.crypto.keys import encode_base64
+from ledger.crypto.keys import encode_base64, load_public_key
 from ledger.crypto.merkle import MerkleTree, hash_leaf, verify_consistency
 from ledger.crypto.note import VerifierKey, parse_verifier_key
 from ledger.crypto.tiles import Tile, tile_hashes, tiles_for_size
@@ -264,10 +263,10 @@ def _replay_entries(
 
     with _signature_pool(workers) as pool:
         for index, leaf in enumerate(_leaves(source, size, report)):
-            tree.append(hash_leaf(leaf))
             check = replay.fold(index, leaf)
             if check is not None:
                 batch.append(check)
+            tree.append(replay.leaf_hash if replay.leaf_hash is not None else hash_leaf(leaf))
             if len(batch) >= SIGNATURE_BATCH:
                 pending.append(pool.submit(_verify_signatures, batch))
                 batch = []
@@ -310,12 +309,14 @@ class _Replay:
         self.skip = skip or set()  # leaves already known bad (their signatures failed)
         self.state = LedgerState(origin=trust.origin)
         self.failures: list[Failure] = []
+        self.leaf_hash: bytes | None = None  # of the last leaf folded, when it parsed
 
     def fail(self, index: int, code: str, message: str, evidence: dict[str, Any] | None = None) -> None:
         self.failures.append(Failure(index, code, message, evidence or {}))
 
     def fold(self, index: int, leaf: bytes) -> tuple[int, bytes, bytes, bytes] | None:
         """Fold one leaf; return its signature check (index, public key, signature, message), or None."""
+        self.leaf_hash = None
         if index in self.skip:
             return None
         state = self.state
@@ -324,6 +325,7 @@ class _Replay:
             return None
         try:
             submission = parse_leaf(leaf)
+            self.leaf_hash = submission.leaf_hash
             signer = submission.entry.signer
             if index == 0 and signer != self.trust.root_fingerprint:
                 self.fail(
@@ -347,7 +349,7 @@ def _verify_signatures(batch: list[tuple[int, bytes, bytes, bytes]]) -> list[tup
     failed = []
     for index, public_key, signature, message in batch:
         try:
-            Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+            load_public_key(public_key).verify(signature, message)
         except InvalidSignature:
             failed.append((index, "the entry's Ed25519 signature does not verify with its signer's key"))
     return failed

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import os
 from pathlib import Path
@@ -61,6 +62,13 @@ def load_public_key(raw: bytes) -> Ed25519PublicKey:
     """A public key from its raw 32 bytes."""
     if len(raw) != PUBLIC_KEY_SIZE:
         raise MalformedInput(f"public key has {len(raw)} bytes, want 32", code="invalid_key")
+    return _decoded_public_key(raw)
+
+
+@functools.lru_cache(maxsize=8192)
+def _decoded_public_key(raw: bytes) -> Ed25519PublicKey:
+    # Decoding a key decompresses a curve point, a good part of the cost of one verification; a
+    # ledger's signers are few and sign often, so each is decoded once per process.
     return Ed25519PublicKey.from_public_bytes(raw)
 
 

@@ -120,12 +120,13 @@ def open_ledger(
     *,
     clock: Callable[[], datetime] = utc_now,
     progress: Callable[[int, int], None] | None = None,
+    storage: Storage | None = None,
 ) -> LedgerStore:
-    """Open the ledger in `directory`, replaying its stored log."""
+    """Open the ledger in `directory`, replaying its stored log (from `storage` if given)."""
     config = LedgerConfig.read(directory)
     log_key = read_private_key(directory / LOG_KEY_FILE)
     return LedgerStore(
-        config.storage,
+        storage or config.storage,
         config.origin,
         log_key,
         clock=clock,

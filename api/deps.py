@@ -1,0 +1,49 @@
+"""Dependencies shared by the routers: the store and the read-token check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.tokens import TokenFile, TokenRecord
+from ledger.errors import LedgerError
+from ledger.store.application import LedgerStore
+
+
+def get_store(request: Request) -> LedgerStore:
+    """The app's store, caught up with what other server processes appended meanwhile."""
+    store: LedgerStore = request.app.state.store
+    store.catch_up()
+    return store
+
+
+Store = Annotated[LedgerStore, Depends(get_store)]
+
+
+def reader(*roles: str) -> Callable[[Request], TokenRecord]:
+    """A dependency that admits a bearer token holding one of `roles`: 401 without one, 403 otherwise."""
+
+    def check(request: Request) -> TokenRecord:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise LedgerError("this resource needs a bearer token with a read role", code="unauthorized")
+        tokens: TokenFile = request.app.state.tokens
+        record = tokens.find(token.strip())
+        if record is None:
+            raise LedgerError("the bearer token is not valid (unknown or revoked)", code="unauthorized")
+        if record.role not in roles:
+            raise LedgerError(f"role {record.role} may not read this; it needs {' or '.join(roles)}", code="forbidden")
+        return record
+
+    return check
+
+
+# Who reads what: entry contents name people, so every read role may see them; the bulk export is
+# for those who audit or run the ledger.
+ENTRY_READERS = ("auditor", "overseer", "operator")
+EXPORT_READERS = ("auditor", "operator")
+EntryReader = Annotated[TokenRecord, Depends(reader(*ENTRY_READERS))]
+ExportReader = Annotated[TokenRecord, Depends(reader(*EXPORT_READERS))]

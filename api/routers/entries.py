@@ -1,0 +1,105 @@
+"""Submitting entries and reading them back (DESIGN §3, §8).
+
+A submission is parsed by ledger.entry, strictly, from the raw body: no model sits in front of it
+that could accept what the ledger refuses. Writes need no token: the entry's signature is the
+authorisation, checked by the rules with every other rule.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from api.deps import EntryReader, Store
+from api.problems import ApiError
+from api.schemas import Receipt, StoredEntry, Submission, problem_responses
+from ledger.crypto.keys import encode_base64
+from ledger.entry import parse_submission
+from ledger.errors import NotFound
+
+router = APIRouter(tags=["entries"])
+INDEX = Annotated[int, Path(ge=0, le=2**63 - 1, description="leaf index")]
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The request body, refusing more than `limit` bytes before reading them all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(f"request body of {declared} bytes is over the limit of {limit}", code="request_too_large")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ApiError(f"request body is over the limit of {limit} bytes", code="request_too_large")
+    return bytes(body)
+
+
+@router.post(
+    "/v1/entries",
+    status_code=201,
+    response_model=Receipt,
+    responses={
+        200: {"model": Receipt, "description": "the submission was already in the log: its original receipt"},
+        **problem_responses(400, 409, 413, 415, 422, 503),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Submission"}}},
+        }
+    },
+)
+async def submit_entry(request: Request, store: Store) -> JSONResponse:
+    """Append a signed entry. 201 with a receipt; 200 with the original receipt for a duplicate."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise ApiError(
+            f"send the submission as application/json, not {media_type or 'nothing'}", code="unsupported_media_type"
+        )
+    body = await read_limited(request, request.app.state.settings.max_request_bytes)
+    submission = parse_submission(body)
+    receipt = await run_in_threadpool(store.append, submission)
+    proof = store.tree.inclusion_proof(receipt.leaf_index, receipt.tree_size)
+    document = Receipt(
+        index=receipt.leaf_index,
+        leaf_hash=encode_base64(receipt.leaf_hash),
+        tree_size=receipt.tree_size,
+        checkpoint=receipt.checkpoint,
+        inclusion_proof=[encode_base64(node) for node in proof],
+    )
+    return JSONResponse(document.model_dump(), status_code=200 if receipt.duplicate else 201)
+
+
+@router.get("/v1/entries/{index}", response_model=StoredEntry, responses=problem_responses(400, 401, 403, 404))
+def get_entry(index: INDEX, store: Store, _: EntryReader) -> StoredEntry:
+    """The entry at leaf `index`, with its signature (needs a read token: entries name people)."""
+    return stored_entry(store, index)
+
+
+@router.get(
+    "/v1/entries/{index}/proof",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {}}, "description": "C2SP tlog-proof"}, **problem_responses(400, 404)},
+)
+def get_entry_proof(index: INDEX, store: Store) -> PlainTextResponse:
+    """The C2SP tlog-proof of leaf `index` against the latest checkpoint (public: hashes only)."""
+    if index >= store.size:
+        raise NotFound(f"leaf index {index} is not below the tree size {store.size}", code="index_out_of_range")
+    return PlainTextResponse(store.record_proof(index), media_type="text/plain; charset=utf-8")
+
+
+def stored_entry(store: Any, index: int) -> StoredEntry:
+    leaf = json.loads(store.leaf(index))
+    return StoredEntry(
+        index=index,
+        leaf_hash=encode_base64(store.tree.leaf_hash(index)),
+        entry=leaf["entry"],
+        signature=leaf["signature"],
+    )
+
+
+__all__ = ["Submission", "router"]

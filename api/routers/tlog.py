@@ -1,0 +1,145 @@
+"""The C2SP tlog-tiles read API under /tlog/ (DESIGN §5) and the whole log as one archive.
+
+Hash tiles and the checkpoint are public; entry bundles carry entry contents and need a read
+token. Tiles never change once written (a partial tile of width W is forever that), so they are
+served as immutable; the checkpoint changes with every append and is served as such.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import time
+from collections.abc import Iterator
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
+
+from api.deps import ENTRY_READERS, ExportReader, Store, reader
+from api.schemas import problem_responses
+from ledger.crypto.checkpoint import parse_checkpoint
+from ledger.crypto.note import parse_note
+from ledger.crypto.tiles import (
+    TILE_WIDTH,
+    entry_bundles_for_size,
+    format_entry_bundle,
+    parse_tile_path,
+    tile_hashes,
+    tiles_for_size,
+)
+from ledger.errors import NotFound
+
+router = APIRouter(tags=["tlog-tiles"])
+IMMUTABLE = "public, max-age=31536000, immutable"
+MUTABLE = "no-cache, max-age=0"
+OCTETS = {200: {"content": {"application/octet-stream": {}}, "description": "tile bytes"}}
+
+
+@router.get(
+    "/tlog/checkpoint",
+    response_class=PlainTextResponse,
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "the latest signed checkpoint"},
+        **problem_responses(404),
+    },
+)
+def checkpoint(store: Store) -> PlainTextResponse:
+    """The latest checkpoint (C2SP signed note); changes with every append."""
+    return PlainTextResponse(
+        store.latest_checkpoint(), media_type="text/plain; charset=utf-8", headers={"Cache-Control": MUTABLE}
+    )
+
+
+@router.get("/tlog/tile/{path:path}", responses={**OCTETS, **problem_responses(400, 401, 403, 404)})
+def tile(path: str, request: Request, store: Store) -> Response:
+    """A hash tile `tile/<L>/<N>[.p/<W>]`, or an entry bundle `tile/entries/<N>[.p/<W>]` (token needed)."""
+    wanted = parse_tile_path(f"tile/{path}")
+    size = store.size
+    if wanted.level == "entries":
+        reader(*ENTRY_READERS)(request)
+        start = wanted.index * TILE_WIDTH
+        if start + wanted.width > size:
+            raise NotFound(f"{wanted.path} is beyond the log's {size} leaves", code="tile_not_found")
+        data = format_entry_bundle(list(store.leaves(start, start + wanted.width)))
+    else:
+        assert isinstance(wanted.level, int)
+        # A tile exists once the tree is big enough to fill it to its width.
+        hashes_at_level = size >> (8 * wanted.level)
+        if wanted.index * TILE_WIDTH + wanted.width > hashes_at_level:
+            raise NotFound(f"{wanted.path} is beyond the log's {size} leaves", code="tile_not_found")
+        data = tile_hashes(store.tree, wanted)
+    return Response(data, media_type="application/octet-stream", headers={"Cache-Control": IMMUTABLE})
+
+
+@router.get(
+    "/v1/export",
+    responses={
+        200: {"content": {"application/gzip": {}}, "description": "tar.gz of the tiles directory"},
+        **problem_responses(401, 403, 404),
+    },
+)
+def export(store: Store, _: ExportReader) -> StreamingResponse:
+    """The whole log at its latest checkpoint as a tar.gz of the tlog-tiles directory, streamed.
+
+    The same layout `integritas export` writes: checkpoint, tiles, entry bundles and trust.json;
+    verify it offline with `integritas verify DIR --trust trust.json`.
+    """
+    note = store.latest_checkpoint()
+    size = parse_checkpoint(parse_note(note).text).tree_size
+    trust = json.dumps(
+        {
+            "origin": store.origin,
+            "verifier_key": store.verifier_key_text,
+            "root_fingerprint": store.state.root_fingerprint,
+        },
+        indent=2,
+    ).encode()
+    return StreamingResponse(
+        _tar_stream(store, size, note.encode(), trust),
+        media_type="application/gzip",
+        headers={"Content-Disposition": f'attachment; filename="integritas-log-{size}.tar.gz"'},
+    )
+
+
+class _Chunks(io.RawIOBase):
+    """A write-only file that collects what tarfile writes, for a generator to hand out."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data, self.chunks = b"".join(self.chunks), []
+        return data
+
+
+def _tar_stream(store: object, size: int, checkpoint: bytes, trust: bytes) -> Iterator[bytes]:
+    from ledger.store.application import LedgerStore
+
+    assert isinstance(store, LedgerStore)
+    sink = _Chunks()
+    now = time.time()
+    with tarfile.open(fileobj=sink, mode="w|gz") as archive:
+
+        def add(name: str, data: bytes) -> None:
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime, info.mode = len(data), now, 0o644
+            archive.addfile(info, io.BytesIO(data))
+
+        for hash_tile in tiles_for_size(size):
+            add(hash_tile.path, tile_hashes(store.tree, hash_tile))
+            yield sink.take()
+        for bundle in entry_bundles_for_size(size):
+            start = bundle.index * TILE_WIDTH
+            add(bundle.path, format_entry_bundle(list(store.leaves(start, start + bundle.width))))
+            yield sink.take()
+        add("trust.json", trust)
+        add("checkpoint", checkpoint)
+    yield sink.take()

@@ -1,0 +1,89 @@
+"""Read tokens: who may read entry contents, streams, key holders and exports (DESIGN §8).
+
+Writes need no token: they are authorised by the entry's own signature. Reads of what entries say
+(names, employee numbers) need a bearer token with a read role. Tokens are 256-bit random strings
+shown once; the file keeps only their SHA-256, so a leaked file grants nothing (a slow password
+hash buys nothing for random tokens of this length).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ledger.errors import MalformedInput, NotFound
+
+READ_ROLES = ("auditor", "overseer", "operator")
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    id: str
+    name: str
+    role: str
+    sha256: str
+    created: str
+    revoked: str | None = None
+
+
+class TokenFile:
+    """The token file: a JSON list of records, rewritten atomically with mode 0600."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def records(self) -> list[TokenRecord]:
+        try:
+            document = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError) as exc:
+            raise MalformedInput(f"cannot read token file {self.path}: {exc}", code="invalid_config") from exc
+        return [TokenRecord(**record) for record in document]
+
+    def add(self, name: str, role: str) -> tuple[TokenRecord, str]:
+        """A new token for `name` with `role`; returns the record and the token (shown only now)."""
+        if role not in READ_ROLES:
+            raise MalformedInput(f"role {role!r} is not one of {', '.join(READ_ROLES)}", code="invalid_role")
+        token = secrets.token_urlsafe(32)
+        record = TokenRecord(
+            id=secrets.token_hex(4),
+            name=name,
+            role=role,
+            sha256=hashlib.sha256(token.encode()).hexdigest(),
+            created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        self._write([*self.records(), record])
+        return record, token
+
+    def revoke(self, token_id: str) -> TokenRecord:
+        records = self.records()
+        for position, record in enumerate(records):
+            if record.id == token_id and record.revoked is None:
+                revoked = TokenRecord(**{**asdict(record), "revoked": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")})
+                records[position] = revoked
+                self._write(records)
+                return revoked
+        raise NotFound(f"no active token with id {token_id}", code="unknown_token")
+
+    def find(self, token: str) -> TokenRecord | None:
+        """The active record for `token`, compared in constant time."""
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        found = None
+        for record in self.records():
+            if hmac.compare_digest(record.sha256, digest) and record.revoked is None:
+                found = record
+        return found
+
+    def _write(self, records: list[TokenRecord]) -> None:
+        temporary = self.path.with_name(self.path.name + ".tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump([asdict(r) for r in records], handle, indent=2)
+        temporary.replace(self.path)
