@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,20 +12,21 @@ from ledger.errors import LedgerError
 from ledger.store.application import LedgerStore
 
 
-def get_store(request: Request) -> LedgerStore:
-    """The app's store, caught up with what other server processes appended meanwhile."""
+async def get_store(request: Request) -> LedgerStore:
+    """The app's store. Routes catch up with other server processes as their reads need
+    (`store.refresh()` for the latest, `store.ensure(size)` for a named size or index)."""
     store: LedgerStore = request.app.state.store
-    store.catch_up()
     return store
 
 
 Store = Annotated[LedgerStore, Depends(get_store)]
 
 
-def reader(*roles: str) -> Callable[[Request], TokenRecord]:
+def reader(*roles: str) -> Callable[[Request], Awaitable[TokenRecord]]:
     """A dependency that admits a bearer token holding one of `roles`: 401 without one, 403 otherwise."""
 
-    def check(request: Request) -> TokenRecord:
+    # async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request for nothing.
+    async def check(request: Request) -> TokenRecord:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():

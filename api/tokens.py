@@ -37,15 +37,26 @@ class TokenFile:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._cache: tuple[tuple[int, int], list[TokenRecord]] | None = None
 
     def records(self) -> list[TokenRecord]:
+        # Read again only when the file changed (`integritas tokens` rewrites it while we serve).
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return []
+        signature = (stat.st_mtime_ns, stat.st_size)
+        if self._cache is not None and self._cache[0] == signature:
+            return self._cache[1]
         try:
             document = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return []
         except (OSError, ValueError) as exc:
             raise MalformedInput(f"cannot read token file {self.path}: {exc}", code="invalid_config") from exc
-        return [TokenRecord(**record) for record in document]
+        records = [TokenRecord(**record) for record in document]
+        self._cache = (signature, records)
+        return records
 
     def add(self, name: str, role: str) -> tuple[TokenRecord, str]:
         """A new token for `name` with `role`; returns the record and the token (shown only now)."""

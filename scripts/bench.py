@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -209,8 +210,10 @@ def verify(args: argparse.Namespace) -> None:
     if not report.ok:
         raise SystemExit(f"the synthetic ledger did not verify: {report.failures[:3]}")
     rate = report.entries_checked / elapsed
-    print(f"full verification of {report.entries_checked:,} entries ({report.tiles_checked:,} tiles): "
-          f"{elapsed:.1f} s, {rate:,.0f} entries/s = {rate / all_cores:.1%} of the all-core raw verify rate")
+    print(
+        f"full verification of {report.entries_checked:,} entries ({report.tiles_checked:,} tiles): "
+        f"{elapsed:.1f} s, {rate:,.0f} entries/s = {rate / all_cores:.1%} of the all-core raw verify rate"
+    )
 
     from ledger.crypto.merkle import MerkleTree
     from ledger.crypto.tiles import Tile, split_tile
@@ -231,8 +234,201 @@ def verify(args: argparse.Namespace) -> None:
             start = time.perf_counter()
             make()
             samples.append((time.perf_counter() - start) * 1000)
-        print(f"{name} proof at size {size:,}: median {percentile(samples, 0.5):.3f} ms, "
-              f"p99 {percentile(samples, 0.99):.3f} ms ({args.proofs} proofs)")
+        print(
+            f"{name} proof at size {size:,}: median {percentile(samples, 0.5):.3f} ms, "
+            f"p99 {percentile(samples, 0.99):.3f} ms ({args.proofs} proofs)"
+        )
+
+
+def _serve(arguments: list[str], env: dict[str, str] | None = None) -> Any:
+    import subprocess
+
+    return subprocess.Popen(
+        arguments, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def _stop(process: Any) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except Exception:
+        process.kill()
+
+
+def api(args: argparse.Namespace) -> None:
+    """Load test of our own server on 127.0.0.1 against the ceiling of this stack."""
+    import random
+    import secrets
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from load import free_port, http_request, run_load, wait_until_up
+
+    from api.tokens import TokenFile
+    from ledger.store.datadir import init_ledger
+
+    print(f"machine: {json.dumps(machine())}")
+    python = sys.executable
+    rows: list[dict[str, Any]] = []
+    requests_n, reads_n = args.requests, args.reads
+
+    # The ceiling: one verify + one SQLite insert per POST, and a trivial GET.
+    key = Ed25519PrivateKey.generate()
+    message = b"integritas/entry/v1\n" + b"x" * 600
+    ceiling_body = key.sign(message) + message
+    for workers in (1, 2):
+        with tempfile.TemporaryDirectory() as scratch:
+            port = free_port()
+            from cryptography.hazmat.primitives import serialization
+
+            raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+            server = _serve(
+                [
+                    python,
+                    "-m",
+                    "uvicorn",
+                    "load:ceiling_app",
+                    "--factory",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(workers),
+                    "--loop",
+                    "uvloop",
+                    "--http",
+                    "httptools",
+                    "--log-level",
+                    "warning",
+                ],
+                env={
+                    "PYTHONPATH": str(ROOT / "scripts"),
+                    "CEILING_DB": f"{scratch}/c.sqlite",
+                    "CEILING_KEY": __import__("base64").b64encode(raw).decode(),
+                },
+            )
+            try:
+                wait_until_up(port, path="/get")
+                post = http_request("POST", "/append", ceiling_body, {"Content-Type": "application/octet-stream"})
+                result = run_load(port, [post] * requests_n, max_seconds=args.seconds)
+                rows.append({"what": "ceiling: verify + SQLite insert", "workers": workers, **result.summary()})
+                result = run_load(port, [http_request("GET", "/get")] * reads_n, max_seconds=args.seconds)
+                rows.append({"what": "ceiling: trivial GET", "workers": workers, **result.summary()})
+            finally:
+                _stop(server)
+
+    dsn = args.postgres or os.environ.get("INTEGRITAS_TEST_POSTGRES")
+    storages = [("SQLite", None)] + ([("PostgreSQL", dsn)] if dsn else [])
+    for label, postgres in storages:
+        for workers in (1, 2):
+            with tempfile.TemporaryDirectory() as scratch:
+                directory = Path(scratch) / "ledger"
+                postgres_url = postgres_storage(postgres)().postgres_dsn if postgres else None
+                store = init_ledger(
+                    directory,
+                    origin=ORIGIN,
+                    name="Bench",
+                    root_key=key_for("root"),
+                    log_key=key_for("log"),
+                    postgres_dsn=postgres_url,
+                )
+
+                class Builder(LedgerBuilder):
+                    @property
+                    def state(self):  # type: ignore[override]
+                        return store.state  # noqa: B023 (used before the loop moves on)
+
+                builder = Builder(apply=store.append)
+                builder.admin = builder.register_key("admin", "administrator")
+                builder.register_unit("bench", 10_000_000)
+                registrar = builder.registrars["bench"]
+                nonce = secrets.token_hex(3)
+                posts = []
+                for n in range(requests_n):
+                    number = f"{nonce}{n:012d}"
+                    submission = builder.sign(
+                        registrar,
+                        "pact.signed",
+                        f"pact/bench/{number}",
+                        {
+                            "employee": {"name": f"Pegawai {n}", "number": number},
+                            "pact_digest": digest("pakta integritas"),
+                            "signed_on": "2020-07-08",
+                        },
+                        at="2020-07-08T09:00:00Z",
+                    )
+                    body = json.dumps(submission.to_json()).encode()
+                    posts.append(http_request("POST", "/v1/entries", body, {"Content-Type": "application/json"}))
+                store.close()
+                _, token = TokenFile(directory / "tokens.json").add("bench", "auditor")
+                port = free_port()
+                command = [
+                    python,
+                    "-m",
+                    "ledger.cli",
+                    "serve",
+                    "--ledger",
+                    str(directory),
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(workers),
+                ]
+                if postgres_url:
+                    command += ["--postgres", postgres_url]
+                server = _serve(command)
+                try:
+                    wait_until_up(port, path="/v1/log")
+                    result = run_load(port, posts, max_seconds=args.seconds)
+                    rows.append(
+                        {"what": f"{label}: signed appends, distinct streams", "workers": workers, **result.summary()}
+                    )
+                    size = json.loads(
+                        __import__("urllib.request").request.urlopen(f"http://127.0.0.1:{port}/v1/log").read()
+                    )["size"]
+                    rng = random.Random(1)
+                    proofs = [
+                        http_request("GET", f"/v1/proofs/inclusion?index={rng.randrange(size)}&size={size}")
+                        for _ in range(reads_n)
+                    ]
+                    for what, reqs in (
+                        ("inclusion proof", proofs),
+                        ("checkpoint", [http_request("GET", "/tlog/checkpoint")] * reads_n),
+                        (
+                            "entry",
+                            [
+                                http_request(
+                                    "GET",
+                                    f"/v1/entries/{rng.randrange(size)}",
+                                    headers={"Authorization": f"Bearer {token}"},
+                                )
+                                for _ in range(reads_n)
+                            ],
+                        ),
+                    ):
+                        result = run_load(port, reqs, max_seconds=args.seconds)
+                        rows.append({"what": f"{label}: read {what}", "workers": workers, **result.summary()})
+                finally:
+                    _stop(server)
+
+    print()
+    print("| what | workers | requests | req/s | p50 ms | p99 ms | statuses |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for row in rows:
+        print(
+            f"| {row['what']} | {row['workers']} | {row['requests']} | {row['rate']:,.0f} | {row['p50_ms']} | "
+            f"{row['p99_ms']} | {row['statuses']} |"
+        )
+    ceiling = {(r["what"], r["workers"]): r["rate"] for r in rows}
+    print()
+    for row in rows:
+        if "signed appends" in row["what"]:
+            base = ceiling[("ceiling: verify + SQLite insert", row["workers"])]
+            print(f"{row['what']}, {row['workers']} worker(s): {row['rate'] / base:.0%} of the ceiling")
+        if "inclusion proof" in row["what"]:
+            base = ceiling[("ceiling: trivial GET", row["workers"])]
+            print(f"{row['what']}, {row['workers']} worker(s): {row['rate'] / base:.0%} of a trivial GET")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
 
 
 def main() -> None:
@@ -248,6 +444,13 @@ def main() -> None:
     p.add_argument("--entries", type=int, default=1_000_000)
     p.add_argument("--proofs", type=int, default=10_000)
     p.set_defaults(run=verify)
+    p = sub.add_parser("api", help="load test of the HTTP API on 127.0.0.1, against this stack's ceiling")
+    p.add_argument("--requests", type=int, default=2000, help="appends per configuration")
+    p.add_argument("--reads", type=int, default=4000, help="requests per read kind")
+    p.add_argument("--seconds", type=float, default=20.0, help="time bound of each load run")
+    p.add_argument("--postgres", help="PostgreSQL DSN where databases may be created")
+    p.add_argument("--json", help="also write the figures to this file")
+    p.set_defaults(run=api)
     args = parser.parse_args()
     args.run(args)
 

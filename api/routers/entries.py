@@ -85,8 +85,9 @@ def get_entry(index: INDEX, store: Store, _: EntryReader) -> StoredEntry:
     response_class=PlainTextResponse,
     responses={200: {"content": {"text/plain": {}}, "description": "C2SP tlog-proof"}, **problem_responses(400, 404)},
 )
-def get_entry_proof(index: INDEX, store: Store) -> PlainTextResponse:
+async def get_entry_proof(index: INDEX, store: Store) -> PlainTextResponse:
     """The C2SP tlog-proof of leaf `index` against the latest checkpoint (public: hashes only)."""
+    store.ensure(index + 1)
     if index >= store.size:
         raise NotFound(f"leaf index {index} is not below the tree size {store.size}", code="index_out_of_range")
     return PlainTextResponse(store.record_proof(index), media_type="text/plain; charset=utf-8")

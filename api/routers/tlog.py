@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 
 from api.deps import ENTRY_READERS, ExportReader, Store, reader
@@ -22,6 +23,7 @@ from ledger.crypto.checkpoint import parse_checkpoint
 from ledger.crypto.note import parse_note
 from ledger.crypto.tiles import (
     TILE_WIDTH,
+    Tile,
     entry_bundles_for_size,
     format_entry_bundle,
     parse_tile_path,
@@ -31,6 +33,7 @@ from ledger.crypto.tiles import (
 from ledger.errors import NotFound
 
 router = APIRouter(tags=["tlog-tiles"])
+check_reader = reader(*ENTRY_READERS)
 IMMUTABLE = "public, max-age=31536000, immutable"
 MUTABLE = "no-cache, max-age=0"
 OCTETS = {200: {"content": {"application/octet-stream": {}}, "description": "tile bytes"}}
@@ -44,24 +47,28 @@ OCTETS = {200: {"content": {"application/octet-stream": {}}, "description": "til
         **problem_responses(404),
     },
 )
-def checkpoint(store: Store) -> PlainTextResponse:
+async def checkpoint(store: Store) -> PlainTextResponse:
     """The latest checkpoint (C2SP signed note); changes with every append."""
+    store.refresh()
     return PlainTextResponse(
         store.latest_checkpoint(), media_type="text/plain; charset=utf-8", headers={"Cache-Control": MUTABLE}
     )
 
 
 @router.get("/tlog/tile/{path:path}", responses={**OCTETS, **problem_responses(400, 401, 403, 404)})
-def tile(path: str, request: Request, store: Store) -> Response:
+async def tile(path: str, request: Request, store: Store) -> Response:
     """A hash tile `tile/<L>/<N>[.p/<W>]`, or an entry bundle `tile/entries/<N>[.p/<W>]` (token needed)."""
     wanted = parse_tile_path(f"tile/{path}")
+    if wanted.level == "entries":
+        await check_reader(request)
+    await run_in_threadpool(store.ensure, _size_needed(wanted))
     size = store.size
     if wanted.level == "entries":
-        reader(*ENTRY_READERS)(request)
         start = wanted.index * TILE_WIDTH
         if start + wanted.width > size:
             raise NotFound(f"{wanted.path} is beyond the log's {size} leaves", code="tile_not_found")
-        data = format_entry_bundle(list(store.leaves(start, start + wanted.width)))
+        leaves = await run_in_threadpool(lambda: list(store.leaves(start, start + wanted.width)))
+        data = format_entry_bundle(leaves)
     else:
         assert isinstance(wanted.level, int)
         # A tile exists once the tree is big enough to fill it to its width.
@@ -85,6 +92,7 @@ def export(store: Store, _: ExportReader) -> StreamingResponse:
     The same layout `integritas export` writes: checkpoint, tiles, entry bundles and trust.json;
     verify it offline with `integritas verify DIR --trust trust.json`.
     """
+    store.refresh(0)
     note = store.latest_checkpoint()
     size = parse_checkpoint(parse_note(note).text).tree_size
     trust = json.dumps(
@@ -100,6 +108,12 @@ def export(store: Store, _: ExportReader) -> StreamingResponse:
         media_type="application/gzip",
         headers={"Content-Disposition": f'attachment; filename="integritas-log-{size}.tar.gz"'},
     )
+
+
+def _size_needed(tile: Tile) -> int:
+    """The smallest tree size that holds `tile` at its width."""
+    level = 0 if tile.level == "entries" else int(tile.level)
+    return (tile.index * TILE_WIDTH + tile.width) * TILE_WIDTH**level
 
 
 class _Chunks(io.RawIOBase):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,9 +39,11 @@ from ledger.errors import LedgerError, MalformedInput, NotFound
 from ledger.rules import Decision, LedgerState, decide, evolve
 from ledger.store.config import Storage
 from ledger.store.events import LOG_ID, LeafAppended, Stream, stream_event
+from ledger.store.writer_lock import writer_lock
 
 READ_PAGE = 1000
 MAX_WRITE_ATTEMPTS = 20
+MAX_GROUP = 256  # submissions decided and saved together at most
 
 
 class StoreDamaged(LedgerError):
@@ -75,6 +78,34 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class _Ticket:
+    """One submission waiting for its group to be written, and then its answer."""
+
+    def __init__(self, submission: Submission) -> None:
+        self.submission = submission
+        self.decision: Decision | None = None
+        self.duplicate_of: int | None = None
+        self.done = False
+        self._receipt: Receipt | None = None
+        self._error: BaseException | None = None
+
+    def succeed(self, receipt: Receipt) -> None:
+        self._receipt, self.done = receipt, True
+
+    def fail(self, error: BaseException) -> None:
+        self._error, self.done = error, True
+
+    def reset(self) -> None:
+        self.decision = self.duplicate_of = self._receipt = self._error = None
+        self.done = False
+
+    def outcome(self) -> Receipt:
+        if self._error is not None:
+            raise self._error
+        assert self._receipt is not None
+        return self._receipt
+
+
 class LedgerStore(Application[str]):
     """One ledger: its rules state, its Merkle tree and its event store."""
 
@@ -101,6 +132,10 @@ class LedgerStore(Application[str]):
         self.state = LedgerState(origin=origin)
         self.tree = MerkleTree()
         self._checkpoint: str | None = None
+        self._refreshed = 0.0
+        self._queue: list[_Ticket] = []
+        self._queue_guard = threading.Lock()
+        self._writer_lock = writer_lock(storage)
         self.catch_up(progress)
         self._check_latest_checkpoint()
         self._check_signed_head()
@@ -121,15 +156,14 @@ class LedgerStore(Application[str]):
         return format_verifier_key(self.verifier_key)
 
     def latest_checkpoint(self) -> str:
-        """The signed note of the latest checkpoint (catching up with other writers first)."""
-        self.catch_up()
+        """The signed note of the latest checkpoint this process knows (see `refresh`)."""
         if self._checkpoint is None:
             raise NotFound("the log is empty: it has no checkpoint yet", code="empty_log")
         return self._checkpoint
 
     def leaf(self, index: int) -> bytes:
         """The leaf bytes at `index`."""
-        self.catch_up()
+        self.ensure(index + 1)
         if not 0 <= index < self.size:
             raise NotFound(f"leaf index {index} is not below the tree size {self.size}", code="index_out_of_range")
         return self._log_events(index, index + 1)[0].leaf.encode("utf-8")
@@ -156,7 +190,7 @@ class LedgerStore(Application[str]):
 
     def receipt(self, index: int) -> Receipt:
         """The receipt issued when leaf `index` was accepted: the first checkpoint that holds it."""
-        self.catch_up()
+        self.ensure(index + 1)
         if not 0 <= index < self.size:
             raise NotFound(f"leaf index {index} is not below the tree size {self.size}", code="index_out_of_range")
         position = index
@@ -202,6 +236,29 @@ class LedgerStore(Application[str]):
                 if progress:
                     progress(self.size, total)
             return self.size - before
+
+    def refresh(self, max_age: float = 0.1) -> None:
+        """Catch up for a read of "the latest", unless that was done less than `max_age` s ago.
+
+        Another server process may have appended meanwhile; a read of the latest checkpoint may lag
+        it by `max_age`, never more, and never by a write of this process. A read that names a size
+        or an index beyond ours catches up at once (`ensure`).
+        """
+        now = time.monotonic()
+        if now - self._refreshed < max_age:
+            return
+        # A writer holding the lock is bringing the state forward anyway: do not queue behind it.
+        if self._lock.acquire(blocking=False):
+            try:
+                self.catch_up()
+                self._refreshed = now
+            finally:
+                self._lock.release()
+
+    def ensure(self, size: int) -> None:
+        """Catch up if the log may have grown to `size` through another process."""
+        if size > self.size:
+            self.catch_up()
 
     def _replay(self, event: LeafAppended) -> None:
         index = event.originator_version - 1
@@ -292,33 +349,86 @@ class LedgerStore(Application[str]):
         """Accept one submission, or raise the error of the rule that refuses it.
 
         A submission already in the log returns its original receipt (marked `duplicate`).
+
+        Group commit: submissions that arrive while a write is in progress queue up, and the next
+        writer decides them all in arrival order and saves the accepted ones in one transaction
+        under one checkpoint. Each still gets its own answer (receipt, refusal or conflict); a
+        refusal of one never affects another, and under load the fsync and the checkpoint
+        signature are paid once per group instead of once per entry.
         """
+        ticket = _Ticket(submission)
+        with self._queue_guard:
+            self._queue.append(ticket)
         with self._lock:
-            # Optimistic: decide on the state we hold. If another writer stored entries meanwhile,
-            # the save collides on the log's next version; then catch up and decide again.
-            for _ in range(MAX_WRITE_ATTEMPTS):
-                existing = self.state.leaf_indices.get(submission.leaf_hash)
-                if existing is not None:
-                    original = self.receipt(existing)
-                    return Receipt(**{**original.__dict__, "duplicate": True})
-                # One reading of the clock: the time the rules saw is the time stored with the
-                # entry, so that its replay sees the same.
-                now = self._clock()
-                try:
-                    decision = decide(self.state, submission, now)
-                except LedgerError:
-                    if self.catch_up():
-                        continue  # the refusal may come from a head we had not seen yet
-                    raise
-                events, receipt = self._events_for([decision], now)
-                try:
-                    self.save(*events)
-                except IntegrityError:
-                    self.catch_up()  # another writer took this index or this seq
-                    continue
-                self._commit([decision], receipt)
-                return receipt
-            raise LedgerError("too many concurrent writers: try again", code="busy")
+            if not ticket.done:
+                self._write_queued()
+        return ticket.outcome()
+
+    def _write_queued(self) -> None:
+        with self._queue_guard:
+            tickets, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            try:
+                with self._writer_lock:
+                    self._write_group(tickets)
+                return
+            except IntegrityError:
+                # A writer that ignored the writer lock stored entries meanwhile: start again on the
+                # true log (the group's decisions had moved the state already).
+                self.reload()
+                for ticket in tickets:
+                    ticket.reset()
+            except BaseException as exc:
+                if any(ticket.decision is not None for ticket in tickets):
+                    self.reload()
+                for ticket in tickets:
+                    if not ticket.done:
+                        ticket.fail(exc)
+                return
+        for ticket in tickets:
+            ticket.fail(LedgerError("too many concurrent writers: try again", code="busy"))
+
+    def _write_group(self, tickets: list[_Ticket]) -> None:
+        """Decide `tickets` in order on the caught-up state, save the accepted ones, answer each."""
+        self.catch_up()
+        # One reading of the clock: the time the rules saw is the time stored with the entries,
+        # so that their replay sees the same.
+        now = self._clock()
+        accepted: list[_Ticket] = []
+        for ticket in tickets:
+            leaf_hash = ticket.submission.leaf_hash
+            existing = self.state.leaf_indices.get(leaf_hash)
+            if existing is not None:
+                ticket.duplicate_of = existing  # answered once the group is saved
+                continue
+            try:
+                ticket.decision = decide(self.state, ticket.submission, now)
+            except LedgerError as exc:
+                ticket.fail(exc)
+                continue
+            evolve(self.state, ticket.decision)
+            accepted.append(ticket)
+        receipt = None
+        if accepted:
+            decisions = [ticket.decision for ticket in accepted if ticket.decision is not None]
+            events, receipt = self._events_for(decisions, now)
+            self.save(*events)
+            self._commit(decisions, receipt, state_evolved=True)
+        for ticket in accepted:
+            assert ticket.decision is not None and receipt is not None
+            ticket.succeed(
+                Receipt(
+                    ticket.decision.index,
+                    ticket.submission.leaf_hash,
+                    receipt.tree_size,
+                    receipt.root_hash,
+                    receipt.checkpoint,
+                )
+            )
+        for ticket in tickets:
+            if not ticket.done and ticket.duplicate_of is not None:
+                original = self.receipt(ticket.duplicate_of)
+                ticket.succeed(Receipt(**{**original.__dict__, "duplicate": True}))
 
     def append_batch(self, submissions: Sequence[Submission]) -> list[Receipt]:
         """Accept several submissions in one transaction with one checkpoint, all or nothing.
@@ -331,15 +441,16 @@ class LedgerStore(Application[str]):
             return []
         with self._lock:
             for _ in range(MAX_WRITE_ATTEMPTS):
-                self.catch_up()
-                now = self._clock()
                 decisions: list[Decision] = []
                 try:
-                    self._decide_batch(submissions, now, decisions)
-                    events, receipt = self._events_for(decisions, now)
-                    self.save(*events)
+                    with self._writer_lock:
+                        self.catch_up()
+                        now = self._clock()
+                        self._decide_batch(submissions, now, decisions)
+                        events, receipt = self._events_for(decisions, now)
+                        self.save(*events)
                 except IntegrityError:
-                    self.reload()  # another writer got in first: decide the whole batch again
+                    self.reload()  # a writer that ignored the lock got in first: decide again
                     continue
                 except BaseException:
                     if decisions:
