@@ -125,7 +125,7 @@ def postgres_storage(dsn: str) -> Callable[[], Storage]:
     counter = iter(range(10_000))
 
     def make() -> Storage:
-        name = f"integritas_bench_{os.getpid()}_{next(counter)}"
+        name = f"integritas_bench_{os.getpid()}_{next(counter)}_{os.urandom(3).hex()}"
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name}")
             conn.execute(f"CREATE DATABASE {name}")
