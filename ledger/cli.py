@@ -527,6 +527,7 @@ def _serve(args: argparse.Namespace) -> int:
         loop="uvloop",
         http="httptools",
         log_level="warning",
+        access_log=False,
     )
     return 0
 
