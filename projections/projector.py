@@ -1,0 +1,255 @@
+"""Keeping the views current: an `eventsourcing` projection over the log's LeafAppended events.
+
+`StatusProjection.process_event` folds one leaf (projections.fold) and writes what changed with the
+event's tracking record in one transaction, so each entry is applied exactly once, across crashes
+and restarts. The fold's in-memory state is rebuilt at start from the log up to the tracked
+position. `ViewProjector` drives it: `catch_up()` processes what is new, synchronously (the CLI and
+tests use it); `run()` starts eventsourcing's ProjectionRunner in the background (the server).
+`rebuild()` throws the views away and folds the whole log again, in bulk.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import InfrastructureFactory, Notification, Tracking
+from eventsourcing.projection import BaseProjectionRunner, Projection
+from eventsourcing.utils import Environment
+
+from ledger.crypto.keys import encode_base64
+from ledger.crypto.merkle import MerkleTree
+from ledger.store.config import Storage
+from projections.fold import Changes, ViewFold
+from projections.recorders import (
+    PollingSQLiteApplicationRecorder,
+    PostgresViewRecorder,
+    SQLiteViewRecorder,
+    ViewRecorder,
+)
+
+LEAF_TOPIC = "ledger.store.events:LeafAppended"
+APPLICATION_NAME = "Integritas"  # the store's Application name: its events table and tracking key
+PAGE = 2000
+
+
+class LedgerEvents(Application[str]):
+    """The store's events, read-only: what the projection subscribes to."""
+
+    name = APPLICATION_NAME
+
+    def construct_env(self, name: str, env: Any = None) -> Environment:
+        return Environment(name, dict(env or {}))  # never os.environ (see LedgerStore.construct_env)
+
+
+def projection_env(storage: Storage) -> dict[str, str]:
+    """The storage environment, with SQLite's application recorder able to subscribe by polling."""
+    env = storage.eventsourcing_env()
+    if storage.kind == "sqlite":
+        env["APPLICATION_RECORDER_TOPIC"] = (
+            f"{PollingSQLiteApplicationRecorder.__module__}:{PollingSQLiteApplicationRecorder.__qualname__}"
+        )
+    return env
+
+
+def view_recorder_class(storage: Storage) -> type[ViewRecorder]:
+    if storage.kind == "postgres":
+        return PostgresViewRecorder
+    if storage.kind == "sqlite":
+        return SQLiteViewRecorder
+    raise ValueError("views are materialised in SQLite or PostgreSQL, not in memory")
+
+
+class StatusProjection(Projection[Any]):
+    """Folds each LeafAppended event into the views; one transaction per event, with its tracking."""
+
+    name = "integritas_views"
+    topics = (LEAF_TOPIC,)
+
+    def __init__(self, view: Any) -> None:
+        super().__init__(view)
+        self.fold: ViewFold | None = None
+        self.tree = MerkleTree()
+        self.lock = threading.RLock()
+        self.on_processed: Callable[[int], None] | None = None
+
+    def start(self, origin: str, leaves: Iterator[tuple[int, bytes]]) -> None:
+        """Rebuild the in-memory fold from the leaves the views already hold."""
+        self.fold = ViewFold(origin)
+        self.tree = MerkleTree()
+        for index, leaf in leaves:
+            self.fold.apply(index, leaf)
+            self.tree.append(_leaf_hash(leaf))
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
+        with self.lock:
+            assert self.fold is not None, "start() the projection before processing"
+            index = domain_event.originator_version - 1
+            if index < self.fold.size:
+                return  # already in the views (delivered twice); its tracking is older than ours
+            leaf = domain_event.leaf.encode("utf-8")
+            changes = self.fold.apply(index, leaf)
+            self.tree.append(_leaf_hash(leaf))
+            write_changes(self.view, self.fold, self.tree, changes, tracking)
+        if self.on_processed is not None:
+            self.on_processed(self.fold.size)
+
+
+def write_changes(
+    view: ViewRecorder,
+    fold: ViewFold,
+    tree: MerkleTree,
+    changes: Changes,
+    tracking: Tracking | None,
+    *,
+    reset: bool = False,
+) -> None:
+    """Write the documents `changes` names, and the views' position, with `tracking`."""
+    view.write(
+        units=[(unit, fold.unit_document(unit)) for unit in sorted(changes.units)],
+        signers=[(signer, fold.signer_document(signer)) for signer in sorted(changes.signers) if signer],
+        employees=[(unit, number, fold.employee_document(unit, number)) for unit, number in sorted(changes.employees)],
+        history=[row.to_json() for row in changes.history],
+        assessments=changes.assessments,
+        meta={
+            "tree_size": fold.size,
+            "root_hash": encode_base64(tree.root()),
+            "counts": counts(fold),
+            "refused": fold.refused,
+        },
+        tracking=tracking,
+        reset=reset,
+    )
+
+
+def counts(fold: ViewFold) -> dict[str, dict[str, int]]:
+    """Region-wide counts of units by stage and by predicate."""
+    by_stage: dict[str, int] = {}
+    by_predicate: dict[str, int] = {}
+    for unit in fold.state.units.values():
+        by_stage[unit.stage] = by_stage.get(unit.stage, 0) + 1
+        by_predicate[unit.predicate] = by_predicate.get(unit.predicate, 0) + 1
+    return {"by_stage": dict(sorted(by_stage.items())), "by_predicate": dict(sorted(by_predicate.items()))}
+
+
+def _leaf_hash(leaf: bytes) -> bytes:
+    from ledger.crypto.merkle import hash_leaf
+
+    return hash_leaf(leaf)
+
+
+class ViewProjector:
+    """The views of one ledger: their recorder, their projection, and the ways to bring them up to date."""
+
+    def __init__(self, storage: Storage, origin: str) -> None:
+        self.storage = storage
+        self.origin = origin
+        self.env = projection_env(storage)
+        self.events = LedgerEvents(env=self.env)
+        factory = InfrastructureFactory.construct(env=Environment(StatusProjection.name, self.env))
+        self.view: ViewRecorder = factory.tracking_recorder(view_recorder_class(storage))
+        self.projection = StatusProjection(self.view)
+        self._runner: BaseProjectionRunner[Any] | None = None
+        self._started = False
+
+    # --- positions -----------------------------------------------------------------------------
+
+    def tracked(self) -> int:
+        return self.view.max_tracking_id(APPLICATION_NAME) or 0
+
+    def _notifications(self, after: int, stop: int | None = None) -> Iterator[Notification]:
+        position = after
+        while True:
+            page = self.events.recorder.select_notifications(position + 1, PAGE, stop=stop, topics=[LEAF_TOPIC])
+            if not page:
+                return
+            yield from page
+            position = page[-1].id
+
+    def _leaves_until(self, stop: int) -> Iterator[tuple[int, bytes]]:
+        for notification in self._notifications(0, stop):
+            event = self.events.mapper.to_domain_event(notification)
+            yield event.originator_version - 1, event.leaf.encode("utf-8")  # type: ignore[attr-defined]
+
+    def start(self) -> None:
+        """Rebuild the fold's memory up to the tracked position (once)."""
+        if not self._started:
+            with self.projection.lock:
+                self.projection.start(self.origin, self._leaves_until(self.tracked()) if self.tracked() else iter(()))
+            self._started = True
+
+    # --- keeping up ------------------------------------------------------------------------------
+
+    def catch_up(self) -> int:
+        """Process every LeafAppended event not in the views yet; return how many."""
+        self.start()
+        done = 0
+        for notification in self._notifications(self.tracked()):
+            event = self.events.mapper.to_domain_event(notification)
+            self.projection.process_event(event, Tracking(APPLICATION_NAME, notification.id))
+            done += 1
+        return done
+
+    def run(self) -> None:
+        """Keep the views current in the background with eventsourcing's ProjectionRunner."""
+        self.start()
+        self._runner = BaseProjectionRunner(
+            projection=self.projection,
+            application_class=LedgerEvents,
+            tracking_recorder=self.view,
+            topics=StatusProjection.topics,
+            env=self.env,
+        )
+
+    def stop(self) -> None:
+        if self._runner is not None:
+            self._runner.stop()
+            self._runner = None
+
+    def size(self) -> int:
+        """How many leaves the views hold (from the view tables: other processes may write them)."""
+        return int(self.view.meta().get("tree_size", 0))
+
+    # --- rebuilding --------------------------------------------------------------------------------
+
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Drop the views and fold the whole log again, written in one transaction."""
+        with self.projection.lock:
+            fold = ViewFold(self.origin)
+            tree = MerkleTree()
+            changes = Changes()
+            last = None
+            total = self._leaf_count()
+            for notification in self._notifications(0):
+                event = self.events.mapper.to_domain_event(notification)
+                leaf = event.leaf.encode("utf-8")  # type: ignore[attr-defined]
+                changes.history += fold.apply(event.originator_version - 1, leaf).history
+                tree.append(_leaf_hash(leaf))
+                last = notification.id
+                if progress and fold.size % 4096 == 0:
+                    progress(fold.size, total)
+            changes.units = set(fold.state.units)
+            changes.signers = set(fold.signers) | set(fold.state.keys)
+            changes.employees = set(fold.employees)
+            changes.assessments = list(fold.assessment_log)
+            self._reset_tracking()
+            write_changes(
+                self.view, fold, tree, changes, Tracking(APPLICATION_NAME, last) if last else None, reset=True
+            )
+            self.projection.fold, self.projection.tree = fold, tree
+            self._started = True
+            if progress:
+                progress(fold.size, total)
+            return fold.size
+
+    def _leaf_count(self) -> int:
+        last = self.events.recorder.select_events("log", desc=True, limit=1)
+        return last[0].originator_version if last else 0
+
+    def _reset_tracking(self) -> None:
+        # The tracking row says how far the views are; a rebuild starts them from nothing.
+        table = "tracking" if self.storage.kind == "sqlite" else self.view.tracking_table_name  # type: ignore[attr-defined]
+        p = self.view.P
+        self.view.corrupt_for_test(f"DELETE FROM {table} WHERE application_name = {p}", (APPLICATION_NAME,))

@@ -1,0 +1,390 @@
+"""The oversight questions (DOMAIN.md) and status reads, answered from views with proof of origin.
+
+Every answer is `{"query", "params", "as_of": {"tree_size", "root_hash"}, "data", "page", "digest"}`
+where `digest` is the SHA-256 of the RFC 8785 canonical JSON of `data` (DESIGN §7). The same
+functions run over the materialised views (`DatabaseViews`) and over a fold made offline from an
+export (`MemoryViews`): if the views are exactly the fold of the log at `as_of`, the digests agree.
+
+Days (stalled, age of remediation) are counted to `on`, a date that is part of the answer's
+parameters, so that an answer can be recomputed later and give the same digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from ledger.entry import canonical_json
+from ledger.errors import MalformedInput, NotFound
+from projections.fold import ViewFold
+
+MAX_PAGE = 500
+
+
+class Views(Protocol):
+    """What the queries read."""
+
+    def as_of(self) -> dict[str, Any]: ...
+    def counts(self) -> dict[str, Any]: ...
+    def units(self) -> list[dict[str, Any]]: ...
+    def unit(self, unit: str) -> dict[str, Any] | None: ...
+    def signer(self, signer: str) -> dict[str, Any] | None: ...
+    def employees(self, unit: str) -> list[dict[str, Any]]: ...
+    def history(
+        self,
+        *,
+        unit: str | None = None,
+        signer: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> tuple[int, list[dict[str, Any]]]: ...
+    def assessments(self, *, outcome: str | None = None) -> list[dict[str, Any]]: ...
+
+
+class DatabaseViews:
+    """The materialised views (projections.recorders)."""
+
+    def __init__(self, recorder: Any) -> None:
+        self.recorder = recorder
+        self._meta = recorder.meta()
+
+    def as_of(self) -> dict[str, Any]:
+        return {"tree_size": self._meta.get("tree_size", 0), "root_hash": self._meta.get("root_hash")}
+
+    def counts(self) -> dict[str, Any]:
+        counts: dict[str, Any] = self._meta.get("counts", {"by_stage": {}, "by_predicate": {}})
+        return counts
+
+    def __getattr__(self, name: str) -> Any:  # units, unit, signer, employees, history, assessments
+        return getattr(self.recorder, name)
+
+
+class MemoryViews:
+    """A fold held in memory: the offline twin of the database views."""
+
+    def __init__(self, fold: ViewFold, root_hash: str) -> None:
+        from projections.projector import counts
+
+        self.fold = fold
+        self.root_hash = root_hash
+        self._counts = counts(fold)
+        if fold.history_log is None:
+            raise ValueError("MemoryViews needs a fold made with keep_history=True")
+        self._history = fold.history_log
+
+    def as_of(self) -> dict[str, Any]:
+        return {"tree_size": self.fold.size, "root_hash": self.root_hash}
+
+    def counts(self) -> dict[str, Any]:
+        return self._counts
+
+    def units(self) -> list[dict[str, Any]]:
+        return [self.fold.unit_document(unit) for unit in sorted(self.fold.state.units)]
+
+    def unit(self, unit: str) -> dict[str, Any] | None:
+        return self.fold.unit_document(unit) if unit in self.fold.state.units else None
+
+    def signer(self, signer: str) -> dict[str, Any] | None:
+        if signer not in self.fold.signers and signer not in self.fold.state.keys:
+            return None
+        return self.fold.signer_document(signer)
+
+    def employees(self, unit: str) -> list[dict[str, Any]]:
+        return [self.fold.employee_document(u, n) for (u, n) in sorted(self.fold.employees) if u == unit]
+
+    def history(
+        self,
+        *,
+        unit: str | None = None,
+        signer: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        rows = [
+            row
+            for row in self._history
+            if (unit is None or row["unit"] == unit)
+            and (signer is None or row["signer"] == signer)
+            and (since is None or row["at"] >= since)
+            and (until is None or row["at"] < until)
+        ]
+        return len(rows), rows[offset : offset + limit]
+
+    def assessments(self, *, outcome: str | None = None) -> list[dict[str, Any]]:
+        return [doc for doc in self.fold.assessment_log if outcome is None or doc["outcome"] == outcome]
+
+
+# --- answers -------------------------------------------------------------------------------------------
+
+
+def answer(
+    query: str, params: dict[str, Any], views: Views, data: Any, page: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """The envelope every view answer has; the digest covers `data` only."""
+    document = {"query": query, "params": params, "as_of": views.as_of(), "data": data}
+    if page is not None:
+        document["page"] = page
+    document["digest"] = digest(data)
+    return document
+
+
+def digest(data: Any) -> str:
+    return hashlib.sha256(canonical_json(data)).hexdigest()
+
+
+def _paginate(rows: list[Any], offset: int, limit: int) -> tuple[list[Any], dict[str, int]]:
+    limit = _limit(limit)
+    return rows[offset : offset + limit], {"offset": offset, "limit": limit, "total": len(rows)}
+
+
+def _limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_PAGE:
+        raise MalformedInput(f"limit {limit} is not between 1 and {MAX_PAGE}", code="invalid_parameter")
+    return limit
+
+
+def _days(since: str, on: date) -> int:
+    return (on - datetime.fromisoformat(since.replace("Z", "+00:00")).date()).days
+
+
+def _on(on: date | None) -> date:
+    return on or date.today()
+
+
+def _filter_units(
+    units: list[dict[str, Any]], type_: str | None, stage: str | None, track: str | None, predicate: str | None = None
+) -> list[dict[str, Any]]:
+    return [
+        u
+        for u in units
+        if (type_ is None or u["type"] == type_)
+        and (stage is None or u["stage"] == stage)
+        and (track is None or u["track"] == track)
+        and (predicate is None or u["predicate"] == predicate)
+    ]
+
+
+# --- status ----------------------------------------------------------------------------------------------
+
+
+def unit_status(views: Views, unit: str) -> dict[str, Any]:
+    document = views.unit(unit)
+    if document is None:
+        raise NotFound(f"unit {unit} is not registered", code="unknown_unit")
+    return answer("unit", {"unit": unit}, views, document)
+
+
+def unit_list(
+    views: Views,
+    *,
+    type_: str | None = None,
+    stage: str | None = None,
+    track: str | None = None,
+    predicate: str | None = None,
+    below: str | None = None,
+    sort: str = "unit",
+    offset: int = 0,
+    limit: int = 100,
+) -> dict[str, Any]:
+    """Every unit's status, filtered and sorted (unit, name, stage, coverage)."""
+    rows = _filter_units(views.units(), type_, stage, track, predicate)
+    if below is not None:
+        rows = [u for u in rows if Decimal(u["pact_coverage"]["ratio"]) < _ratio(below)]
+    keys: dict[str, Callable[[dict[str, Any]], Any]] = {
+        "unit": lambda u: u["unit"],
+        "name": lambda u: (u["name"], u["unit"]),
+        "stage": lambda u: (u["stage"], u["unit"]),
+        "coverage": lambda u: (Decimal(u["pact_coverage"]["ratio"]), u["unit"]),
+    }
+    if sort not in keys:
+        raise MalformedInput(f"sort by one of {', '.join(keys)}, not {sort!r}", code="invalid_parameter")
+    rows.sort(key=keys[sort])
+    data, page = _paginate(rows, offset, limit)
+    params = {"type": type_, "stage": stage, "track": track, "predicate": predicate, "below": below, "sort": sort}
+    return answer("units", params, views, data, page)
+
+
+def region_counts(views: Views) -> dict[str, Any]:
+    return answer("counts", {}, views, views.counts())
+
+
+def unit_history(views: Views, unit: str, *, offset: int = 0, limit: int = 100) -> dict[str, Any]:
+    """Everything recorded about a unit, across its unit, pact, witness and oversight streams, in log order."""
+    if views.unit(unit) is None:
+        raise NotFound(f"unit {unit} is not registered", code="unknown_unit")
+    total, rows = views.history(unit=unit, offset=offset, limit=_limit(limit))
+    return answer("history", {"unit": unit}, views, rows, {"offset": offset, "limit": limit, "total": total})
+
+
+# --- oversight --------------------------------------------------------------------------------------------
+
+
+def stalled(
+    views: Views,
+    *,
+    days: int = 180,
+    on: date | None = None,
+    type_: str | None = None,
+    stage: str | None = None,
+    track: str | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> dict[str, Any]:
+    """Units whose stage has not changed for at least `days` days before `on`; longest stalled first."""
+    reference = _on(on)
+    rows = []
+    for u in _filter_units(views.units(), type_, stage, track):
+        if u["stage"] in ("designated",):
+            continue  # a designated unit is not waiting for a next step
+        stalled_days = _days(u["stage_since"], reference)
+        if stalled_days >= days:
+            rows.append(
+                {
+                    "unit": u["unit"],
+                    "name": u["name"],
+                    "type": u["type"],
+                    "stage": u["stage"],
+                    "track": u["track"],
+                    "since": u["stage_since"],
+                    "days": stalled_days,
+                    "last_activity": u["last_activity"],
+                }
+            )
+    rows.sort(key=lambda r: (-r["days"], r["unit"]))
+    data, page = _paginate(rows, offset, limit)
+    params = {"days": days, "on": reference.isoformat(), "type": type_, "stage": stage, "track": track}
+    return answer("stalled", params, views, data, page)
+
+
+def pact_gaps(
+    views: Views,
+    *,
+    below: str = "1",
+    type_: str | None = None,
+    stage: str | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> dict[str, Any]:
+    """Units whose pact coverage is below `below`, with the employees known to lack a valid pact."""
+    threshold = _ratio(below)
+    rows = []
+    for u in _filter_units(views.units(), type_, stage, None):
+        coverage = u["pact_coverage"]
+        if Decimal(coverage["ratio"]) < threshold:
+            rows.append(
+                {
+                    "unit": u["unit"],
+                    "name": u["name"],
+                    "type": u["type"],
+                    "stage": u["stage"],
+                    "headcount": coverage["headcount"],
+                    "valid": coverage["valid"],
+                    "missing": max(0, coverage["headcount"] - coverage["valid"]),
+                    "ratio": coverage["ratio"],
+                    "released": u["released_pacts"],
+                }
+            )
+    rows.sort(key=lambda r: (Decimal(r["ratio"]), r["unit"]))
+    data, page = _paginate(rows, offset, limit)
+    return answer("pact-gaps", {"below": below, "type": type_, "stage": stage}, views, data, page)
+
+
+def open_remediation(
+    views: Views,
+    *,
+    older_than: int = 0,
+    on: date | None = None,
+    type_: str | None = None,
+    unit: str | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> dict[str, Any]:
+    """Open remediation items at least `older_than` days old on `on`; oldest first."""
+    reference = _on(on)
+    rows = []
+    for u in _filter_units(views.units(), type_, None, None):
+        if unit is not None and u["unit"] != unit:
+            continue
+        for item in u["remediation_open"]:
+            age = _days(item["opened_at"], reference)
+            if age >= older_than:
+                rows.append({"unit": u["unit"], "name": u["name"], "stage": u["stage"], **item, "age_days": age})
+    rows.sort(key=lambda r: (r["opened_index"], r["unit"], r["id"]))
+    data, page = _paginate(rows, offset, limit)
+    params = {"older_than": older_than, "on": reference.isoformat(), "type": type_, "unit": unit}
+    return answer("remediation", params, views, data, page)
+
+
+def failed_reviews(
+    views: Views,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    level: str | None = None,
+    track: str | None = None,
+    type_: str | None = None,
+    unit: str | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> dict[str, Any]:
+    """Assessments that failed, with their failing threshold checks and remediation; newest first."""
+    types = {u["unit"]: u["type"] for u in views.units()} if type_ else {}
+    rows = [
+        doc
+        for doc in views.assessments(outcome="failed")
+        if (since is None or doc["at"] >= since)
+        and (until is None or doc["at"] < until)
+        and (level is None or doc["level"] == level)
+        and (track is None or doc["track"] == track)
+        and (unit is None or doc["unit"] == unit)
+        and (type_ is None or types.get(doc["unit"]) == type_)
+    ]
+    rows.sort(key=lambda r: -r["index"])
+    data, page = _paginate(rows, offset, limit)
+    params = {"since": since, "until": until, "level": level, "track": track, "type": type_, "unit": unit}
+    return answer("failed-reviews", params, views, data, page)
+
+
+def signer_activity(
+    views: Views, signer: str, *, since: str | None = None, until: str | None = None, offset: int = 0, limit: int = 100
+) -> dict[str, Any]:
+    """Who the signer is, what they signed (in log order) and whether their key was valid then."""
+    document = views.signer(signer)
+    if document is None:
+        raise NotFound(f"signer {signer} has signed nothing and holds no key here", code="unknown_signer")
+    total, rows = views.history(signer=signer, since=since, until=until, offset=offset, limit=_limit(limit))
+    data = {"signer": document, "entries": rows}
+    return answer(
+        "signer",
+        {"signer": signer, "since": since, "until": until},
+        views,
+        data,
+        {"offset": offset, "limit": limit, "total": total},
+    )
+
+
+def _ratio(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except ArithmeticError as exc:
+        raise MalformedInput(f"{text!r} is not a ratio like 0.9", code="invalid_parameter") from exc
+    if not value.is_finite() or not 0 <= value <= 1:
+        raise MalformedInput(f"{text!r} is not a ratio between 0 and 1", code="invalid_parameter")
+    return value
+
+
+QUERIES = {
+    "stalled": stalled,
+    "pact-gaps": pact_gaps,
+    "remediation": open_remediation,
+    "failed-reviews": failed_reviews,
+    "signer": signer_activity,
+    "history": unit_history,
+}

@@ -1,0 +1,252 @@
+"""The materialised views: tables beside the ledger's events, written with their tracking record.
+
+Each recorder is an `eventsourcing` tracking recorder with the view tables added, so that the
+documents an event changed and the tracking position of that event commit in one transaction:
+after a crash the views and their position agree, and no event is applied twice or skipped. The
+SQL is the same for SQLite and PostgreSQL but for parameter markers.
+
+The application recorder for SQLite gets a polling subscription here: eventsourcing 9.5 has
+LISTEN/NOTIFY for PostgreSQL and none for SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import Notification, Subscription, Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteTrackingRecorder
+from psycopg.sql import SQL
+
+VIEW_TABLES = (
+    "CREATE TABLE IF NOT EXISTS view_units (unit TEXT PRIMARY KEY, doc TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS view_signers (signer TEXT PRIMARY KEY, doc TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS view_employees (unit TEXT NOT NULL, number TEXT NOT NULL, doc TEXT NOT NULL, "
+    "PRIMARY KEY (unit, number))",
+    "CREATE TABLE IF NOT EXISTS view_history (idx BIGINT PRIMARY KEY, unit TEXT, signer TEXT NOT NULL, "
+    "kind TEXT NOT NULL, at TEXT NOT NULL, row TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS view_history_unit ON view_history (unit, idx)",
+    "CREATE INDEX IF NOT EXISTS view_history_signer ON view_history (signer, idx)",
+    "CREATE TABLE IF NOT EXISTS view_assessments (idx BIGINT PRIMARY KEY, unit TEXT NOT NULL, "
+    "outcome TEXT NOT NULL, at TEXT NOT NULL, doc TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS view_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+)
+DROP_VIEW_ROWS = tuple(
+    f"DELETE FROM {table}"
+    for table in ("view_units", "view_signers", "view_employees", "view_history", "view_assessments", "view_meta")
+)
+
+
+class ViewRecorder:
+    """The view tables' reads and writes, over a DB-API cursor; `P` is the parameter marker."""
+
+    P = "?"
+
+    @contextmanager
+    def _cursor(self, *, commit: bool) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def _track(self, cursor: Any, tracking: Tracking) -> None:
+        raise NotImplementedError
+
+    # --- writing ------------------------------------------------------------------------------------
+
+    def write(
+        self,
+        *,
+        units: Sequence[tuple[str, dict[str, Any]]],
+        signers: Sequence[tuple[str, dict[str, Any]]],
+        employees: Sequence[tuple[str, str, dict[str, Any]]],
+        history: Sequence[dict[str, Any]],
+        assessments: Sequence[dict[str, Any]],
+        meta: dict[str, Any],
+        tracking: Tracking | None,
+        reset: bool = False,
+    ) -> None:
+        """Upsert changed documents, add history rows, set meta and track, all in one transaction."""
+        p = self.P
+        with self._cursor(commit=True) as c:
+            if reset:
+                for statement in DROP_VIEW_ROWS:
+                    c.execute(statement)
+            c.executemany(
+                f"INSERT INTO view_units VALUES ({p}, {p}) ON CONFLICT (unit) DO UPDATE SET doc = excluded.doc",
+                [(unit, _dump(doc)) for unit, doc in units],
+            )
+            c.executemany(
+                f"INSERT INTO view_signers VALUES ({p}, {p}) ON CONFLICT (signer) DO UPDATE SET doc = excluded.doc",
+                [(signer, _dump(doc)) for signer, doc in signers],
+            )
+            c.executemany(
+                f"INSERT INTO view_employees VALUES ({p}, {p}, {p}) "
+                "ON CONFLICT (unit, number) DO UPDATE SET doc = excluded.doc",
+                [(unit, number, _dump(doc)) for unit, number, doc in employees],
+            )
+            c.executemany(
+                f"INSERT INTO view_history VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
+                [(row["index"], row["unit"], row["signer"], row["kind"], row["at"], _dump(row)) for row in history],
+            )
+            c.executemany(
+                f"INSERT INTO view_assessments VALUES ({p}, {p}, {p}, {p}, {p})",
+                [(doc["index"], doc["unit"], doc["outcome"], doc["at"], _dump(doc)) for doc in assessments],
+            )
+            c.executemany(
+                f"INSERT INTO view_meta VALUES ({p}, {p}) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                [(name, _dump(value)) for name, value in meta.items()],
+            )
+            if tracking is not None:
+                self._track(c, tracking)
+
+    # --- reading ------------------------------------------------------------------------------------
+
+    def meta(self) -> dict[str, Any]:
+        with self._cursor(commit=False) as c:
+            c.execute("SELECT name, value FROM view_meta")
+            return {row["name"]: json.loads(row["value"]) for row in c.fetchall()}
+
+    def units(self) -> list[dict[str, Any]]:
+        with self._cursor(commit=False) as c:
+            c.execute("SELECT doc FROM view_units ORDER BY unit")
+            return [json.loads(row["doc"]) for row in c.fetchall()]
+
+    def unit(self, unit: str) -> dict[str, Any] | None:
+        with self._cursor(commit=False) as c:
+            c.execute(f"SELECT doc FROM view_units WHERE unit = {self.P}", (unit,))
+            row = c.fetchone()
+            return None if row is None else json.loads(row["doc"])
+
+    def signer(self, signer: str) -> dict[str, Any] | None:
+        with self._cursor(commit=False) as c:
+            c.execute(f"SELECT doc FROM view_signers WHERE signer = {self.P}", (signer,))
+            row = c.fetchone()
+            return None if row is None else json.loads(row["doc"])
+
+    def employees(self, unit: str) -> list[dict[str, Any]]:
+        with self._cursor(commit=False) as c:
+            c.execute(f"SELECT doc FROM view_employees WHERE unit = {self.P} ORDER BY number", (unit,))
+            return [json.loads(row["doc"]) for row in c.fetchall()]
+
+    def history(
+        self,
+        *,
+        unit: str | None = None,
+        signer: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """(total, rows) of history lines in log order, by unit or by signer, within [since, until)."""
+        where, params = [], []
+        for column, value in (("unit", unit), ("signer", signer)):
+            if value is not None:
+                where.append(f"{column} = {self.P}")
+                params.append(value)
+        if since is not None:
+            where.append(f"at >= {self.P}")
+            params.append(since)
+        if until is not None:
+            where.append(f"at < {self.P}")
+            params.append(until)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        with self._cursor(commit=False) as c:
+            c.execute(f"SELECT COUNT(*) AS n FROM view_history {clause}", params)
+            total = int(c.fetchone()["n"])
+            c.execute(
+                f"SELECT row FROM view_history {clause} ORDER BY idx LIMIT {self.P} OFFSET {self.P}",
+                [*params, limit, offset],
+            )
+            return total, [json.loads(row["row"]) for row in c.fetchall()]
+
+    def assessments(self, *, outcome: str | None = None) -> list[dict[str, Any]]:
+        with self._cursor(commit=False) as c:
+            if outcome is None:
+                c.execute("SELECT doc FROM view_assessments ORDER BY idx")
+            else:
+                c.execute(f"SELECT doc FROM view_assessments WHERE outcome = {self.P} ORDER BY idx", (outcome,))
+            return [json.loads(row["doc"]) for row in c.fetchall()]
+
+    def corrupt_for_test(self, statement: str, params: Sequence[Any] = ()) -> None:
+        """Run a raw statement against the view tables (tests use it to damage a row)."""
+        with self._cursor(commit=True) as c:
+            c.execute(statement, params)
+
+
+class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
+    """The views in the ledger's SQLite file."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *VIEW_TABLES]
+
+    @contextmanager
+    def _cursor(self, *, commit: bool) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as c:
+            yield c
+
+    def _track(self, cursor: Any, tracking: Tracking) -> None:
+        self._insert_tracking(cursor, tracking)
+
+
+class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
+    """The views in the ledger's PostgreSQL database."""
+
+    P = "%s"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sql_create_statements.extend(SQL(statement) for statement in VIEW_TABLES)  # type: ignore[arg-type]
+
+    @contextmanager
+    def _cursor(self, *, commit: bool) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as c:
+            yield c
+
+    def _track(self, cursor: Any, tracking: Tracking) -> None:
+        self._insert_tracking(cursor, tracking)
+
+
+class PollingSubscription(Subscription[SQLiteApplicationRecorder]):
+    """Notifications after `gt`, fetched in pages; when none are new, waits a moment and asks again.
+
+    SQLite has no LISTEN/NOTIFY; another process's commits are only seen by asking. Polling every
+    `interval` seconds bounds how stale a view can be; readers that need a given size wait for it.
+    """
+
+    interval = 0.05
+    page = 500
+
+    def __init__(self, recorder: SQLiteApplicationRecorder, gt: int | None = None, topics: Sequence[str] = ()) -> None:
+        super().__init__(recorder=recorder, gt=gt, topics=topics)
+        self._buffer: list[Notification] = []
+        self._stopped = threading.Event()
+
+    def stop(self) -> None:
+        super().stop()
+        self._stopped.set()
+
+    def __next__(self) -> Notification:
+        while not self._buffer:
+            if self._has_been_stopped:
+                raise StopIteration
+            start = (self._last_notification_id or 0) + 1
+            self._buffer = list(self._recorder.select_notifications(start, self.page, topics=self._topics))
+            if not self._buffer:
+                self._stopped.wait(self.interval)
+        notification = self._buffer.pop(0)
+        self._last_notification_id = notification.id
+        return notification
+
+
+class PollingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+    """SQLite's application recorder, with the subscriptions a projection runner needs."""
+
+    def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> Subscription[Any]:
+        return PollingSubscription(self, gt=gt, topics=topics)
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
