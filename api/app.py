@@ -36,6 +36,25 @@ Verify everything offline: `integritas verify <this server's URL> --trust trust.
 """
 
 
+class HeadAsGet:
+    """Answer HEAD like GET without the body (RFC 9110 §9.3.2); FastAPI routes list GET only."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Any) -> None:
+            if message["type"] == "http.response.body":
+                message = {"type": "http.response.body", "body": b"", "more_body": message.get("more_body", False)}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_without_body)
+
+
 def open_store(settings: Settings) -> LedgerStore:
     storage = Storage.postgres(settings.postgres_dsn) if settings.postgres_dsn else None
     return open_ledger(settings.ledger_dir, storage=storage)
@@ -62,6 +81,7 @@ def create_app(settings: Settings, *, store: LedgerStore | None = None) -> FastA
         # per request than serving a proof (measured with scripts/bench api).
         app.router.routes.extend(module.router.routes)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(HeadAsGet)
     return app
 
 
@@ -85,16 +105,22 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             components.setdefault(name, definition)
         components.setdefault(model.__name__, model.model_json_schema(ref_template="#/components/schemas/{model}"))
         components[model.__name__].pop("$defs", None)
+    problem_content = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for path in schema.get("paths", {}).values():
         for operation in path.values():
-            for status, response in operation.get("responses", {}).items():
+            responses = operation.setdefault("responses", {})
+            # FastAPI documents a 422 "Validation Error" for every route with parameters; this API
+            # answers a bad parameter with 400 invalid_request instead.
+            if responses.get("422", {}).get("description") == "Validation Error":
+                del responses["422"]
+                responses.setdefault("400", {"description": "a parameter is not valid (code invalid_request)"})
+            for status, response in responses.items():
                 content = response.get("content", {})
-                if status[0] in "45" and "application/json" in content:
-                    content["application/problem+json"] = content.pop("application/json")
-                if status == "422" and "application/problem+json" not in content:
-                    response["content"] = {
-                        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-                    }
-                    response["description"] = "refused by the ledger's rules"
+                if status[0] in "45":
+                    response["content"] = problem_content  # whatever the route's own media type
+                elif (
+                    len(content) > 1 and "application/json" in content and not content["application/json"].get("schema")
+                ):
+                    del content["application/json"]  # a text or binary route's default JSON entry
     app.openapi_schema = schema
     return schema

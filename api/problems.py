@@ -66,7 +66,7 @@ def status_for(error: LedgerError) -> int:
     return 500
 
 
-def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+def problem(status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     body = {
         "type": PROBLEM_TYPE_BASE + code,
         "title": TITLES.get(status, "Error"),
@@ -75,8 +75,10 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
         "code": code,
         **extra,
     }
-    headers = {"WWW-Authenticate": 'Bearer realm="integritas"'} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="integritas"'
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers or None)
 
 
 def _jsonable(value: Any) -> Any:
@@ -117,7 +119,13 @@ def install(app: FastAPI) -> None:
         if error.status_code == 404:
             return problem(404, "no_such_route", f"there is no resource at {request.url.path}")
         if error.status_code == 405:
-            return problem(405, "method_not_allowed", f"{request.method} is not allowed on {request.url.path}")
+            # RFC 9110 §15.5.6: a 405 names the methods the resource does allow.
+            return problem(
+                405,
+                "method_not_allowed",
+                f"{request.method} is not allowed on {request.url.path}",
+                headers={"Allow": (error.headers or {}).get("Allow", "GET")},
+            )
         return problem(error.status_code, f"http_{error.status_code}", str(error.detail))
 
     @app.exception_handler(Exception)

@@ -1,5 +1,5 @@
 """The `integritas` command: for operators (init, demo, status), signers (keys, sign, append) and
-auditors (show, prove, export, verify, verify-record).
+auditors (show, prove, export, verify, verify-record), overseers (status, oversight).
 
 Every failure is one line on stderr, `integritas: <code>: <what failed>`, and a non-zero exit:
 1 refused or invalid, 2 usage, 3 stale stream head (re-sign on the new head), 4 not found.
@@ -140,10 +140,9 @@ def _parser() -> argparse.ArgumentParser:
     target.add_argument("--stream")
     p.set_defaults(run=_show)
 
-    p = commands.add_parser("status", help="where each unit stands (or one unit in detail)")
-    ledger_option(p)
-    p.add_argument("unit", nargs="?")
-    p.set_defaults(run=_status)
+    from projections.commands import add_commands
+
+    add_commands(commands, ledger_option)
 
     p = commands.add_parser("prove", help="write the C2SP tlog-proof of a leaf against the latest checkpoint")
     ledger_option(p)
@@ -227,7 +226,7 @@ def _passphrase(var: str | None) -> bytes | None:
 
 
 @contextmanager
-def _progress(description: str) -> Iterator[Callable[[int, int], None]]:
+def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
     """A rich progress bar on a terminal; silence when output is piped."""
     if not sys.stderr.isatty():
         yield lambda done, total: None
@@ -252,7 +251,7 @@ def _progress(description: str) -> Iterator[Callable[[int, int], None]]:
 def _open(directory: Path) -> LedgerStore:
     from ledger.store.datadir import open_ledger
 
-    with _progress("replaying the log") as progress:
+    with progress_bar("replaying the log") as progress:
         return open_ledger(directory, progress=progress)
 
 
@@ -350,51 +349,6 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _status(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
-    store = _open(args.ledger)
-    units = store.state.units
-    # Piped output (a file, a pager, CI logs) gets the width a table needs rather than 80 columns.
-    console = Console() if sys.stdout.isatty() else Console(width=160)
-    if args.unit is not None:
-        unit = units.get(args.unit)
-        if unit is None:
-            raise NotFound(f"unit {args.unit} is not registered", code="unknown_unit")
-        table = Table(title=f"{unit.name} ({unit.id})", show_header=False)
-        rows = [
-            ("type", unit.type),
-            ("stage", f"{unit.stage} since {unit.stage_since}"),
-            ("track", unit.track or "-"),
-            ("predicate", unit.predicate),
-            ("pact coverage", f"{unit.valid_pacts}/{unit.headcount} ({unit.pact_coverage:.0%})"),
-            ("open remediation", ", ".join(i.id for i in unit.open_remediation) or "none"),
-            ("barred until", unit.barred_until or "-"),
-        ]
-        for label, value in rows:
-            table.add_row(label, value)
-        console.print(table)
-        return 0
-    table = Table(title=f"{store.state.name}: {len(units)} units, log size {store.size}")
-    for column in ("unit", "name", "type", "stage", "track", "predicate", "pacts", "open items", "since"):
-        table.add_column(column, no_wrap=True, overflow="ellipsis", max_width=48 if column == "name" else None)
-    for unit in sorted(units.values(), key=lambda u: u.id):
-        table.add_row(
-            unit.id,
-            unit.name,
-            unit.type,
-            unit.stage,
-            unit.track or "-",
-            unit.predicate,
-            f"{unit.pact_coverage:.0%}",
-            str(len(unit.open_remediation)),
-            unit.stage_since[:10],
-        )
-    console.print(table)
-    return 0
-
-
 def _prove(args: argparse.Namespace) -> int:
     store = _open(args.ledger)
     bundle = store.record_proof(args.index)
@@ -408,7 +362,7 @@ def _export(args: argparse.Namespace) -> int:
     from ledger.store.export import export_log
 
     store = _open(args.ledger)
-    with _progress("exporting tiles") as progress:
+    with progress_bar("exporting tiles") as progress:
         size = export_log(store, args.directory, progress)
     print(f"exported {size} entries to {args.directory} (C2SP tlog-tiles; trust anchor in trust.json)")
     return 0
@@ -436,7 +390,7 @@ def _verify(args: argparse.Namespace) -> int:
     if args.trusted_state is not None and args.trusted_state.exists():
         trusted = args.trusted_state.read_text(encoding="utf-8")
     source = open_source(args.source, args.token)
-    with _progress("verifying entries") as progress:
+    with progress_bar("verifying entries") as progress:
         report = verify_log(
             source, trust, now=utc_now(), trusted_checkpoint=trusted, workers=args.workers, progress=progress
         )
@@ -561,7 +515,7 @@ def _tokens_revoke(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from ledger.demo import build_demo
 
-    with _progress("building the Blora demo ledger") as progress:
+    with progress_bar("building the Blora demo ledger") as progress:
         store = build_demo(args.directory, seed=args.seed, progress=progress)
     print(f"demo ledger in {args.directory}: {store.size} entries, root {encode_base64(store.tree.root())}")
     return 0

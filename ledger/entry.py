@@ -146,7 +146,7 @@ def canonical_json(value: Any, *, plain: bool = False) -> bytes:
         if plain:
             return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         return bytes(rfc8785.dumps(value))
-    except (rfc8785.CanonicalizationError, UnicodeEncodeError) as exc:  # e.g. a lone surrogate
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError, RecursionError) as exc:  # lone surrogate, deep nesting
         raise MalformedInput(f"value cannot be canonicalised: {exc}", code="malformed_entry") from exc
 
 
@@ -384,7 +384,10 @@ STREAM_PATTERN = re.compile(
 )
 
 
-def _check_values(value: Any, where: str) -> bool:
+MAX_DEPTH = 32  # no entry needs more; deeper JSON is refused before anything recurses over it
+
+
+def _check_values(value: Any, where: str, depth: int = 0) -> bool:
     """Every string in the entry, member names included, is NFC; no number is a float (DESIGN §3).
 
     Parsed JSON cannot hold floats (`load_json` refuses them), but an entry built in code can.
@@ -394,6 +397,8 @@ def _check_values(value: Any, where: str) -> bool:
     if isinstance(value, str):
         _check_nfc(value, where)
         return True
+    if depth > MAX_DEPTH:
+        raise _fail(where, f"nests deeper than {MAX_DEPTH} levels", "malformed_entry")
     if isinstance(value, dict):
         plain = True
         for key, element in value.items():
@@ -403,13 +408,13 @@ def _check_values(value: Any, where: str) -> bool:
             if isinstance(element, str):
                 if not element.isascii():
                     _check_nfc(element, f"{where}.{key}")
-            elif not _check_values(element, f"{where}.{key}"):
+            elif not _check_values(element, f"{where}.{key}", depth + 1):
                 plain = False
         return plain
     if isinstance(value, list):
         plain = True
         for i, element in enumerate(value):
-            if not _check_values(element, f"{where}[{i}]"):
+            if not _check_values(element, f"{where}[{i}]", depth + 1):
                 plain = False
         return plain
     if isinstance(value, float):

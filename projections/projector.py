@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import InfrastructureFactory, Notification, Tracking
@@ -83,7 +83,7 @@ class StatusProjection(Projection[Any]):
             self.fold.apply(index, leaf)
             self.tree.append(_leaf_hash(leaf))
 
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         with self.lock:
             assert self.fold is not None, "start() the projection before processing"
             index = domain_event.originator_version - 1
@@ -149,7 +149,7 @@ class ViewProjector:
         self.env = projection_env(storage)
         self.events = LedgerEvents(env=self.env)
         factory = InfrastructureFactory.construct(env=Environment(StatusProjection.name, self.env))
-        self.view: ViewRecorder = factory.tracking_recorder(view_recorder_class(storage))
+        self.view = cast(ViewRecorder, factory.tracking_recorder(view_recorder_class(storage)))
         self.projection = StatusProjection(self.view)
         self._runner: BaseProjectionRunner[Any] | None = None
         self._started = False

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.persistence import Notification, Subscription, Tracking
+from eventsourcing.persistence import Notification, Subscription, Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteTrackingRecorder
 from psycopg.sql import SQL
@@ -41,7 +41,7 @@ DROP_VIEW_ROWS = tuple(
 )
 
 
-class ViewRecorder:
+class ViewRecorder(TrackingRecorder):
     """The view tables' reads and writes, over a DB-API cursor; `P` is the parameter marker."""
 
     P = "?"
@@ -198,7 +198,8 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.sql_create_statements.extend(SQL(statement) for statement in VIEW_TABLES)  # type: ignore[arg-type]
+        statements: Any = self.sql_create_statements
+        statements.extend(SQL(statement) for statement in VIEW_TABLES)
 
     @contextmanager
     def _cursor(self, *, commit: bool) -> Iterator[Any]:

@@ -715,34 +715,18 @@ def test_every_error_is_a_problem_document(
         assert path in problem["detail"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: api/problems.py http_error (line 120) rebuilds the 405 without the Allow header that "
-    "Starlette's HTTPException carries; RFC 9110 §15.5.6 says a 405 MUST list the allowed methods",
-)
 def test_a_405_names_the_allowed_methods(demo_client: TestClient) -> None:
     response = demo_client.delete("/v1/log")
     assert response.status_code == 405
     assert response.headers.get("allow") == "GET"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the GET routes (api/routers/*.py, FastAPI APIRoute) answer HEAD with 405; RFC 9110 §9.1: "
-    "general-purpose servers MUST support GET and HEAD (e.g. HEAD /tlog/checkpoint for caches and mirrors)",
-)
 def test_head_is_answered_like_get_without_a_body(demo_client: TestClient) -> None:
     response = demo_client.head("/tlog/checkpoint")
     assert response.status_code == 200
     assert response.content == b""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: ledger/entry.py canonical_json (lines 147-149) lets RecursionError out of json.dumps: a "
-    "submission nested just below json.loads' depth limit parses, then fails to canonicalise, and "
-    "POST /v1/entries answers 500 internal_error instead of 400 (malformed_json/malformed_entry)",
-)
 def test_deeply_nested_submissions_are_client_errors_at_every_depth(client: TestClient, builder: ApiBuilder) -> None:
     """Depths around the interpreter's recursion limit: each is refused with a 4xx, none is a 500."""
     entry = builder.entry(builder.root, "policy.set", "ledger", {"policy": "@"}, seq=1, prev=encode_base64(bytes(32)))

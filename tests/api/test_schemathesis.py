@@ -81,11 +81,6 @@ def test_every_operation_answers_as_documented(case: schemathesis.Case) -> None:
     case.call_and_validate(headers=bearer(TOKENS.auditor), checks=CHECKS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: api/problems.py http_error (line 120) drops the Allow header of Starlette's 405; "
-    "schemathesis unsupported_method: 'TRACE returned 405 without required Allow header' (RFC 9110 §15.5.6)",
-)
 @schema.include(path="/v1/log", method="GET").parametrize()
 @BOUNDED
 def test_undeclared_methods_are_405_with_allow(case: schemathesis.Case) -> None:
@@ -175,12 +170,6 @@ def test_the_document_describes_the_real_receipt_and_problem_members() -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: api/app.py _openapi (lines 92-98) keeps FastAPI's default 422 'Validation Error' with the "
-    "HTTPValidationError schema (a {'detail': [...]} body) on every operation with parameters, relabelled "
-    "application/problem+json; the app never sends it: invalid parameters are answered 400 invalid_request",
-)
 def test_no_operation_documents_a_validation_error_the_app_never_sends() -> None:
     documented = sorted(
         f"{method} {path}"
@@ -191,12 +180,6 @@ def test_no_operation_documents_a_validation_error_the_app_never_sends() -> None
     assert documented == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: GET /v1/entries/{index}/proof and GET /tlog/checkpoint (api/routers/entries.py, tlog.py: "
-    "response_class=PlainTextResponse) document their 400/404 problems as text/plain with the Problem "
-    "schema and application/problem+json without one; api/app.py _openapi only moves application/json",
-)
 def test_every_problem_is_documented_as_application_problem_json() -> None:
     wrong = sorted(
         f"{method} {path} {status}: {sorted(response.get('content', {}))}"
@@ -210,12 +193,6 @@ def test_every_problem_is_documented_as_application_problem_json() -> None:
     assert wrong == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: GET /tlog/tile/{path} and GET /v1/export (api/routers/tlog.py, no response_class) document "
-    "their 200 as application/json too (FastAPI's default), but only ever send application/octet-stream "
-    "and application/gzip",
-)
 def test_binary_responses_document_only_their_media_type() -> None:
     documented = {
         (method, path): sorted(response.get("content", {}))
