@@ -15,9 +15,10 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api import problems
-from api.routers import entries, log, streams, tlog
+from api.routers import entries, log, streams, tlog, views
 from api.settings import Settings
 from api.tokens import TokenFile
+from api.views import ViewService
 from ledger.store.application import LedgerStore
 from ledger.store.config import Storage
 from ledger.store.datadir import open_ledger
@@ -66,9 +67,17 @@ def create_app(settings: Settings, *, store: LedgerStore | None = None) -> FastA
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = store or open_store(settings)
+        # Views live in the ledger's database; a store kept in memory (tests) has none.
+        views = None
+        if app.state.store.storage.kind != "memory":
+            views = ViewService(app.state.store.storage, app.state.store.origin)
+            views.start()
+        app.state.views = views
         try:
             yield
         finally:
+            if views is not None:
+                views.stop()
             if store is None:
                 app.state.store.close()
 
@@ -76,7 +85,7 @@ def create_app(settings: Settings, *, store: LedgerStore | None = None) -> FastA
     app.state.settings = settings
     app.state.tokens = TokenFile(settings.tokens_path)
     problems.install(app)
-    for module in (log, entries, streams, tlog):
+    for module in (log, entries, streams, tlog, views):
         # The routes themselves, not include_router(): FastAPI's included-router matching costs more
         # per request than serving a proof (measured with scripts/bench api).
         app.router.routes.extend(module.router.routes)

@@ -31,6 +31,8 @@ STATUS_OF_CODE = {
     "forbidden": 403,
     "store_damaged": 503,
     "busy": 503,
+    "views_behind": 503,
+    "views_unavailable": 503,
     "method_not_allowed": 405,
 }
 TITLES = {

@@ -517,6 +517,9 @@ def _demo(args: argparse.Namespace) -> int:
 
     with progress_bar("building the Blora demo ledger") as progress:
         store = build_demo(args.directory, seed=args.seed, progress=progress)
+    from projections.projector import ViewProjector
+
+    ViewProjector(store.storage, store.origin).rebuild()  # the views, at once rather than entry by entry
     print(f"demo ledger in {args.directory}: {store.size} entries, root {encode_base64(store.tree.root())}")
     return 0
 
