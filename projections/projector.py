@@ -202,11 +202,12 @@ class ViewProjector:
             topics=StatusProjection.topics,
             env=self.env,
         )
+        self._runner.__enter__()  # entered here, exited in stop(): threads joined before the app closes
 
     def stop(self) -> None:
         if self._runner is not None:
-            self._runner.stop()
-            self._runner = None
+            runner, self._runner = self._runner, None
+            runner.__exit__(None, None, None)
 
     def size(self) -> int:
         """How many leaves the views hold (from the view tables: other processes may write them)."""

@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from api.deps import EntryReader
 from api.problems import ApiError
 from api.schemas import problem_responses
+from ledger.errors import NotFound
 from projections import queries
 from projections.queries import DatabaseViews
 
@@ -32,6 +33,11 @@ async def _views(request: Request, after: int | None) -> DatabaseViews:
     service = request.app.state.views
     if service is None:
         raise ApiError("this server keeps no views (its store is in memory)", code="views_unavailable")
+    if after is not None:
+        store = request.app.state.store
+        await run_in_threadpool(store.ensure, after + 1)
+        if after >= store.size:
+            raise NotFound(f"leaf {after} is not in the log (size {store.size})", code="index_out_of_range")
     if after is not None and not await run_in_threadpool(service.wait_for, after + 1):
         raise ApiError(f"the views do not hold leaf {after} yet; try again shortly", code="views_behind")
     return await run_in_threadpool(DatabaseViews, service.projector.view)
