@@ -20,6 +20,7 @@ from pathlib import Path
 from ledger.errors import MalformedInput, NotFound
 
 READ_ROLES = ("auditor", "overseer", "operator")
+TOKEN_PREFIX = "itg_"
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ class TokenFile:
         """A new token for `name` with `role`; returns the record and the token (shown only now)."""
         if role not in READ_ROLES:
             raise MalformedInput(f"role {role!r} is not one of {', '.join(READ_ROLES)}", code="invalid_role")
-        token = secrets.token_urlsafe(32)
+        # A fixed prefix: a token that began with "-" would read as an option on a command line.
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         record = TokenRecord(
             id=secrets.token_hex(4),
             name=name,

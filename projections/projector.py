@@ -22,6 +22,7 @@ from eventsourcing.utils import Environment
 from ledger.crypto.keys import encode_base64
 from ledger.crypto.merkle import MerkleTree
 from ledger.store.config import Storage
+from ledger.store.writer_lock import writer_lock
 from projections.fold import Changes, ViewFold
 from projections.recorders import (
     PollingSQLiteApplicationRecorder,
@@ -149,7 +150,10 @@ class ViewProjector:
         self.env = projection_env(storage)
         self.events = LedgerEvents(env=self.env)
         factory = InfrastructureFactory.construct(env=Environment(StatusProjection.name, self.env))
-        self.view = cast(ViewRecorder, factory.tracking_recorder(view_recorder_class(storage)))
+        # Several server processes start together; the one holding the writer lock creates the
+        # view tables, the others find them (PostgreSQL's CREATE ... IF NOT EXISTS still races).
+        with writer_lock(storage):
+            self.view = cast(ViewRecorder, factory.tracking_recorder(view_recorder_class(storage)))
         self.projection = StatusProjection(self.view)
         self._runner: BaseProjectionRunner[Any] | None = None
         self._started = False

@@ -359,9 +359,10 @@ class LedgerStore(Application[str]):
         ticket = _Ticket(submission)
         with self._queue_guard:
             self._queue.append(ticket)
-        with self._lock:
-            if not ticket.done:
-                self._write_queued()
+        while not ticket.done:
+            with self._lock:
+                if not ticket.done:
+                    self._write_queued()  # at most MAX_GROUP queued tickets, ours among them or not
         return ticket.outcome()
 
     def _write_queued(self) -> None:
