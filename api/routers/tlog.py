@@ -47,8 +47,9 @@ OCTETS = {200: {"content": {"application/octet-stream": {}}, "description": "til
         **problem_responses(404),
     },
 )
-async def checkpoint(store: Store) -> PlainTextResponse:
+async def checkpoint(request: Request) -> PlainTextResponse:
     """The latest checkpoint (C2SP signed note); changes with every append."""
+    store = request.app.state.store  # no dependency to solve: the hottest read of all
     store.refresh()
     return PlainTextResponse(
         store.latest_checkpoint(), media_type="text/plain; charset=utf-8", headers={"Cache-Control": MUTABLE}
