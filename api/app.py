@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from api import problems
+from api import problems, web
 from api.routers import entries, log, streams, tlog, views
 from api.settings import Settings
 from api.tokens import TokenFile
@@ -85,10 +85,11 @@ def create_app(settings: Settings, *, store: LedgerStore | None = None) -> FastA
     app.state.settings = settings
     app.state.tokens = TokenFile(settings.tokens_path)
     problems.install(app)
-    for module in (log, entries, streams, tlog, views):
+    for module in (log, entries, streams, tlog, views, web):
         # The routes themselves, not include_router(): FastAPI's included-router matching costs more
         # per request than serving a proof (measured with scripts/bench api).
         app.router.routes.extend(module.router.routes)
+    web.install(app)  # error pages for the web pages; problem documents stay for the API
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(HeadAsGet)
     return app

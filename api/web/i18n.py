@@ -1,0 +1,639 @@
+"""Words and formats of the web pages: Indonesian by default, English on request.
+
+Messages are written in English in the code and templates (`_("Units")`) and translated to
+Indonesian here; a test holds every message the templates use to a translation. Labels of the
+ledger's own identifiers (stages, roles, kinds, offices) are looked up by category. Times are shown
+in Western Indonesian Time (WIB, UTC+7), the time the regency keeps; dates in the Indonesian way
+("8 Juli 2020") in both languages, with English month names in English.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+WIB = timezone(timedelta(hours=7), "WIB")
+
+MONTHS = {
+    "id": (
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+
+# English message -> Indonesian. Keys are exactly what the templates and the code pass to `_`.
+INDONESIAN: dict[str, str] = {
+    # layout
+    "Skip to content": "Langsung ke isi",
+    "Main menu": "Menu utama",
+    "Overview": "Ikhtisar",
+    "Units": "Unit kerja",
+    "Oversight": "Pengawasan",
+    "Log": "Log",
+    "Check a bundle": "Periksa bundel",
+    "Language": "Bahasa",
+    "Read token": "Token baca",
+    "Enter read token": "Masukkan token baca",
+    "Signed in as": "Masuk sebagai",
+    "Forget token": "Lupakan token",
+    "Views as of log size": "Tampilan per ukuran log",
+    "root": "akar",
+    "Integrity zone ledger": "Buku besar zona integritas",
+    "Demo data: every person, number and decision in this ledger is invented.": (
+        "Data demo: semua orang, nomor dan keputusan di buku besar ini rekaan."
+    ),
+    # generic
+    "Apply": "Terapkan",
+    "Reset": "Atur ulang",
+    "Any": "Semua",
+    "Previous": "Sebelumnya",
+    "Next": "Berikutnya",
+    "Page navigation": "Navigasi halaman",
+    "Showing {first}–{last} of {total}": "Menampilkan {first}–{last} dari {total}",
+    "Nothing to show.": "Tidak ada yang ditampilkan.",
+    "Record": "Catatan",
+    "record": "catatan",
+    "Time (WIB)": "Waktu (WIB)",
+    "Kind": "Jenis",
+    "Signer": "Penanda tangan",
+    "Role": "Peran",
+    "Details": "Rincian",
+    "Unit": "Unit",
+    "Name": "Nama",
+    "Type": "Jenis",
+    "Stage": "Tahap",
+    "Track": "Jalur",
+    "Predicate": "Predikat",
+    "Pact coverage": "Cakupan pakta",
+    "Since": "Sejak",
+    "Until": "Sampai",
+    "Days": "Hari",
+    "Last activity": "Aktivitas terakhir",
+    "Headcount": "Jumlah pegawai",
+    "Valid pacts": "Pakta berlaku",
+    "Missing": "Belum",
+    "Coverage": "Cakupan",
+    "Download CSV": "Unduh CSV",
+    "Digest of this answer": "Digest jawaban ini",
+    "unknown signer": "penanda tangan tak dikenal",
+    "Sort by": "Urutkan menurut",
+    "Filter": "Saring",
+    "on": "pada",
+    # overview
+    "Units by stage": "Unit menurut tahap",
+    "Units by predicate": "Unit menurut predikat",
+    "{count} units": "{count} unit",
+    "Pact coverage across the region": "Cakupan pakta di seluruh wilayah",
+    "{valid} of {headcount} employees hold a valid integrity pact ({percent}).": (
+        "{valid} dari {headcount} pegawai memegang pakta integritas yang berlaku ({percent})."
+    ),
+    "{full} of {units} units have full coverage.": "{full} dari {units} unit sudah tercakup penuh.",
+    "Lowest coverage": "Cakupan terendah",
+    "Units needing attention": "Unit yang perlu perhatian",
+    "Stalled for {days} days or more": "Tertahan {days} hari atau lebih",
+    "Open remediation": "Perbaikan terbuka",
+    "Failed reviews": "Penilaian tidak lulus",
+    "See all": "Lihat semua",
+    "No unit is stalled.": "Tidak ada unit yang tertahan.",
+    "No remediation item is open.": "Tidak ada rekomendasi perbaikan yang terbuka.",
+    "No review has failed.": "Tidak ada penilaian yang tidak lulus.",
+    "Latest checkpoint": "Checkpoint terbaru",
+    "Log size": "Ukuran log",
+    "Root hash": "Hash akar",
+    "{count} items": "{count} butir",
+    "Bar chart": "Diagram batang",
+    # units
+    "All units": "Semua unit",
+    "Coverage below": "Cakupan di bawah",
+    "No unit matches these filters.": "Tidak ada unit yang cocok dengan saringan ini.",
+    "Unit id": "Kode unit",
+    # unit page
+    "Status": "Status",
+    "Stage since": "Tahap sejak",
+    "Barred until": "Tidak boleh diusulkan sampai",
+    "Registered": "Terdaftar",
+    "Latest results": "Hasil terakhir",
+    "Internal assessment (TPI)": "Penilaian internal (TPI)",
+    "National review (TPN)": "Evaluasi nasional (TPN)",
+    "No assessment yet.": "Belum ada penilaian.",
+    "Total": "Total",
+    "Outcome": "Hasil",
+    "Failing checks": "Syarat yang tidak terpenuhi",
+    "Area": "Area",
+    "Score": "Nilai",
+    "Employees without a valid pact": "Pegawai tanpa pakta yang berlaku",
+    "{missing} of {headcount} employees have no valid pact.": (
+        "{missing} dari {headcount} pegawai belum memiliki pakta yang berlaku."
+    ),
+    "Every employee holds a valid pact.": "Semua pegawai memegang pakta yang berlaku.",
+    "Known by name: employees whose pact was released (transfer, retirement) and not signed again. "
+    "The others have not signed a pact in this ledger yet.": (
+        "Yang dikenal namanya: pegawai yang paktanya dilepas (mutasi, pensiun) dan belum menandatangani "
+        "lagi. Sisanya belum pernah menandatangani pakta di buku besar ini."
+    ),
+    "Employee number": "NIP",
+    "Released": "Dilepas",
+    "Reason": "Alasan",
+    "Remediation items": "Rekomendasi perbaikan",
+    "Opened": "Dibuka",
+    "Age (days)": "Umur (hari)",
+    "Witness attestations": "Kesaksian pencanangan",
+    "No declaration has been witnessed yet.": "Belum ada pencanangan yang disaksikan.",
+    "Office": "Jabatan",
+    "Oversight notes": "Catatan pengawasan",
+    "No oversight note.": "Belum ada catatan pengawasan.",
+    "Topic": "Topik",
+    "Note": "Catatan",
+    "History": "Riwayat",
+    "Everything recorded about this unit, across its unit, pact, witness and oversight streams, in log order.": (
+        "Semua yang tercatat tentang unit ini, dari aliran unit, pakta, saksi dan pengawasan, menurut urutan log."
+    ),
+    "Open items": "Butir terbuka",
+    # record page
+    "Record {index}": "Catatan {index}",
+    "Entry": "Entri",
+    "Stream": "Aliran",
+    "Sequence": "Urutan",
+    "Previous entry": "Entri sebelumnya",
+    "Time": "Waktu",
+    "Body": "Isi",
+    "Signature": "Tanda tangan",
+    "Leaf hash": "Hash daun",
+    "Signer and key": "Penanda tangan dan kunci",
+    "Holder": "Pemegang",
+    "Scope": "Cakupan wewenang",
+    "all units": "semua unit",
+    "Fingerprint": "Sidik jari",
+    "Public key": "Kunci publik",
+    "Key registered in": "Kunci didaftarkan di",
+    "Key status": "Status kunci",
+    "valid when this entry was signed": "berlaku saat entri ini ditandatangani",
+    "revoked in record {index}: {reason}": "dicabut di catatan {index}: {reason}",
+    "revoked in record {index}": "dicabut di catatan {index}",
+    "still valid": "masih berlaku",
+    "not registered in this log": "tidak terdaftar di log ini",
+    "Inclusion proof": "Bukti inklusi",
+    "Index {index} in a tree of {size} leaves; {count} hashes, the leaf's sibling first.": (
+        "Indeks {index} dalam pohon berukuran {size} daun; {count} hash, mulai dari saudara daun."
+    ),
+    "Checkpoint": "Checkpoint",
+    "Download the proof (.tlog-proof)": "Unduh bukti (.tlog-proof)",
+    "Download the leaf": "Unduh daun",
+    "Unit page": "Halaman unit",
+    "Signer's activity": "Aktivitas penanda tangan",
+    # verification
+    "Verify in this browser": "Verifikasi di peramban ini",
+    "The checks run here, in your browser, with the Web Crypto API: nothing is sent anywhere. "
+    "They use the log's verifier key that you paste below, never one taken from this server's answers.": (
+        "Pemeriksaan berjalan di sini, di peramban Anda, dengan Web Crypto API: tidak ada yang dikirim ke mana pun. "
+        "Pemeriksaan memakai kunci verifikasi log yang Anda tempel di bawah, bukan kunci dari jawaban server ini."
+    ),
+    "Log verifier key": "Kunci verifikasi log",
+    "Paste the verifier key you received from the log's administrator (trust.json), e.g. origin+1a2b3c4d+AbC…": (
+        "Tempel kunci verifikasi yang Anda terima dari administrator log (trust.json), misalnya origin+1a2b3c4d+AbC…"
+    ),
+    "Save key": "Simpan kunci",
+    "Change key": "Ganti kunci",
+    "Verify this record": "Verifikasi catatan ini",
+    "Verify the bundle": "Verifikasi bundel",
+    "This page needs JavaScript for the checks; or use the command line: integritas verify-record.": (
+        "Halaman ini butuh JavaScript untuk pemeriksaan; atau gunakan baris perintah: integritas verify-record."
+    ),
+    # bundle page
+    "Check a record bundle offline": "Periksa bundel catatan secara luring",
+    "Open a record's proof (.tlog-proof) and its leaf from your disk: they are read here and never "
+    "uploaded. A record page offers both for download, and so does the command line: "
+    "integritas prove INDEX --leaf-out FILE.": (
+        "Buka bukti catatan (.tlog-proof) dan daunnya dari disk Anda: keduanya dibaca di sini dan tidak pernah "
+        "diunggah. Halaman catatan menyediakan keduanya untuk diunduh, begitu pula baris perintah: "
+        "integritas prove INDEX --leaf-out FILE."
+    ),
+    "Proof file (.tlog-proof)": "Berkas bukti (.tlog-proof)",
+    "Leaf file": "Berkas daun",
+    "Signer's public key (optional)": "Kunci publik penanda tangan (opsional)",
+    "Base64 public key from the signer's key registration record; without it the entry's signature is not checked.": (
+        "Kunci publik base64 dari catatan pendaftaran kunci penanda tangan; tanpanya tanda tangan entri "
+        "tidak diperiksa."
+    ),
+    # log page
+    "The log": "Log",
+    "Origin": "Origin",
+    "Verifier key": "Kunci verifikasi",
+    "Key id": "ID kunci",
+    "Root key fingerprint": "Sidik jari kunci akar",
+    "Trust anchor": "Jangkar kepercayaan",
+    "Get the trust anchor (trust.json) from the regency's administrator through a channel you trust, "
+    "and compare it with this one: a server could show any key here.": (
+        "Dapatkan jangkar kepercayaan (trust.json) dari administrator kabupaten melalui saluran yang Anda percaya, "
+        "lalu bandingkan dengan yang ini: server bisa menampilkan kunci apa pun di sini."
+    ),
+    "Download trust.json": "Unduh trust.json",
+    "Download the whole log (.tar.gz)": "Unduh seluruh log (.tar.gz)",
+    "Needs a read token of an auditor or operator.": "Perlu token baca auditor atau operator.",
+    "Verify offline with the command line": "Verifikasi luring dengan baris perintah",
+    "The whole log, every entry, signature and rule, from this server:": (
+        "Seluruh log, setiap entri, tanda tangan dan aturan, dari server ini:"
+    ),
+    "Or from the exported archive, without the server:": "Atau dari arsip ekspor, tanpa server:",
+    "One record, from its proof and leaf:": "Satu catatan, dari bukti dan daunnya:",
+    "Keep the checkpoint you verified and pass it next time, so the log must prove it only grew:": (
+        "Simpan checkpoint yang sudah Anda verifikasi dan berikan lagi lain kali, agar log harus membuktikan "
+        "bahwa ia hanya bertambah:"
+    ),
+    "Public tiles (C2SP tlog-tiles)": "Tile publik (C2SP tlog-tiles)",
+    # oversight
+    "Oversight questions": "Pertanyaan pengawasan",
+    "Stalled units": "Unit yang tertahan",
+    "Units whose stage has not changed for a number of days (designated units are not waiting).": (
+        "Unit yang tahapnya tidak berubah selama sejumlah hari (unit yang sudah ditetapkan tidak menunggu)."
+    ),
+    "Pact gaps": "Kekurangan pakta",
+    "Units whose integrity pact coverage is below a ratio, with the employees known to lack a pact.": (
+        "Unit yang cakupan pakta integritasnya di bawah rasio tertentu, dengan pegawai yang diketahui belum berpakta."
+    ),
+    "Remediation items still open, oldest first.": "Rekomendasi perbaikan yang masih terbuka, yang tertua dulu.",
+    "Assessments that failed, with their failing checks; newest first.": (
+        "Penilaian yang tidak lulus, dengan syarat yang tidak terpenuhi; yang terbaru dulu."
+    ),
+    "Signer activity": "Aktivitas penanda tangan",
+    "Who a signer is, what they signed and whether their key was valid then.": (
+        "Siapa penanda tangan, apa yang ditandatangani dan apakah kuncinya berlaku saat itu."
+    ),
+    "Stalled for at least (days)": "Tertahan paling sedikit (hari)",
+    "Counted to date": "Dihitung sampai tanggal",
+    "Coverage below (ratio, e.g. 0.9)": "Cakupan di bawah (rasio, mis. 0.9)",
+    "Older than (days)": "Lebih tua dari (hari)",
+    "From date": "Dari tanggal",
+    "Before date": "Sebelum tanggal",
+    "Level": "Tingkat",
+    "Step": "Langkah",
+    "Year": "Tahun",
+    "Signer fingerprint": "Sidik jari penanda tangan",
+    "Item": "Butir",
+    "Opened in": "Dibuka di",
+    "Released pacts": "Pakta dilepas",
+    "Entries signed": "Entri ditandatangani",
+    "First": "Pertama",
+    "Last": "Terakhir",
+    "Give a signer's fingerprint to see their activity.": (
+        "Berikan sidik jari penanda tangan untuk melihat aktivitasnya."
+    ),
+    "Every answer carries the log size and root it was computed at, and a digest that anyone can "
+    "recompute offline from an export: integritas views digest.": (
+        "Setiap jawaban membawa ukuran log dan akar saat dihitung, serta digest yang dapat dihitung ulang "
+        "siapa pun secara luring dari ekspor: integritas views digest."
+    ),
+    # access
+    "A read token is needed": "Token baca diperlukan",
+    "This page shows what entries say (names, employee numbers), so it needs a read token. "
+    "Enter the token you were given once; this browser keeps it in a cookie it does not show to scripts.": (
+        "Halaman ini menampilkan isi entri (nama, NIP), jadi memerlukan token baca. Masukkan token yang "
+        "diberikan kepada Anda sekali saja; peramban ini menyimpannya dalam cookie yang tidak dapat dibaca skrip."
+    ),
+    "Token": "Token",
+    "Continue": "Lanjutkan",
+    "The token is not valid (unknown or revoked).": "Token tidak berlaku (tidak dikenal atau sudah dicabut).",
+    "This token's role may not see this page.": "Peran token ini tidak boleh melihat halaman ini.",
+    "Public pages need no token:": "Halaman publik tanpa token:",
+    "The form was sent from another site.": "Formulir dikirim dari situs lain.",
+    "Token saved for this browser.": "Token disimpan untuk peramban ini.",
+    "You are signed in as {name} ({role}).": "Anda masuk sebagai {name} ({role}).",
+    # errors
+    "Page not found": "Halaman tidak ditemukan",
+    "There is no page at this address.": "Tidak ada halaman di alamat ini.",
+    "Not found": "Tidak ditemukan",
+    "Not allowed": "Tidak diizinkan",
+    "Bad request": "Permintaan tidak valid",
+    "Unavailable": "Tidak tersedia",
+    "Something went wrong": "Terjadi kesalahan",
+    "The server failed; the operator's log has the details.": ("Server gagal; log operator memuat rinciannya."),
+    "This server keeps no status views (its store is in memory).": (
+        "Server ini tidak menyimpan tampilan status (penyimpanannya di memori)."
+    ),
+    "Unit {unit} is not registered.": "Unit {unit} tidak terdaftar.",
+    "Record {index} is not in the log (size {size}).": "Catatan {index} tidak ada di log (ukuran {size}).",
+    "There is no oversight question {name}.": "Tidak ada pertanyaan pengawasan {name}.",
+    "Back to the overview": "Kembali ke ikhtisar",
+    "{field}: {problem}": "{field}: {problem}",
+    "not a whole number": "bukan bilangan bulat",
+    "not a date (YYYY-MM-DD)": "bukan tanggal (TTTT-BB-HH)",
+    "not one of the choices": "bukan salah satu pilihan",
+    "too long": "terlalu panjang",
+}
+
+
+LABELS: dict[str, dict[str, dict[str, str]]] = {
+    "stage": {
+        "id": {
+            "registered": "Terdaftar",
+            "declared": "Pencanangan",
+            "building": "Pembangunan",
+            "nominated": "Diusulkan",
+            "designated": "Ditetapkan",
+            "revoked": "Dicabut",
+        },
+        "en": {
+            "registered": "Registered",
+            "declared": "Declared",
+            "building": "Building",
+            "nominated": "Nominated",
+            "designated": "Designated",
+            "revoked": "Revoked",
+        },
+    },
+    "predicate": {
+        "id": {"none": "Belum ada", "wbk": "WBK", "wbbm": "WBBM"},
+        "en": {"none": "None", "wbk": "WBK", "wbbm": "WBBM"},
+    },
+    "track": {"id": {"wbk": "WBK", "wbbm": "WBBM"}, "en": {"wbk": "WBK", "wbbm": "WBBM"}},
+    "type": {
+        "id": {
+            "badan": "Badan",
+            "dinas": "Dinas",
+            "kantor": "Kantor",
+            "kecamatan": "Kecamatan",
+            "rsud": "RSUD",
+            "bagian": "Bagian",
+            "other": "Lainnya",
+        },
+        "en": {
+            "badan": "Agency (badan)",
+            "dinas": "Office (dinas)",
+            "kantor": "Bureau (kantor)",
+            "kecamatan": "Sub-district",
+            "rsud": "Regional hospital",
+            "bagian": "Section (bagian)",
+            "other": "Other",
+        },
+    },
+    "role": {
+        "id": {
+            "administrator": "Administrator (tim RB)",
+            "regent": "Bupati",
+            "unit_head": "Kepala unit",
+            "employee": "Pegawai",
+            "pact_registrar": "Pencatat pakta",
+            "witness": "Saksi",
+            "internal_assessor": "TPI (Inspektorat)",
+            "national_assessor": "TPN (KemenPANRB)",
+            "minister": "Menteri PANRB",
+            "overseer": "Pengawas",
+            "auditor": "Auditor",
+            "operator": "Operator",
+        },
+        "en": {
+            "administrator": "Administrator (reform team)",
+            "regent": "Regent (Bupati)",
+            "unit_head": "Unit head",
+            "employee": "Employee",
+            "pact_registrar": "Pact registrar",
+            "witness": "Witness",
+            "internal_assessor": "Internal assessor (TPI)",
+            "national_assessor": "National assessor (TPN)",
+            "minister": "Minister",
+            "overseer": "Overseer",
+            "auditor": "Auditor",
+            "operator": "Operator",
+        },
+    },
+    "kind": {
+        "id": {
+            "ledger.genesis": "Genesis buku besar",
+            "policy.set": "Kebijakan ditetapkan",
+            "key.registered": "Kunci didaftarkan",
+            "key.revoked": "Kunci dicabut",
+            "unit.registered": "Unit didaftarkan",
+            "unit.headcount_set": "Jumlah pegawai diubah",
+            "stage.advanced": "Tahap berubah",
+            "assessment.reviewed": "Penilaian",
+            "remediation.completed": "Perbaikan selesai",
+            "pact.signed": "Pakta integritas ditandatangani",
+            "pact.released": "Pakta dilepas",
+            "declaration.witnessed": "Pencanangan disaksikan",
+            "oversight.noted": "Catatan pengawasan",
+        },
+        "en": {
+            "ledger.genesis": "Ledger genesis",
+            "policy.set": "Policy set",
+            "key.registered": "Key registered",
+            "key.revoked": "Key revoked",
+            "unit.registered": "Unit registered",
+            "unit.headcount_set": "Headcount set",
+            "stage.advanced": "Stage changed",
+            "assessment.reviewed": "Assessment",
+            "remediation.completed": "Remediation completed",
+            "pact.signed": "Integrity pact signed",
+            "pact.released": "Pact released",
+            "declaration.witnessed": "Declaration witnessed",
+            "oversight.noted": "Oversight note",
+        },
+    },
+    "office": {
+        "id": {
+            "regent": "Bupati",
+            "parliament_chair": "Ketua DPRD",
+            "district_prosecutor": "Kepala Kejaksaan Negeri",
+            "district_police_chief": "Kapolres",
+            "military_district_commander": "Dandim",
+            "district_court_chief": "Ketua Pengadilan Negeri",
+            "battalion_commander": "Danyon",
+        },
+        "en": {
+            "regent": "Regent",
+            "parliament_chair": "Chair of the regional parliament",
+            "district_prosecutor": "District prosecutor (Kajari)",
+            "district_police_chief": "District police chief (Kapolres)",
+            "military_district_commander": "Military district commander",
+            "district_court_chief": "Head of the district court",
+            "battalion_commander": "Battalion commander",
+        },
+    },
+    "topic": {
+        "id": {
+            "accompaniment": "Pendampingan",
+            "finding": "Temuan",
+            "case_opened": "Perkara dibuka",
+            "case_closed": "Perkara ditutup",
+        },
+        "en": {
+            "accompaniment": "Accompaniment",
+            "finding": "Finding",
+            "case_opened": "Case opened",
+            "case_closed": "Case closed",
+        },
+    },
+    "area": {
+        "id": {
+            "change_management": "Manajemen perubahan",
+            "business_process": "Penataan tata laksana",
+            "hr_management": "Penataan manajemen SDM",
+            "accountability": "Akuntabilitas kinerja",
+            "oversight": "Penguatan pengawasan",
+            "public_service": "Kualitas pelayanan publik",
+            "ipak": "IPAK",
+            "performance": "Capaian kinerja",
+            "ipkp": "IPKP",
+        },
+        "en": {
+            "change_management": "Change management",
+            "business_process": "Business process",
+            "hr_management": "HR management",
+            "accountability": "Performance accountability",
+            "oversight": "Oversight",
+            "public_service": "Public service quality",
+            "ipak": "IPAK",
+            "performance": "Performance achievement",
+            "ipkp": "IPKP",
+        },
+    },
+    "level": {
+        "id": {"internal": "Internal (TPI)", "national": "Nasional (TPN)"},
+        "en": {"internal": "Internal (TPI)", "national": "National (TPN)"},
+    },
+    "step": {
+        "id": {
+            "lke": "LKE",
+            "screening": "Seleksi administrasi",
+            "desk": "Evaluasi dokumen",
+            "field": "Evaluasi lapangan",
+        },
+        "en": {"lke": "LKE", "screening": "Screening", "desk": "Desk evaluation", "field": "Field evaluation"},
+    },
+    "outcome": {
+        "id": {"passed": "Lulus", "failed": "Tidak lulus"},
+        "en": {"passed": "Passed", "failed": "Failed"},
+    },
+    "reason": {
+        "id": {"transfer": "Mutasi", "retired": "Pensiun", "other": "Lainnya"},
+        "en": {"transfer": "Transfer", "retired": "Retired", "other": "Other"},
+    },
+    "sort": {
+        "id": {
+            "unit": "Kode unit",
+            "name": "Nama",
+            "type": "Jenis",
+            "stage": "Tahap",
+            "predicate": "Predikat",
+            "coverage": "Cakupan pakta",
+        },
+        "en": {
+            "unit": "Unit id",
+            "name": "Name",
+            "type": "Type",
+            "stage": "Stage",
+            "predicate": "Predicate",
+            "coverage": "Pact coverage",
+        },
+    },
+}
+
+
+# The sentences of ledger.rules.failing_checks: "<area> <score> is below <needed>[ (<share>% of <weight>)]".
+FAILING_CHECK = re.compile(r"(\w+) ([0-9.]+) is below ([0-9.]+)(?: \(([0-9.]+)% of ([0-9.]+)\))?")
+
+
+def _parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Messages, labels and formats in one language; templates call it as `_` and `t`."""
+
+    lang: str
+
+    def gettext(self, message: str, **values: object) -> str:
+        text = INDONESIAN.get(message, message) if self.lang == "id" else message
+        return text.format(**values) if values else text
+
+    def label(self, category: str, value: object) -> str:
+        """The word for an identifier of the ledger (a stage, role, kind…); the identifier if unknown."""
+        if value is None:
+            return "–"
+        return LABELS[category][self.lang].get(str(value), str(value))
+
+    def choices(self, category: str) -> list[tuple[str, str]]:
+        return list(LABELS[category][self.lang].items())
+
+    def day(self, value: str | date | None) -> str:
+        """A date: "8 Juli 2020" / "8 July 2020"; a time is first brought to WIB."""
+        if value is None or value == "":
+            return "–"
+        if isinstance(value, str):
+            value = _parse_time(value).astimezone(WIB).date() if "T" in value else date.fromisoformat(value)
+        return f"{value.day} {MONTHS[self.lang][value.month - 1]} {value.year}"
+
+    def when(self, value: str | None) -> str:
+        """A time of the ledger (UTC) in WIB: "8 Juli 2020 09.15 WIB" / "8 July 2020, 09:15 WIB"."""
+        if not value:
+            return "–"
+        moment = _parse_time(value).astimezone(WIB)
+        day = self.day(moment.date())
+        if self.lang == "id":
+            return f"{day} {moment:%H.%M} WIB"
+        return f"{day}, {moment:%H:%M} WIB"
+
+    def check(self, sentence: str) -> str:
+        """A failing threshold check of the rules in words: "IPKP 11,06 di bawah 14,00"."""
+        match = FAILING_CHECK.fullmatch(sentence)
+        if match is None:
+            return sentence
+        area, score, needed, share, weight = match.groups()
+        name = self.gettext("Total") if area == "total" else self.label("area", area)
+        below = "di bawah" if self.lang == "id" else "is below"
+        text = f"{name} {self.dec(score)} {below} {self.dec(needed)}"
+        if share is not None:
+            of = "dari" if self.lang == "id" else "of"
+            text += f" ({self.dec(share)}% {of} {self.dec(weight)})"
+        return text
+
+    def num(self, value: int | None) -> str:
+        """An integer with thousands separators: 4.681 / 4,681."""
+        if value is None:
+            return "–"
+        text = f"{value:,}"
+        return text.replace(",", ".") if self.lang == "id" else text
+
+    def dec(self, value: str | None) -> str:
+        """A decimal string of the ledger ("89.71") with the language's decimal mark."""
+        if value is None:
+            return "–"
+        return value.replace(".", ",") if self.lang == "id" else value
+
+    def pct(self, ratio: str | Decimal | None) -> str:
+        """A ratio ("0.9783") as a percentage with one decimal: 97,8% / 97.8%."""
+        if ratio is None:
+            return "–"
+        try:
+            value = (Decimal(ratio) * 100).quantize(Decimal("0.1"))
+        except InvalidOperation:
+            return str(ratio)
+        return self.dec(f"{value}%")

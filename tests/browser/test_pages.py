@@ -1,0 +1,237 @@
+"""Every page loads in Chromium with the expected content for named demo units, in both languages,
+with no script or style blocked by the CSP, rendered in under a second; screenshots of the main pages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.browser.conftest import Console, Demo, screenshot
+
+CSP = "default-src 'none'; script-src 'self'; style-src 'self'"
+
+
+def revocation_index(demo: Demo) -> int:
+    """The leaf index of the minister's revocation of DPUPR's WBK (the unit's last stage change)."""
+    return int(demo.api("/v1/units/dpupr")["data"]["stage_index"])
+
+
+def expected_pages(demo: Demo, lang: str) -> list[tuple[str, str, list[str]]]:
+    """(path, screenshot name, texts the page must show) for each page, in `lang`."""
+    revoked = revocation_index(demo)
+    en = lang == "en"
+    return [
+        (
+            "/",
+            "overview",
+            [
+                "Overview" if en else "Ikhtisar",
+                "Units by stage" if en else "Unit menurut tahap",
+                "4,681" if en else "4.681",
+            ],
+        ),
+        (
+            "/units?predicate=wbk&sort=name",
+            "units",
+            [
+                "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu",
+                "Dinas Kependudukan dan Pencatatan Sipil",
+                "Designated" if en else "Ditetapkan",
+            ],
+        ),
+        (
+            "/units/dpmptsp",
+            "unit-dpmptsp",
+            ["Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu", "Designated" if en else "Ditetapkan", "WBK"],
+        ),
+        (
+            "/units/dpupr",
+            "unit-dpupr",
+            [
+                "Dinas Pekerjaan Umum dan Penataan Ruang",
+                "Revoked" if en else "Dicabut",
+                "Barred until" if en else "Tidak boleh diusulkan sampai",
+                "19 June 2024" if en else "19 Juni 2024",
+                "Case opened" if en else "Perkara dibuka",
+                "Witness attestations" if en else "Kesaksian pencanangan",
+            ],
+        ),
+        (
+            f"/records/{revoked}",
+            "record",
+            [
+                f"Record {revoked}" if en else f"Catatan {revoked}",
+                "Stage changed" if en else "Tahap berubah",
+                "Minister" if en else "Menteri PANRB",
+                "20 June 2022, 10:00 WIB" if en else "20 Juni 2022 10.00 WIB",
+                "Inclusion proof" if en else "Bukti inklusi",
+            ],
+        ),
+        (
+            "/oversight/stalled",
+            "oversight-stalled",
+            ["Stalled units" if en else "Unit yang tertahan", "Dinas Perpustakaan dan Kearsipan"],
+        ),
+        (
+            "/oversight/pact-gaps",
+            "oversight-pact-gaps",
+            ["Pact gaps" if en else "Kekurangan pakta", "Kecamatan Jiken", "76.9%" if en else "76,9%"],
+        ),
+        (
+            "/oversight/remediation",
+            "oversight-remediation",
+            ["Open remediation" if en else "Perbaikan terbuka", "RSUD dr. R. Soetijono Blora"],
+        ),
+        (
+            "/oversight/failed-reviews",
+            "oversight-failed-reviews",
+            [
+                "Failed reviews" if en else "Penilaian tidak lulus",
+                "Badan Pengelola Pendapatan, Keuangan dan Aset Daerah",
+            ],
+        ),
+        (
+            "/log",
+            "log",
+            [demo.trust["verifier_key"], "Verify offline with the command line" if en else "Verifikasi luring"],
+        ),
+        ("/verify", "verify", ["Check a record bundle offline" if en else "Periksa bundel catatan secara luring"]),
+    ]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_pages_show_named_units_in_both_languages(page: Any, demo: Demo, console: Console, lang: str) -> None:
+    for path, name, texts in expected_pages(demo, lang):
+        separator = "&" if "?" in path else "?"
+        response = page.goto(f"{demo.url}{path}{separator}lang={lang}")
+        assert response is not None and response.status == 200, path
+        assert response.headers["content-security-policy"].startswith(CSP), path
+        assert page.locator("html").get_attribute("lang") == lang
+        body = page.inner_text("body")
+        for text in texts:
+            assert text in body, f"{path} ({lang}) does not show {text!r}"
+        screenshot(page, f"{name}-{lang}")
+    assert console.errors == [], console.errors
+
+
+def test_units_filter_and_sort(page: Any, demo: Demo) -> None:
+    page.goto(f"{demo.url}/units?lang=en")
+    page.select_option("#f-stage", "revoked")
+    page.click("form.filters button[type=submit]")
+    rows = page.locator("table.units tbody tr")
+    assert rows.count() == 1
+    assert "Dinas Pekerjaan Umum dan Penataan Ruang" in rows.first.inner_text()
+
+    page.goto(f"{demo.url}/units?sort=coverage")
+    first = page.locator("table.units tbody tr").first.inner_text()
+    assert "Kecamatan Jiken" in first  # the lowest coverage, 76.9 %
+    # 44 units, 25 a page: the second page holds the rest.
+    page.goto(f"{demo.url}/units")
+    assert "1–25" in page.inner_text(".pager")
+    page.click(".pager a[rel=next]")
+    assert page.locator("table.units tbody tr").count() == 19
+
+
+def test_unit_history_paginates(page: Any, demo: Demo) -> None:
+    page.goto(f"{demo.url}/units/rsud-soetijono")
+    assert page.locator("ol.timeline li").count() == 50
+    page.click(".pager a[rel=next]")
+    assert re.search(r"51–100", page.inner_text(".pager"))
+    first = page.locator("ol.timeline li .idx a").first
+    index = first.inner_text().lstrip("#")
+    first.click()
+    page.wait_for_url(f"**/records/{index}")
+
+
+def test_language_switch_is_visible_and_remembered(anonymous: Any, demo: Demo) -> None:
+    anonymous.goto(f"{demo.url}/log")
+    assert anonymous.locator("h1").inner_text() == "Log"
+    anonymous.click("text=English")
+    assert anonymous.locator("h1").inner_text() == "The log"
+    anonymous.goto(f"{demo.url}/verify")  # the cookie keeps the choice
+    assert anonymous.locator("h1").inner_text() == "Check a record bundle offline"
+    anonymous.click("text=Bahasa Indonesia")
+    assert anonymous.locator("h1").inner_text() == "Periksa bundel catatan secara luring"
+
+
+def test_oversight_filters_and_csv(page: Any, demo: Demo) -> None:
+    page.goto(f"{demo.url}/oversight/stalled")
+    page.fill("#f-days", "1000")
+    page.click("form.filters button[type=submit]")
+    body = page.inner_text("table")
+    assert "Dinas Perpustakaan dan Kearsipan" in body  # stalled in building since 2019
+    link = page.locator("a", has_text="Unduh CSV")
+    href = link.get_attribute("href")
+    assert href is not None and "days=1000" in href
+    response = page.request.get(demo.url + href)
+    assert response.status == 200 and response.headers["content-type"].startswith("text/csv")
+    text = response.body().decode("utf-8-sig")
+    assert text.splitlines()[0] == "unit,type,stage,since,days,last_activity"
+    assert "dinpusip,dinas,building" in text
+
+    page.goto(f"{demo.url}/oversight/signer")
+    assert "sidik jari" in page.inner_text("main").lower()
+    root = demo.trust["root_fingerprint"]
+    page.goto(f"{demo.url}/oversight/signer?signer={root}&lang=en")
+    assert "root key" in page.inner_text("main")
+
+
+def test_error_pages_are_pages(page: Any, demo: Demo, console: Console) -> None:
+    response = page.goto(f"{demo.url}/units/no-such-unit")
+    assert response is not None and response.status == 404
+    assert "Unit no-such-unit tidak terdaftar." in page.inner_text("main")
+    response = page.goto(f"{demo.url}/records/99999999?lang=en")
+    assert response is not None and response.status == 404
+    assert "Record 99999999 is not in the log" in page.inner_text("main")
+    response = page.goto(f"{demo.url}/no/such/page?lang=id")
+    assert response is not None and response.status == 404
+    assert "Tidak ditemukan" in page.inner_text("h1")
+    response = page.goto(f"{demo.url}/units?stage=nonsense")
+    assert response is not None and response.status == 400
+    # The API keeps its problem documents.
+    problem = httpx.get(f"{demo.url}/v1/units/no-such-unit", timeout=10)
+    assert problem.headers["content-type"] == "application/problem+json"
+    assert console.errors == [] or all("404" in e or "400" in e for e in console.errors)
+
+
+def test_keyboard_reaches_skip_link_and_navigation(page: Any, demo: Demo) -> None:
+    page.goto(f"{demo.url}/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+
+
+def test_phone_layout(browser: Any, demo: Demo) -> None:
+    from tests.browser.conftest import token_cookie
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+    context.add_cookies([token_cookie(demo, demo.token)])
+    try:
+        page = context.new_page()
+        for path, name in (("/", "overview"), ("/units/dpupr", "unit-dpupr"), ("/units", "units")):
+            page.goto(demo.url + path)
+            # Nothing but the tables' own scrolling boxes is wider than the screen.
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 1, f"{path} is {overflow}px wider than a phone"
+            screenshot(page, f"phone-{name}")
+    finally:
+        context.close()
+
+
+def test_every_page_renders_in_under_a_second(demo: Demo) -> None:
+    headers = {"Authorization": f"Bearer {demo.token}"}
+    paths = [path for path, _, _ in expected_pages(demo, "id")] + [
+        "/units/rsud-soetijono?page=5",
+        "/oversight/pact-gaps.csv",
+        "/oversight",
+    ]
+    with httpx.Client(base_url=demo.url, headers=headers, timeout=10) as client:
+        for path in paths:
+            client.get(path)  # warm
+            response = client.get(path)
+            assert response.status_code == 200, path
+            assert response.elapsed.total_seconds() < 1.0, f"{path} took {response.elapsed.total_seconds():.2f}s"
