@@ -148,11 +148,11 @@ class ViewProjector:
         self.storage = storage
         self.origin = origin
         self.env = projection_env(storage)
-        self.events = LedgerEvents(env=self.env)
         factory = InfrastructureFactory.construct(env=Environment(StatusProjection.name, self.env))
         # Several server processes start together; the one holding the writer lock creates the
-        # view tables, the others find them (PostgreSQL's CREATE ... IF NOT EXISTS still races).
+        # tables, the others find them (PostgreSQL's CREATE ... IF NOT EXISTS still races).
         with writer_lock(storage):
+            self.events = LedgerEvents(env=self.env)
             self.view = cast(ViewRecorder, factory.tracking_recorder(view_recorder_class(storage)))
         self.projection = StatusProjection(self.view)
         self._runner: BaseProjectionRunner[Any] | None = None

@@ -121,7 +121,10 @@ class LedgerStore(Application[str]):
         progress: Callable[[int, int], None] | None = None,
         signed_head: Path | None = None,
     ) -> None:
-        super().__init__(env=storage.eventsourcing_env())
+        # Creating the tables (and PostgreSQL's functions) races between processes starting together:
+        # the one holding the writer lock creates them, the others find them.
+        with writer_lock(storage):
+            super().__init__(env=storage.eventsourcing_env())
         self.storage = storage
         self._signed_head_path = signed_head
         self.origin = origin

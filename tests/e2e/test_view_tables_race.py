@@ -12,12 +12,10 @@ about one start in five to ten:
 - SQLite: both saw no tracking table, so both inserted its migration record after creating it; the
   second failed: "IntegrityError: Failed to record tracking for __migration__ 1".
 
-Those tables are now created under the ledger's writer lock (projections/projector.py), which makes
-SQLite pass. PostgreSQL still fails (xfail): eventsourcing's Application runs its own DDL at every
-construction, `CREATE OR REPLACE FUNCTION es_insert_events_text` included, both in
-`LedgerStore.__init__` and in the projector's `LedgerEvents`, outside the lock; sessions replacing
-the same function at once fail with "tuple concurrently updated", on a fresh ledger and on every
-restart.
+Those tables are now created under the ledger's writer lock (projections/projector.py). PostgreSQL
+also failed on eventsourcing's own DDL at every Application construction (`CREATE OR REPLACE
+FUNCTION es_insert_events_text`, "tuple concurrently updated"); `LedgerStore.__init__` and the
+projector's `LedgerEvents` now construct under the writer lock too.
 
 WORKERS processes, each doing what a worker's startup does, are released at the same instant, on a
 fresh ledger and then on the same ledger again (restarts); every one must start.
@@ -68,13 +66,6 @@ store.close()
 """
 
 
-POSTGRES_BUG = (
-    "bug: every process that opens a PostgreSQL ledger runs eventsourcing's DDL outside any lock - "
-    "LedgerStore.__init__ (Application -> recorder.create_table) and ViewProjector's LedgerEvents - "
-    "including CREATE OR REPLACE FUNCTION es_insert_events_text, so workers or servers starting together "
-    "fail with 'InternalError: tuple concurrently updated' (on a fresh ledger and on every restart) and "
-    "uvicorn stops the server; only the view-table creation is under the writer lock"
-)
 
 
 @pytest.fixture(
@@ -82,7 +73,7 @@ POSTGRES_BUG = (
         "sqlite",
         pytest.param(
             "postgres",
-            marks=[pytest.mark.postgres, pytest.mark.xfail(strict=True, raises=AssertionError, reason=POSTGRES_BUG)],
+            marks=[pytest.mark.postgres],
         ),
     ]
 )
