@@ -1,0 +1,415 @@
+"""The materialised views (projections.recorders, projections.projector) in SQLite and PostgreSQL:
+kept current entry by entry, rebuilt in bulk, or folded offline from an export, the views of one log
+at one size give one answer per question (DESIGN §7); a damaged view row is caught by recomputing
+offline and repaired by `integritas views rebuild`; a writer reads its own writes over HTTP."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from api.tokens import TokenFile
+from api.views import ViewService
+from ledger.cli import main
+from ledger.log_sources import DataDirSource, ExportSource
+from ledger.store.application import LedgerStore
+from ledger.store.export import export_log
+from projections import queries as q
+from projections.offline import fold_source
+from projections.projector import ViewProjector
+from projections.queries import DatabaseViews
+from projections.recorders import ViewRecorder
+from tests.builder import PASSING_WBK
+from tests.projections.helpers import (
+    ON,
+    BatchBuilder,
+    DemoLedger,
+    StoreBuilder,
+    append_leaves,
+    assert_same_answers,
+    demo_prefix_ledger,
+    demo_signers,
+    every_answer,
+    new_test_ledger,
+    projector_for,
+    signer_ids,
+    unit_ids,
+    unit_life,
+)
+
+STORAGES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+WAIT = 5.0  # seconds a runner-backed view may take to reach a size (it polls every 50 ms)
+
+
+@pytest.fixture(params=STORAGES)
+def postgres(request: pytest.FixtureRequest) -> str | None:
+    """None for SQLite; for PostgreSQL the URL of a fresh database (skipped without a server)."""
+    return None if request.param == "sqlite" else str(request.getfixturevalue("postgres_url"))
+
+
+def _online(projector: ViewProjector, **names: Any) -> dict[str, dict[str, Any]]:
+    return every_answer(DatabaseViews(projector.view), **names)
+
+
+def _wait_for_size(projector: ViewProjector, size: int, timeout: float = WAIT) -> int:
+    deadline = time.monotonic() + timeout
+    while projector.size() < size and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return projector.size()
+
+
+@pytest.fixture
+def small(tmp_path: Path, postgres: str | None) -> Iterator[tuple[Path, LedgerStore, BatchBuilder]]:
+    """A small builder ledger (about 200 entries: five units' first year, one unit designated)."""
+    directory = tmp_path / "ledger"
+    store = new_test_ledger(directory, postgres_url=postgres)
+    builder = BatchBuilder(store)
+    builder.standard_cast()
+    for n in range(5):
+        unit_life(builder, f"dinas-{n}", pacts=18)
+    builder.to_designated("dpmptsp")
+    builder.flush()
+    yield directory, store, builder
+    store.close()
+
+
+# --- incremental, rebuilt and offline views agree -----------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_incremental_rebuilt_and_offline_views_agree(
+    demo: DemoLedger, demo_offline: Any, tmp_path: Path, postgres: str | None
+) -> None:
+    """The demo's first 4,096 leaves rebuilt in bulk, then the rest appended in two rounds, each
+    caught up entry by entry (the second by a restarted projector): after the rebuild and every round
+    the views answer every question as the offline fold of the log at that size does; at the end a
+    rebuild changes no answer, and an export folded offline at 4,096 gives the answers of that size."""
+    directory = tmp_path / "ledger"
+    store = demo_prefix_ledger(directory, demo.leaves, 4096, postgres_url=postgres)
+    projector = projector_for(directory)
+    assert projector.rebuild() == 4096
+    recorded: dict[int, tuple[dict[str, Any], dict[str, dict[str, Any]]]] = {}
+    try:
+        previous = 4096
+        for size in (4096, 4400, demo.size):
+            append_leaves(store, demo.leaves, size)
+            if size == demo.size:
+                projector = projector_for(directory)  # a restart: the fold's memory comes from the log
+            assert projector.catch_up() == size - previous
+            assert projector.catch_up() == 0
+            assert projector.size() == size
+            offline = fold_source(DataDirSource(directory), size)
+            names = {"units": unit_ids(offline), "signers": demo_signers(offline)}  # who exists at this size
+            online = _online(projector, **names)
+            assert_same_answers(online, every_answer(offline, **names))
+            assert {a["as_of"]["tree_size"] for a in online.values()} == {size}
+            recorded[size], previous = (names, online), size
+
+        names, incremental = recorded[demo.size]
+        assert names["units"] == sorted(demo_offline.fold.state.units) and names["signers"] == demo_signers()
+        assert projector.rebuild() == demo.size
+        assert_same_answers(_online(projector, **names), incremental)
+        assert projector.catch_up() == 0
+
+        export = tmp_path / "export"
+        assert export_log(store, export) == demo.size
+        source = ExportSource(export)
+        for size in (4096, demo.size):  # the sizes whose leaves end on a tile boundary of the export
+            names, answers = recorded[size]
+            assert_same_answers(every_answer(fold_source(source, size), **names), answers)
+    finally:
+        store.close()
+
+
+def test_the_online_views_equal_the_offline_fold_of_an_integritas_export(
+    small: tuple[Path, LedgerStore, BatchBuilder], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory, store, _ = small
+    projector = projector_for(directory)
+    assert projector.catch_up() == store.size
+    assert main(["export", "--ledger", str(directory), str(tmp_path / "export")]) == 0
+    assert f"exported {store.size} entries" in capsys.readouterr().out
+    offline = fold_source(ExportSource(tmp_path / "export"))
+    names = {"units": unit_ids(offline), "signers": signer_ids(offline)}
+    online = _online(projector, **names)
+    assert_same_answers(online, every_answer(offline, **names))
+    assert online["unit dpmptsp"]["data"]["stage"] == "designated"
+    assert [r["id"] for r in online["remediation"]["data"]] == [f"dinas-{n}-2" for n in range(5)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: ledger/log_sources.py ExportSource.leaves(size) asks for the partial entry tile of width "
+    "size % 256 (tile/entries/000.p/<W>), which an export at a larger size does not hold; it should read the "
+    "full (or the export's own partial) tile and keep the first leaves. So `integritas views digest EXPORT "
+    "--at-size N` fails with tile_missing unless N ends a tile: an earlier answer cannot be rechecked",
+)
+def test_an_earlier_answer_is_recomputed_from_a_later_export(
+    small: tuple[Path, LedgerStore, BatchBuilder], tmp_path: Path
+) -> None:
+    directory, store, builder = small
+    projector = projector_for(directory)
+    projector.catch_up()
+    earlier = q.unit_list(DatabaseViews(projector.view))
+    StoreBuilder(store).continue_from(builder).register_unit("kec-jati")
+    export_log(store, tmp_path / "export")
+    again = q.unit_list(fold_source(ExportSource(tmp_path / "export"), earlier["as_of"]["tree_size"]))
+    assert (again["as_of"], again["digest"]) == (earlier["as_of"], earlier["digest"])
+
+
+def test_catching_up_after_each_append_equals_one_rebuild(small: tuple[Path, LedgerStore, BatchBuilder]) -> None:
+    """Entry by entry (many small rounds, two projectors taking turns after restarts) or all at once."""
+    directory, store, builder = small
+    projector = projector_for(directory)
+    projector.catch_up()
+    writer = StoreBuilder(store).continue_from(builder)
+    writer.register_unit("kec-jiken", headcount=3)
+    assert projector.catch_up() == 3  # the unit, its head's key and its registrar's key
+    for step in range(3):
+        writer.sign_pacts("kec-jiken", 1, start=step)
+        if step == 1:
+            projector = projector_for(directory)
+        assert projector.catch_up() == 1
+    writer.stage("kec-jiken", "registered", "declared")
+    writer.stage("kec-jiken", "declared", "building")
+    writer.assess("kec-jiken", "internal", "lke", PASSING_WBK, "passed")
+    writer.stage("kec-jiken", "building", "nominated")
+    assert projector.catch_up() == 4
+    offline = fold_source(DataDirSource(directory))
+    names = {"units": unit_ids(offline), "signers": signer_ids(offline)}
+    incremental = _online(projector, **names)
+    projector_for(directory).rebuild()
+    assert_same_answers(_online(projector_for(directory), **names), incremental)
+    assert_same_answers(incremental, every_answer(offline, **names))
+    assert incremental["unit kec-jiken"]["data"]["stage"] == "nominated"
+
+
+def test_view_tables_hold_one_row_per_leaf_and_the_employees(small: tuple[Path, LedgerStore, BatchBuilder]) -> None:
+    directory, store, _ = small
+    projector = projector_for(directory)
+    projector.catch_up()
+    views = DatabaseViews(projector.view)
+    total, rows = views.history(limit=10_000)
+    assert total == store.size and [r["index"] for r in rows] == list(range(store.size))
+    offline = fold_source(DataDirSource(directory))
+    for unit in unit_ids(offline):
+        assert views.employees(unit) == offline.employees(unit)
+    released = next(e for e in views.employees("dinas-0") if not e["valid"])
+    assert [e["kind"] for e in released["events"]] == ["pact.signed", "pact.released"]
+    assert views.assessments() == offline.assessments()
+    assert projector.view.meta()["refused"] == []
+
+
+# --- a damaged view is caught and repaired ---------------------------------------------------------------------
+
+
+def test_a_corrupted_view_row_is_detected_offline_and_repaired_by_rebuild(
+    small: tuple[Path, LedgerStore, BatchBuilder], capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory, store, _ = small
+    projector = projector_for(directory)
+    projector.catch_up()
+    view: ViewRecorder = projector.view
+    offline = fold_source(DataDirSource(directory))
+    names = {"units": unit_ids(offline), "signers": signer_ids(offline)}
+    truth = every_answer(offline, **names)
+    assert_same_answers(_online(projector, **names), truth)
+
+    # Someone with database access promotes a unit and hides a remediation item and a history line.
+    doc = view.unit("dinas-3")
+    assert doc is not None
+    doc.update(stage="designated", predicate="wbk", remediation_open=[])
+    view.corrupt_for_test(f"UPDATE view_units SET doc = {view.P} WHERE unit = {view.P}", (json.dumps(doc), "dinas-3"))
+    view.corrupt_for_test(
+        f"DELETE FROM view_history WHERE idx = {view.P}", (truth["history dinas-1"]["data"][3]["index"],)
+    )
+
+    damaged = _online(projector, **names)
+    differing = sorted(name for name in truth if damaged[name]["digest"] != truth[name]["digest"])
+    assert {"unit dinas-3", "units", "remediation", "stalled 0", "history dinas-1", "history dinas-1 page 2"} <= set(
+        differing
+    )
+    assert "unit dinas-0" not in differing and "history dinas-0" not in differing
+    assert "counts" not in differing  # region counts live in view_meta, which was left alone
+    # Same as_of, different digest: the offline recomputation names the damaged answers.
+    assert damaged["unit dinas-3"]["as_of"] == truth["unit dinas-3"]["as_of"]
+
+    assert main(["views", "rebuild", "--ledger", str(directory)]) == 0
+    assert f"views rebuilt from {store.size} entries" in capsys.readouterr().out
+    assert_same_answers(_online(projector_for(directory), **names), truth)
+
+
+# --- reads-your-writes -----------------------------------------------------------------------------------------
+
+
+def test_a_runner_backed_view_reaches_each_appended_size(small: tuple[Path, LedgerStore, BatchBuilder]) -> None:
+    directory, store, builder = small
+    projector = projector_for(directory)
+    projector.run()
+    try:
+        assert _wait_for_size(projector, store.size) == store.size
+        writer = StoreBuilder(store).continue_from(builder)
+        writer.register_unit("kec-cepu", headcount=2)
+        for target in ("declared", "building"):
+            if target == "building":
+                writer.sign_pacts("kec-cepu", 2)
+            receipt = writer.stage("kec-cepu", "registered" if target == "declared" else "declared", target)
+            assert _wait_for_size(projector, receipt.leaf_index + 1) >= receipt.leaf_index + 1
+            unit = DatabaseViews(projector.view).unit("kec-cepu")
+            assert unit is not None and unit["stage"] == target
+        assert projector.size() == store.size
+    finally:
+        projector.stop()
+
+
+@pytest.fixture
+def token(tmp_path: Path) -> tuple[Path, str]:
+    path = tmp_path / "tokens.json"
+    return path, TokenFile(path).add("Kejaksaan Negeri Blora", "overseer")[1]
+
+
+def test_after_index_reads_your_writes_over_http(
+    small: tuple[Path, LedgerStore, BatchBuilder], token: tuple[Path, str]
+) -> None:
+    directory, store, builder = small
+    path, secret = token
+    headers = {"authorization": f"Bearer {secret}"}
+    app = create_app(Settings(ledger_dir=directory, token_file=path), store=store)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        writer = StoreBuilder(store).continue_from(builder)
+        writer.register_unit("kec-jepon", headcount=2)
+        declared = writer.stage("kec-jepon", "registered", "declared")
+        response = client.get(f"/v1/units/kec-jepon?after={declared.leaf_index}", headers=headers)
+        assert response.status_code == 200, response.text
+        answer = response.json()
+        assert answer["data"]["stage"] == "declared"
+        assert answer["as_of"]["tree_size"] >= declared.leaf_index + 1
+
+        writer.sign_pacts("kec-jepon", 1)
+        released = writer.submit(
+            writer.registrars["kec-jepon"], "pact.released", "pact/kec-jepon/198001012010000000", {"reason": "retired"}
+        )
+        gaps = client.get(f"/v1/oversight/pact-gaps?after={released.leaf_index}&below=0.5", headers=headers)
+        assert gaps.status_code == 200, gaps.text
+        [row] = gaps.json()["data"]
+        assert (row["unit"], row["valid"], row["missing"]) == ("kec-jepon", 0, 2)
+        assert [e["reason"] for e in row["released"]] == ["retired"]
+        history = client.get(f"/v1/units/kec-jepon/history?after={released.leaf_index}", headers=headers).json()
+        assert [row["kind"] for row in history["data"]][-2:] == ["pact.signed", "pact.released"]
+        assert history["page"]["total"] == 4
+        unit = client.get(f"/v1/units/kec-jepon?after={released.leaf_index}", headers=headers).json()
+        assert unit["data"]["pact_coverage"] == {"valid": 0, "headcount": 2, "ratio": "0.0000"}
+        assert [r["reason"] for r in unit["data"]["released_pacts"]] == ["retired"]
+
+        # The answer can be checked offline at its own size.
+        offline = fold_source(DataDirSource(directory), unit["as_of"]["tree_size"])
+        assert q.unit_status(offline, "kec-jepon")["digest"] == unit["digest"]
+        stalled = client.get(f"/v1/oversight/stalled?days=0&on={ON}&after={released.leaf_index}", headers=headers)
+        answer = stalled.json()
+        again = q.stalled(fold_source(DataDirSource(directory), answer["as_of"]["tree_size"]), days=0, on=ON)
+        assert answer["digest"] == again["digest"]
+
+        beyond = client.get(f"/v1/units/kec-jepon?after={app.state.store.size + 5}", headers=headers)
+        assert beyond.status_code == 404 and beyond.json()["code"] == "index_out_of_range"
+        assert client.get("/v1/units/kec-jepon").status_code == 401
+
+
+# --- known faults -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: projections/projector.py StatusProjection keeps its fold in memory and never re-reads the "
+    "tracked position; when another process catches the views up (`integritas status`, `views catch-up`) "
+    "the server's runner re-applies that entry, hits UNIQUE view_history.idx, dies, and ViewService "
+    "(api/views.py _lead) never restarts it: the views stop at that size for good",
+)
+def test_the_server_projection_survives_a_catch_up_by_another_process(
+    small: tuple[Path, LedgerStore, BatchBuilder],
+) -> None:
+    directory, store, builder = small
+    service = ViewService(store.storage, store.origin)
+    service.start()
+    try:
+        assert service.wait_for(store.size, timeout=WAIT)
+        writer = StoreBuilder(store).continue_from(builder)
+        # `integritas status` in another process gets to the new entry before the server's runner.
+        with service.projector.projection.lock:
+            writer.register_unit("kec-kunduran", headcount=2)
+            assert projector_for(directory).catch_up() == 3
+        receipt = writer.stage("kec-kunduran", "registered", "declared")
+        assert service.wait_for(receipt.leaf_index + 1, timeout=3.0), (
+            f"views stuck at {service.projector.size()}, log at {store.size}"
+        )
+    finally:
+        with contextlib.suppress(Exception):  # a dead runner re-raises its error when stopped
+            service.stop()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: projections/projector.py ViewProjector.rebuild deletes the tracking row in its own "
+    "transaction (_reset_tracking) before writing the new views in another; if the second fails, the old "
+    "view rows stay with no tracking position, and every later catch-up (or the server's runner) starts "
+    "from leaf 0 and fails with UNIQUE view_history.idx until someone rebuilds again",
+)
+def test_a_failed_rebuild_leaves_the_views_as_they_were(
+    small: tuple[Path, LedgerStore, BatchBuilder], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory, store, builder = small
+    projector = projector_for(directory)
+    projector.catch_up()
+    tracked = projector.tracked()
+    write = ViewRecorder.write
+
+    def failing(self: ViewRecorder, **kwargs: Any) -> None:
+        if kwargs.get("reset"):
+            raise OSError(28, "No space left on device")
+        write(self, **kwargs)
+
+    monkeypatch.setattr(ViewRecorder, "write", failing)
+    with pytest.raises(OSError):
+        projector.rebuild()
+    monkeypatch.undo()
+
+    fresh = projector_for(directory)
+    assert (fresh.tracked(), fresh.size()) == (tracked, store.size)
+    StoreBuilder(store).continue_from(builder).register_unit("kec-sambong", headcount=2)
+    assert fresh.catch_up() == 3
+    assert fresh.size() == store.size
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: projections/queries.py DatabaseViews reads as_of (view_meta) when it is built and the rows "
+    "later, in other transactions; with the runner writing in between (api/routers/views.py builds it in "
+    "one threadpool call and queries in the next) an answer claims size N but carries the data of N+k, "
+    "so recomputing it offline at its as_of gives another digest (DESIGN §7)",
+)
+def test_an_answer_is_read_from_one_snapshot(small: tuple[Path, LedgerStore, BatchBuilder]) -> None:
+    directory, store, builder = small
+    projector = projector_for(directory)
+    projector.run()
+    try:
+        assert _wait_for_size(projector, store.size) == store.size
+        views = DatabaseViews(projector.view)  # a request starts reading ...
+        writer = StoreBuilder(store).continue_from(builder)
+        receipt = writer.submit(writer.admin, "unit.headcount_set", "unit/dinas-2", {"headcount": 40})
+        assert _wait_for_size(projector, receipt.leaf_index + 1) == store.size  # ... the runner writes ...
+        answer = q.unit_status(views, "dinas-2")  # ... and the request reads on
+        offline = fold_source(DataDirSource(directory), answer["as_of"]["tree_size"])
+        assert answer["digest"] == q.unit_status(offline, "dinas-2")["digest"], (
+            f"as_of {answer['as_of']['tree_size']} but headcount {answer['data']['headcount']}"
+        )
+    finally:
+        projector.stop()
