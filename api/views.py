@@ -7,12 +7,9 @@ within a second. The lock: `flock` beside the SQLite file, or a PostgreSQL advis
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import threading
 import time
-from typing import Any
 
 from ledger.store.config import Storage
 from projections.projector import ViewProjector
@@ -28,7 +25,6 @@ class ViewService:
         self.projector = ViewProjector(storage, origin)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._lead, name="views", daemon=True)
-        self._lock_handle: Any = None
 
     def start(self) -> None:
         self._thread.start()
@@ -48,49 +44,19 @@ class ViewService:
         return True
 
     def _lead(self) -> None:
+        lock = self.projector.views_lock
         while not self._stop.is_set():
-            if self._try_lock():
+            if lock.acquire(blocking=False):
                 try:
                     self.projector.run()
                     while not self._stop.wait(1.0):
-                        pass
+                        if not self.projector.running():
+                            log.error("the views projection stopped; starting it again")
+                            self.projector.stop()
+                            self.projector.run()
                 except Exception:
                     log.exception("the views projection stopped")
                 finally:
                     self.projector.stop()
-                    self._unlock()
+                    lock.release()
             self._stop.wait(1.0)
-
-    def _try_lock(self) -> bool:
-        if self.storage.kind == "sqlite":
-            handle = os.open(f"{self.storage.sqlite_path}.views-lock", os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(handle)
-                return False
-            self._lock_handle = handle
-            return True
-        if self.storage.kind == "postgres":
-            from ledger.store.writer_lock import _connect
-
-            connection = _connect(self.storage)
-            got = connection.execute("SELECT pg_try_advisory_lock(%s)", (VIEWS_LOCK_KEY,)).fetchone()[0]
-            if not got:
-                connection.close()
-                return False
-            self._lock_handle = connection
-            return True
-        return False
-
-    def _unlock(self) -> None:
-        if self._lock_handle is None:
-            return
-        if self.storage.kind == "sqlite":
-            os.close(self._lock_handle)  # closing releases the flock
-        else:
-            self._lock_handle.close()  # ending the session releases the advisory lock
-        self._lock_handle = None
-
-
-VIEWS_LOCK_KEY = 0x1A7E_0B5E_7715  # any constant distinct from the writer lock's keys

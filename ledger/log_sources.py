@@ -61,8 +61,23 @@ class ExportSource:
     def leaves(self, size: int) -> Iterator[bytes]:
         for index in range(-(-size // TILE_WIDTH)):
             width = min(TILE_WIDTH, size - index * TILE_WIDTH)
-            bundle = Tile("entries", index, width)
-            yield from parse_entry_bundle(self._read(bundle), bundle)
+            yield from self._bundle(index, width)
+
+    def _bundle(self, index: int, width: int) -> list[bytes]:
+        # An export holds full bundles and the partial one of its own size. Reading an earlier size
+        # (an old answer to recheck) may need the first `width` entries of a wider bundle.
+        for candidate in sorted({width, TILE_WIDTH, *self._partial_widths(index)}):
+            if candidate < width:
+                continue
+            bundle = Tile("entries", index, candidate)
+            if (self.directory / bundle.path).is_file():
+                return parse_entry_bundle(self._read(bundle), bundle)[:width]
+        return parse_entry_bundle(self._read(Tile("entries", index, width)), Tile("entries", index, width))
+
+    def _partial_widths(self, index: int) -> list[int]:
+        folder = self.directory / Tile("entries", index, 1).path
+        parent = folder.parent  # tile/entries/<N>.p
+        return [int(p.name) for p in parent.iterdir() if p.name.isdigit()] if parent.is_dir() else []
 
     def hash_tile(self, tile: Tile) -> bytes:
         return self._read(tile)

@@ -110,15 +110,14 @@ def add_commands(commands: Any, ledger_option: Callable[[argparse.ArgumentParser
 
 
 def open_views(directory: Path) -> Any:
-    """The ledger's views, caught up with its log."""
+    """The ledger's view recorder, caught up with its log (unless a server keeps it current)."""
     from ledger.store.datadir import LedgerConfig
     from projections.projector import ViewProjector
-    from projections.queries import DatabaseViews
 
     config = LedgerConfig.read(directory)
     projector = ViewProjector(config.storage, config.origin)
     projector.catch_up()
-    return DatabaseViews(projector.view)
+    return projector.view
 
 
 def run_query(views: Any, name: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -159,28 +158,35 @@ def run_query(views: Any, name: str, args: argparse.Namespace) -> dict[str, Any]
         )
     if name == "history":
         return queries.unit_history(views, _need(subject, "a unit id"), **page)
-    raise LedgerError(f"no query {name}", code="usage")
+    raise _usage(f"no query {name}")
 
 
 def _need(value: str | None, what: str) -> str:
     if not value:
-        raise LedgerError(f"this query needs {what}", code="usage")
+        raise _usage(f"this query needs {what}")
     return value
+
+
+def _usage(message: str) -> LedgerError:
+    from ledger.cli import UsageError
+
+    return UsageError(message)
 
 
 def status(args: argparse.Namespace) -> int:
     from projections import queries
 
-    views = open_views(args.ledger)
+    recorder = open_views(args.ledger)
     if args.unit is not None:
-        result = queries.unit_status(views, args.unit)
-        return _print(args, "unit", result)
+        return _print(args, "unit", queries.read(recorder, queries.unit_status, args.unit))
     args.offset, args.limit = 0, 500
-    return _print(args, "units", run_query(views, "units", args))
+    return _print(args, "units", queries.read(recorder, run_query, "units", args))
 
 
 def oversight(args: argparse.Namespace) -> int:
-    return _print(args, args.query, run_query(open_views(args.ledger), args.query, args))
+    from projections import queries
+
+    return _print(args, args.query, queries.read(open_views(args.ledger), run_query, args.query, args))
 
 
 def rebuild(args: argparse.Namespace) -> int:
@@ -234,7 +240,7 @@ def _print(args: argparse.Namespace, name: str, result: dict[str, Any]) -> int:
         data = data["entries"]
     if name == "counts" or name == "unit":
         if getattr(args, "csv", False):
-            raise LedgerError("--csv is for lists; use --json for one unit", code="usage")
+            raise _usage("--csv is for lists; use --json for one unit")
         _print_unit(data) if name == "unit" else print(json.dumps(data, indent=2))
         return 0
     columns = ROW_COLUMNS[name]

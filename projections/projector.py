@@ -10,6 +10,7 @@ tests use it); `run()` starts eventsourcing's ProjectionRunner in the background
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any, cast
@@ -21,9 +22,11 @@ from eventsourcing.utils import Environment
 
 from ledger.crypto.keys import encode_base64
 from ledger.crypto.merkle import MerkleTree
+from ledger.errors import LedgerError
 from ledger.store.config import Storage
 from ledger.store.writer_lock import writer_lock
 from projections.fold import Changes, ViewFold
+from projections.locks import ViewsLock
 from projections.recorders import (
     PollingSQLiteApplicationRecorder,
     PostgresViewRecorder,
@@ -75,6 +78,7 @@ class StatusProjection(Projection[Any]):
         self.tree = MerkleTree()
         self.lock = threading.RLock()
         self.on_processed: Callable[[int], None] | None = None
+        self.resync: Callable[[], None] | None = None
 
     def start(self, origin: str, leaves: Iterator[tuple[int, bytes]]) -> None:
         """Rebuild the in-memory fold from the leaves the views already hold."""
@@ -90,6 +94,13 @@ class StatusProjection(Projection[Any]):
             index = domain_event.originator_version - 1
             if index < self.fold.size:
                 return  # already in the views (delivered twice); its tracking is older than ours
+            tracked = self.view.max_tracking_id(APPLICATION_NAME) or 0
+            if self.resync is not None and tracking.notification_id <= tracked:
+                # Another process applied this event (a catch-up without the views lock, an older
+                # server): our memory is behind the tables. Re-read it from the log, then go on.
+                self.resync()
+                if index < self.fold.size:
+                    return
             leaf = domain_event.leaf.encode("utf-8")
             changes = self.fold.apply(index, leaf)
             self.tree.append(_leaf_hash(leaf))
@@ -155,6 +166,8 @@ class ViewProjector:
             self.events = LedgerEvents(env=self.env)
             self.view = cast(ViewRecorder, factory.tracking_recorder(view_recorder_class(storage)))
         self.projection = StatusProjection(self.view)
+        self.projection.resync = self._load
+        self.views_lock = ViewsLock(storage)
         self._runner: BaseProjectionRunner[Any] | None = None
         self._started = False
 
@@ -180,21 +193,36 @@ class ViewProjector:
     def start(self) -> None:
         """Rebuild the fold's memory up to the tracked position (once)."""
         if not self._started:
-            with self.projection.lock:
-                self.projection.start(self.origin, self._leaves_until(self.tracked()) if self.tracked() else iter(()))
+            self._load()
             self._started = True
+
+    def _load(self) -> None:
+        with self.projection.lock:
+            tracked = self.tracked()
+            self.projection.start(self.origin, self._leaves_until(tracked) if tracked else iter(()))
 
     # --- keeping up ------------------------------------------------------------------------------
 
     def catch_up(self) -> int:
-        """Process every LeafAppended event not in the views yet; return how many."""
-        self.start()
-        done = 0
-        for notification in self._notifications(self.tracked()):
-            event = self.events.mapper.to_domain_event(notification)
-            self.projection.process_event(event, Tracking(APPLICATION_NAME, notification.id))
-            done += 1
-        return done
+        """Process every LeafAppended event not in the views yet; return how many.
+
+        Only the holder of the views lock writes the views: while a server keeps them current, a
+        catch-up from the command line changes nothing and returns 0.
+        """
+        with self.views_lock.held(blocking=False) as leading:
+            if not leading:
+                return 0
+            pending = self._notifications(self.tracked())
+            first = next(pending, None)
+            if first is None:
+                return 0  # nothing new: no need to load the fold at all
+            self.start()
+            done = 0
+            for notification in itertools.chain([first], pending):
+                event = self.events.mapper.to_domain_event(notification)
+                self.projection.process_event(event, Tracking(APPLICATION_NAME, notification.id))
+                done += 1
+            return done
 
     def run(self) -> None:
         """Keep the views current in the background with eventsourcing's ProjectionRunner."""
@@ -207,6 +235,10 @@ class ViewProjector:
             env=self.env,
         )
         self._runner.__enter__()  # entered here, exited in stop(): threads joined before the app closes
+
+    def running(self) -> bool:
+        """Whether the background runner is still processing (it stops on an error)."""
+        return self._runner is not None and not self._runner.is_interrupted.is_set()
 
     def stop(self) -> None:
         if self._runner is not None:
@@ -221,6 +253,15 @@ class ViewProjector:
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Drop the views and fold the whole log again, written in one transaction."""
+        with self.views_lock.held(blocking=False) as leading:
+            if not leading:
+                raise LedgerError(
+                    "another process (a running server) is keeping these views; stop it to rebuild them",
+                    code="views_busy",
+                )
+            return self._rebuild(progress)
+
+    def _rebuild(self, progress: Callable[[int, int], None] | None) -> int:
         with self.projection.lock:
             fold = ViewFold(self.origin)
             tree = MerkleTree()
@@ -239,7 +280,6 @@ class ViewProjector:
             changes.signers = set(fold.signers) | set(fold.state.keys)
             changes.employees = set(fold.employees)
             changes.assessments = list(fold.assessment_log)
-            self._reset_tracking()
             write_changes(
                 self.view, fold, tree, changes, Tracking(APPLICATION_NAME, last) if last else None, reset=True
             )
@@ -252,9 +292,3 @@ class ViewProjector:
     def _leaf_count(self) -> int:
         last = self.events.recorder.select_events("log", desc=True, limit=1)
         return last[0].originator_version if last else 0
-
-    def _reset_tracking(self) -> None:
-        # The tracking row says how far the views are; a rebuild starts them from nothing.
-        table = "tracking" if self.storage.kind == "sqlite" else self.view.tracking_table_name  # type: ignore[attr-defined]
-        p = self.view.P
-        self.view.corrupt_for_test(f"DELETE FROM {table} WHERE application_name = {p}", (APPLICATION_NAME,))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -62,6 +62,12 @@ class DatabaseViews:
 
     def __getattr__(self, name: str) -> Any:  # units, unit, signer, employees, history, assessments
         return getattr(self.recorder, name)
+
+
+def read(recorder: Any, function: Callable[..., dict[str, Any]], *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Answer `function` from the materialised views as of one committed state (one snapshot)."""
+    with recorder.snapshot():
+        return function(DatabaseViews(recorder), *args, **kwargs)
 
 
 class MemoryViews:
@@ -140,8 +146,29 @@ def digest(data: Any) -> str:
 
 
 def _paginate(rows: list[Any], offset: int, limit: int) -> tuple[list[Any], dict[str, int]]:
-    limit = _limit(limit)
+    limit, offset = _limit(limit), _offset(offset)
     return rows[offset : offset + limit], {"offset": offset, "limit": limit, "total": len(rows)}
+
+
+def _offset(offset: int) -> int:
+    if offset < 0:
+        raise MalformedInput(f"offset {offset} is negative", code="invalid_parameter")
+    return offset
+
+
+def _instant(text: str | None, name: str) -> str | None:
+    """An RFC 3339 time (any offset) or a date, as the log writes times: UTC seconds with Z."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise MalformedInput(f"{name} {text!r} is not an RFC 3339 time or a date", code="invalid_parameter") from exc
+    if moment.tzinfo is None:
+        if len(text) != 10:
+            raise MalformedInput(f"{name} {text!r} needs a time zone (Z or +07:00)", code="invalid_parameter")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _limit(limit: int) -> int:
@@ -219,7 +246,7 @@ def unit_history(views: Views, unit: str, *, offset: int = 0, limit: int = 100) 
     """Everything recorded about a unit, across its unit, pact, witness and oversight streams, in log order."""
     if views.unit(unit) is None:
         raise NotFound(f"unit {unit} is not registered", code="unknown_unit")
-    total, rows = views.history(unit=unit, offset=offset, limit=_limit(limit))
+    total, rows = views.history(unit=unit, offset=_offset(offset), limit=_limit(limit))
     return answer("history", {"unit": unit}, views, rows, {"offset": offset, "limit": limit, "total": total})
 
 
@@ -335,6 +362,7 @@ def failed_reviews(
     limit: int = 100,
 ) -> dict[str, Any]:
     """Assessments that failed, with their failing threshold checks and remediation; newest first."""
+    since, until = _instant(since, "since"), _instant(until, "until")
     types = {u["unit"]: u["type"] for u in views.units()} if type_ else {}
     rows = [
         doc
@@ -359,7 +387,8 @@ def signer_activity(
     document = views.signer(signer)
     if document is None:
         raise NotFound(f"signer {signer} has signed nothing and holds no key here", code="unknown_signer")
-    total, rows = views.history(signer=signer, since=since, until=until, offset=offset, limit=_limit(limit))
+    since, until = _instant(since, "since"), _instant(until, "until")
+    total, rows = views.history(signer=signer, since=since, until=until, offset=_offset(offset), limit=_limit(limit))
     data = {"signer": document, "entries": rows}
     return answer(
         "signer",

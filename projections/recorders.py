@@ -53,6 +53,43 @@ class ViewRecorder(TrackingRecorder):
     def _track(self, cursor: Any, tracking: Tracking) -> None:
         raise NotImplementedError
 
+    def _tracking_table(self) -> str:
+        raise NotImplementedError
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read inside sees one committed state of the views (one read transaction)."""
+        local = self._snapshot_local()
+        if getattr(local, "cursor", None) is not None:
+            yield
+            return
+        with self._read_transaction() as cursor:
+            local.cursor = cursor
+            try:
+                yield
+            finally:
+                local.cursor = None
+
+    def _snapshot_local(self) -> threading.local:
+        local: threading.local | None = getattr(self, "_local", None)
+        if local is None:
+            local = self._local = threading.local()
+        return local
+
+    @contextmanager
+    def _read_transaction(self) -> Iterator[Any]:
+        with self._cursor(commit=False) as c:
+            yield c
+
+    @contextmanager
+    def _reading(self) -> Iterator[Any]:
+        cursor = getattr(self._snapshot_local(), "cursor", None)
+        if cursor is not None:
+            yield cursor
+        else:
+            with self._cursor(commit=False) as c:
+                yield c
+
     # --- writing ------------------------------------------------------------------------------------
 
     def write(
@@ -71,8 +108,14 @@ class ViewRecorder(TrackingRecorder):
         p = self.P
         with self._cursor(commit=True) as c:
             if reset:
+                # In the same transaction as the new rows: a failed rebuild leaves the old views
+                # and their position together, never rows without a position.
                 for statement in DROP_VIEW_ROWS:
                     c.execute(statement)
+                c.execute(
+                    f"DELETE FROM {self._tracking_table()} WHERE application_name = {p}",
+                    (tracking.application_name if tracking else "Integritas",),
+                )
             c.executemany(
                 f"INSERT INTO view_units VALUES ({p}, {p}) ON CONFLICT (unit) DO UPDATE SET doc = excluded.doc",
                 [(unit, _dump(doc)) for unit, doc in units],
@@ -104,29 +147,29 @@ class ViewRecorder(TrackingRecorder):
     # --- reading ------------------------------------------------------------------------------------
 
     def meta(self) -> dict[str, Any]:
-        with self._cursor(commit=False) as c:
+        with self._reading() as c:
             c.execute("SELECT name, value FROM view_meta")
             return {row["name"]: json.loads(row["value"]) for row in c.fetchall()}
 
     def units(self) -> list[dict[str, Any]]:
-        with self._cursor(commit=False) as c:
+        with self._reading() as c:
             c.execute("SELECT doc FROM view_units ORDER BY unit")
             return [json.loads(row["doc"]) for row in c.fetchall()]
 
     def unit(self, unit: str) -> dict[str, Any] | None:
-        with self._cursor(commit=False) as c:
+        with self._reading() as c:
             c.execute(f"SELECT doc FROM view_units WHERE unit = {self.P}", (unit,))
             row = c.fetchone()
             return None if row is None else json.loads(row["doc"])
 
     def signer(self, signer: str) -> dict[str, Any] | None:
-        with self._cursor(commit=False) as c:
+        with self._reading() as c:
             c.execute(f"SELECT doc FROM view_signers WHERE signer = {self.P}", (signer,))
             row = c.fetchone()
             return None if row is None else json.loads(row["doc"])
 
     def employees(self, unit: str) -> list[dict[str, Any]]:
-        with self._cursor(commit=False) as c:
+        with self._reading() as c:
             c.execute(f"SELECT doc FROM view_employees WHERE unit = {self.P} ORDER BY number", (unit,))
             return [json.loads(row["doc"]) for row in c.fetchall()]
 
@@ -153,7 +196,7 @@ class ViewRecorder(TrackingRecorder):
             where.append(f"at < {self.P}")
             params.append(until)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        with self._cursor(commit=False) as c:
+        with self._reading() as c:
             c.execute(f"SELECT COUNT(*) AS n FROM view_history {clause}", params)
             total = int(c.fetchone()["n"])
             c.execute(
@@ -163,7 +206,7 @@ class ViewRecorder(TrackingRecorder):
             return total, [json.loads(row["row"]) for row in c.fetchall()]
 
     def assessments(self, *, outcome: str | None = None) -> list[dict[str, Any]]:
-        with self._cursor(commit=False) as c:
+        with self._reading() as c:
             if outcome is None:
                 c.execute("SELECT doc FROM view_assessments ORDER BY idx")
             else:
@@ -178,6 +221,17 @@ class ViewRecorder(TrackingRecorder):
 
 class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
     """The views in the ledger's SQLite file."""
+
+    def _tracking_table(self) -> str:
+        return "tracking"
+
+    @contextmanager
+    def _read_transaction(self) -> Iterator[Any]:
+        # A write transaction holds the one snapshot SQLite gives a connection for its duration;
+        # nothing is written, and views are read rarely enough for the writer lock to be free.
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT 1 FROM view_meta LIMIT 1")  # starts the read snapshot (WAL)
+            yield c
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *VIEW_TABLES]
@@ -195,6 +249,15 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
     """The views in the ledger's PostgreSQL database."""
 
     P = "%s"
+
+    def _tracking_table(self) -> str:
+        return str(self.tracking_table_name)
+
+    @contextmanager
+    def _read_transaction(self) -> Iterator[Any]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield c
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

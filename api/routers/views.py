@@ -18,7 +18,6 @@ from api.problems import ApiError
 from api.schemas import problem_responses
 from ledger.errors import NotFound
 from projections import queries
-from projections.queries import DatabaseViews
 
 router = APIRouter(tags=["status and oversight"])
 Offset = Annotated[int, Query(ge=0, le=10**9)]
@@ -29,7 +28,8 @@ Text = Annotated[str | None, Query(max_length=64)]
 ERRORS = problem_responses(400, 401, 403, 404, 503)
 
 
-async def _views(request: Request, after: int | None) -> DatabaseViews:
+async def _views(request: Request, after: int | None) -> Any:
+    """The view recorder to answer from, once it holds leaf `after` (if asked)."""
     service = request.app.state.views
     if service is None:
         raise ApiError("this server keeps no views (its store is in memory)", code="views_unavailable")
@@ -40,11 +40,12 @@ async def _views(request: Request, after: int | None) -> DatabaseViews:
             raise NotFound(f"leaf {after} is not in the log (size {store.size})", code="index_out_of_range")
     if after is not None and not await run_in_threadpool(service.wait_for, after + 1):
         raise ApiError(f"the views do not hold leaf {after} yet; try again shortly", code="views_behind")
-    return await run_in_threadpool(DatabaseViews, service.projector.view)
+    return service.projector.view
 
 
-def _run(function: Any, *args: Any, **kwargs: Any) -> Any:
-    return run_in_threadpool(function, *args, **kwargs)
+def _run(function: Any, recorder: Any, *args: Any, **kwargs: Any) -> Any:
+    # One read snapshot per answer, so that as_of and the rows agree (queries.read).
+    return run_in_threadpool(queries.read, recorder, function, *args, **kwargs)
 
 
 @router.get("/v1/units", responses=ERRORS)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -146,13 +147,6 @@ def test_the_online_views_equal_the_offline_fold_of_an_integritas_export(
     assert [r["id"] for r in online["remediation"]["data"]] == [f"dinas-{n}-2" for n in range(5)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: ledger/log_sources.py ExportSource.leaves(size) asks for the partial entry tile of width "
-    "size % 256 (tile/entries/000.p/<W>), which an export at a larger size does not hold; it should read the "
-    "full (or the export's own partial) tile and keep the first leaves. So `integritas views digest EXPORT "
-    "--at-size N` fails with tile_missing unless N ends a tile: an earlier answer cannot be rechecked",
-)
 def test_an_earlier_answer_is_recomputed_from_a_later_export(
     small: tuple[Path, LedgerStore, BatchBuilder], tmp_path: Path
 ) -> None:
@@ -327,13 +321,6 @@ def test_after_index_reads_your_writes_over_http(
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: projections/projector.py StatusProjection keeps its fold in memory and never re-reads the "
-    "tracked position; when another process catches the views up (`integritas status`, `views catch-up`) "
-    "the server's runner re-applies that entry, hits UNIQUE view_history.idx, dies, and ViewService "
-    "(api/views.py _lead) never restarts it: the views stop at that size for good",
-)
 def test_the_server_projection_survives_a_catch_up_by_another_process(
     small: tuple[Path, LedgerStore, BatchBuilder],
 ) -> None:
@@ -343,10 +330,16 @@ def test_the_server_projection_survives_a_catch_up_by_another_process(
     try:
         assert service.wait_for(store.size, timeout=WAIT)
         writer = StoreBuilder(store).continue_from(builder)
-        # `integritas status` in another process gets to the new entry before the server's runner.
+        # While the server leads, a catch-up elsewhere writes nothing: the server keeps the views.
+        writer.register_unit("kec-kunduran", headcount=2)
+        assert projector_for(directory).catch_up() == 0
+        # A writer that ignores the views lock (an older server, say) gets to new entries first: the
+        # server's runner must notice that its memory is behind the tables and carry on.
         with service.projector.projection.lock:
-            writer.register_unit("kec-kunduran", headcount=2)
-            assert projector_for(directory).catch_up() == 3
+            writer.register_unit("kec-sambong", headcount=2)
+            rogue = projector_for(directory)
+            rogue.views_lock.acquire = lambda *, blocking: True  # type: ignore[method-assign]
+            assert rogue.catch_up() >= 3
         receipt = writer.stage("kec-kunduran", "registered", "declared")
         assert service.wait_for(receipt.leaf_index + 1, timeout=3.0), (
             f"views stuck at {service.projector.size()}, log at {store.size}"
@@ -356,13 +349,6 @@ def test_the_server_projection_survives_a_catch_up_by_another_process(
             service.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: projections/projector.py ViewProjector.rebuild deletes the tracking row in its own "
-    "transaction (_reset_tracking) before writing the new views in another; if the second fails, the old "
-    "view rows stay with no tracking position, and every later catch-up (or the server's runner) starts "
-    "from leaf 0 and fails with UNIQUE view_history.idx until someone rebuilds again",
-)
 def test_a_failed_rebuild_leaves_the_views_as_they_were(
     small: tuple[Path, LedgerStore, BatchBuilder], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -389,24 +375,28 @@ def test_a_failed_rebuild_leaves_the_views_as_they_were(
     assert fresh.size() == store.size
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: projections/queries.py DatabaseViews reads as_of (view_meta) when it is built and the rows "
-    "later, in other transactions; with the runner writing in between (api/routers/views.py builds it in "
-    "one threadpool call and queries in the next) an answer claims size N but carries the data of N+k, "
-    "so recomputing it offline at its as_of gives another digest (DESIGN §7)",
-)
 def test_an_answer_is_read_from_one_snapshot(small: tuple[Path, LedgerStore, BatchBuilder]) -> None:
     directory, store, builder = small
     projector = projector_for(directory)
     projector.run()
     try:
         assert _wait_for_size(projector, store.size) == store.size
-        views = DatabaseViews(projector.view)  # a request starts reading ...
         writer = StoreBuilder(store).continue_from(builder)
-        receipt = writer.submit(writer.admin, "unit.headcount_set", "unit/dinas-2", {"headcount": 40})
-        assert _wait_for_size(projector, receipt.leaf_index + 1) == store.size  # ... the runner writes ...
-        answer = q.unit_status(views, "dinas-2")  # ... and the request reads on
+
+        def change_while_reading() -> None:
+            receipt = writer.submit(writer.admin, "unit.headcount_set", "unit/dinas-2", {"headcount": 40})
+            assert _wait_for_size(projector, receipt.leaf_index + 1) == store.size
+
+        def answer_slowly(views: DatabaseViews, unit: str) -> dict[str, Any]:
+            as_of = views.as_of()  # a request starts reading ...
+            worker = threading.Thread(target=change_while_reading)  # ... the runner writes ...
+            worker.start()
+            worker.join()
+            answer = q.unit_status(views, unit)  # ... and the request reads on
+            assert answer["as_of"] == as_of
+            return answer
+
+        answer = q.read(projector.view, answer_slowly, "dinas-2")
         offline = fold_source(DataDirSource(directory), answer["as_of"]["tree_size"])
         assert answer["digest"] == q.unit_status(offline, "dinas-2")["digest"], (
             f"as_of {answer['as_of']['tree_size']} but headcount {answer['data']['headcount']}"

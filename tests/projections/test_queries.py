@@ -484,12 +484,6 @@ def test_unknown_unit_and_signer_are_not_found(views: Views) -> None:
     assert raised.value.code == "unknown_signer"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a negative offset is not refused (queries._paginate, ViewRecorder.history); the materialised "
-    "views read it as OFFSET 0 (SQLite) while the offline fold slices from the end, so the same question "
-    "gets different answers and digests online and offline",
-)
 @pytest.mark.parametrize("query", ["stalled", "history", "signer"])
 def test_a_negative_offset_is_invalid(views: Views, query: str) -> None:
     with pytest.raises(MalformedInput) as raised:
@@ -497,11 +491,6 @@ def test_a_negative_offset_is_invalid(views: Views, query: str) -> None:
     assert raised.value.code == "invalid_parameter"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: with a negative offset the materialised views (SQLite OFFSET -5 reads as 0) and the offline "
-    "fold (a Python slice from the end) answer the same question differently: two digests for one as_of",
-)
 def test_a_negative_offset_gets_one_answer_online_and_offline(
     database_views: DatabaseViews, demo_offline: MemoryViews
 ) -> None:
@@ -514,11 +503,6 @@ def test_a_negative_offset_gets_one_answer_online_and_offline(
     assert outcomes[0] == outcomes[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: since/until are compared as strings (queries.failed_reviews, ViewRecorder.history); an RFC 3339 "
-    "time with an offset (2022-06-27T12:00:00+07:00 = 05:00Z) silently excludes bppkad's appeal at 06:00Z",
-)
 def test_a_time_range_with_an_offset_means_the_same_instant(views: Views) -> None:
     try:
         found = q.failed_reviews(views, since="2022-06-27T12:00:00+07:00", until="2022-06-28T00:00:00Z")
@@ -528,11 +512,6 @@ def test_a_time_range_with_an_offset_means_the_same_instant(views: Views) -> Non
     assert [(r["unit"], r["at"]) for r in found["data"]] == [("bppkad", "2022-06-27T06:00:00Z")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: since/until are not validated (queries.failed_reviews, queries.signer_activity): 'yesterday' is "
-    "accepted and compared as a string, answering an empty list instead of invalid_parameter",
-)
 @pytest.mark.parametrize("since", ["yesterday", "2022-13-45T00:00:00Z"])
 def test_a_time_that_is_not_rfc3339_is_invalid(views: Views, since: str) -> None:
     with pytest.raises(MalformedInput) as raised:

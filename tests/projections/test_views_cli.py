@@ -109,11 +109,6 @@ def test_status_of_an_unknown_unit(ledger: Path, capsys: pytest.CaptureFixture[s
     assert err == "integritas: unknown_unit: unit kec-atlantis is not registered\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: projections/commands.py raises LedgerError(code='usage') (lines 162, 167, 237), not "
-    "ledger.cli.UsageError, so a usage mistake exits 1 ('refused or invalid') instead of the documented 2",
-)
 @pytest.mark.parametrize("argv", [["status", "dpupr", "--csv"], ["oversight", "history"], ["oversight", "signer"]])
 def test_a_usage_mistake_exits_2(ledger: Path, capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
     code, _, err = run(capsys, *argv, "--ledger", ledger)
