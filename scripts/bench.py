@@ -451,6 +451,11 @@ def main() -> None:
     p.add_argument("--postgres", help="PostgreSQL DSN where databases may be created")
     p.add_argument("--json", help="also write the figures to this file")
     p.set_defaults(run=api)
+    import bench_views  # scripts/bench_views.py
+
+    p = sub.add_parser("views", help="rebuild of every view and oversight queries on a synthetic regency")
+    bench_views.add_arguments(p)
+    p.set_defaults(run=bench_views.run)
     args = parser.parse_args()
     args.run(args)
 
