@@ -26,6 +26,7 @@ from ledger.rules import Assessment, LedgerState, UnitState, decide, evolve
 # Views never re-judge when the log accepted an entry: the "not in the future" rule gets a clock
 # past any entry, so that folding online, offline or next year gives the same documents.
 VIEW_CLOCK = datetime(9999, 1, 1, tzinfo=UTC)
+MAX_NOTES_IN_STATUS = 20
 
 
 @dataclass
@@ -209,7 +210,9 @@ class ViewFold:
             "declaration": None
             if latest_declaration is None
             else {"leaf_hash": latest_declaration, "witnesses": declarations[latest_declaration]},
-            "oversight_notes": self.notes.get(unit_id, []),
+            # The latest notes; every note stays in the unit's history. Keeps each document small.
+            "oversight_notes": self.notes.get(unit_id, [])[-MAX_NOTES_IN_STATUS:],
+            "oversight_notes_total": len(self.notes.get(unit_id, [])),
             "last_activity": self.last_activity.get(unit_id),
         }
 

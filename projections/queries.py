@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from ledger.entry import canonical_json
+from ledger.entry import canonical_json_of
 from ledger.errors import MalformedInput, NotFound
 from projections.fold import ViewFold
 
@@ -142,7 +142,7 @@ def answer(
 
 
 def digest(data: Any) -> str:
-    return hashlib.sha256(canonical_json(data)).hexdigest()
+    return hashlib.sha256(canonical_json_of(data)).hexdigest()
 
 
 def _paginate(rows: list[Any], offset: int, limit: int) -> tuple[list[Any], dict[str, int]]:
