@@ -222,6 +222,22 @@ class ViewRecorder(TrackingRecorder):
 class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
     """The views in the ledger's SQLite file."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Views commit without waiting for the disk (synchronous=NORMAL, WAL): a crash can lose
+        # their last transactions, and their tracking records with them, so those entries are
+        # applied again; the events beside them keep committing with a full sync. The views
+        # writer then holds SQLite's one write lock for microseconds, not a disk flush per entry.
+        pool = self.datastore.pool
+        create = pool._create_connection
+
+        def create_relaxed() -> Any:
+            connection = create()
+            connection._sqlite_conn.execute("PRAGMA synchronous=NORMAL")
+            return connection
+
+        pool._create_connection = create_relaxed  # type: ignore[method-assign]
+
     def _tracking_table(self) -> str:
         return "tracking"
 
