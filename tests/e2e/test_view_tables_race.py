@@ -66,8 +66,6 @@ store.close()
 """
 
 
-
-
 @pytest.fixture(
     params=[
         "sqlite",
