@@ -109,6 +109,10 @@ def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+# One decoder for every leaf: json.loads with hooks builds a new decoder per call.
+_LEAF_DECODER = json.JSONDecoder(parse_float=_refuse_float, parse_constant=_refuse_constant)
+
+
 def load_json(data: bytes | str) -> Any:
     """Parse JSON strictly: UTF-8, no duplicate members, no floats, no NaN or Infinity."""
     if len(data) > MAX_SUBMISSION_BYTES:
@@ -602,19 +606,31 @@ def parse_submission(data: bytes | str) -> Submission:
     return submission_from_json(load_json(data))
 
 
+def _checked_later(value: Any, where: str) -> None:
+    """The entry member of a submission: parse_entry checks it."""
+
+
+_SUBMISSION_MEMBERS: dict[str, Validator] = {"entry": _checked_later, "signature": _string}
+
+
 def submission_from_json(value: Any) -> Submission:
     """Like `parse_submission`, for an already decoded JSON value."""
-    _check_members(value, "submission", {"entry": lambda v, w: None, "signature": _string})
+    _check_members(value, "submission", _SUBMISSION_MEMBERS)
     entry = parse_entry(value["entry"])
     signature = decode_base64(value["signature"], size=SIGNATURE_SIZE, what="submission.signature")
-    return _submission(entry, signature)
+    # Validated, the decoded entry object is member for member what Entry.to_json would rebuild
+    # (prev and signature are canonical base64, checked above), so it is canonicalised as it is.
+    return _submission(entry, signature, entry_json=value["entry"], signature_text=value["signature"])
 
 
-def _submission(entry: Entry, signature: bytes) -> Submission:
-    entry_bytes = entry.canonical_bytes()
+def _submission(
+    entry: Entry, signature: bytes, *, entry_json: Any = None, signature_text: str | None = None
+) -> Submission:
+    entry_bytes = canonical_json(entry_json if entry_json is not None else entry.to_json(), plain=entry.plain)
+    signature_text = signature_text if signature_text is not None else encode_base64(signature)
     # RFC 8785 orders members by name ("entry" < "signature") and a base64 string needs no
     # escaping, so the canonical submission is the canonical entry spliced into fixed text.
-    leaf = b'{"entry":' + entry_bytes + b',"signature":"' + encode_base64(signature).encode("ascii") + b'"}'
+    leaf = b'{"entry":' + entry_bytes + b',"signature":"' + signature_text.encode("ascii") + b'"}'
     if len(leaf) > MAX_LEAF_BYTES:
         raise MalformedInput(
             f"leaf is {len(leaf)} bytes, the limit is {MAX_LEAF_BYTES}: log large evidence by digest",
@@ -637,7 +653,7 @@ def parse_leaf(leaf: bytes) -> Submission:
         # No duplicate-member hook here (it runs in Python for every object, and the verifier reads
         # every leaf): a leaf with a repeated member cannot equal the canonical form of what it
         # parses to, which has one member fewer, so the comparison below refuses it anyway.
-        value = json.loads(leaf.decode("utf-8"), parse_float=_refuse_float, parse_constant=_refuse_constant)
+        value = _LEAF_DECODER.decode(leaf.decode("utf-8"))
     except (ValueError, RecursionError) as exc:
         raise MalformedInput(f"leaf is not JSON: {exc}", code="malformed_json") from exc
     submission = submission_from_json(value)
