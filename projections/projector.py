@@ -10,6 +10,7 @@ tests use it); `run()` starts eventsourcing's ProjectionRunner in the background
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import itertools
 import threading
@@ -81,6 +82,7 @@ class StatusProjection(Projection[Any]):
         self.lock = threading.RLock()
         self.on_processed: Callable[[int], None] | None = None
         self.resync: Callable[[], None] | None = None
+        self.write_lock: Any = contextlib.nullcontext()
 
     def start(self, origin: str, leaves: Iterator[tuple[int, bytes]]) -> None:
         """Rebuild the in-memory fold from the leaves the views already hold."""
@@ -106,7 +108,8 @@ class StatusProjection(Projection[Any]):
             leaf = domain_event.leaf.encode("utf-8")
             changes = self.fold.apply(index, leaf)
             self.tree.append(_leaf_hash(leaf))
-            write_changes(self.view, self.fold, self.tree, changes, tracking)
+            with self.write_lock:
+                write_changes(self.view, self.fold, self.tree, changes, tracking)
         if self.on_processed is not None:
             self.on_processed(self.fold.size)
 
@@ -169,6 +172,11 @@ class ViewProjector:
             self.view = cast(ViewRecorder, factory.tracking_recorder(view_recorder_class(storage)))
         self.projection = StatusProjection(self.view)
         self.projection.resync = self._load
+        if storage.kind == "sqlite":
+            # SQLite has one write lock per file, and a writer that finds it taken sleeps in steps
+            # of up to 100 ms. Taking the ledger's writer lock first makes the views and the store
+            # queue for each other instead (measured: p99 of appends under load).
+            self.projection.write_lock = writer_lock(storage)
         self.views_lock = ViewsLock(storage)
         self._runner: BaseProjectionRunner[Any] | None = None
         self._started = False
