@@ -15,8 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ledger.crypto.keys import encode_base64
-from ledger.errors import Conflict, LedgerError, MalformedInput, NotFound, Refused, VerificationFailed
+from ledger.errors import Conflict, LedgerError, MalformedInput, NotFound, Refused, VerificationFailed, evidence_json
 
 PROBLEM_TYPE_BASE = "https://integritas.example/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -83,16 +82,6 @@ def problem(status: int, code: str, detail: str, headers: dict[str, str] | None 
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers or None)
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return encode_base64(value)
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem document."""
 
@@ -101,7 +90,7 @@ def install(app: FastAPI) -> None:
         status = status_for(error)
         extra: dict[str, Any] = {}
         if isinstance(error, Conflict):
-            extra["head"] = _jsonable(error.evidence.get("head"))
+            extra["head"] = evidence_json(error.evidence.get("head"))
             extra["stream"] = error.evidence.get("stream")
         elif "failing" in error.evidence:
             extra["failing_checks"] = error.evidence["failing"]

@@ -7,6 +7,7 @@ five families below to exit codes and HTTP statuses in one place each.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 
@@ -55,3 +56,16 @@ class NotFound(LedgerError):
     """An index, stream, key or file that does not exist."""
 
     code = "not_found"
+
+
+def evidence_json(value: Any) -> Any:
+    """Evidence as JSON: bytes (hashes, keys, signatures) as standard base64, anything else as text."""
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, list | tuple):
+        return [evidence_json(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): evidence_json(v) for k, v in value.items()}
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)

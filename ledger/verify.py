@@ -37,12 +37,12 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 
 from ledger.crypto.checkpoint import Checkpoint, verify_checkpoint
-from ledger.crypto.keys import encode_base64, load_public_key
+from ledger.crypto.keys import load_public_key
 from ledger.crypto.merkle import MerkleTree, hash_leaf, verify_consistency
 from ledger.crypto.note import VerifierKey, parse_verifier_key
 from ledger.crypto.tiles import Tile, tile_hashes, tiles_for_size
 from ledger.entry import parse_leaf
-from ledger.errors import LedgerError, MalformedInput, VerificationFailed
+from ledger.errors import LedgerError, MalformedInput, VerificationFailed, evidence_json
 from ledger.log_sources import LogSource
 from ledger.rules import LedgerState, decide, evolve
 
@@ -96,7 +96,7 @@ class Failure:
             "leaf_index": self.leaf_index,
             "code": self.code,
             "message": self.message,
-            "evidence": {k: _jsonable(v) for k, v in self.evidence.items()},
+            "evidence": evidence_json(self.evidence),
         }
 
 
@@ -368,15 +368,3 @@ def _signature_pool(workers: int) -> Executor:
     if workers <= 1:
         return _InlineExecutor()
     return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"))
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return encode_base64(value)
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    return str(value)
