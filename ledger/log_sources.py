@@ -3,7 +3,7 @@
 A source hands out the log's latest checkpoint, its leaves in order and, where it has them, its
 hash tiles; it decides nothing. This module imports only the standard library (and psycopg, lazily,
 for a data directory kept in PostgreSQL): verification never needs the server, FastAPI or
-eventsourcing (DESIGN §1.2).
+eventsourcing (DESIGN §1.2); from the store it takes only the plain PostgreSQL connection helper.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import unquote, urlsplit
 
 from ledger.crypto.tiles import TILE_WIDTH, Tile, parse_entry_bundle
 from ledger.errors import MalformedInput, NotFound
+from ledger.store.config import connect_postgres
 
 # Names the store's eventsourcing recorders use, repeated here: this module must not import the store.
 LOG_AGGREGATE_ID = "log"  # ledger.store.events.LOG_ID
@@ -166,19 +166,7 @@ def _sqlite_rows(path: Path) -> Any:
 
 
 def _postgres_rows(dsn: str) -> Any:
-    try:
-        import psycopg
-    except ImportError as exc:  # the verifier runs without it for files and SQLite
-        raise MalformedInput("reading a PostgreSQL ledger needs psycopg installed", code="missing_dependency") from exc
-    parts = urlsplit(dsn)
-    connection = psycopg.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=unquote(parts.username or ""),
-        password=unquote(parts.password or ""),
-        dbname=unquote(parts.path.strip("/")),
-        autocommit=True,
-    )
+    connection = connect_postgres(dsn)
 
     def rows(*, desc: bool, after: int, limit: int) -> list[tuple[int, bytes]]:
         order = "DESC" if desc else "ASC"

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ledger.store.config import Storage
+from ledger.store.config import Storage, connect_postgres
 
 VIEWS_LOCK_KEY = 0x1A7E_0B5E_7715  # any constant distinct from the writer lock's keys
 
@@ -40,9 +40,7 @@ class ViewsLock:
                 self._handle = handle
                 return True
             if self.storage.kind == "postgres":
-                from ledger.store.writer_lock import _connect
-
-                connection = _connect(self.storage)
+                connection = connect_postgres(self.storage.postgres_dsn or "")
                 function = "pg_advisory_lock" if blocking else "pg_try_advisory_lock"
                 row = connection.execute(f"SELECT {function}(%s)", (VIEWS_LOCK_KEY,)).fetchone()
                 if not blocking and not row[0]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ledger.errors import MalformedInput
@@ -77,3 +78,23 @@ class Storage:
             parts = urlsplit(self.postgres_dsn)
             return f"PostgreSQL {parts.hostname}:{parts.port or 5432}/{parts.path.strip('/')}"
         return "memory"
+
+
+def connect_postgres(dsn: str) -> Any:
+    """An autocommit psycopg connection to the database a postgresql:// URL names.
+
+    Imported lazily: the verifier reads files and SQLite without psycopg installed.
+    """
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise MalformedInput("reading a PostgreSQL ledger needs psycopg installed", code="missing_dependency") from exc
+    parts = urlsplit(dsn)
+    return psycopg.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        dbname=unquote(parts.path.strip("/")),
+        autocommit=True,
+    )

@@ -23,7 +23,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ledger.store.config import Storage
+from ledger.store.config import Storage, connect_postgres
 
 
 class WriterLock:
@@ -66,7 +66,7 @@ class WriterLock:
             fcntl.flock(self._file, fcntl.LOCK_EX)
         elif self._storage.kind == "postgres":
             if self._connection is None:
-                self._connection = _connect(self._storage)
+                self._connection = connect_postgres(self._storage.postgres_dsn or "")
             self._connection.execute("SELECT pg_advisory_lock(%s)", (self._key,))
 
     def _release_shared(self) -> None:
@@ -98,19 +98,3 @@ def _identity(storage: Storage) -> str:
     if storage.kind == "postgres":
         return f"postgres:{storage.postgres_dsn}"
     raise ValueError(f"no shared writer lock for {storage.kind} storage")
-
-
-def _connect(storage: Storage) -> Any:
-    from urllib.parse import unquote, urlsplit
-
-    import psycopg
-
-    parts = urlsplit(storage.postgres_dsn or "")
-    return psycopg.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=unquote(parts.username or ""),
-        password=unquote(parts.password or ""),
-        dbname=unquote(parts.path.strip("/")),
-        autocommit=True,
-    )
