@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledger.crypto.keys import encode_base64
+from ledger.crypto.merkle import hash_leaf
 from ledger.entry import parse_leaf
 from ledger.errors import LedgerError
 from ledger.rules import Assessment, LedgerState, UnitState, decide, evolve
@@ -62,13 +63,7 @@ class Changes:
     employees: set[tuple[str, str]] = field(default_factory=set)
     history: list[HistoryRow] = field(default_factory=list)
     assessments: list[dict[str, Any]] = field(default_factory=list)
-
-    def merge(self, other: Changes) -> None:
-        self.units |= other.units
-        self.signers |= other.signers
-        self.employees |= other.employees
-        self.history += other.history
-        self.assessments += other.assessments
+    leaf_hash: bytes = b""  # of the leaf applied: the caller's Merkle tree needs it, parsing computed it
 
 
 class ViewFold:
@@ -99,9 +94,12 @@ class ViewFold:
         changes = Changes()
         try:
             submission = parse_leaf(leaf)
+            changes.leaf_hash = submission.leaf_hash
             self.state.size = index
             decision = decide(self.state, submission, VIEW_CLOCK, signature_verified=True)
         except LedgerError as exc:
+            if not changes.leaf_hash:  # the leaf did not parse: hash its bytes as they are
+                changes.leaf_hash = hash_leaf(leaf)
             self.refused.append({"index": index, "code": exc.code, "message": exc.message})
             return changes
         evolve(self.state, decision)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ledger.crypto.keys import encode_base64
-from ledger.crypto.merkle import MerkleTree, hash_leaf
+from ledger.crypto.merkle import MerkleTree
 from ledger.errors import NotFound
 from ledger.log_sources import LogSource
 from projections.fold import ViewFold
@@ -31,8 +31,7 @@ def fold_source(
     fold = ViewFold(origin, keep_history=True)
     tree = MerkleTree()
     for index, leaf in enumerate(source.leaves(size)):
-        fold.apply(index, leaf)
-        tree.append(hash_leaf(leaf))
+        tree.append(fold.apply(index, leaf).leaf_hash)
         if progress and index % 4096 == 0:
             progress(index, size)
     return MemoryViews(fold, encode_base64(tree.root()))

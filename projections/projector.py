@@ -80,7 +80,6 @@ class StatusProjection(Projection[Any]):
         self.fold: ViewFold | None = None
         self.tree = MerkleTree()
         self.lock = threading.RLock()
-        self.on_processed: Callable[[int], None] | None = None
         self.resync: Callable[[], None] | None = None
         self.write_lock: Any = contextlib.nullcontext()
 
@@ -89,8 +88,7 @@ class StatusProjection(Projection[Any]):
         self.fold = ViewFold(origin)
         self.tree = MerkleTree()
         for index, leaf in leaves:
-            self.fold.apply(index, leaf)
-            self.tree.append(_leaf_hash(leaf))
+            self.tree.append(self.fold.apply(index, leaf).leaf_hash)
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         with self.lock:
@@ -107,11 +105,9 @@ class StatusProjection(Projection[Any]):
                     return
             leaf = domain_event.leaf.encode("utf-8")
             changes = self.fold.apply(index, leaf)
-            self.tree.append(_leaf_hash(leaf))
+            self.tree.append(changes.leaf_hash)
             with self.write_lock:
                 write_changes(self.view, self.fold, self.tree, changes, tracking)
-        if self.on_processed is not None:
-            self.on_processed(self.fold.size)
 
 
 def write_changes(
@@ -149,12 +145,6 @@ def counts(fold: ViewFold) -> dict[str, dict[str, int]]:
         by_stage[unit.stage] = by_stage.get(unit.stage, 0) + 1
         by_predicate[unit.predicate] = by_predicate.get(unit.predicate, 0) + 1
     return {"by_stage": dict(sorted(by_stage.items())), "by_predicate": dict(sorted(by_predicate.items()))}
-
-
-def _leaf_hash(leaf: bytes) -> bytes:
-    from ledger.crypto.merkle import hash_leaf
-
-    return hash_leaf(leaf)
 
 
 class ViewProjector:
@@ -281,8 +271,9 @@ class ViewProjector:
             for notification in self._notifications(0):
                 event = self.events.mapper.to_domain_event(notification)
                 leaf = event.leaf.encode("utf-8")  # type: ignore[attr-defined]
-                changes.history += fold.apply(event.originator_version - 1, leaf).history
-                tree.append(_leaf_hash(leaf))
+                applied = fold.apply(event.originator_version - 1, leaf)
+                changes.history += applied.history
+                tree.append(applied.leaf_hash)
                 last = notification.id
                 if progress and fold.size % 4096 == 0:
                     progress(fold.size, total)
