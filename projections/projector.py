@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from typing import Any, cast
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import InfrastructureFactory, Notification, Tracking
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Notification, Tracking
 from eventsourcing.projection import BaseProjectionRunner, Projection
 from eventsourcing.utils import Environment
 
@@ -96,18 +96,21 @@ class StatusProjection(Projection[Any]):
             index = domain_event.originator_version - 1
             if index < self.fold.size:
                 return  # already in the views (delivered twice); its tracking is older than ours
-            tracked = self.view.max_tracking_id(APPLICATION_NAME) or 0
-            if self.resync is not None and tracking.notification_id <= tracked:
-                # Another process applied this event (a catch-up without the views lock, an older
-                # server): our memory is behind the tables. Re-read it from the log, then go on.
-                self.resync()
-                if index < self.fold.size:
-                    return
             leaf = domain_event.leaf.encode("utf-8")
             changes = self.fold.apply(index, leaf)
             self.tree.append(changes.leaf_hash)
-            with self.write_lock:
-                write_changes(self.view, self.fold, self.tree, changes, tracking)
+            try:
+                with self.write_lock:
+                    write_changes(self.view, self.fold, self.tree, changes, tracking)
+            except IntegrityError:
+                # Another process applied this entry first (a catch-up that ignored the views lock,
+                # an older server): the tables' keys refused it twice, and our memory is behind
+                # theirs. Re-read it from the log up to their position, then go on.
+                if self.resync is None:
+                    raise
+                self.resync()
+                if index >= self.fold.size:
+                    raise  # not a duplicate after all
 
 
 def write_changes(
