@@ -24,6 +24,7 @@ from ledger.crypto.note import VerifierKey, sign_note, verify_note
 from ledger.errors import MalformedInput, VerificationFailed
 
 __all__ = [
+    "DECIMAL",
     "MAX_TREE_SIZE",
     "Checkpoint",
     "format_checkpoint",
@@ -37,7 +38,8 @@ MAX_TREE_SIZE: Final = 2**64 - 1
 
 _ROOT_HASH_SIZE: Final = 32
 # [0-9] rather than \d: Python's \d also matches non-ASCII digits such as "٤٢".
-_TREE_SIZE = re.compile(r"0|[1-9][0-9]*")
+DECIMAL = re.compile(r"0|[1-9][0-9]*")
+"""An ASCII decimal without sign or leading zeros: how every C2SP tlog format writes a number."""
 _CONTROL = re.compile(r"[\x00-\x1f]")
 
 
@@ -98,7 +100,7 @@ def parse_checkpoint(body: str) -> Checkpoint:
     if len(lines) < 3:
         raise MalformedInput(f"checkpoint has {len(lines)} lines, want 3", code="invalid_checkpoint")
     origin, size_text, root_text = lines
-    if not _TREE_SIZE.fullmatch(size_text):
+    if not DECIMAL.fullmatch(size_text):
         raise MalformedInput(
             f"tree size {size_text[:40]!r} is not ASCII decimal digits without sign or leading zeros",
             code="invalid_checkpoint",

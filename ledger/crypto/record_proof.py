@@ -14,17 +14,15 @@ Files conventionally end in `.tlog-proof`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from ledger.crypto.checkpoint import Checkpoint, verify_checkpoint
+from ledger.crypto.checkpoint import DECIMAL, Checkpoint, verify_checkpoint
 from ledger.crypto.keys import decode_base64, encode_base64
 from ledger.crypto.merkle import hash_leaf, verify_inclusion
 from ledger.crypto.note import VerifierKey, parse_note
 from ledger.errors import MalformedInput
 
 HEADER = "c2sp.org/tlog-proof@v1"
-_DECIMAL = re.compile(r"0|[1-9][0-9]*")
 
 
 @dataclass(frozen=True)
@@ -77,7 +75,7 @@ def _parse(text: str) -> RecordProof:
     if position >= len(lines) or not lines[position].startswith("index "):
         raise fail("has no index line")
     index_text = lines[position][len("index ") :]
-    if not _DECIMAL.fullmatch(index_text):
+    if not DECIMAL.fullmatch(index_text):
         raise fail(f"index {index_text!r} is not a decimal without leading zeros")
     proof = tuple(decode_base64(line, size=32, what=f"proof hash {n}") for n, line in enumerate(lines[position + 1 :]))
     parse_note(checkpoint)  # the checkpoint must at least be a well-formed signed note

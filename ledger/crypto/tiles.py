@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from ledger.crypto.checkpoint import DECIMAL
 from ledger.crypto.merkle import HASH_SIZE, MerkleTree
 from ledger.errors import MalformedInput
 
@@ -22,7 +23,6 @@ MAX_ENTRY_SIZE = 0xFFFF
 
 _INDEX_ELEMENT = re.compile(r"x[0-9]{3}")
 _LAST_ELEMENT = re.compile(r"[0-9]{3}")
-_DECIMAL = re.compile(r"0|[1-9][0-9]*")
 
 
 @dataclass(frozen=True)
@@ -75,14 +75,14 @@ def parse_tile_path(path: str) -> Tile:
     level_text, rest = parts[1], parts[2:]
     if level_text == "entries":
         level: int | str = "entries"
-    elif _DECIMAL.fullmatch(level_text) and int(level_text) <= 63:
+    elif DECIMAL.fullmatch(level_text) and int(level_text) <= 63:
         level = int(level_text)
     else:
         raise MalformedInput(f"{path!r} has no valid level", code="invalid_tile_path")
     width = TILE_WIDTH
     if len(rest) >= 2 and rest[-2].endswith(".p"):
         width_text = rest[-1]
-        if not _DECIMAL.fullmatch(width_text) or not 1 <= int(width_text) <= 255:
+        if not DECIMAL.fullmatch(width_text) or not 1 <= int(width_text) <= 255:
             raise MalformedInput(f"{path!r} has no valid partial width", code="invalid_tile_path")
         width = int(width_text)
         rest = [*rest[:-2], rest[-2][: -len(".p")]]
