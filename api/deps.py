@@ -22,22 +22,30 @@ async def get_store(request: Request) -> LedgerStore:
 Store = Annotated[LedgerStore, Depends(get_store)]
 
 
+def bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer` header, if the request has one."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def authorised(tokens: TokenFile, token: str | None, roles: tuple[str, ...]) -> TokenRecord:
+    """The active record of `token` if its role is one of `roles`; raise unauthorized or forbidden."""
+    if token is None:
+        raise LedgerError("this resource needs a bearer token with a read role", code="unauthorized")
+    record = tokens.find(token)
+    if record is None:
+        raise LedgerError("the bearer token is not valid (unknown or revoked)", code="unauthorized")
+    if record.role not in roles:
+        raise LedgerError(f"role {record.role} may not read this; it needs {' or '.join(roles)}", code="forbidden")
+    return record
+
+
 def reader(*roles: str) -> Callable[[Request], Awaitable[TokenRecord]]:
     """A dependency that admits a bearer token holding one of `roles`: 401 without one, 403 otherwise."""
 
     # async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request for nothing.
     async def check(request: Request) -> TokenRecord:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise LedgerError("this resource needs a bearer token with a read role", code="unauthorized")
-        tokens: TokenFile = request.app.state.tokens
-        record = tokens.find(token.strip())
-        if record is None:
-            raise LedgerError("the bearer token is not valid (unknown or revoked)", code="unauthorized")
-        if record.role not in roles:
-            raise LedgerError(f"role {record.role} may not read this; it needs {' or '.join(roles)}", code="forbidden")
-        return record
+        return authorised(request.app.state.tokens, bearer_token(request), roles)
 
     return check
 

@@ -12,8 +12,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.deps import ENTRY_READERS, EXPORT_READERS
+from api.deps import ENTRY_READERS, EXPORT_READERS, authorised, bearer_token
 from api.tokens import TokenFile, TokenRecord
+from ledger.errors import LedgerError
 
 TOKEN_COOKIE = "integritas_token"
 TOKEN_MAX_AGE = 12 * 3600  # a working day: a shared office computer forgets it overnight
@@ -32,11 +33,7 @@ class PageError(Exception):
 
 def presented_token(request: Request) -> str | None:
     """The token of a bearer header, else of the cookie."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    cookie = request.cookies.get(TOKEN_COOKIE, "").strip()
-    return cookie or None
+    return bearer_token(request) or request.cookies.get(TOKEN_COOKIE, "").strip() or None
 
 
 def current_reader(request: Request) -> TokenRecord | None:
@@ -55,13 +52,12 @@ def page_reader(*roles: str) -> Callable[[Request], Awaitable[TokenRecord]]:
         token = presented_token(request)
         if token is None:
             raise PageError(401, "A read token is needed", token_form=True)
-        tokens: TokenFile = request.app.state.tokens
-        record = tokens.find(token)
-        if record is None:
-            raise PageError(401, "The token is not valid (unknown or revoked).", token_form=True)
-        if record.role not in roles:
-            raise PageError(403, "This token's role may not see this page.", token_form=True)
-        return record
+        try:
+            return authorised(request.app.state.tokens, token, roles)
+        except LedgerError as exc:
+            if exc.code == "forbidden":
+                raise PageError(403, "This token's role may not see this page.", token_form=True) from exc
+            raise PageError(401, "The token is not valid (unknown or revoked).", token_form=True) from exc
 
     return check
 
