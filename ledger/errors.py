@@ -41,9 +41,26 @@ class VerificationFailed(LedgerError):
 
 
 class Refused(LedgerError):
-    """A well-formed, correctly signed entry that the rules of the ledger do not allow."""
+    """A well-formed, correctly signed entry that the rules of the ledger do not allow.
+
+    `reason` names the rule's message in the catalogue (ledger.rules.messages) and `params` its
+    plain values, so every language renders the refusal from them; `code` is the stable wire code.
+    """
 
     code = "refused"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        reason: str | None = None,
+        params: dict[str, Any] | None = None,
+        **evidence: Any,
+    ) -> None:
+        super().__init__(message, code=code, **evidence)
+        self.reason = reason or self.code
+        self.params: dict[str, Any] = dict(params or {})
 
 
 class Conflict(LedgerError):

@@ -334,8 +334,8 @@ class _Replay:
                     f"genesis is signed by {signer[:12]}…, the trusted root key is {self.trust.root_fingerprint[:12]}…",
                 )
                 return None
-            state.size = index  # a refused leaf before this one still took its index
-            decision = decide(state, submission, self.now, signature_verified=True)
+            # A refused leaf before this one still took its index: the index is the leaf's own.
+            decision = decide(state, submission, index, self.now, signature_verified=True)
         except LedgerError as exc:
             self.fail(index, exc.code, exc.message, exc.evidence)
             return None

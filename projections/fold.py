@@ -95,8 +95,7 @@ class ViewFold:
         try:
             submission = parse_leaf(leaf)
             changes.leaf_hash = submission.leaf_hash
-            self.state.size = index
-            decision = decide(self.state, submission, VIEW_CLOCK, signature_verified=True)
+            decision = decide(self.state, submission, index, VIEW_CLOCK, signature_verified=True)
         except LedgerError as exc:
             if not changes.leaf_hash:  # the leaf did not parse: hash its bytes as they are
                 changes.leaf_hash = hash_leaf(leaf)

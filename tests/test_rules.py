@@ -1348,12 +1348,12 @@ def test_decide_never_mutates_the_state(b: LedgerBuilder) -> None:
     ]
     for sub in refusals:
         with pytest.raises(Refused):
-            decide(b.state, sub, LOG_TIME)
+            decide(b.state, sub, b.state.size, LOG_TIME)
     assert (b.state.size, b.state.streams, b.state.units) == (size, streams, units)
     assert b.state == snapshot
     # An accepted decision changes nothing until it is evolved, and lands at the next index.
     sub = b.sign(b.heads[U], "remediation.completed", f"unit/{U}", {"item": "r1", "evidence": [digest("x")]})
-    decision = decide(b.state, sub, LOG_TIME)
+    decision = decide(b.state, sub, b.state.size, LOG_TIME)
     assert b.state == snapshot and decision.index == size
     evolve(b.state, decision)
     assert b.state.size == size + 1 and b.state.units[U].open_remediation == []

@@ -271,7 +271,7 @@ class LedgerStore(Application[str]):
             submission = parse_leaf(event.leaf.encode("utf-8"))
             # Signatures were checked when the log accepted each entry; `integritas verify` checks
             # them again. Every other rule is replayed, so a changed entry stops the store here.
-            decision = decide(self.state, submission, event.timestamp, signature_verified=True)
+            decision = decide(self.state, submission, index, event.timestamp, signature_verified=True)
         except LedgerError as exc:
             raise StoreDamaged(
                 f"stored leaf {index} does not replay ({exc.code}: {exc.message}); run `integritas verify`",
@@ -406,7 +406,7 @@ class LedgerStore(Application[str]):
                 ticket.duplicate_of = existing  # answered once the group is saved
                 continue
             try:
-                ticket.decision = decide(self.state, ticket.submission, now)
+                ticket.decision = decide(self.state, ticket.submission, self.state.size, now)
             except LedgerError as exc:
                 ticket.fail(exc)
                 continue
@@ -477,7 +477,7 @@ class LedgerStore(Application[str]):
                         f"batch entry {position} is already in the log or the batch", code="duplicate_in_batch"
                     )
                 seen.add(submission.leaf_hash)
-                decision = decide(self.state, submission, now)
+                decision = decide(self.state, submission, self.state.size, now)
             except LedgerError as exc:
                 exc.evidence["batch_position"] = position
                 raise

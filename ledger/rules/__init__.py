@@ -1,0 +1,82 @@
+"""The rules fold (DESIGN §1.3, §4; DOMAIN.md): what the ledger accepts, and what it then knows.
+
+One fold, three uses: the store runs it to accept or refuse a submission, the verifier replays it
+over the whole log, and the projections fold the same entries into status views.
+
+The fold is split the way event-sourced code splits commands from events: `decide` checks and
+computes a `Decision` (or raises naming the rule) without mutating the state, and `evolve` only
+assigns it. The package reads in that order:
+
+- `policy`: the policy document, its thresholds and the checks a score can fail;
+- `state`: what the rules know (`LedgerState`, `UnitState`, `KeyRecord`, ...) and a kind's rule;
+- `fold`: `decide`/`evolve`/`fold`, and what every entry must satisfy (log, signer, chain, role);
+- one module per family of kinds, each kind's decide next to its evolve: `ledger_kinds` (genesis,
+  policy.set), `keys`, `units`, `stages`, `assessments` (with remediation), `pacts`, `oversight`
+  (witnesses and oversight notes);
+- `messages`: the catalogue every refusal and failing check is rendered from, in English and
+  Indonesian.
+
+Time comes in as a parameter: the entry's own `at` for the domain (bars, ages) and the log's clock
+only for the "not in the future" rule. Nothing here reads a clock, the environment or a file,
+except `default_policy_document`, which reads the packaged policy file.
+"""
+
+from ledger.rules.assessments import MAX_SCREENINGS, NATIONAL_STEPS
+from ledger.rules.fold import KIND_RULES, MAX_CLOCK_SKEW, ROLES_OF_KIND, decide, evolve, fold
+from ledger.rules.messages import MESSAGES, REFUSALS, render
+from ledger.rules.policy import (
+    ENABLER_AREAS,
+    FailingCheck,
+    Policy,
+    TrackThresholds,
+    compute_total,
+    default_policy_document,
+    failing_checks,
+    parse_failing_check,
+    parse_policy,
+)
+from ledger.rules.stages import TRANSITIONS
+from ledger.rules.state import (
+    Assessment,
+    Decision,
+    KeyRecord,
+    KindRule,
+    LedgerState,
+    Pact,
+    RemediationItem,
+    StreamHead,
+    UnitState,
+)
+
+__all__ = [
+    "ENABLER_AREAS",
+    "KIND_RULES",
+    "MAX_CLOCK_SKEW",
+    "MAX_SCREENINGS",
+    "MESSAGES",
+    "NATIONAL_STEPS",
+    "REFUSALS",
+    "ROLES_OF_KIND",
+    "TRANSITIONS",
+    "Assessment",
+    "Decision",
+    "FailingCheck",
+    "KeyRecord",
+    "KindRule",
+    "LedgerState",
+    "Pact",
+    "Policy",
+    "RemediationItem",
+    "StreamHead",
+    "TrackThresholds",
+    "UnitState",
+    "compute_total",
+    "decide",
+    "default_policy_document",
+    "evolve",
+    "failing_checks",
+    "fold",
+    "parse_failing_check",
+    "parse_policy",
+    "render",
+]

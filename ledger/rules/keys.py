@@ -1,0 +1,61 @@
+"""Signing keys: `key.registered` opens a key's stream, `key.revoked` ends what the key may sign."""
+
+from __future__ import annotations
+
+from ledger.crypto.keys import decode_base64, fingerprint
+from ledger.entry import Submission
+from ledger.rules.messages import refused
+from ledger.rules.state import Decision, KeyRecord, KindRule, LedgerState
+
+
+def decide_key_registered(state: LedgerState, submission: Submission, index: int, key: KeyRecord | None) -> Decision:
+    entry = submission.entry
+    public_key = decode_base64(entry.body["public_key"], size=32, what="body.public_key")
+    if fingerprint(public_key) != entry.stream_subject:
+        raise refused("key_mismatch")
+    if entry.stream_subject in state.keys or entry.stream_subject == state.root_fingerprint:
+        raise refused("key_exists", key=entry.stream_subject)
+    if entry.seq != 0:
+        raise refused("key_stream_not_opened")
+    return Decision(submission, index, key)
+
+
+def evolve_key_registered(state: LedgerState, decision: Decision) -> None:
+    entry = decision.submission.entry
+    body = entry.body
+    assert entry.stream_subject is not None
+    state.keys[entry.stream_subject] = KeyRecord(
+        fingerprint=entry.stream_subject,
+        public_key=decode_base64(body["public_key"], size=32),
+        role=body["role"],
+        scope=tuple(body["scope"]),
+        holder_name=body["holder"]["name"],
+        holder_title=body["holder"]["title"],
+        registered_index=decision.index,
+    )
+
+
+def decide_key_revoked(state: LedgerState, submission: Submission, index: int, key: KeyRecord | None) -> Decision:
+    subject = submission.entry.stream_subject
+    target = state.keys.get(subject or "")
+    if target is None:
+        raise refused("unknown_key", key=subject)
+    if target.revoked_index is not None:
+        raise refused("key_already_revoked", key=subject)
+    if subject == state.root_fingerprint:
+        # The root key is the trust anchor every auditor holds; a new root means a new ledger.
+        raise refused("root_key")
+    return Decision(submission, index, key)
+
+
+def evolve_key_revoked(state: LedgerState, decision: Decision) -> None:
+    entry = decision.submission.entry
+    target = state.keys[entry.stream_subject or ""]
+    target.revoked_index = decision.index
+    target.revoked_reason = entry.body["reason"]
+
+
+RULES = {
+    "key.registered": KindRule(decide_key_registered, evolve_key_registered),
+    "key.revoked": KindRule(decide_key_revoked, evolve_key_revoked),
+}

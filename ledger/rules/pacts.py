@@ -1,0 +1,66 @@
+"""Integrity pacts: `pact.signed` records an employee's pact (signed by the employee or a registrar),
+`pact.released` ends it; the unit's count of valid pacts is its coverage (DOMAIN.md)."""
+
+from __future__ import annotations
+
+from ledger.entry import Submission
+from ledger.rules.messages import refused
+from ledger.rules.state import Decision, KeyRecord, KindRule, LedgerState, Pact, known_unit
+
+
+def decide_pact_signed(state: LedgerState, submission: Submission, index: int, key: KeyRecord | None) -> Decision:
+    entry = submission.entry
+    employee = entry.body["employee"]
+    if employee["number"] != entry.stream_subject:
+        raise refused("pact_stream_mismatch", stream=entry.stream_subject, number=employee["number"])
+    unit = known_unit(state, submission)
+    earlier = unit.pacts.get(employee["number"])
+    if earlier is not None and earlier.employee_name != employee["name"]:
+        raise refused(
+            "employee_name_mismatch", number=employee["number"], name=earlier.employee_name, claimed=employee["name"]
+        )
+    # An employee signs only their own pact: the key's holder is the employee named in it, and a key
+    # that signed one employee number's pact signs no other's.
+    if key is not None and key.role == "employee":
+        if key.holder_name != employee["name"]:
+            raise refused("pact_not_own", holder=key.holder_name, name=employee["name"])
+        if key.employee_number not in (None, employee["number"]):
+            raise refused(
+                "pact_other_employee", holder=key.holder_name, signs=key.employee_number, number=employee["number"]
+            )
+    return Decision(submission, index, key)
+
+
+def evolve_pact_signed(state: LedgerState, decision: Decision) -> None:
+    entry = decision.submission.entry
+    unit = state.units[entry.unit or ""]
+    employee = entry.body["employee"]
+    previous = unit.pacts.get(employee["number"])
+    if previous is None or not previous.valid:
+        unit.valid_pacts += 1
+    unit.pacts[employee["number"]] = Pact(
+        employee["number"], employee["name"], True, entry.body["signed_on"], decision.index
+    )
+    if decision.key is not None and decision.key.role == "employee":
+        decision.key.employee_number = employee["number"]
+
+
+def decide_pact_released(state: LedgerState, submission: Submission, index: int, key: KeyRecord | None) -> Decision:
+    unit = known_unit(state, submission)
+    pact = unit.pacts.get(submission.entry.stream_subject or "")
+    if pact is None or not pact.valid:
+        raise refused("pact_not_valid", employee=submission.entry.stream_subject, unit=unit.id)
+    return Decision(submission, index, key)
+
+
+def evolve_pact_released(state: LedgerState, decision: Decision) -> None:
+    entry = decision.submission.entry
+    unit = state.units[entry.unit or ""]
+    unit.pacts[entry.stream_subject or ""].valid = False
+    unit.valid_pacts -= 1
+
+
+RULES = {
+    "pact.signed": KindRule(decide_pact_signed, evolve_pact_signed),
+    "pact.released": KindRule(decide_pact_released, evolve_pact_released),
+}

@@ -1,0 +1,172 @@
+"""What the rules know after folding a prefix of the log (DESIGN §4), and a kind's rule.
+
+Only the fold (`ledger.rules.fold`) and the kinds' `evolve` functions assign to these objects;
+everyone else reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ledger.entry import Submission
+from ledger.rules.messages import refused
+from ledger.rules.policy import FailingCheck, Policy
+
+
+@dataclass
+class KeyRecord:
+    """A registered signing key and what it may sign."""
+
+    fingerprint: str
+    public_key: bytes
+    role: str
+    scope: tuple[str, ...]
+    holder_name: str
+    holder_title: str
+    registered_index: int
+    revoked_index: int | None = None
+    revoked_reason: str | None = None
+    employee_number: str | None = None  # an employee key's own number, from the first pact it signs
+
+    def covers(self, unit: str) -> bool:
+        return self.scope == ("*",) or unit in self.scope
+
+
+@dataclass(frozen=True)
+class StreamHead:
+    """The last entry of a stream: what the next entry's `seq` and `prev` must follow."""
+
+    seq: int
+    leaf_hash: bytes
+    at: str
+    index: int
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """An assessment as recorded, with its computed total and the thresholds it misses."""
+
+    index: int
+    leaf_hash: bytes
+    at: str
+    level: str
+    year: int
+    track: str
+    step: str
+    scores: Mapping[str, str]
+    total: Decimal
+    outcome: str
+    failing: tuple[FailingCheck, ...]
+
+
+@dataclass
+class RemediationItem:
+    """A remediation item opened by an assessment, open until the unit head completes it."""
+
+    id: str
+    area: str
+    text: str
+    opened_at: str
+    opened_index: int
+    completed_at: str | None = None
+    completed_index: int | None = None
+
+
+@dataclass
+class Pact:
+    """The integrity pact of one employee of a unit: valid from signing until released."""
+
+    employee_number: str
+    employee_name: str
+    valid: bool
+    signed_on: str
+    index: int
+
+
+@dataclass
+class UnitState:
+    """Where one unit stands, as far as the rules need to know."""
+
+    id: str
+    name: str
+    type: str
+    headcount: int
+    registered_at: str
+    stage: str = "registered"
+    track: str | None = None
+    predicate: str = "none"
+    stage_since: str = ""
+    stage_index: int = 0
+    barred_until: str | None = None
+    internal: Assessment | None = None  # latest internal assessment of the current building period
+    national: dict[str, Assessment] = field(default_factory=dict)  # latest per step, this nomination
+    screenings: int = 0
+    remediation: dict[str, RemediationItem] = field(default_factory=dict)
+    pacts: dict[str, Pact] = field(default_factory=dict)
+    valid_pacts: int = 0
+    declarations: dict[bytes, set[str]] = field(default_factory=dict)  # leaf hash -> witness keys
+
+    @property
+    def open_remediation(self) -> list[RemediationItem]:
+        return [item for item in self.remediation.values() if item.completed_index is None]
+
+    @property
+    def pact_coverage(self) -> Decimal:
+        return Decimal(self.valid_pacts) / Decimal(self.headcount)
+
+
+@dataclass
+class LedgerState:
+    """Everything the rules know after folding the log's first `size` entries."""
+
+    origin: str
+    size: int = 0
+    name: str | None = None
+    root_fingerprint: str | None = None
+    policy: Policy | None = None
+    keys: dict[str, KeyRecord] = field(default_factory=dict)
+    streams: dict[str, StreamHead] = field(default_factory=dict)
+    units: dict[str, UnitState] = field(default_factory=dict)
+    leaf_indices: dict[bytes, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What `decide` computed for an accepted entry; `evolve` assigns it."""
+
+    submission: Submission
+    index: int
+    key: KeyRecord | None  # None only for the genesis entry
+    policy: Policy | None = None
+    assessment: Assessment | None = None
+    barred_until: str | None = None
+
+
+@dataclass(frozen=True)
+class KindRule:
+    """One kind's rule: `decide` checks and computes (never assigns), `evolve` assigns what it computed.
+
+    `decide(state, submission, index, key)` runs after the fold has authenticated the signer and
+    checked the chain and the signer's role; it returns a `Decision` or raises naming the rule.
+    """
+
+    decide: Callable[[LedgerState, Submission, int, KeyRecord | None], Decision]
+    evolve: Callable[[LedgerState, Decision], None]
+
+
+def known_unit(state: LedgerState, submission: Submission) -> UnitState:
+    """The registered unit an entry is about; refused (`unknown_unit`) if there is none."""
+    unit_id = submission.entry.unit
+    assert unit_id is not None
+    unit = state.units.get(unit_id)
+    if unit is None:
+        raise refused("unknown_unit", unit=unit_id)
+    return unit
+
+
+def current_policy(state: LedgerState) -> Policy:
+    """The policy in force: set by the genesis entry, which every other entry follows."""
+    assert state.policy is not None
+    return state.policy
