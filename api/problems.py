@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.errors import Conflict, LedgerError, MalformedInput, NotFound, Refused, VerificationFailed, evidence_json
+from ledger.rules import REFUSALS
 
 PROBLEM_TYPE_BASE = "https://integritas.example/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -94,6 +95,11 @@ def install(app: FastAPI) -> None:
             extra["stream"] = error.evidence.get("stream")
         elif "failing" in error.evidence:
             extra["failing_checks"] = error.evidence["failing"]
+        if isinstance(error, Refused) and error.reason in REFUSALS:
+            # The rule's message and its values, so that a client renders the refusal in its own
+            # language from the catalogue (ledger.rules.messages) instead of parsing `detail`.
+            extra["reason"] = error.reason
+            extra["params"] = evidence_json(error.params)
         if status >= 500:
             log.error("%s %s: %s (%s)", request.method, request.url.path, error.message, error.code)
         return problem(status, error.code, error.message, **extra)

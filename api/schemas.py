@@ -119,6 +119,8 @@ class Problem(BaseModel):
     head: StreamHead | None = Field(default=None, description="409 only: the stream's current head")
     stream: str | None = None
     failing_checks: list[str] | None = None
+    reason: str | None = Field(default=None, description="422 refusals: the rule's message in the catalogue")
+    params: dict[str, Any] | None = Field(default=None, description="422 refusals: the values of that message")
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -9,10 +9,13 @@ in Western Indonesian Time (WIB, UTC+7), the time the regency keeps; dates in th
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ledger.rules import parse_failing_check, render
 
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
@@ -556,8 +559,9 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
 }
 
 
-# The sentences of ledger.rules.failing_checks: "<area> <score> is below <needed>[ (<share>% of <weight>)]".
-FAILING_CHECK = re.compile(r"(\w+) ([0-9.]+) is below ([0-9.]+)(?: \(([0-9.]+)% of ([0-9.]+)\))?")
+# Parameters of the rules' messages (ledger.rules.messages) that are decimals of the ledger, shown
+# with the language's decimal mark; `area` is shown by its label.
+DECIMAL_PARAMS = frozenset({"score", "needed", "share", "weight", "minimum"})
 
 
 def _parse_time(value: str) -> datetime:
@@ -602,18 +606,29 @@ class Translator:
         return f"{day}, {moment:%H:%M} WIB"
 
     def check(self, sentence: str) -> str:
-        """A failing threshold check of the rules in words: "IPKP 11,06 di bawah 14,00"."""
-        match = FAILING_CHECK.fullmatch(sentence)
-        if match is None:
+        """A failing threshold check of the rules in words: "IPKP 11,06 di bawah 14,00".
+
+        The views keep each check as the rules' English sentence; the rules read it back into its
+        code and parameters (`parse_failing_check`), and the page renders those in its language.
+        """
+        check = parse_failing_check(sentence)
+        if check is None:
             return sentence
-        area, score, needed, share, weight = match.groups()
-        name = self.gettext("Total") if area == "total" else self.label("area", area)
-        below = "di bawah" if self.lang == "id" else "is below"
-        text = f"{name} {self.dec(score)} {below} {self.dec(needed)}"
-        if share is not None:
-            of = "dari" if self.lang == "id" else "of"
-            text += f" ({self.dec(share)}% {of} {self.dec(weight)})"
-        return text
+        return self.message(check.code, check.params)
+
+    def message(self, reason: str, params: Mapping[str, Any]) -> str:
+        """A message of the rules' catalogue (a refusal's `reason` and `params`, a failing check's
+        `code` and `params`) in this language, its parameters shown as the pages show them."""
+        return render(reason, {name: self._param(name, value) for name, value in params.items()}, self.lang)
+
+    def _param(self, name: str, value: Any) -> Any:
+        if name == "area":
+            return self.gettext("Total") if value == "total" else self.label("area", value)
+        if name in DECIMAL_PARAMS and isinstance(value, str):
+            return self.dec(value)
+        if isinstance(value, list):  # nested messages (failing checks), rendered here in this language
+            return [self.message(item["code"], item["params"]) if isinstance(item, Mapping) else item for item in value]
+        return value
 
     def num(self, value: int | None) -> str:
         """An integer with thousands separators: 4.681 / 4,681."""
