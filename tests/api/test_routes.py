@@ -253,6 +253,9 @@ def test_refusals_by_the_rules_are_422_naming_the_rule(client: TestClient, build
     expected = failing_checks(FAILING, "wbk", parse_policy(default_policy_document()))
     assert problem["failing_checks"] == expected
     assert any(check.startswith("ipak 12.00 is below") for check in problem["failing_checks"])
+    # ... and with the rule's reason and parameters, for a client to render in its own language.
+    assert problem["reason"] == "passed_below_thresholds"
+    assert problem["params"] == {"checks": [{"code": c.code, "params": dict(c.params)} for c in expected]}
 
     assert builder.state.size == size  # nothing refused was appended
     assert client.get("/v1/log").json()["size"] == size

@@ -81,3 +81,28 @@ def test_dates_and_numbers() -> None:
     assert english.check("ipkp 11.06 is below 14.00") == "IPKP 11.06 is below 14.00"
     assert english.check("total 84.27 is below 85.00") == "Total 84.27 is below 85.00"
     assert english.check("something else") == "something else"
+
+
+def test_a_refusal_is_rendered_from_its_reason_and_params() -> None:
+    indonesian, english = i18n.Translator("id"), i18n.Translator("en")
+    check = {
+        "code": "share_below",
+        "params": {"area": "business_process", "score": "3.10", "needed": "4.20", "share": "60.00", "weight": "7.00"},
+    }
+    params = {
+        "checks": [check, {"code": "score_below", "params": {"area": "total", "score": "84.27", "needed": "85.00"}}]
+    }
+    assert indonesian.message("thresholds_not_met", params) == (
+        "ambang batas tidak terpenuhi: Penataan tata laksana 3,10 di bawah 4,20 (60,00% dari 7,00); "
+        "Total 84,27 di bawah 85,00"
+    )
+    assert english.message("thresholds_not_met", params).startswith(
+        "thresholds not met: Business process 3.10 is below"
+    )
+    coverage = {"unit": "dinkes", "valid": 7, "headcount": 10, "minimum": "0.75"}
+    assert indonesian.message("pact_coverage_too_low", coverage) == (
+        "cakupan pakta integritas dinkes 7/10, di bawah batas kebijakan 0,75"
+    )
+    assert (
+        english.message("pact_coverage_too_low", coverage) == "pact coverage of dinkes is 7/10, below the policy's 0.75"
+    )
