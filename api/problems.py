@@ -16,7 +16,6 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.errors import Conflict, LedgerError, MalformedInput, NotFound, Refused, VerificationFailed, evidence_json
-from ledger.rules import REFUSALS
 
 PROBLEM_TYPE_BASE = "https://integritas.example/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -95,7 +94,7 @@ def install(app: FastAPI) -> None:
             extra["stream"] = error.evidence.get("stream")
         elif "failing" in error.evidence:
             extra["failing_checks"] = error.evidence["failing"]
-        if isinstance(error, Refused) and error.reason in REFUSALS:
+        if isinstance(error, Refused) and error.reason is not None:
             # The rule's message and its values, so that a client renders the refusal in its own
             # language from the catalogue (ledger.rules.messages) instead of parsing `detail`.
             extra["reason"] = error.reason

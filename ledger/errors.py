@@ -44,7 +44,8 @@ class Refused(LedgerError):
     """A well-formed, correctly signed entry that the rules of the ledger do not allow.
 
     `reason` names the rule's message in the catalogue (ledger.rules.messages) and `params` its
-    plain values, so every language renders the refusal from them; `code` is the stable wire code.
+    plain values, so every language renders the refusal from them; `code` is the stable wire code,
+    which several reasons may share.
     """
 
     code = "refused"
@@ -59,7 +60,7 @@ class Refused(LedgerError):
         **evidence: Any,
     ) -> None:
         super().__init__(message, code=code, **evidence)
-        self.reason = reason or self.code
+        self.reason = reason
         self.params: dict[str, Any] = dict(params or {})
 
 
