@@ -76,6 +76,12 @@ class NotFound(LedgerError):
     code = "not_found"
 
 
+class UsageError(LedgerError):
+    """A command used wrongly: a missing or contradictory option (the CLI exits 2)."""
+
+    code = "usage"
+
+
 def evidence_json(value: Any) -> Any:
     """Evidence as JSON: bytes (hashes, keys, signatures) as standard base64, anything else as text."""
     if isinstance(value, bytes):

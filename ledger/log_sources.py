@@ -1,4 +1,7 @@
-"""Where a verifier reads a log from: an exported tiles directory or a ledger's data directory.
+"""Where a verifier reads a log from: an exported tiles directory, a ledger's data directory or a server.
+
+Each source is a `ledger.verify.LogSource`. This module sits beside the store, not in the pure core:
+it reads files, SQLite and PostgreSQL (through the store's connection helper) and HTTP.
 
 A source hands out the log's latest checkpoint, its leaves in order and, where it has them, its
 hash tiles; it decides nothing. This module imports only the standard library (and psycopg, lazily,
@@ -12,36 +15,18 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ledger.crypto.tiles import TILE_WIDTH, Tile, parse_entry_bundle
 from ledger.errors import MalformedInput, NotFound
 from ledger.store.config import connect_postgres
+from ledger.verify import LogSource
 
 # Names the store's eventsourcing recorders use, repeated here: this module must not import the store.
 LOG_AGGREGATE_ID = "log"  # ledger.store.events.LOG_ID
 SQLITE_EVENTS_TABLE = "stored_events"
 POSTGRES_EVENTS_TABLE = "integritas_events"  # eventsourcing names it after the Application ("Integritas")
 READ_PAGE = 2000
-
-
-class LogSource(Protocol):
-    """What the verifier reads."""
-
-    description: str
-    has_tiles: bool
-
-    def checkpoint(self) -> str:
-        """The latest signed checkpoint (note text)."""
-        ...
-
-    def leaves(self, size: int) -> Iterator[bytes]:
-        """The first `size` leaves in order; fewer if the source has fewer."""
-        ...
-
-    def hash_tile(self, tile: Tile) -> bytes:
-        """The bytes of a hash tile; raises `NotFound` if the source lacks it."""
-        ...
 
 
 class ExportSource:

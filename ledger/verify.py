@@ -18,7 +18,8 @@ the new trusted checkpoint only then (python-tuf's rule: trusted state moves for
 verification).
 
 Imports: the standard library, `cryptography`, `rfc8785` and the pure core; never the store,
-FastAPI or eventsourcing.
+FastAPI or eventsourcing. Where the log comes from is the caller's: anything that is a `LogSource`
+(ledger.log_sources reads exports, data directories and servers).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
 
@@ -43,11 +44,29 @@ from ledger.crypto.note import VerifierKey, parse_verifier_key
 from ledger.crypto.tiles import Tile, tile_hashes, tiles_for_size
 from ledger.entry import parse_leaf
 from ledger.errors import LedgerError, MalformedInput, VerificationFailed, evidence_json
-from ledger.log_sources import LogSource
 from ledger.rules import LedgerState, decide, evolve
 
 SIGNATURE_BATCH = 512
 MAX_BATCHES_IN_FLIGHT_PER_WORKER = 4
+
+
+class LogSource(Protocol):
+    """What the verifier reads: a log's latest checkpoint, its leaves in order and any hash tiles."""
+
+    description: str
+    has_tiles: bool
+
+    def checkpoint(self) -> str:
+        """The latest signed checkpoint (note text)."""
+        ...
+
+    def leaves(self, size: int) -> Iterator[bytes]:
+        """The first `size` leaves in order; fewer if the source has fewer."""
+        ...
+
+    def hash_tile(self, tile: Tile) -> bytes:
+        """The bytes of a hash tile; raises `NotFound` if the source lacks it."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,14 @@ import csv
 import json
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, UsageError
+
+ProgressBar = Callable[[str], AbstractContextManager[Callable[[int, int], None]]]
 
 ROW_COLUMNS = {
     "units": ("unit", "name", "type", "stage", "track", "predicate", "pact_coverage.ratio", "stage_since"),
@@ -28,7 +31,11 @@ ROW_COLUMNS = {
 }
 
 
-def add_commands(commands: Any, ledger_option: Callable[[argparse.ArgumentParser], None]) -> None:
+def add_commands(
+    commands: Any, ledger_option: Callable[[argparse.ArgumentParser], None], progress_bar: ProgressBar
+) -> None:
+    """Add the view commands to the CLI's `commands`, with its --ledger option and progress bar."""
+
     def output_options(p: argparse.ArgumentParser) -> None:
         group = p.add_mutually_exclusive_group()
         group.add_argument("--json", action="store_true", help="the whole answer (as_of, digest) as JSON")
@@ -69,7 +76,7 @@ def add_commands(commands: Any, ledger_option: Callable[[argparse.ArgumentParser
     )
     p = views.add_parser("rebuild", help="drop the views and fold them again from the whole log")
     ledger_option(p)
-    p.set_defaults(run=rebuild)
+    p.set_defaults(run=rebuild, progress_bar=progress_bar)
     p = views.add_parser("catch-up", help="apply the entries the views have not seen yet")
     ledger_option(p)
     p.set_defaults(run=catch_up)
@@ -106,7 +113,7 @@ def add_commands(commands: Any, ledger_option: Callable[[argparse.ArgumentParser
     p.add_argument("--offset", type=int, default=0)
     p.add_argument("--limit", type=int, default=100)
     p.add_argument("--json", action="store_true", help="print the whole answer")
-    p.set_defaults(run=offline_digest)
+    p.set_defaults(run=offline_digest, progress_bar=progress_bar)
 
 
 def open_views(directory: Path) -> Any:
@@ -168,8 +175,6 @@ def _need(value: str | None, what: str) -> str:
 
 
 def _usage(message: str) -> LedgerError:
-    from ledger.cli import UsageError
-
     return UsageError(message)
 
 
@@ -190,13 +195,12 @@ def oversight(args: argparse.Namespace) -> int:
 
 
 def rebuild(args: argparse.Namespace) -> int:
-    from ledger.cli import progress_bar
     from ledger.store.datadir import LedgerConfig
     from projections.projector import ViewProjector
 
     config = LedgerConfig.read(args.ledger)
     projector = ViewProjector(config.storage, config.origin)
-    with progress_bar("rebuilding the views") as progress:
+    with args.progress_bar("rebuilding the views") as progress:
         size = projector.rebuild(progress)
     meta = projector.view.meta()
     print(f"views rebuilt from {size} entries; as of root {meta['root_hash']}")
@@ -214,11 +218,10 @@ def catch_up(args: argparse.Namespace) -> int:
 
 
 def offline_digest(args: argparse.Namespace) -> int:
-    from ledger.cli import progress_bar
     from ledger.log_sources import open_source
     from projections.offline import fold_source
 
-    with progress_bar("folding the log") as progress:
+    with args.progress_bar("folding the log") as progress:
         views = fold_source(open_source(args.source), args.at_size, progress)
     result = run_query(views, args.query, args)
     if args.json:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from ledger.crypto.keys import encode_base64
 from ledger.crypto.merkle import MerkleTree
 from ledger.errors import NotFound
-from ledger.log_sources import LogSource
+from ledger.verify import LogSource
 from projections.fold import ViewFold
 from projections.queries import MemoryViews
 

@@ -364,7 +364,7 @@ def api(args: argparse.Namespace) -> None:
                 command = [
                     python,
                     "-m",
-                    "ledger.cli",
+                    "cli",
                     "serve",
                     "--ledger",
                     str(directory),

@@ -24,12 +24,12 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from demo.build import DEMO_SEED, build_demo
 from ledger.crypto.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
 from ledger.crypto.keys import encode_base64, private_key_from_seed
 from ledger.crypto.merkle import MerkleTree, hash_leaf
 from ledger.crypto.note import parse_note
 from ledger.crypto.tiles import TILE_WIDTH, entry_bundles_for_size, format_entry_bundle, tile_hashes, tiles_for_size
-from ledger.demo import DEMO_SEED, build_demo
 from ledger.entry import parse_leaf, sign_entry, submission_from_json
 from ledger.log_sources import ExportSource, open_source
 from ledger.store.application import LedgerStore
@@ -46,7 +46,7 @@ LOG_ID = "log"
 
 
 def demo_key(name: str) -> Ed25519PrivateKey:
-    """A key of the demo story, derived as ledger.demo documents: sha256(f"{seed}/{name}")."""
+    """A key of the demo story, derived as the demo documents: sha256(f"{seed}/{name}")."""
     return private_key_from_seed(hashlib.sha256(f"{DEMO_SEED}/{name}".encode()).digest())
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.cli import main
+from cli.main import main
 from ledger.crypto.checkpoint import verify_checkpoint
 from ledger.crypto.keys import encode_base64, fingerprint, public_key_bytes, read_private_key
 from ledger.crypto.note import parse_verifier_key
@@ -227,7 +227,7 @@ def test_console_script_never_prints_a_traceback(tmp_path: Path) -> None:
     (tmp_path / "junk.json").write_bytes(b"\xff\xfe not json")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
-        [sys.executable, "-m", "ledger.cli", "append", "--ledger", str(tmp_path), "junk.json"],
+        [sys.executable, "-m", "cli", "append", "--ledger", str(tmp_path), "junk.json"],
         cwd=tmp_path,
         capture_output=True,
         text=True,

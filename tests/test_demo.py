@@ -1,4 +1,4 @@
-"""The Blora demo ledger (ledger.demo): deterministic, accepted by the fold, and telling its story."""
+"""The Blora demo ledger (demo): deterministic, accepted by the fold, and telling its story."""
 
 from __future__ import annotations
 
@@ -10,15 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from demo.build import build_demo
+from demo.cast import DEMO_NOTE, DEMO_UNITS, pact_digest
+from demo.story import DEMO_OUTCOMES, REVOKED_ON
 from ledger.crypto.keys import decode_base64, encode_base64
-from ledger.demo import (
-    DEMO_NOTE,
-    DEMO_OUTCOMES,
-    DEMO_UNITS,
-    REVOKED_ON,
-    build_demo,
-    pact_digest,
-)
 from ledger.entry import SCORE_AREAS, WITNESS_OFFICES, Submission, format_time, parse_leaf
 from ledger.rules import default_policy_document, failing_checks, parse_policy
 from ledger.store.application import LedgerStore

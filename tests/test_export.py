@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.cli import main
+from cli.main import main
 from ledger.crypto.keys import fingerprint
 from ledger.crypto.merkle import hash_leaf, root_from_leaf_hashes
 from ledger.crypto.tiles import TILE_WIDTH, Tile, entry_bundles_for_size, parse_entry_bundle, tiles_for_size

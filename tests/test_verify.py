@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from ledger.cli import main
+from cli.main import main
 from ledger.crypto.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
 from ledger.crypto.keys import encode_base64
 from ledger.crypto.note import parse_note, verifier_key_for
@@ -284,7 +284,7 @@ HARNESS = textwrap.dedent(
         print(json.dumps({{"ok": report.ok, "failures": [[f.leaf_index, f.code] for f in report.failures]}}))
         status = 0 if report.ok else 1
     else:
-        from ledger.cli import main
+        from cli.main import main
 
         status = main(["verify", source, "--trust", trust, "--workers", "2", "--json"])
     loaded = sorted({{m.split(".")[0] for m in sys.modules}} & BLOCKED)

@@ -20,7 +20,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from api.web.access import current_reader
 from api.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
 from ledger.crypto.keys import encode_base64
-from ledger.demo import DEMO_ORIGIN
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -104,6 +103,13 @@ def url_with(request: Request, **changes: Any) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+def invented(origin: str) -> bool:
+    """Whether a log's origin lies under a domain reserved for examples (RFC 2606 §2-3): such a log is
+    no real register, so its pages say that its people, numbers and decisions are invented (the demo)."""
+    labels = origin.split("/", 1)[0].lower().rstrip(".").split(".")
+    return labels[-1] == "example" or labels[-2:] in (["example", "com"], ["example", "net"], ["example", "org"])
+
+
 def render(request: Request, template: str, *, status: int = 200, nav: str = "", **context: Any) -> HTMLResponse:
     """Render `template` for `request`, with the page headers, in the request's language."""
     t = translator(request)
@@ -118,7 +124,7 @@ def render(request: Request, template: str, *, status: int = 200, nav: str = "",
         url_with=lambda **changes: url_with(request, **changes),
         reader=current_reader(request),
         ledger_name=(store.state.name if store is not None else None) or "Integritas",
-        demo=bool(store is not None and store.origin == DEMO_ORIGIN),
+        demo=store is not None and invented(store.origin),
         **context,
     )
     response = HTMLResponse(page, status_code=status, headers=PAGE_HEADERS)

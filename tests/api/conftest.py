@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from ledger.demo import build_demo
+from demo.build import build_demo
 from tests.api.api_builder import ApiBuilder, DemoLog, Tokens, new_ledger
 
 

@@ -43,7 +43,7 @@ CLIENT_MODULES = {"__future__", "base64", "datetime", "hashlib", "httpx", "json"
 def integritas(*argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run the CLI with the venv's Python in its own process."""
     return subprocess.run(
-        [sys.executable, "-m", "ledger.cli", *argv],
+        [sys.executable, "-m", "cli", *argv],
         cwd=ROOT,
         env=_environment(),
         capture_output=True,
@@ -86,7 +86,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     log = (base / "server.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "ledger.cli", "serve", "--ledger", str(ledger), "--port", str(port)],
+        [sys.executable, "-m", "cli", "serve", "--ledger", str(ledger), "--port", str(port)],
         cwd=ROOT,
         env=_environment(),
         stdout=log,

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from api.app import create_app
 from api.settings import MAX_REQUEST_BYTES, Settings
 from api.tokens import TokenFile
-from ledger.cli import main as cli_main
+from cli.main import main as cli_main
 from ledger.crypto.checkpoint import verify_checkpoint
 from ledger.crypto.keys import decode_base64, encode_base64, fingerprint, public_key_bytes
 from ledger.crypto.merkle import EMPTY_ROOT, hash_leaf, root_from_leaf_hashes, verify_consistency, verify_inclusion

@@ -60,7 +60,7 @@ def _environment() -> dict[str, str]:
 
 def run_cli(*args: str) -> str:
     done = subprocess.run(
-        [PYTHON, "-m", "ledger.cli", *args],
+        [PYTHON, "-m", "cli", *args],
         cwd=ROOT,
         env=_environment(),
         capture_output=True,
@@ -106,7 +106,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     log_path = ledger_dir.parent / "server.log"
     with log_path.open("wb") as log:
         server = subprocess.Popen(
-            [PYTHON, "-m", "ledger.cli", "serve", "--ledger", str(ledger_dir), "--port", str(port)],
+            [PYTHON, "-m", "cli", "serve", "--ledger", str(ledger_dir), "--port", str(port)],
             cwd=ROOT,
             env=_environment(),
             stdout=log,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.cli import main
+from cli.main import main
 from ledger.crypto.checkpoint import Checkpoint, format_checkpoint, parse_checkpoint, sign_checkpoint
 from ledger.crypto.keys import encode_base64
 from ledger.crypto.merkle import EMPTY_ROOT

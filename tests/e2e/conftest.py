@@ -115,7 +115,7 @@ def clean_environment() -> dict[str, str]:
 
 def run_cli(*args: str, timeout: float = CLI_TIMEOUT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [PYTHON, "-m", "ledger.cli", *args],
+        [PYTHON, "-m", "cli", *args],
         cwd=ROOT,
         env=clean_environment(),
         capture_output=True,
@@ -130,7 +130,7 @@ def start_server(ledger_dir: Path, log_dir: Path, *, workers: int, postgres_url:
     command = [
         PYTHON,
         "-m",
-        "ledger.cli",
+        "cli",
         "serve",
         "--ledger",
         str(ledger_dir),

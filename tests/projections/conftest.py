@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from ledger.demo import build_demo
+from demo.build import build_demo
 from ledger.log_sources import DataDirSource
 from projections.offline import fold_source
 from projections.queries import MemoryViews

@@ -13,8 +13,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from demo.build import DEMO_NAME, DEMO_ORIGIN, DEMO_SEED
+from demo.story import GENESIS_AT
 from ledger.crypto.keys import encode_base64, fingerprint, private_key_from_seed
-from ledger.demo import DEMO_NAME, DEMO_ORIGIN, DEMO_SEED, GENESIS_AT
 from ledger.entry import Submission, parse_leaf
 from ledger.rules import LedgerState, fold
 from ledger.store.application import LedgerStore, Receipt
@@ -47,7 +48,7 @@ class DemoLedger:
 
 
 def demo_key(name: str) -> Any:
-    """A demo key as ledger.demo derives it: sha256(f"{seed}/{name}") as the Ed25519 seed."""
+    """A demo key as the demo derives it: sha256(f"{seed}/{name}") as the Ed25519 seed."""
     return private_key_from_seed(hashlib.sha256(f"{DEMO_SEED}/{name}".encode()).digest())
 
 

@@ -1,5 +1,5 @@
 """The view fold (projections.fold) over the Blora demo ledger: what it says of named units, signers,
-employees and the region is what the demo's story (ledger.demo) tells; and it is the rules' fold,
+employees and the region is what the demo's story (demo) tells; and it is the rules' fold,
 not a second copy of them (DESIGN §1.3, §7)."""
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
+from demo.cast import DEMO_UNITS
+from demo.story import DEMO_OUTCOMES, REVOKED_ON
 from ledger.crypto.keys import encode_base64
-from ledger.demo import DEMO_OUTCOMES, DEMO_UNITS, REVOKED_ON
 from ledger.entry import SCORE_AREAS, WITNESS_OFFICES, Submission, format_time, parse_leaf
 from ledger.errors import LedgerError
 from ledger.rules import LedgerState, default_policy_document, failing_checks, parse_policy

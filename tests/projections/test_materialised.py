@@ -20,7 +20,7 @@ from api.app import create_app
 from api.settings import Settings
 from api.tokens import TokenFile
 from api.views import ViewService
-from ledger.cli import main
+from cli.main import main
 from ledger.log_sources import DataDirSource, ExportSource
 from ledger.store.application import LedgerStore
 from ledger.store.export import export_log

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from demo.story import DEMO_OUTCOMES
 from ledger.crypto.checkpoint import parse_checkpoint
 from ledger.crypto.keys import encode_base64
 from ledger.crypto.note import parse_note
-from ledger.demo import DEMO_OUTCOMES
 from ledger.errors import MalformedInput, NotFound
 from ledger.log_sources import DataDirSource
 from projections import queries as q

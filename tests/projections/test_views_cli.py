@@ -1,4 +1,4 @@
-"""The view commands of `integritas` (projections.commands) over the demo ledger: status, oversight
+"""The view commands of `integritas` (cli.views, projections.commands) over the demo ledger: status, oversight
 questions as a table, JSON and CSV, views rebuild/catch-up, and the offline digest that must match
 the online answer, from the data directory and from an export."""
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from ledger.cli import main
+from cli.main import main
 from ledger.crypto.checkpoint import parse_checkpoint
 from ledger.crypto.keys import encode_base64
 from ledger.crypto.note import parse_note

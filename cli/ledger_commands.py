@@ -1,0 +1,125 @@
+"""The ledger's own commands: init (a new ledger), sign and append (a submission), show (entries)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cli.options import Commands, add_ledger_option, open_store, passphrase
+from cli.output import print_json
+from ledger.crypto.keys import encode_base64, fingerprint, generate_private_key, read_private_key, write_private_key
+from ledger.entry import format_time, parse_submission, sign_entry
+from ledger.errors import NotFound
+
+
+def register(commands: Commands) -> None:
+    p = commands.add_parser("init", help="create a new ledger: root key, log key, genesis entry")
+    p.add_argument("directory", type=Path)
+    p.add_argument("--origin", required=True, help="the log's origin, e.g. integritas.blorakab.go.id/zi")
+    p.add_argument("--name", required=True, help="the ledger's name, e.g. 'Zona Integritas Kabupaten Blora'")
+    p.add_argument(
+        "--root-key",
+        type=Path,
+        required=True,
+        help="where to write the new root key (keep it offline: it registers administrators)",
+    )
+    p.add_argument("--passphrase-env", metavar="VAR", help="encrypt the root key with the passphrase in $VAR")
+    p.add_argument("--postgres", metavar="DSN", help="keep events in PostgreSQL instead of SQLite")
+    p.set_defaults(run=init)
+
+    p = commands.add_parser("sign", help="build and sign a submission; seq and prev come from the ledger")
+    add_ledger_option(p)
+    p.add_argument("--key", type=Path, required=True, help="the signer's key file")
+    p.add_argument("--passphrase-env", metavar="VAR")
+    p.add_argument("--kind", required=True)
+    p.add_argument("--stream", required=True)
+    p.add_argument("--body", required=True, help="the body as JSON, or @FILE")
+    p.add_argument("--at", help="when it happened (RFC 3339 UTC seconds, Z); default now")
+    p.set_defaults(run=sign)
+
+    p = commands.add_parser("append", help="append a signed submission (file or stdin) and print the receipt")
+    add_ledger_option(p)
+    p.add_argument("submission", nargs="?", default="-", help="submission JSON file, - for stdin")
+    p.set_defaults(run=append)
+
+    p = commands.add_parser("show", help="show an entry by leaf index, or a whole stream")
+    add_ledger_option(p)
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("index", nargs="?", type=int)
+    target.add_argument("--stream")
+    p.set_defaults(run=show)
+
+
+def init(args: argparse.Namespace) -> int:
+    from ledger.store.datadir import TRUST_FILE, init_ledger
+
+    root_key = generate_private_key()
+    write_private_key(root_key, args.root_key, passphrase(args.passphrase_env))
+    store = init_ledger(
+        args.directory,
+        origin=args.origin,
+        name=args.name,
+        root_key=root_key,
+        log_key=generate_private_key(),
+        postgres_dsn=args.postgres,
+    )
+    print(f"ledger {args.origin} created in {args.directory} ({store.storage.describe()})")
+    print(f"root key: {args.root_key}  fingerprint {fingerprint(root_key.public_key())}")
+    print(f"verifier key: {store.verifier_key_text}")
+    print(f"trust anchor for auditors: {args.directory / TRUST_FILE}")
+    return 0
+
+
+def sign(args: argparse.Namespace) -> int:
+    from ledger.entry import load_json
+
+    key = read_private_key(args.key, passphrase(args.passphrase_env))
+    body_text = Path(args.body[1:]).read_text(encoding="utf-8") if args.body.startswith("@") else args.body
+    store = open_store(args.ledger)
+    head = store.state.streams.get(args.stream)
+    entry = {
+        "v": 1,
+        "log": store.origin,
+        "kind": args.kind,
+        "stream": args.stream,
+        "seq": 0 if head is None else head.seq + 1,
+        "prev": None if head is None else encode_base64(head.leaf_hash),
+        "at": args.at or format_time(datetime.now(UTC)),
+        "signer": fingerprint(key.public_key()),
+        "body": load_json(body_text),
+    }
+    print(json.dumps(sign_entry(entry, key).to_json(), ensure_ascii=False))
+    return 0
+
+
+def append(args: argparse.Namespace) -> int:
+    data = sys.stdin.buffer.read() if args.submission == "-" else Path(args.submission).read_bytes()
+    submission = parse_submission(data)
+    store = open_store(args.ledger)
+    receipt = store.append(submission)
+    print_json({**receipt.to_json(), "duplicate": receipt.duplicate})
+    return 0
+
+
+def show(args: argparse.Namespace) -> int:
+    store = open_store(args.ledger)
+    if args.stream is not None:
+        entries = store.stream_entries(args.stream)
+        if not entries:
+            raise NotFound(f"stream {args.stream} has no entries", code="unknown_stream")
+        print_json(
+            {
+                "stream": args.stream,
+                "entries": [
+                    {"index": index, "leaf_hash": encode_base64(leaf_hash), **json.loads(store.leaf(index))}
+                    for index, leaf_hash in entries
+                ],
+            }
+        )
+        return 0
+    leaf = store.leaf(args.index)
+    print_json({"index": args.index, "leaf_hash": encode_base64(store.tree.leaf_hash(args.index)), **json.loads(leaf)})
+    return 0

@@ -1,0 +1,72 @@
+"""The `integritas` command: for operators (init, demo, status), signers (keys, sign, append) and
+auditors (show, prove, export, verify, verify-record), overseers (status, oversight).
+
+Every failure is one line on stderr, `integritas: <code>: <what failed>`, and a non-zero exit:
+1 refused or invalid, 2 usage, 3 stale stream head (re-sign on the new head), 4 not found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from cli import demo, keys, ledger_commands, proofs, serve, tokens, views
+from ledger.crypto.keys import encode_base64
+from ledger.errors import Conflict, LedgerError, NotFound, UsageError
+
+EXIT_REFUSED, EXIT_USAGE, EXIT_CONFLICT, EXIT_NOT_FOUND = 1, 2, 3, 4
+
+# Each family registers its own subcommands (`register(commands)`); a new family is one more entry.
+COMMAND_FAMILIES = (ledger_commands, keys, views, proofs, serve, tokens, demo)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (never a traceback for a user's mistake)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        result: int = args.run(args)
+        return result
+    except Conflict as exc:
+        head = exc.evidence.get("head")
+        detail = f" (head: seq {head['seq']}, leaf hash {encode_base64(head['leaf_hash'])})" if head else ""
+        return _fail(exc, EXIT_CONFLICT, detail)
+    except NotFound as exc:
+        return _fail(exc, EXIT_NOT_FOUND)
+    except UsageError as exc:
+        return _fail(exc, EXIT_USAGE)
+    except LedgerError as exc:
+        return _fail(exc, EXIT_REFUSED)
+    except BrokenPipeError:
+        # The reader went away (`integritas show ... | head`): nothing to say to anyone.
+        sys.stderr.close()
+        return 141
+    except OSError as exc:
+        print(f"integritas: io_error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print("integritas: interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="integritas", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for family in COMMAND_FAMILIES:
+        family.register(commands)
+    return parser
+
+
+def _fail(exc: LedgerError, status: int, detail: str = "") -> int:
+    print(f"integritas: {exc.code}: {exc.message}{detail}", file=sys.stderr)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

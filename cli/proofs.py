@@ -1,0 +1,158 @@
+"""Proofs for auditors: prove (one record's tlog-proof), export (tlog-tiles), verify (a whole log,
+with only the standard library, cryptography and rfc8785: DESIGN §1.2) and verify-record."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cli.options import Commands, add_ledger_option, open_store
+from cli.output import print_json, progress_bar
+from ledger.errors import UsageError
+
+if TYPE_CHECKING:
+    from ledger.verify import Report, TrustAnchor
+
+EXIT_FAILED = 1
+
+
+def register(commands: Commands) -> None:
+    p = commands.add_parser("prove", help="write the C2SP tlog-proof of a leaf against the latest checkpoint")
+    add_ledger_option(p)
+    p.add_argument("index", type=int)
+    p.add_argument("--leaf-out", type=Path, help="also write the leaf bytes to this file")
+    p.set_defaults(run=prove)
+
+    p = commands.add_parser("export", help="write the log as a C2SP tlog-tiles directory for offline audit")
+    add_ledger_option(p)
+    p.add_argument("directory", type=Path)
+    p.set_defaults(run=export)
+
+    p = commands.add_parser("verify", help="verify a whole log: checkpoint, consistency, tiles, every entry")
+    p.add_argument("source", help="a server URL (http[s]://…), an exported directory or a ledger data directory")
+    p.add_argument(
+        "--token",
+        default=os.environ.get("INTEGRITAS_TOKEN"),
+        help="read token for a server's entry bundles (default: $INTEGRITAS_TOKEN)",
+    )
+    trust = p.add_argument_group("trust anchor (--trust, or both of the others)")
+    trust.add_argument("--trust", type=Path, help="trust.json: origin, verifier_key, root_fingerprint")
+    trust.add_argument("--verifier-key", help="the log's verifier key, <origin>+<key id>+<base64>")
+    trust.add_argument("--root-fingerprint", help="hex SHA-256 of the root key")
+    p.add_argument(
+        "--trusted-state",
+        type=Path,
+        help="file with your last verified checkpoint: checked for consistency, updated on success",
+    )
+    p.add_argument("--workers", type=int, default=None, help="signature-checking processes (default: one per core)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(run=verify)
+
+    p = commands.add_parser("verify-record", help="verify one record's tlog-proof bundle against its leaf bytes")
+    p.add_argument("bundle", type=Path, help="the .tlog-proof file")
+    p.add_argument("leaf", type=Path, help="the leaf bytes (the canonical submission JSON)")
+    p.add_argument("--verifier-key", help="the log's verifier key")
+    p.add_argument("--trust", type=Path, help="or trust.json holding it")
+    p.set_defaults(run=verify_record)
+
+
+def prove(args: argparse.Namespace) -> int:
+    store = open_store(args.ledger)
+    bundle = store.record_proof(args.index)
+    if args.leaf_out is not None:
+        args.leaf_out.write_bytes(store.leaf(args.index))
+    sys.stdout.write(bundle)
+    return 0
+
+
+def export(args: argparse.Namespace) -> int:
+    from ledger.store.export import export_log
+
+    store = open_store(args.ledger)
+    with progress_bar("exporting tiles") as progress:
+        size = export_log(store, args.directory, progress)
+    print(f"exported {size} entries to {args.directory} (C2SP tlog-tiles; trust anchor in trust.json)")
+    return 0
+
+
+def _trust_anchor(trust: Path | None, verifier_key: str | None, root_fingerprint: str | None) -> TrustAnchor:
+    from ledger.verify import TrustAnchor
+
+    if trust is not None:
+        return TrustAnchor.load(trust)
+    if not (verifier_key and root_fingerprint):
+        raise UsageError("give the trust anchor: --trust FILE, or --verifier-key and --root-fingerprint")
+    from ledger.crypto.note import parse_verifier_key
+
+    key = parse_verifier_key(verifier_key)
+    return TrustAnchor(key.name, key, root_fingerprint)
+
+
+def verify(args: argparse.Namespace) -> int:
+    from ledger.log_sources import open_source
+    from ledger.verify import verify_log
+
+    trust = _trust_anchor(args.trust, args.verifier_key, args.root_fingerprint)
+    trusted = None
+    if args.trusted_state is not None and args.trusted_state.exists():
+        trusted = args.trusted_state.read_text(encoding="utf-8")
+    source = open_source(args.source, args.token)
+    with progress_bar("verifying entries") as progress:
+        report = verify_log(
+            source, trust, now=datetime.now(UTC), trusted_checkpoint=trusted, workers=args.workers, progress=progress
+        )
+    if args.json:
+        print_json(
+            {
+                "ok": report.ok,
+                "source": report.source,
+                "entries_checked": report.entries_checked,
+                "tiles_checked": report.tiles_checked,
+                "checkpoint": report.checkpoint_text,
+                "failures": [failure.to_json() for failure in report.failures],
+            }
+        )
+    else:
+        _print_report(report)
+    if not report.ok:
+        return EXIT_FAILED
+    if args.trusted_state is not None and report.checkpoint_text is not None:
+        temporary = args.trusted_state.with_name(args.trusted_state.name + ".tmp")
+        temporary.write_text(report.checkpoint_text, encoding="utf-8")
+        temporary.replace(args.trusted_state)
+    return 0
+
+
+def _print_report(report: Report) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    size: Any = report.checkpoint.tree_size if report.checkpoint else "?"
+    if report.ok:
+        console.print(
+            f"[green]OK[/green] {report.source}: {report.entries_checked} entries, "
+            f"{report.tiles_checked} tiles, checkpoint size {size} verified"
+        )
+        return
+    table = Table(title=f"{report.source}: {len(report.failures)} failure(s), checkpoint size {size}")
+    table.add_column("leaf", justify="right")
+    table.add_column("code")
+    table.add_column("what failed")
+    for failure in report.failures:
+        table.add_row("-" if failure.leaf_index is None else str(failure.leaf_index), failure.code, failure.message)
+    console.print(table)
+    console.print("[red]FAILED[/red]")
+
+
+def verify_record(args: argparse.Namespace) -> int:
+    from ledger.crypto.record_proof import verify_record_proof
+
+    key = _trust_anchor(args.trust, args.verifier_key, "-").verifier_key
+    checkpoint = verify_record_proof(args.bundle.read_text(encoding="utf-8"), args.leaf.read_bytes(), key)
+    print(f"OK: the leaf is in {checkpoint.origin} at the bundle's index, checkpoint size {checkpoint.tree_size}")
+    return 0

@@ -1,0 +1,56 @@
+"""`integritas serve`: the HTTP API and web pages (api.app) under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from cli.options import Commands, add_ledger_option
+from ledger.errors import UsageError
+
+
+def register(commands: Commands) -> None:
+    p = commands.add_parser("serve", help="serve the HTTP API and web pages with uvicorn")
+    add_ledger_option(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--postgres", metavar="DSN", help="events in this PostgreSQL database instead of ledger.json's")
+    p.set_defaults(run=serve)
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+    from pydantic import ValidationError
+
+    from api.settings import Settings
+
+    environment = {
+        "INTEGRITAS_LEDGER_DIR": str(args.ledger.resolve()),
+        "INTEGRITAS_HOST": args.host,
+        "INTEGRITAS_PORT": str(args.port),
+        "INTEGRITAS_WORKERS": str(args.workers),
+    }
+    if args.postgres:
+        environment["INTEGRITAS_POSTGRES_DSN"] = args.postgres
+    os.environ.update(environment)
+    try:
+        Settings()  # type: ignore[call-arg]
+    except ValidationError as exc:
+        raise UsageError("; ".join(str(e["msg"]) for e in exc.errors())) from exc
+    from ledger.store.datadir import LedgerConfig
+
+    LedgerConfig.read(args.ledger)  # a clear error now rather than in every worker
+    print(f"Integritas on http://{args.host}:{args.port}/ (API docs at /docs), ledger {args.ledger}", flush=True)
+    uvicorn.run(
+        "api.app:create_app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        access_log=False,
+    )
+    return 0
