@@ -1,5 +1,8 @@
-"""The pure core imports nothing but the standard library, cryptography and rfc8785 (DESIGN §2)."""
+"""The pure core (crypto, entry, rules, verify, errors) imports nothing but the standard library,
+cryptography and rfc8785 (DESIGN §2), and nothing of the layers above it: store, projections, api,
+cli, demo."""
 
+import ast
 import subprocess
 import sys
 import textwrap
@@ -15,6 +18,7 @@ PURE_MODULES = [
     "ledger.crypto.checkpoint",
     "ledger.entry",
     "ledger.rules",
+    "ledger.verify",
 ]
 FORBIDDEN = ["eventsourcing", "fastapi", "uvicorn", "starlette", "pydantic", "psycopg", "rich", "httpx"]
 
@@ -53,3 +57,55 @@ def test_blocking_really_blocks() -> None:
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode != 0
     assert "blocked: eventsourcing" in result.stderr
+
+
+# The layers above the pure core (DESIGN §2; issue 9): the core never imports them, not even lazily
+# inside a function, so every import statement of every core file is read, not only those at the top.
+CORE_PATHS = ["ledger/errors.py", "ledger/entry.py", "ledger/verify.py", "ledger/crypto", "ledger/rules"]
+ABOVE_THE_CORE = ("ledger.store", "ledger.log_sources", "projections", "api", "cli", "demo")
+
+
+def _python_files(relative: str) -> list[Path]:
+    path = ROOT / relative
+    for candidate in (path, path.with_suffix(".py")):  # a module or, once split, a package
+        if candidate.is_dir():
+            return sorted(candidate.rglob("*.py"))
+        if candidate.is_file():
+            return [candidate]
+    raise AssertionError(f"core module {relative} is missing")
+
+
+def _imports_from_above(source: str) -> list[str]:
+    """Every module named by an import statement of `source` (at any depth) that lies above the core."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = ["." * node.level + (node.module or "")]
+        else:
+            continue
+        found += [n for n in names if n.startswith(".") or any(n == p or n.startswith(p + ".") for p in ABOVE_THE_CORE)]
+    return found
+
+
+def test_the_core_imports_nothing_above_it() -> None:
+    files = [file for relative in CORE_PATHS for file in _python_files(relative)]
+    assert len(files) >= 10  # crypto alone holds seven modules: the walk really found the core
+    offenders = {
+        str(file.relative_to(ROOT)): found
+        for file in files
+        if (found := _imports_from_above(file.read_text(encoding="utf-8")))
+    }
+    assert offenders == {}
+
+
+def test_an_import_from_above_is_found() -> None:
+    # The negative twin: the same reading names what a module beside the store, a lazy import inside a
+    # function, or a relative import takes from above the core.
+    assert _imports_from_above((ROOT / "ledger" / "log_sources.py").read_text(encoding="utf-8")) == [
+        "ledger.store.config"
+    ]
+    lazy = "def f():\n    from demo.build import build_demo\n    import api.app, json\n"
+    assert _imports_from_above(lazy) == ["demo.build", "api.app"]
+    assert _imports_from_above("from .store import x\nimport cliff\nimport ledger.storey\n") == [".store"]
