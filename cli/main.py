@@ -8,17 +8,18 @@ Every failure is one line on stderr, `integritas: <code>: <what failed>`, and a 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
-from cli import demo, keys, ledger_commands, proofs, serve, tokens, views
 from ledger.crypto.keys import encode_base64
 from ledger.errors import Conflict, LedgerError, NotFound, UsageError
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_CONFLICT, EXIT_NOT_FOUND = 1, 2, 3, 4
 
-# Each family registers its own subcommands (`register(commands)`); a new family is one more entry.
-COMMAND_FAMILIES = (ledger_commands, keys, views, proofs, serve, tokens, demo)
+# The modules of cli/ that register a family of subcommands (`register(commands)`), in the order of
+# `integritas --help`; a new family is its module and one more name here.
+COMMAND_FAMILIES = ("ledger_commands", "keys", "views", "proofs", "serve", "tokens", "demo")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for family in COMMAND_FAMILIES:
-        family.register(commands)
+        importlib.import_module(f"cli.{family}").register(commands)
     return parser
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from cli.output import progress_bar
 from ledger.errors import UsageError
@@ -15,7 +15,8 @@ if TYPE_CHECKING:  # the store needs eventsourcing; `verify` must run without it
 
 DEFAULT_LEDGER = os.environ.get("INTEGRITAS_LEDGER", "data")
 
-Commands = argparse._SubParsersAction  # what a family's `register` adds its subcommands to
+# What a family's `register` adds its subcommands to (argparse's own type for `add_subparsers()`).
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def add_ledger_option(p: argparse.ArgumentParser) -> None:
