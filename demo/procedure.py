@@ -37,6 +37,8 @@ from ledger.rules import Policy, default_policy_document, failing_checks, parse_
 
 @dataclass
 class Employee:
+    """A civil servant of a unit; `own_key` if they sign their pacts with their own key."""
+
     name: str
     number: str  # NIP: birth date, appointment (TMT CPNS) month, sex, sequence
     job: str

@@ -28,6 +28,8 @@ class Ref:
 
 @dataclass
 class Action:
+    """One entry to be: when, on which stream, of which kind, by which named key; `order` breaks ties."""
+
     at: datetime
     order: int
     stream: str
