@@ -17,19 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from ledger.errors import LedgerError, UsageError
+from projections.catalog import CATALOG, Param, Query
 
 ProgressBar = Callable[[str], AbstractContextManager[Callable[[int, int], None]]]
-
-ROW_COLUMNS = {
-    "units": ("unit", "name", "type", "stage", "track", "predicate", "pact_coverage.ratio", "stage_since"),
-    "stalled": ("unit", "name", "type", "stage", "track", "since", "days"),
-    "pact-gaps": ("unit", "name", "type", "stage", "headcount", "valid", "missing", "ratio"),
-    "remediation": ("unit", "name", "id", "area", "opened_at", "age_days", "text"),
-    "failed-reviews": ("index", "unit", "at", "level", "step", "track", "total", "failing_checks", "remediation"),
-    "history": ("index", "at", "kind", "stream", "signer", "summary"),
-    "signer": ("index", "at", "kind", "stream", "unit"),
-}
-
 
 def add_commands(
     commands: Any, ledger_option: Callable[[argparse.ArgumentParser], None], progress_bar: ProgressBar
@@ -43,31 +33,16 @@ def add_commands(
 
     p = commands.add_parser("status", help="where each unit stands (or one unit in detail), from the views")
     ledger_option(p)
-    p.add_argument("unit", nargs="?")
-    p.add_argument("--type", dest="type_")
-    p.add_argument("--stage")
-    p.add_argument("--track")
-    p.add_argument("--sort", default="unit", choices=["unit", "name", "stage", "coverage"])
+    p.add_argument("unit", nargs="?", help=CATALOG["unit"].params[0].help)
+    _query_options(p, [CATALOG["units"]], paging=False)
     output_options(p)
     p.set_defaults(run=status)
 
+    asked = _asked_by("oversight")
     p = commands.add_parser("oversight", help="the overseers' questions: stalled, pact-gaps, remediation, ...")
     ledger_option(p)
-    p.add_argument("query", choices=["stalled", "pact-gaps", "remediation", "failed-reviews", "signer", "history"])
-    p.add_argument("subject", nargs="?", help="the signer fingerprint (signer) or unit id (history)")
-    p.add_argument("--days", type=int, default=180, help="stalled: at least this many days in one stage")
-    p.add_argument("--older-than", type=int, default=0, help="remediation: at least this many days open")
-    p.add_argument("--below", default="1", help="pact-gaps: coverage below this ratio")
-    p.add_argument("--on", type=date.fromisoformat, help="count days to this date (default today)")
-    p.add_argument("--since", help="time range start (RFC 3339), failed-reviews and signer")
-    p.add_argument("--until", help="time range end, exclusive")
-    p.add_argument("--level", choices=["internal", "national"])
-    p.add_argument("--type", dest="type_")
-    p.add_argument("--stage")
-    p.add_argument("--track", choices=["wbk", "wbbm"])
-    p.add_argument("--unit")
-    p.add_argument("--offset", type=int, default=0)
-    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("query", choices=[q.name for q in asked])
+    _query_options(p, asked)
     output_options(p)
     p.set_defaults(run=oversight)
 
@@ -80,40 +55,51 @@ def add_commands(
     p = views.add_parser("catch-up", help="apply the entries the views have not seen yet")
     ledger_option(p)
     p.set_defaults(run=catch_up)
+    asked = _asked_by("digest")
     p = views.add_parser("digest", help="recompute an answer's digest offline, from a ledger directory or export")
     p.add_argument("source", help="a ledger data directory or an exported directory")
     p.add_argument("--at-size", type=int, help="fold the first N leaves (default: the checkpoint's size)")
-    p.add_argument(
-        "query",
-        choices=[
-            "units",
-            "unit",
-            "counts",
-            "stalled",
-            "pact-gaps",
-            "remediation",
-            "failed-reviews",
-            "signer",
-            "history",
-        ],
-    )
-    p.add_argument("subject", nargs="?", help="unit id (unit, history) or signer fingerprint (signer)")
-    p.add_argument("--days", type=int, default=180)
-    p.add_argument("--older-than", type=int, default=0)
-    p.add_argument("--below", default="1")
-    p.add_argument("--on", type=date.fromisoformat)
-    p.add_argument("--since")
-    p.add_argument("--until")
-    p.add_argument("--level", choices=["internal", "national"])
-    p.add_argument("--type", dest="type_")
-    p.add_argument("--stage")
-    p.add_argument("--track", choices=["wbk", "wbbm"])
-    p.add_argument("--unit")
-    p.add_argument("--sort", default="unit")
-    p.add_argument("--offset", type=int, default=0)
-    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("query", choices=[q.name for q in asked])
+    _query_options(p, asked)
     p.add_argument("--json", action="store_true", help="print the whole answer")
     p.set_defaults(run=offline_digest, progress_bar=progress_bar)
+
+
+def _asked_by(command: str) -> list[Query]:
+    return [query for query in CATALOG.values() if command in query.commands]
+
+
+def _query_options(parser: argparse.ArgumentParser, asked: list[Query], *, paging: bool = True) -> None:
+    """The catalog's command-line parameters of the queries `asked`: a `subject` positional if any query
+    has one, and each option once, with the default its queries share."""
+    subjects: dict[str, list[str]] = {}
+    for query in asked:
+        if query.subject is not None:
+            subjects.setdefault(query.subject.subject, []).append(query.name)
+    if subjects:
+        parser.add_argument(
+            "subject", nargs="?", help=" or ".join(f"{what} ({', '.join(names)})" for what, names in subjects.items())
+        )
+    options: dict[str, list[tuple[Query, Param]]] = {}
+    for query in asked:
+        for param in query.on("cli"):
+            if not param.subject and (paging or param.name not in ("offset", "limit")):
+                options.setdefault(param.name, []).append((query, param))
+    for name, uses in options.items():
+        param = uses[0][1]
+        defaults = {query.defaults[name] for query, _ in uses}
+        shapes = {(p.keyword, p.value_type, p.choices) for _, p in uses}
+        if len(defaults) != 1 or len(shapes) != 1:
+            raise TypeError(f"queries {[q.name for q, _ in uses]} define --{name} differently")
+        users = "" if len(uses) == len(asked) else f" ({', '.join(q.name for q, _ in uses)})"
+        parser.add_argument(
+            param.option,
+            dest=param.keyword,
+            type=date.fromisoformat if param.value_type is date else param.value_type,
+            default=defaults.pop(),
+            choices=param.choices or None,
+            help=param.help + users,
+        )
 
 
 def open_views(directory: Path) -> Any:
@@ -128,44 +114,13 @@ def open_views(directory: Path) -> Any:
 
 
 def run_query(views: Any, name: str, args: argparse.Namespace) -> dict[str, Any]:
-    from projections import queries
-
-    page = {"offset": args.offset, "limit": args.limit}
-    subject = getattr(args, "subject", None)
-    if name == "units":
-        return queries.unit_list(views, type_=args.type_, stage=args.stage, track=args.track, sort=args.sort, **page)
-    if name == "unit":
-        return queries.unit_status(views, _need(subject, "a unit id"))
-    if name == "counts":
-        return queries.region_counts(views)
-    if name == "stalled":
-        return queries.stalled(
-            views, days=args.days, on=args.on, type_=args.type_, stage=args.stage, track=args.track, **page
-        )
-    if name == "pact-gaps":
-        return queries.pact_gaps(views, below=args.below, type_=args.type_, stage=args.stage, **page)
-    if name == "remediation":
-        return queries.open_remediation(
-            views, older_than=args.older_than, on=args.on, type_=args.type_, unit=args.unit, **page
-        )
-    if name == "failed-reviews":
-        return queries.failed_reviews(
-            views,
-            since=args.since,
-            until=args.until,
-            level=args.level,
-            track=args.track,
-            type_=args.type_,
-            unit=args.unit,
-            **page,
-        )
-    if name == "signer":
-        return queries.signer_activity(
-            views, _need(subject, "a signer fingerprint"), since=args.since, until=args.until, **page
-        )
-    if name == "history":
-        return queries.unit_history(views, _need(subject, "a unit id"), **page)
-    raise _usage(f"no query {name}")
+    """Ask query `name` with the command line's arguments (its subject positional, its options)."""
+    query = CATALOG.get(name)
+    if query is None:
+        raise _usage(f"no query {name}")
+    subject = [] if query.subject is None else [_need(getattr(args, "subject", None), query.subject.subject)]
+    options = {p.keyword: getattr(args, p.keyword) for p in query.on("cli") if not p.subject}
+    return query.runner(views, *subject, **options)
 
 
 def _need(value: str | None, what: str) -> str:
@@ -184,7 +139,7 @@ def status(args: argparse.Namespace) -> int:
     recorder = open_views(args.ledger)
     if args.unit is not None:
         return _print(args, "unit", queries.read(recorder, queries.unit_status, args.unit))
-    args.offset, args.limit = 0, 500
+    args.offset, args.limit = 0, queries.MAX_PAGE
     return _print(args, "units", queries.read(recorder, run_query, "units", args))
 
 
@@ -238,16 +193,14 @@ def _print(args: argparse.Namespace, name: str, result: dict[str, Any]) -> int:
     if getattr(args, "json", False):
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return 0
-    data = result["data"]
-    if name == "signer":
-        data = data["entries"]
-    if name == "counts" or name == "unit":
+    query = CATALOG[name]
+    if not query.table:
         if getattr(args, "csv", False):
             raise _usage("--csv is for lists; use --json for one unit")
-        _print_unit(data) if name == "unit" else print(json.dumps(data, indent=2))
+        _print_unit(result["data"]) if name == "unit" else print(json.dumps(result["data"], indent=2))
         return 0
-    columns = ROW_COLUMNS[name]
-    rows = [[_cell(row, column) for column in columns] for row in data]
+    columns = query.table
+    rows = [[_cell(row, column) for column in columns] for row in query.rows_of(result["data"])]
     if getattr(args, "csv", False):
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)

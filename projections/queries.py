@@ -208,6 +208,15 @@ def unit_status(views: Views, unit: str) -> dict[str, Any]:
     return answer("unit", {"unit": unit}, views, document)
 
 
+UNIT_ORDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "unit": lambda u: u["unit"],
+    "name": lambda u: (u["name"], u["unit"]),
+    "stage": lambda u: (u["stage"], u["unit"]),
+    "coverage": lambda u: (Decimal(u["pact_coverage"]["ratio"]), u["unit"]),
+}
+"""The orders `unit_list` sorts by."""
+
+
 def unit_list(
     views: Views,
     *,
@@ -224,15 +233,9 @@ def unit_list(
     rows = _filter_units(views.units(), type_, stage, track, predicate)
     if below is not None:
         rows = [u for u in rows if Decimal(u["pact_coverage"]["ratio"]) < _ratio(below)]
-    keys: dict[str, Callable[[dict[str, Any]], Any]] = {
-        "unit": lambda u: u["unit"],
-        "name": lambda u: (u["name"], u["unit"]),
-        "stage": lambda u: (u["stage"], u["unit"]),
-        "coverage": lambda u: (Decimal(u["pact_coverage"]["ratio"]), u["unit"]),
-    }
-    if sort not in keys:
-        raise MalformedInput(f"sort by one of {', '.join(keys)}, not {sort!r}", code="invalid_parameter")
-    rows.sort(key=keys[sort])
+    if sort not in UNIT_ORDERS:
+        raise MalformedInput(f"sort by one of {', '.join(UNIT_ORDERS)}, not {sort!r}", code="invalid_parameter")
+    rows.sort(key=UNIT_ORDERS[sort])
     data, page = _paginate(rows, offset, limit)
     params = {"type": type_, "stage": stage, "track": track, "predicate": predicate, "below": below, "sort": sort}
     return answer("units", params, views, data, page)
@@ -408,12 +411,3 @@ def _ratio(text: str) -> Decimal:
         raise MalformedInput(f"{text!r} is not a ratio between 0 and 1", code="invalid_parameter")
     return value
 
-
-QUERIES = {
-    "stalled": stalled,
-    "pact-gaps": pact_gaps,
-    "remediation": open_remediation,
-    "failed-reviews": failed_reviews,
-    "signer": signer_activity,
-    "history": unit_history,
-}
