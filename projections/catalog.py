@@ -140,9 +140,7 @@ ON = Param(
     value_type=date,
     widget="date",
 )
-SINCE = Param(
-    "since", "time range start (RFC 3339)", Words("From date", "Dari tanggal"), widget="date", max_length=64
-)
+SINCE = Param("since", "time range start (RFC 3339)", Words("From date", "Dari tanggal"), widget="date", max_length=64)
 UNTIL = Param("until", "time range end, exclusive", Words("Before date", "Sebelum tanggal"), widget="date")
 OFFSET = Param("offset", "rows to skip", value_type=int, low=0, high=10**9, surfaces=NOT_WEB)
 LIMIT = Param("limit", "rows to answer", value_type=int, low=1, high=queries.MAX_PAGE, surfaces=NOT_WEB)

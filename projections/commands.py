@@ -21,6 +21,7 @@ from projections.catalog import CATALOG, Param, Query
 
 ProgressBar = Callable[[str], AbstractContextManager[Callable[[int, int], None]]]
 
+
 def add_commands(
     commands: Any, ledger_option: Callable[[argparse.ArgumentParser], None], progress_bar: ProgressBar
 ) -> None:

@@ -410,4 +410,3 @@ def _ratio(text: str) -> Decimal:
     if not value.is_finite() or not 0 <= value <= 1:
         raise MalformedInput(f"{text!r} is not a ratio between 0 and 1", code="invalid_parameter")
     return value
-
