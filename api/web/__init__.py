@@ -5,6 +5,6 @@ errors of pages with pages. Templates, i18n and the browser's verifier (static/t
 """
 
 from api.web.errors import install
-from api.web.routes import router
+from api.web.pages import router
 
 __all__ = ["install", "router"]

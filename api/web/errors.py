@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from api.web.access import PageError
 from api.web.render import render
-from api.web.routes import router
+from api.web.pages import router
 from ledger.errors import LedgerError, NotFound
 
 log = logging.getLogger("integritas.web")

@@ -17,6 +17,8 @@ from typing import Any
 
 from ledger.rules import parse_failing_check, render
 
+from projections import catalog
+
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
 WIB = timezone(timedelta(hours=7), "WIB")
@@ -52,8 +54,9 @@ MONTHS = {
     ),
 }
 
-# English message -> Indonesian. Keys are exactly what the templates and the code pass to `_`.
-INDONESIAN: dict[str, str] = {
+# English message -> Indonesian. Keys are exactly what the templates and the code pass to `_`. The words
+# of the query catalog (oversight titles, filter and column labels) are the catalog's own, added below.
+MESSAGES: dict[str, str] = {
     # layout
     "Skip to content": "Langsung ke isi",
     "Main menu": "Menu utama",
@@ -82,28 +85,13 @@ INDONESIAN: dict[str, str] = {
     "Page navigation": "Navigasi halaman",
     "Showing {first}–{last} of {total}": "Menampilkan {first}–{last} dari {total}",
     "Nothing to show.": "Tidak ada yang ditampilkan.",
-    "Record": "Catatan",
     "record": "catatan",
-    "Time (WIB)": "Waktu (WIB)",
-    "Kind": "Jenis",
     "Signer": "Penanda tangan",
     "Role": "Peran",
-    "Details": "Rincian",
-    "Unit": "Unit",
     "Name": "Nama",
-    "Type": "Jenis",
-    "Stage": "Tahap",
-    "Track": "Jalur",
     "Predicate": "Predikat",
     "Pact coverage": "Cakupan pakta",
-    "Since": "Sejak",
     "Until": "Sampai",
-    "Days": "Hari",
-    "Last activity": "Aktivitas terakhir",
-    "Headcount": "Jumlah pegawai",
-    "Valid pacts": "Pakta berlaku",
-    "Missing": "Belum",
-    "Coverage": "Cakupan",
     "Download CSV": "Unduh CSV",
     "Digest of this answer": "Digest jawaban ini",
     "unknown signer": "penanda tangan tak dikenal",
@@ -122,8 +110,6 @@ INDONESIAN: dict[str, str] = {
     "Lowest coverage": "Cakupan terendah",
     "Units needing attention": "Unit yang perlu perhatian",
     "Stalled for {days} days or more": "Tertahan {days} hari atau lebih",
-    "Open remediation": "Perbaikan terbuka",
-    "Failed reviews": "Penilaian tidak lulus",
     "See all": "Lihat semua",
     "No unit is stalled.": "Tidak ada unit yang tertahan.",
     "No remediation item is open.": "Tidak ada rekomendasi perbaikan yang terbuka.",
@@ -135,9 +121,7 @@ INDONESIAN: dict[str, str] = {
     "Bar chart": "Diagram batang",
     # units
     "All units": "Semua unit",
-    "Coverage below": "Cakupan di bawah",
     "No unit matches these filters.": "Tidak ada unit yang cocok dengan saringan ini.",
-    "Unit id": "Kode unit",
     # unit page
     "Status": "Status",
     "Stage since": "Tahap sejak",
@@ -147,10 +131,7 @@ INDONESIAN: dict[str, str] = {
     "Internal assessment (TPI)": "Penilaian internal (TPI)",
     "National review (TPN)": "Evaluasi nasional (TPN)",
     "No assessment yet.": "Belum ada penilaian.",
-    "Total": "Total",
     "Outcome": "Hasil",
-    "Failing checks": "Syarat yang tidak terpenuhi",
-    "Area": "Area",
     "Score": "Nilai",
     "Employees without a valid pact": "Pegawai tanpa pakta yang berlaku",
     "{missing} of {headcount} employees have no valid pact.": (
@@ -166,8 +147,6 @@ INDONESIAN: dict[str, str] = {
     "Released": "Dilepas",
     "Reason": "Alasan",
     "Remediation items": "Rekomendasi perbaikan",
-    "Opened": "Dibuka",
-    "Age (days)": "Umur (hari)",
     "Witness attestations": "Kesaksian pencanangan",
     "No declaration has been witnessed yet.": "Belum ada pencanangan yang disaksikan.",
     "Office": "Jabatan",
@@ -274,35 +253,7 @@ INDONESIAN: dict[str, str] = {
     "Public tiles (C2SP tlog-tiles)": "Tile publik (C2SP tlog-tiles)",
     # oversight
     "Oversight questions": "Pertanyaan pengawasan",
-    "Stalled units": "Unit yang tertahan",
-    "Units whose stage has not changed for a number of days (designated units are not waiting).": (
-        "Unit yang tahapnya tidak berubah selama sejumlah hari (unit yang sudah ditetapkan tidak menunggu)."
-    ),
-    "Pact gaps": "Kekurangan pakta",
-    "Units whose integrity pact coverage is below a ratio, with the employees known to lack a pact.": (
-        "Unit yang cakupan pakta integritasnya di bawah rasio tertentu, dengan pegawai yang diketahui belum berpakta."
-    ),
-    "Remediation items still open, oldest first.": "Rekomendasi perbaikan yang masih terbuka, yang tertua dulu.",
-    "Assessments that failed, with their failing checks; newest first.": (
-        "Penilaian yang tidak lulus, dengan syarat yang tidak terpenuhi; yang terbaru dulu."
-    ),
-    "Signer activity": "Aktivitas penanda tangan",
-    "Who a signer is, what they signed and whether their key was valid then.": (
-        "Siapa penanda tangan, apa yang ditandatangani dan apakah kuncinya berlaku saat itu."
-    ),
-    "Stalled for at least (days)": "Tertahan paling sedikit (hari)",
-    "Counted to date": "Dihitung sampai tanggal",
     "Coverage below (ratio, e.g. 0.9)": "Cakupan di bawah (rasio, mis. 0.9)",
-    "Older than (days)": "Lebih tua dari (hari)",
-    "From date": "Dari tanggal",
-    "Before date": "Sebelum tanggal",
-    "Level": "Tingkat",
-    "Step": "Langkah",
-    "Year": "Tahun",
-    "Signer fingerprint": "Sidik jari penanda tangan",
-    "Item": "Butir",
-    "Opened in": "Dibuka di",
-    "Released pacts": "Pakta dilepas",
     "Entries signed": "Entri ditandatangani",
     "First": "Pertama",
     "Last": "Terakhir",
@@ -351,6 +302,18 @@ INDONESIAN: dict[str, str] = {
     "not one of the choices": "bukan salah satu pilihan",
     "too long": "terlalu panjang",
 }
+
+
+def _with_catalog_words(messages: dict[str, str]) -> dict[str, str]:
+    """The messages and the catalog's words, each translated in one place only."""
+    words = catalog.words()
+    twice = sorted(set(messages) & set(words))
+    if twice:
+        raise ValueError(f"translated both here and in projections.catalog: {twice}")
+    return {**messages, **words}
+
+
+INDONESIAN = _with_catalog_words(MESSAGES)
 
 
 LABELS: dict[str, dict[str, dict[str, str]]] = {

@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from api.web import i18n, routes
+from api import web
+from api.web import i18n
+from api.web.pages import oversight
 from api.web.render import STATIC, TEMPLATES
 
 MESSAGE = re.compile(r"""_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
@@ -23,10 +25,10 @@ def template_messages() -> set[str]:
 def code_messages() -> set[str]:
     """Messages the routes pass on to be translated: titles, labels, error messages."""
     found = set()
-    for question in routes.QUESTIONS.values():
+    for question in oversight.QUESTIONS.values():
         found |= {question.title, question.description}
         found |= {f.label for f in question.filters} | {c.label for c in question.columns}
-    source = "\n".join(p.read_text(encoding="utf-8") for p in Path(routes.__file__).parent.glob("*.py"))
+    source = "\n".join(p.read_text(encoding="utf-8") for p in Path(web.__file__).parent.rglob("*.py"))
     found |= set(re.findall(r'PageError\(\s*\d{3},\s*"([^"]+)"', source))
     found |= set(re.findall(r'problem="([^"]+)"', source))
     found |= set(re.findall(r'gettext\("([^"]+)"\)', source))

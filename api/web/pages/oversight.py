@@ -1,0 +1,208 @@
+"""The oversight pages: one per question of the query catalog, with its filters, a page of its answer
+at a time, and every row as CSV.
+
+The filters, columns and labels come from `projections.catalog`; this module only says how a page
+reads a filter from its query string (a date field, a list of choices, a number field).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.web.access import PageError, PageReader
+from api.web.pages.shared import Pager, Params, page_store, page_views, router, signers_of, with_unit_names
+from api.web.render import render
+from ledger.entry import FINGERPRINT_PATTERN
+from projections import catalog, queries
+from projections.queries import DatabaseViews
+
+ROWS_PER_PAGE = 25
+NAMED = frozenset(("failed-reviews",))  # answers whose rows name units by id only: the page adds their names
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A filter field of a question's form."""
+
+    name: str
+    label: str
+    kind: str  # the catalog parameter's widget: "int", "date", "choice:<label category>", "unit", "fingerprint"
+    choices: tuple[str, ...] = ()
+    default: str = ""  # what the field shows when the query string does not set it
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str  # how the template shows it (macros.cell)
+
+
+@dataclass(frozen=True)
+class Question:
+    """An oversight question as its page shows it; its words are the catalog's English (i18n translates)."""
+
+    query: catalog.Query
+    name: str
+    title: str
+    description: str
+    filters: tuple[Filter, ...]
+    columns: tuple[Column, ...]
+
+    def run(self, views: DatabaseViews, params: Params, offset: int, limit: int) -> dict[str, Any]:
+        """The answer to the question with the page's filters, rows `offset` to `offset + limit`."""
+        query = self.query
+        subject: list[Any] = []
+        options: dict[str, Any] = {}
+        for param in query.on("web"):
+            value = _read(param, query.defaults[param.name], params)
+            if param.subject:
+                subject.append(value)
+            else:
+                options[param.keyword] = value
+        answer = query.runner(views, *subject, **options, offset=offset, limit=limit)
+        return with_unit_names(answer, views.units()) if query.name in NAMED else answer
+
+
+def _question(query: catalog.Query) -> Question:
+    assert query.title is not None and query.description is not None
+    filters = tuple(
+        Filter(
+            p.name,
+            p.label.en if p.label else p.name,
+            p.widget,
+            p.choices or p.presets,
+            str(query.defaults[p.name]) if p.widget == "int" else "",
+        )
+        for p in query.on("web")
+    )
+    columns = tuple(Column(c.key, c.label.en, c.kind) for c in query.columns)
+    return Question(query, query.name, query.title.en, query.description.en, filters, columns)
+
+
+QUESTIONS = {name: _question(query) for name, query in catalog.QUESTIONS.items()}
+
+
+def _read(param: catalog.Param, default: Any, params: Params) -> Any:
+    """A filter's value from the query string, checked as its field asks for it; absent, the query's default."""
+    if param.widget == "int":
+        return params.integer(param.name, default, param.low or 0, param.high or 10**9)
+    if param.widget == "date":
+        day = params.day(param.name)
+        if param.value_type is str and day is not None:
+            # Entry times are RFC 3339 UTC strings: a date compares as the start of that day.
+            return day.isoformat()
+        return day
+    if param.widget == "fingerprint":
+        return _fingerprint(params, param.name)
+    value = params.text(param.name, choices=(param.choices or param.presets) or None)
+    return default if value is None else value
+
+
+def _fingerprint(params: Params, name: str) -> str:
+    value = params.text(name, max_length=64)
+    if value is None:
+        raise PageError(400, "Give a signer's fingerprint to see their activity.")
+    if not FINGERPRINT_PATTERN.fullmatch(value):
+        raise PageError(400, "{field}: {problem}", field=name, problem="not one of the choices")
+    return value
+
+
+def _find(name: str) -> Question:
+    if name not in QUESTIONS:
+        raise PageError(404, "There is no oversight question {name}.", name=name)
+    return QUESTIONS[name]
+
+
+def _rows(question: Question, answer: dict[str, Any]) -> list[dict[str, Any]]:
+    return question.query.rows_of(answer["data"])
+
+
+@router.get("/oversight")
+def oversight_index(request: Request, _: PageReader) -> HTMLResponse:
+    """The oversight questions, each with what it answers."""
+    return render(request, "oversight_index.html", nav="oversight", questions=list(QUESTIONS.values()))
+
+
+@router.get("/oversight/{name}.csv")
+def oversight_csv(name: str, request: Request, _: PageReader) -> Response:
+    """Every row of an oversight answer, with the same filters, as CSV (UTF-8 with a BOM, for spreadsheets)."""
+    question = _find(name)
+    params = Params(request)
+    views = page_views(request)
+    rows: list[dict[str, Any]] = []
+    while True:
+        answer = question.run(views, params, len(rows), queries.MAX_PAGE)
+        batch = _rows(question, answer)
+        rows += batch
+        if not batch or len(rows) >= answer["page"]["total"]:
+            break
+    output = io.StringIO()
+    writer = csv.writer(output)
+    writer.writerow([column.key for column in question.columns])
+    for row in rows:
+        writer.writerow([_csv_cell(row.get(column.key)) for column in question.columns])
+    size = answer["as_of"]["tree_size"]
+    return Response(
+        "\ufeff" + output.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="integritas-{name}-{size}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _csv_cell(value: Any) -> str:
+    """The answer's own value; lists and objects as compact JSON. A text that a spreadsheet would run as
+    a formula gets a leading apostrophe (OWASP's CSV injection advice)."""
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+@router.get("/oversight/{name}")
+def oversight_page(name: str, request: Request, _: PageReader) -> HTMLResponse:
+    """One oversight question: its filters, its answer a page at a time, and the CSV link."""
+    question = _find(name)
+    params = Params(request)
+    number = params.page()
+    values = {f.name: request.query_params.get(f.name, f.default) for f in question.filters}
+    subject = question.query.subject
+    if subject is not None and not values[subject.name]:
+        answer, signer, signers = None, None, {}
+        pager = Pager(1, ROWS_PER_PAGE, 0)
+    else:
+        views = page_views(request)
+        answer = question.run(views, params, (number - 1) * ROWS_PER_PAGE, ROWS_PER_PAGE)
+        pager = Pager(number, ROWS_PER_PAGE, answer["page"]["total"])
+        signer = answer["data"]["signer"] if question.name == "signer" else None
+        signers = signers_of(page_store(request), [row["signer"] for row in _rows(question, answer) if "signer" in row])
+    return render(
+        request,
+        "oversight.html",
+        nav="oversight",
+        question=question,
+        values=values,
+        answer=answer,
+        rows=_rows(question, answer) if answer else [],
+        pager=pager,
+        signer=signer,
+        signers=signers,
+        as_of=answer["as_of"] if answer else None,
+        csv_url=f"/oversight/{name}.csv?"
+        + urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "page"]),
+    )
