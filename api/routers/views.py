@@ -60,7 +60,7 @@ def _run(function: Any, recorder: Any, *args: Any, **kwargs: Any) -> Awaitable[d
 
 def _annotation(param: catalog.Param, default: Any) -> Any:
     """The parameter's type as FastAPI reads it: its choices as an enum, its bounds, its documentation."""
-    value: Any = Literal[param.choices] if param.choices else param.value_type  # type: ignore[valid-type]
+    value: Any = Literal[param.choices] if param.choices else param.value_type
     if param.subject:
         return Annotated[value, Path(description=param.help)]
     if default is None:

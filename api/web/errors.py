@@ -19,8 +19,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from api.web.access import PageError
-from api.web.render import render
 from api.web.pages import router
+from api.web.render import render
 from ledger.errors import LedgerError, NotFound
 
 log = logging.getLogger("integritas.web")
