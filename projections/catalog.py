@@ -24,6 +24,7 @@ from projections import queries
 Surface = Literal["cli", "http", "web"]
 EVERYWHERE: frozenset[Surface] = frozenset(("cli", "http", "web"))
 NOT_WEB: frozenset[Surface] = frozenset(("cli", "http"))
+HTTP_AND_WEB: frozenset[Surface] = frozenset(("http", "web"))
 MAX_DAYS = 36500  # a hundred years: the bound of a count of days over HTTP and on the pages
 LEVELS = ("internal", "national")
 PREDICATES = ("none", "wbk", "wbbm")
@@ -177,8 +178,8 @@ CATALOG: dict[str, Query] = {
                 UNIT_TYPE,
                 STAGE,
                 Param("track", "track (wbk, wbbm)", choices=TRACKS, surfaces=NOT_WEB),
-                Param("predicate", "current predicate", choices=PREDICATES, surfaces=frozenset(("http",))),
-                _below(None, frozenset(("http",))),
+                Param("predicate", "current predicate", choices=PREDICATES, surfaces=HTTP_AND_WEB),
+                _below(None, HTTP_AND_WEB),
                 Param("sort", "order of the rows", choices=tuple(queries.UNIT_ORDERS), surfaces=NOT_WEB),
                 *PAGING,
             ),

@@ -22,6 +22,7 @@ from ledger.errors import MalformedInput, NotFound
 from projections.fold import ViewFold
 
 MAX_PAGE = 500
+PAGE_SIZE = 100  # rows an answer holds when the caller does not say
 
 
 class Views(Protocol):
@@ -41,7 +42,7 @@ class Views(Protocol):
         since: str | None = None,
         until: str | None = None,
         offset: int = 0,
-        limit: int = 100,
+        limit: int = PAGE_SIZE,
     ) -> tuple[int, list[dict[str, Any]]]: ...
     def assessments(self, *, outcome: str | None = None) -> list[dict[str, Any]]: ...
 
@@ -111,7 +112,7 @@ class MemoryViews:
         since: str | None = None,
         until: str | None = None,
         offset: int = 0,
-        limit: int = 100,
+        limit: int = PAGE_SIZE,
     ) -> tuple[int, list[dict[str, Any]]]:
         rows = [
             row
@@ -227,7 +228,7 @@ def unit_list(
     below: str | None = None,
     sort: str = "unit",
     offset: int = 0,
-    limit: int = 100,
+    limit: int = PAGE_SIZE,
 ) -> dict[str, Any]:
     """Every unit's status, filtered and sorted (unit, name, stage, coverage)."""
     rows = _filter_units(views.units(), type_, stage, track, predicate)
@@ -245,7 +246,7 @@ def region_counts(views: Views) -> dict[str, Any]:
     return answer("counts", {}, views, views.counts())
 
 
-def unit_history(views: Views, unit: str, *, offset: int = 0, limit: int = 100) -> dict[str, Any]:
+def unit_history(views: Views, unit: str, *, offset: int = 0, limit: int = PAGE_SIZE) -> dict[str, Any]:
     """Everything recorded about a unit, across its unit, pact, witness and oversight streams, in log order."""
     if views.unit(unit) is None:
         raise NotFound(f"unit {unit} is not registered", code="unknown_unit")
@@ -265,7 +266,7 @@ def stalled(
     stage: str | None = None,
     track: str | None = None,
     offset: int = 0,
-    limit: int = 100,
+    limit: int = PAGE_SIZE,
 ) -> dict[str, Any]:
     """Units whose stage has not changed for at least `days` days before `on`; longest stalled first."""
     reference = _on(on)
@@ -300,7 +301,7 @@ def pact_gaps(
     type_: str | None = None,
     stage: str | None = None,
     offset: int = 0,
-    limit: int = 100,
+    limit: int = PAGE_SIZE,
 ) -> dict[str, Any]:
     """Units whose pact coverage is below `below`, with the employees known to lack a valid pact."""
     threshold = _ratio(below)
@@ -334,7 +335,7 @@ def open_remediation(
     type_: str | None = None,
     unit: str | None = None,
     offset: int = 0,
-    limit: int = 100,
+    limit: int = PAGE_SIZE,
 ) -> dict[str, Any]:
     """Open remediation items at least `older_than` days old on `on`; oldest first."""
     reference = _on(on)
@@ -362,7 +363,7 @@ def failed_reviews(
     type_: str | None = None,
     unit: str | None = None,
     offset: int = 0,
-    limit: int = 100,
+    limit: int = PAGE_SIZE,
 ) -> dict[str, Any]:
     """Assessments that failed, with their failing threshold checks and remediation; newest first."""
     since, until = _instant(since, "since"), _instant(until, "until")
@@ -384,7 +385,13 @@ def failed_reviews(
 
 
 def signer_activity(
-    views: Views, signer: str, *, since: str | None = None, until: str | None = None, offset: int = 0, limit: int = 100
+    views: Views,
+    signer: str,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
 ) -> dict[str, Any]:
     """Who the signer is, what they signed (in log order) and whether their key was valid then."""
     document = views.signer(signer)

@@ -13,12 +13,13 @@ from fastapi.responses import HTMLResponse
 from api.web.access import PageError, PageReader
 from api.web.pages.shared import Pager, Params, page_store, page_views, router, signers_of
 from api.web.render import render
-from ledger.entry import ID_PATTERN, SCORE_AREAS, STAGES, UNIT_TYPES
+from ledger.entry import ID_PATTERN, SCORE_AREAS, STAGES
 from projections import queries
-from projections.catalog import COVERAGE_BELOW, PREDICATES
+from projections.catalog import CATALOG, PREDICATES
 
 UNITS_PER_PAGE = 25
 HISTORY_PER_PAGE = 50
+UNIT_FILTERS = CATALOG["units"].on("web")  # the page sorts by itself (UNIT_SORTS)
 
 
 UNIT_SORTS: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -35,12 +36,7 @@ UNIT_SORTS: dict[str, Callable[[dict[str, Any]], Any]] = {
 def unit_list(request: Request, _: PageReader) -> HTMLResponse:
     """Every unit, filtered by type, stage, predicate and coverage, sorted, a page at a time."""
     params = Params(request)
-    filters = {
-        "type": params.text("type", choices=UNIT_TYPES),
-        "stage": params.text("stage", choices=STAGES),
-        "predicate": params.text("predicate", choices=PREDICATES),
-        "below": params.text("below", choices=COVERAGE_BELOW),
-    }
+    filters: dict[str, Any] = {p.name: params.text(p.name, choices=p.choices or p.presets) for p in UNIT_FILTERS}
     sort = params.text("sort", choices=tuple(UNIT_SORTS)) or "unit"
     number = params.page()
     views = page_views(request)
@@ -48,13 +44,7 @@ def unit_list(request: Request, _: PageReader) -> HTMLResponse:
     rows: list[dict[str, Any]] = []
     while True:
         answer = queries.unit_list(
-            views,
-            type_=filters["type"],
-            stage=filters["stage"],
-            predicate=filters["predicate"],
-            below=filters["below"],
-            offset=len(rows),
-            limit=queries.MAX_PAGE,
+            views, **{p.keyword: filters[p.name] for p in UNIT_FILTERS}, offset=len(rows), limit=queries.MAX_PAGE
         )
         rows += answer["data"]
         if len(rows) >= answer["page"]["total"] or not answer["data"]:
@@ -69,7 +59,7 @@ def unit_list(request: Request, _: PageReader) -> HTMLResponse:
         units=rows[pager.offset : pager.last],
         pager=pager,
         filters={**filters, "sort": sort},
-        choices={"type": UNIT_TYPES, "stage": STAGES, "predicate": PREDICATES, "below": COVERAGE_BELOW},
+        choices={p.name: p.choices or p.presets for p in UNIT_FILTERS},
         sorts=tuple(UNIT_SORTS),
     )
 
