@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -141,7 +141,7 @@ ON = Param(
     value_type=date,
     widget="date",
 )
-SINCE = Param("since", "time range start (RFC 3339)", Words("From date", "Dari tanggal"), widget="date", max_length=64)
+SINCE = Param("since", "time range start (RFC 3339)", Words("From date", "Dari tanggal"), widget="date")
 UNTIL = Param("until", "time range end, exclusive", Words("Before date", "Sebelum tanggal"), widget="date")
 OFFSET = Param("offset", "rows to skip", value_type=int, low=0, high=10**9, surfaces=NOT_WEB)
 LIMIT = Param("limit", "rows to answer", value_type=int, low=1, high=queries.MAX_PAGE, surfaces=NOT_WEB)
@@ -177,7 +177,7 @@ CATALOG: dict[str, Query] = {
             (
                 UNIT_TYPE,
                 STAGE,
-                Param("track", "track (wbk, wbbm)", choices=TRACKS, surfaces=NOT_WEB),
+                replace(TRACK, surfaces=NOT_WEB),  # the units page has no track filter
                 Param("predicate", "current predicate", choices=PREDICATES, surfaces=HTTP_AND_WEB),
                 _below(None, HTTP_AND_WEB),
                 Param("sort", "order of the rows", choices=tuple(queries.UNIT_ORDERS), surfaces=NOT_WEB),

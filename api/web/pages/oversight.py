@@ -73,7 +73,8 @@ class Question:
 
 
 def _question(query: catalog.Query) -> Question:
-    assert query.title is not None and query.description is not None
+    if query.title is None or query.description is None:
+        raise TypeError(f"query {query.name} has no page title and description")
     filters = tuple(
         Filter(
             p.name,
