@@ -16,7 +16,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ledger.rules import parse_failing_check, render
-
 from projections import catalog
 
 LANGUAGES = ("id", "en")
