@@ -2,7 +2,7 @@
 
 A query is its name, its runner (a function of `projections.queries`), its parameters (type,
 choices, help, web label, the surfaces that show it) and its columns with their labels. The
-`integritas` options and dispatch (projections.commands), the HTTP routes and their OpenAPI
+`integritas` options and dispatch (cli.views), the HTTP routes and their OpenAPI
 parameters (api.routers.views) and the oversight pages' filters, tables and CSV (api.web.pages)
 are rendered from here; a test holds the three surfaces to the catalog.
 

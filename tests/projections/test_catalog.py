@@ -16,8 +16,9 @@ from fastapi import FastAPI
 from api.routers import views as http_views
 from api.web.pages import oversight
 from api.web.pages.shared import Params
+from cli.output import progress_bar
+from cli.views import add_commands
 from projections import catalog
-from projections.commands import add_commands
 
 Exposure = dict[str, tuple[Any, tuple[str, ...]]]  # parameter name -> (default, choices)
 SURFACE_ONLY = {"after", "page", "lang", "help", "ledger", "json", "csv", "at_size", "query", "source"}
@@ -44,7 +45,7 @@ def _differences(expected: Exposure, exposed: Exposure) -> list[str]:
 
 def _commands() -> dict[str, argparse.ArgumentParser]:
     parser = argparse.ArgumentParser(prog="integritas")
-    add_commands(parser.add_subparsers(), lambda p: p.add_argument("--ledger"))
+    add_commands(parser.add_subparsers(), lambda p: p.add_argument("--ledger"), progress_bar)
     found: dict[str, argparse.ArgumentParser] = {}
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):

@@ -1,4 +1,4 @@
-"""The view commands of `integritas` (cli.views, projections.commands) over the demo ledger: status, oversight
+"""The view commands of `integritas` (cli.views) over the demo ledger: status, oversight
 questions as a table, JSON and CSV, views rebuild/catch-up, and the offline digest that must match
 the online answer, from the data directory and from an export."""
 
