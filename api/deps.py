@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.errors import Forbidden, Unauthorised
 from api.tokens import TokenFile, TokenRecord
-from ledger.errors import LedgerError
 from ledger.store.application import LedgerStore
 
 
@@ -31,12 +31,12 @@ def bearer_token(request: Request) -> str | None:
 def authorised(tokens: TokenFile, token: str | None, roles: tuple[str, ...]) -> TokenRecord:
     """The active record of `token` if its role is one of `roles`; raise unauthorized or forbidden."""
     if token is None:
-        raise LedgerError("this resource needs a bearer token with a read role", code="unauthorized")
+        raise Unauthorised("this resource needs a bearer token with a read role")
     record = tokens.find(token)
     if record is None:
-        raise LedgerError("the bearer token is not valid (unknown or revoked)", code="unauthorized")
+        raise Unauthorised("the bearer token is not valid (unknown or revoked)")
     if record.role not in roles:
-        raise LedgerError(f"role {record.role} may not read this; it needs {' or '.join(roles)}", code="forbidden")
+        raise Forbidden(f"role {record.role} may not read this; it needs {' or '.join(roles)}")
     return record
 
 

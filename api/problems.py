@@ -1,8 +1,8 @@
-"""RFC 9457 problem details, with the same stable `code` the CLI prints (DESIGN §8).
+"""RFC 9457 problem details, with the same stable `code` the CLI prints (docs/contract/errors.md).
 
 Every error the API answers goes through here: ledger errors, request validation, unknown routes
-and methods, and anything unexpected (a 500 that says nothing of the inside). The mapping from
-error family to HTTP status lives in one place, `status_for`.
+and methods, and anything unexpected (a 500 that says nothing of the inside). The HTTP status is
+the error's family's, from one table, `HTTP_STATUS_OF_FAMILY`; no code is matched here.
 """
 
 from __future__ import annotations
@@ -15,24 +15,47 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ledger.errors import Conflict, LedgerError, MalformedInput, NotFound, Refused, VerificationFailed, evidence_json
+from api.errors import (
+    INTERNAL_ERROR,
+    INVALID_REQUEST,
+    NO_SUCH_ROUTE,
+    Forbidden,
+    MethodNotAllowed,
+    Unauthorised,
+    UnsupportedMediaType,
+)
+from ledger.errors import (
+    Conflict,
+    LedgerError,
+    MalformedInput,
+    NotFound,
+    Refused,
+    TooLarge,
+    Unavailable,
+    UsageError,
+    VerificationFailed,
+    evidence_json,
+)
 
 PROBLEM_TYPE_BASE = "https://integritas.example/problems/"
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("integritas.api")
 
-# Codes whose status is not their family's.
-STATUS_OF_CODE = {
-    "entry_too_large": 413,
-    "request_too_large": 413,
-    "unsupported_media_type": 415,
-    "unauthorized": 401,
-    "forbidden": 403,
-    "store_damaged": 503,
-    "busy": 503,
-    "views_behind": 503,
-    "views_unavailable": 503,
-    "method_not_allowed": 405,
+# The HTTP status of each error family (RFC 9110 §15).
+HTTP_STATUS_OF_FAMILY = {
+    LedgerError.family: 500,
+    MalformedInput.family: 400,
+    UsageError.family: 400,
+    TooLarge.family: 413,
+    UnsupportedMediaType.family: 415,
+    Unauthorised.family: 401,
+    Forbidden.family: 403,
+    NotFound.family: 404,
+    MethodNotAllowed.family: 405,
+    Conflict.family: 409,
+    VerificationFailed.family: 422,
+    Refused.family: 422,
+    Unavailable.family: 503,
 }
 TITLES = {
     400: "Bad request",
@@ -49,22 +72,9 @@ TITLES = {
 }
 
 
-class ApiError(LedgerError):
-    """An error the API itself raises (authorisation, content type, size)."""
-
-
 def status_for(error: LedgerError) -> int:
-    if error.code in STATUS_OF_CODE:
-        return STATUS_OF_CODE[error.code]
-    if isinstance(error, Conflict):
-        return 409
-    if isinstance(error, NotFound):
-        return 404
-    if isinstance(error, Refused | VerificationFailed):
-        return 422
-    if isinstance(error, MalformedInput):
-        return 400
-    return 500
+    """The HTTP status of `error`: its family's."""
+    return HTTP_STATUS_OF_FAMILY[error.family]
 
 
 def problem(status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
@@ -82,50 +92,55 @@ def problem(status: int, code: str, detail: str, headers: dict[str, str] | None 
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers or None)
 
 
+def problem_of(request: Request, error: LedgerError, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The problem document of a ledger or API error, with its family's status."""
+    status = status_for(error)
+    extra: dict[str, Any] = {}
+    if isinstance(error, Conflict):
+        extra["head"] = evidence_json(error.evidence.get("head"))
+        extra["stream"] = error.evidence.get("stream")
+    elif "failing" in error.evidence:
+        extra["failing_checks"] = error.evidence["failing"]
+    if isinstance(error, Refused) and error.reason is not None:
+        # The rule's message and its values, so that a client renders the refusal in its own
+        # language from the catalogue (ledger.rules.messages) instead of parsing `detail`.
+        extra["reason"] = error.reason
+        extra["params"] = evidence_json(error.params)
+    if status >= 500:
+        log.error("%s %s: %s (%s)", request.method, request.url.path, error.message, error.code)
+    return problem(status, error.code, error.message, headers, **extra)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem document."""
 
     @app.exception_handler(LedgerError)
     async def ledger_error(request: Request, error: LedgerError) -> JSONResponse:
-        status = status_for(error)
-        extra: dict[str, Any] = {}
-        if isinstance(error, Conflict):
-            extra["head"] = evidence_json(error.evidence.get("head"))
-            extra["stream"] = error.evidence.get("stream")
-        elif "failing" in error.evidence:
-            extra["failing_checks"] = error.evidence["failing"]
-        if isinstance(error, Refused) and error.reason is not None:
-            # The rule's message and its values, so that a client renders the refusal in its own
-            # language from the catalogue (ledger.rules.messages) instead of parsing `detail`.
-            extra["reason"] = error.reason
-            extra["params"] = evidence_json(error.params)
-        if status >= 500:
-            log.error("%s %s: %s (%s)", request.method, request.url.path, error.message, error.code)
-        return problem(status, error.code, error.message, **extra)
+        return problem_of(request, error)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         details = "; ".join(
             f"{'.'.join(str(part) for part in e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in error.errors()
         )
-        return problem(400, "invalid_request", details or "the request is not valid")
+        return problem_of(request, MalformedInput(details or "the request is not valid", code=INVALID_REQUEST))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         if error.status_code == 404:
-            return problem(404, "no_such_route", f"there is no resource at {request.url.path}")
+            return problem_of(request, NotFound(f"there is no resource at {request.url.path}", code=NO_SUCH_ROUTE))
         if error.status_code == 405:
             # RFC 9110 §15.5.6: a 405 names the methods the resource does allow.
-            return problem(
-                405,
-                "method_not_allowed",
-                f"{request.method} is not allowed on {request.url.path}",
+            return problem_of(
+                request,
+                MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}"),
                 headers={"Allow": (error.headers or {}).get("Allow", "GET")},
             )
+        # Any other status the framework raises keeps it, with the code http_<status>.
         return problem(error.status_code, f"http_{error.status_code}", str(error.detail))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         # Never a stack trace to a client; the log keeps it for the operator.
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return problem(500, "internal_error", "the server failed; the operator's log has the details")
+        return problem(500, INTERNAL_ERROR, "the server failed; the operator's log has the details")

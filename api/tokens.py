@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ledger import codes
 from ledger.errors import MalformedInput, NotFound
 
 READ_ROLES = ("auditor", "overseer", "operator")
@@ -54,7 +55,7 @@ class TokenFile:
         except FileNotFoundError:
             return []
         except (OSError, ValueError) as exc:
-            raise MalformedInput(f"cannot read token file {self.path}: {exc}", code="invalid_config") from exc
+            raise MalformedInput(f"cannot read token file {self.path}: {exc}", code=codes.INVALID_CONFIG) from exc
         records = [TokenRecord(**record) for record in document]
         self._cache = (signature, records)
         return records
@@ -62,7 +63,7 @@ class TokenFile:
     def add(self, name: str, role: str) -> tuple[TokenRecord, str]:
         """A new token for `name` with `role`; returns the record and the token (shown only now)."""
         if role not in READ_ROLES:
-            raise MalformedInput(f"role {role!r} is not one of {', '.join(READ_ROLES)}", code="invalid_role")
+            raise MalformedInput(f"role {role!r} is not one of {', '.join(READ_ROLES)}", code=codes.INVALID_ROLE)
         # A fixed prefix: a token that began with "-" would read as an option on a command line.
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         record = TokenRecord(
@@ -83,7 +84,7 @@ class TokenFile:
                 records[position] = revoked
                 self._write(records)
                 return revoked
-        raise NotFound(f"no active token with id {token_id}", code="unknown_token")
+        raise NotFound(f"no active token with id {token_id}", code=codes.UNKNOWN_TOKEN)
 
     def find(self, token: str) -> TokenRecord | None:
         """The active record for `token`, compared in constant time."""

@@ -13,9 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from ledger.crypto.keys import encode_base64
-from ledger.errors import Conflict, LedgerError, NotFound, UsageError
-
-EXIT_REFUSED, EXIT_USAGE, EXIT_CONFLICT, EXIT_NOT_FOUND = 1, 2, 3, 4
+from ledger.errors import EXIT_FAILED, EXIT_USAGE, Conflict, LedgerError, exit_status
 
 # The modules of cli/ that register a family of subcommands (`register(commands)`), in the order of
 # `integritas --help`; a new family is its module and one more name here.
@@ -32,23 +30,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result: int = args.run(args)
         return result
-    except Conflict as exc:
-        head = exc.evidence.get("head")
-        detail = f" (head: seq {head['seq']}, leaf hash {encode_base64(head['leaf_hash'])})" if head else ""
-        return _fail(exc, EXIT_CONFLICT, detail)
-    except NotFound as exc:
-        return _fail(exc, EXIT_NOT_FOUND)
-    except UsageError as exc:
-        return _fail(exc, EXIT_USAGE)
     except LedgerError as exc:
-        return _fail(exc, EXIT_REFUSED)
+        # The exit status is the family's (ledger.errors.exit_status); a conflict adds the head.
+        head = exc.evidence.get("head") if isinstance(exc, Conflict) else None
+        detail = f" (head: seq {head['seq']}, leaf hash {encode_base64(head['leaf_hash'])})" if head else ""
+        return _fail(exc, exit_status(exc), detail)
     except BrokenPipeError:
         # The reader went away (`integritas show ... | head`): nothing to say to anyone.
         sys.stderr.close()
         return 141
     except OSError as exc:
         print(f"integritas: io_error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
-        return EXIT_REFUSED
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("integritas: interrupted", file=sys.stderr)
         return 130

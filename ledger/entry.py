@@ -22,6 +22,7 @@ from typing import Any
 import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ledger import codes
 from ledger.crypto.keys import (
     SIGNATURE_SIZE,
     decode_base64,
@@ -30,7 +31,7 @@ from ledger.crypto.keys import (
     verify_signature,
 )
 from ledger.crypto.merkle import hash_leaf
-from ledger.errors import MalformedInput
+from ledger.errors import MalformedInput, TooLarge
 
 SIGNING_CONTEXT = b"integritas/entry/v1\n"
 MAX_LEAF_BYTES = 65_535  # tlog-tiles entry bundles carry 16-bit lengths
@@ -92,19 +93,19 @@ ENTRY_MEMBERS = frozenset({"v", "log", "kind", "stream", "seq", "prev", "at", "s
 def _refuse_float(text: str) -> Any:
     raise MalformedInput(
         f"number {text} is not an integer: scores and ratios are decimal strings",
-        code="float_not_allowed",
+        code=codes.FLOAT_NOT_ALLOWED,
     )
 
 
 def _refuse_constant(text: str) -> Any:
-    raise MalformedInput(f"{text} is not JSON", code="malformed_json")
+    raise MalformedInput(f"{text} is not JSON", code=codes.MALFORMED_JSON)
 
 
 def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise MalformedInput(f"member {key!r} appears twice", code="malformed_json")
+            raise MalformedInput(f"member {key!r} appears twice", code=codes.MALFORMED_JSON)
         result[key] = value
     return result
 
@@ -116,9 +117,9 @@ _LEAF_DECODER = json.JSONDecoder(parse_float=_refuse_float, parse_constant=_refu
 def load_json(data: bytes | str) -> Any:
     """Parse JSON strictly: UTF-8, no duplicate members, no floats, no NaN or Infinity."""
     if len(data) > MAX_SUBMISSION_BYTES:
-        raise MalformedInput(
+        raise TooLarge(
             f"submission has {len(data)} bytes, the limit is {MAX_SUBMISSION_BYTES}",
-            code="entry_too_large",
+            code=codes.ENTRY_TOO_LARGE,
         )
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
@@ -129,9 +130,9 @@ def load_json(data: bytes | str) -> Any:
             parse_constant=_refuse_constant,
         )
     except UnicodeDecodeError as exc:
-        raise MalformedInput("submission is not UTF-8", code="malformed_json") from exc
+        raise MalformedInput("submission is not UTF-8", code=codes.MALFORMED_JSON) from exc
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, and integers over 4300 digits
-        raise MalformedInput(f"submission is not JSON: {exc}", code="malformed_json") from exc
+        raise MalformedInput(f"submission is not JSON: {exc}", code=codes.MALFORMED_JSON) from exc
 
 
 def canonical_json(value: Any, *, plain: bool = False) -> bytes:
@@ -151,7 +152,7 @@ def canonical_json(value: Any, *, plain: bool = False) -> bytes:
             return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         return bytes(rfc8785.dumps(value))
     except (rfc8785.CanonicalizationError, UnicodeEncodeError, RecursionError) as exc:  # lone surrogate, deep nesting
-        raise MalformedInput(f"value cannot be canonicalised: {exc}", code="malformed_entry") from exc
+        raise MalformedInput(f"value cannot be canonicalised: {exc}", code=codes.MALFORMED_ENTRY) from exc
 
 
 def canonical_json_of(value: Any) -> bytes:
@@ -164,15 +165,15 @@ def canonical_json_of(value: Any) -> bytes:
 Validator = Callable[[Any, str], None]
 
 
-def _fail(where: str, problem: str, code: str = "invalid_member") -> MalformedInput:
+def _fail(where: str, problem: str, code: str = codes.INVALID_MEMBER) -> MalformedInput:
     return MalformedInput(f"{where} {problem}", code=code)
 
 
 def _string(value: Any, where: str) -> None:
     if not isinstance(value, str):
-        raise _fail(where, f"must be a string, not {_json_type(value)}", "wrong_type")
+        raise _fail(where, f"must be a string, not {_json_type(value)}", codes.WRONG_TYPE)
     if not value.isascii() and not unicodedata.is_normalized("NFC", value):
-        raise _fail(where, "is not NFC-normalised", "not_nfc")
+        raise _fail(where, "is not NFC-normalised", codes.NOT_NFC)
 
 
 def _text(value: Any, where: str) -> None:
@@ -184,13 +185,13 @@ def _text(value: Any, where: str) -> None:
 def _identifier(value: Any, where: str) -> None:
     _string(value, where)
     if not ID_PATTERN.fullmatch(value):
-        raise _fail(where, f"{value!r} does not match [a-z0-9][a-z0-9-]{{0,63}}", "invalid_id")
+        raise _fail(where, f"{value!r} does not match [a-z0-9][a-z0-9-]{{0,63}}", codes.INVALID_ID)
 
 
 def _count(value: Any, where: str) -> None:
     # bool is a subclass of int in Python but not a number in JSON.
     if not isinstance(value, int) or isinstance(value, bool):
-        raise _fail(where, f"must be an integer, not {_json_type(value)}", "wrong_type")
+        raise _fail(where, f"must be an integer, not {_json_type(value)}", codes.WRONG_TYPE)
     if not 0 <= value <= MAX_SAFE_INTEGER:
         raise _fail(where, f"{value} is outside 0..2^53-1")
 
@@ -214,11 +215,11 @@ def _public_key(value: Any, where: str) -> None:
 def _date(value: Any, where: str) -> None:
     _string(value, where)
     if not DATE_PATTERN.fullmatch(value):
-        raise _fail(where, f"{value!r} is not a date YYYY-MM-DD", "invalid_time")
+        raise _fail(where, f"{value!r} is not a date YYYY-MM-DD", codes.INVALID_TIME)
     try:
         date.fromisoformat(value)
     except ValueError as exc:
-        raise _fail(where, f"{value!r} is not a calendar date", "invalid_time") from exc
+        raise _fail(where, f"{value!r} is not a calendar date", codes.INVALID_TIME) from exc
 
 
 def _year(value: Any, where: str) -> None:
@@ -239,7 +240,7 @@ def _one_of(*allowed: str) -> Validator:
 def _list_of(item: Validator, *, min_items: int = 0, unique: bool = False) -> Validator:
     def check(value: Any, where: str) -> None:
         if not isinstance(value, list):
-            raise _fail(where, f"must be an array, not {_json_type(value)}", "wrong_type")
+            raise _fail(where, f"must be an array, not {_json_type(value)}", codes.WRONG_TYPE)
         if len(value) < min_items:
             raise _fail(where, f"must have at least {min_items} item(s)")
         for i, element in enumerate(value):
@@ -264,14 +265,14 @@ def _check_members(
     optional: Mapping[str, Validator] = {},
 ) -> None:
     if not isinstance(value, dict):
-        raise _fail(where, f"must be an object, not {_json_type(value)}", "wrong_type")
+        raise _fail(where, f"must be an object, not {_json_type(value)}", codes.WRONG_TYPE)
     present = value.keys()
     if not required.keys() <= present:
         missing = sorted(set(required) - set(present))
-        raise _fail(where, f"is missing member(s) {', '.join(missing)}", "missing_member")
+        raise _fail(where, f"is missing member(s) {', '.join(missing)}", codes.MISSING_MEMBER)
     if len(present) != len(required) and not present - required.keys() <= optional.keys():
         extra = sorted(set(present) - set(required) - set(optional))
-        raise _fail(where, f"has unknown member(s) {', '.join(extra)}", "unknown_member")
+        raise _fail(where, f"has unknown member(s) {', '.join(extra)}", codes.UNKNOWN_MEMBER)
     for name, validate in required.items():
         validate(value[name], f"{where}.{name}")
     if len(present) != len(required):
@@ -296,7 +297,7 @@ def _score(value: Any, where: str) -> None:
 def _policy(value: Any, where: str) -> None:
     # The policy's contents are checked by the rules (ledger.rules.parse_policy); here only its shape.
     if not isinstance(value, dict):
-        raise _fail(where, f"must be an object, not {_json_type(value)}", "wrong_type")
+        raise _fail(where, f"must be an object, not {_json_type(value)}", codes.WRONG_TYPE)
 
 
 def _json_type(value: Any) -> str:
@@ -407,7 +408,7 @@ def _check_values(value: Any, where: str, depth: int = 0) -> bool:
         _check_nfc(value, where)
         return True
     if depth > MAX_DEPTH:
-        raise _fail(where, f"nests deeper than {MAX_DEPTH} levels", "malformed_entry")
+        raise _fail(where, f"nests deeper than {MAX_DEPTH} levels", codes.MALFORMED_ENTRY)
     if isinstance(value, dict):
         plain = True
         for key, element in value.items():
@@ -427,7 +428,7 @@ def _check_values(value: Any, where: str, depth: int = 0) -> bool:
                 plain = False
         return plain
     if isinstance(value, float):
-        raise _fail(where, f"holds the float {value!r}: scores and ratios are decimal strings", "float_not_allowed")
+        raise _fail(where, f"holds the float {value!r}: scores and ratios are decimal strings", codes.FLOAT_NOT_ALLOWED)
     if isinstance(value, int) and not isinstance(value, bool):
         return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
     return True
@@ -436,13 +437,13 @@ def _check_values(value: Any, where: str, depth: int = 0) -> bool:
 def _check_nfc(text: str, where: str) -> None:
     # ASCII text is always NFC; only the rest needs the (slower) normalisation check.
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
-        raise _fail(where, "contains a string that is not NFC-normalised", "not_nfc")
+        raise _fail(where, "contains a string that is not NFC-normalised", codes.NOT_NFC)
 
 
 def parse_time(value: str) -> datetime:
     """An RFC 3339 UTC time with seconds and `Z`, as an aware datetime."""
     if not TIME_PATTERN.fullmatch(value):
-        raise _fail("entry.at", f"{value!r} is not RFC 3339 UTC seconds like 2020-07-08T09:15:00Z", "invalid_time")
+        raise _fail("entry.at", f"{value!r} is not RFC 3339 UTC seconds like 2020-07-08T09:15:00Z", codes.INVALID_TIME)
     try:
         # The pattern fixed every position, so slicing is exact (and much faster than strptime).
         return datetime(
@@ -455,7 +456,7 @@ def parse_time(value: str) -> datetime:
             tzinfo=UTC,
         )
     except ValueError as exc:
-        raise _fail("entry.at", f"{value!r} is not a valid time", "invalid_time") from exc
+        raise _fail("entry.at", f"{value!r} is not a valid time", codes.INVALID_TIME) from exc
 
 
 def format_time(moment: datetime) -> str:
@@ -535,28 +536,28 @@ class Submission:
 def parse_entry(value: Any, where: str = "entry") -> Entry:
     """Validate a decoded JSON value as Entry v1 and return it; raise `MalformedInput` naming the fault."""
     if not isinstance(value, dict):
-        raise _fail(where, f"must be an object, not {_json_type(value)}", "wrong_type")
+        raise _fail(where, f"must be an object, not {_json_type(value)}", codes.WRONG_TYPE)
     missing = sorted(ENTRY_MEMBERS - set(value))
     if missing:
-        raise _fail(where, f"is missing member(s) {', '.join(missing)}", "missing_member")
+        raise _fail(where, f"is missing member(s) {', '.join(missing)}", codes.MISSING_MEMBER)
     extra = sorted(set(value) - ENTRY_MEMBERS)
     if extra:
-        raise _fail(where, f"has unknown member(s) {', '.join(extra)}", "unknown_member")
+        raise _fail(where, f"has unknown member(s) {', '.join(extra)}", codes.UNKNOWN_MEMBER)
     plain = _check_values(value, where)
 
     version = value["v"]
     if version != 1 or isinstance(version, bool):
-        raise _fail(f"{where}.v", f"is {version!r}, this ledger reads version 1", "unsupported_version")
+        raise _fail(f"{where}.v", f"is {version!r}, this ledger reads version 1", codes.UNSUPPORTED_VERSION)
     _string(value["log"], f"{where}.log")
     kind = value["kind"]
     _string(kind, f"{where}.kind")
     if kind not in BODIES:
-        raise _fail(f"{where}.kind", f"{kind!r} is not a kind of entry", "unknown_kind")
+        raise _fail(f"{where}.kind", f"{kind!r} is not a kind of entry", codes.UNKNOWN_KIND)
     stream = value["stream"]
     _string(stream, f"{where}.stream")
     stream_match = _STREAM_OF_KIND[kind].fullmatch(stream)
     if not stream_match:
-        raise _fail(f"{where}.stream", f"{stream!r} is not a stream for kind {kind}", "invalid_stream")
+        raise _fail(f"{where}.stream", f"{stream!r} is not a stream for kind {kind}", codes.INVALID_STREAM)
     groups = stream_match.groupdict()
     seq = value["seq"]
     _count(seq, f"{where}.seq")
@@ -577,7 +578,7 @@ def parse_entry(value: Any, where: str = "entry") -> Entry:
     signer = value["signer"]
     _string(signer, f"{where}.signer")
     if not FINGERPRINT_PATTERN.fullmatch(signer):
-        raise _fail(f"{where}.signer", "must be 64 lowercase hex digits (SHA-256 of the key)", "invalid_id")
+        raise _fail(f"{where}.signer", "must be 64 lowercase hex digits (SHA-256 of the key)", codes.INVALID_ID)
     required, optional = BODIES[kind]
     _check_members(value["body"], f"{where}.body", required, optional)
     return Entry(
@@ -632,9 +633,9 @@ def _submission(
     # escaping, so the canonical submission is the canonical entry spliced into fixed text.
     leaf = b'{"entry":' + entry_bytes + b',"signature":"' + signature_text.encode("ascii") + b'"}'
     if len(leaf) > MAX_LEAF_BYTES:
-        raise MalformedInput(
+        raise TooLarge(
             f"leaf is {len(leaf)} bytes, the limit is {MAX_LEAF_BYTES}: log large evidence by digest",
-            code="entry_too_large",
+            code=codes.ENTRY_TOO_LARGE,
         )
     return Submission(
         entry=entry, signature=signature, entry_bytes=entry_bytes, leaf_bytes=leaf, leaf_hash=hash_leaf(leaf)
@@ -648,17 +649,17 @@ def parse_leaf(leaf: bytes) -> Submission:
     log's rules (DESIGN §6: every entry's canonical form is checked).
     """
     if len(leaf) > MAX_LEAF_BYTES:
-        raise MalformedInput(f"leaf is {len(leaf)} bytes, the limit is {MAX_LEAF_BYTES}", code="entry_too_large")
+        raise TooLarge(f"leaf is {len(leaf)} bytes, the limit is {MAX_LEAF_BYTES}", code=codes.ENTRY_TOO_LARGE)
     try:
         # No duplicate-member hook here (it runs in Python for every object, and the verifier reads
         # every leaf): a leaf with a repeated member cannot equal the canonical form of what it
         # parses to, which has one member fewer, so the comparison below refuses it anyway.
         value = _LEAF_DECODER.decode(leaf.decode("utf-8"))
     except (ValueError, RecursionError) as exc:
-        raise MalformedInput(f"leaf is not JSON: {exc}", code="malformed_json") from exc
+        raise MalformedInput(f"leaf is not JSON: {exc}", code=codes.MALFORMED_JSON) from exc
     submission = submission_from_json(value)
     if submission.leaf_bytes != leaf:
-        raise MalformedInput("leaf is not in RFC 8785 canonical form", code="not_canonical")
+        raise MalformedInput("leaf is not in RFC 8785 canonical form", code=codes.NOT_CANONICAL)
     return submission
 
 
@@ -674,6 +675,6 @@ def sign_entry(entry: Mapping[str, Any], private_key: Ed25519PrivateKey) -> Subm
     if parsed.signer != key_fingerprint:
         raise MalformedInput(
             f"entry.signer is {parsed.signer[:12]}…, but the key's fingerprint is {key_fingerprint[:12]}…",
-            code="invalid_member",
+            code=codes.INVALID_MEMBER,
         )
     return _submission(parsed, private_key.sign(parsed.signing_input()))

@@ -25,7 +25,7 @@ from eventsourcing.utils import Environment
 
 from ledger.crypto.keys import encode_base64
 from ledger.crypto.merkle import MerkleTree
-from ledger.errors import LedgerError
+from ledger.errors import Unavailable
 from ledger.store.config import Storage
 from ledger.store.writer_lock import writer_lock
 from projections.fold import Changes, ViewFold
@@ -258,7 +258,7 @@ class ViewProjector:
         """Drop the views and fold the whole log again, written in one transaction."""
         with self.views_lock.held(blocking=False) as leading:
             if not leading:
-                raise LedgerError(
+                raise Unavailable(
                     "another process (a running server) is keeping these views; stop it to rebuild them",
                     code="views_busy",
                 )

@@ -15,11 +15,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from api.deps import EntryReader, Store
-from api.problems import ApiError
+from api.errors import UnsupportedMediaType
 from api.schemas import Receipt, StoredEntry, Submission, problem_responses
 from ledger.crypto.keys import encode_base64
 from ledger.entry import parse_submission
-from ledger.errors import NotFound
+from ledger.errors import NotFound, TooLarge
 
 router = APIRouter(tags=["entries"])
 INDEX = Annotated[int, Path(ge=0, le=2**63 - 1, description="leaf index")]
@@ -29,12 +29,12 @@ async def read_limited(request: Request, limit: int) -> bytes:
     """The request body, refusing more than `limit` bytes before reading them all."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ApiError(f"request body of {declared} bytes is over the limit of {limit}", code="request_too_large")
+        raise TooLarge(f"request body of {declared} bytes is over the limit of {limit}", code="request_too_large")
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
-            raise ApiError(f"request body is over the limit of {limit} bytes", code="request_too_large")
+            raise TooLarge(f"request body is over the limit of {limit} bytes", code="request_too_large")
     return bytes(body)
 
 
@@ -57,9 +57,7 @@ async def submit_entry(request: Request, store: Store) -> JSONResponse:
     """Append a signed entry. 201 with a receipt; 200 with the original receipt for a duplicate."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json":
-        raise ApiError(
-            f"send the submission as application/json, not {media_type or 'nothing'}", code="unsupported_media_type"
-        )
+        raise UnsupportedMediaType(f"send the submission as application/json, not {media_type or 'nothing'}")
     body = await read_limited(request, request.app.state.settings.max_request_bytes)
     submission = parse_submission(body)
     receipt = await run_in_threadpool(store.append, submission)

@@ -15,9 +15,8 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import EntryReader
-from api.problems import ApiError
 from api.schemas import problem_responses
-from ledger.errors import NotFound
+from ledger.errors import NotFound, Unavailable
 from projections import catalog, queries
 
 router = APIRouter(tags=["status and oversight"])
@@ -42,14 +41,14 @@ async def _views(request: Request, after: int | None) -> Any:
     """The view recorder to answer from, once it holds leaf `after` (if asked)."""
     service = request.app.state.views
     if service is None:
-        raise ApiError("this server keeps no views (its store is in memory)", code="views_unavailable")
+        raise Unavailable("this server keeps no views (its store is in memory)", code="views_unavailable")
     if after is not None:
         store = request.app.state.store
         await run_in_threadpool(store.ensure, after + 1)
         if after >= store.size:
             raise NotFound(f"leaf {after} is not in the log (size {store.size})", code="index_out_of_range")
     if after is not None and not await run_in_threadpool(service.wait_for, after + 1):
-        raise ApiError(f"the views do not hold leaf {after} yet; try again shortly", code="views_behind")
+        raise Unavailable(f"the views do not hold leaf {after} yet; try again shortly", code="views_behind")
     return service.projector.view
 
 

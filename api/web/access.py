@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.deps import ENTRY_READERS, EXPORT_READERS, authorised, bearer_token
+from api.errors import Forbidden
 from api.tokens import TokenFile, TokenRecord
 from ledger.errors import LedgerError
 
@@ -55,7 +56,7 @@ def page_reader(*roles: str) -> Callable[[Request], Awaitable[TokenRecord]]:
         try:
             return authorised(request.app.state.tokens, token, roles)
         except LedgerError as exc:
-            if exc.code == "forbidden":
+            if isinstance(exc, Forbidden):
                 raise PageError(403, "This token's role may not see this page.", token_form=True) from exc
             raise PageError(401, "The token is not valid (unknown or revoked).", token_form=True) from exc
 

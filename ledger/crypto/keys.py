@@ -17,6 +17,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from ledger import codes
 from ledger.errors import MalformedInput, VerificationFailed
 
 PUBLIC_KEY_SIZE = 32
@@ -37,11 +38,11 @@ def decode_base64(text: str, *, size: int | None = None, what: str = "value") ->
     try:
         data = base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError) as exc:
-        raise MalformedInput(f"{what} is not valid base64", code="invalid_base64") from exc
+        raise MalformedInput(f"{what} is not valid base64", code=codes.INVALID_BASE64) from exc
     if encode_base64(data) != text:
-        raise MalformedInput(f"{what} is not canonical padded base64", code="invalid_base64")
+        raise MalformedInput(f"{what} is not canonical padded base64", code=codes.INVALID_BASE64)
     if size is not None and len(data) != size:
-        raise MalformedInput(f"{what} decodes to {len(data)} bytes, want {size}", code="invalid_base64")
+        raise MalformedInput(f"{what} decodes to {len(data)} bytes, want {size}", code=codes.INVALID_BASE64)
     return data
 
 
@@ -54,14 +55,14 @@ def fingerprint(public_key: bytes | Ed25519PublicKey) -> str:
     """Lowercase hex SHA-256 of the raw public key: how entries name their signer."""
     raw = public_key if isinstance(public_key, bytes) else public_key_bytes(public_key)
     if len(raw) != PUBLIC_KEY_SIZE:
-        raise MalformedInput(f"public key has {len(raw)} bytes, want 32", code="invalid_key")
+        raise MalformedInput(f"public key has {len(raw)} bytes, want 32", code=codes.INVALID_KEY)
     return hashlib.sha256(raw).hexdigest()
 
 
 def load_public_key(raw: bytes) -> Ed25519PublicKey:
     """A public key from its raw 32 bytes."""
     if len(raw) != PUBLIC_KEY_SIZE:
-        raise MalformedInput(f"public key has {len(raw)} bytes, want 32", code="invalid_key")
+        raise MalformedInput(f"public key has {len(raw)} bytes, want 32", code=codes.INVALID_KEY)
     return _decoded_public_key(raw)
 
 
@@ -75,11 +76,11 @@ def _decoded_public_key(raw: bytes) -> Ed25519PublicKey:
 def verify_signature(public_key: bytes, signature: bytes, message: bytes, *, what: str) -> None:
     """Verify an Ed25519 signature; raise `VerificationFailed` (code `bad_signature`) if it fails."""
     if len(signature) != SIGNATURE_SIZE:
-        raise VerificationFailed(f"{what}: signature has {len(signature)} bytes, want 64", code="bad_signature")
+        raise VerificationFailed(f"{what}: signature has {len(signature)} bytes, want 64", code=codes.BAD_SIGNATURE)
     try:
         load_public_key(public_key).verify(signature, message)
     except InvalidSignature as exc:
-        raise VerificationFailed(f"{what}: Ed25519 signature does not verify", code="bad_signature") from exc
+        raise VerificationFailed(f"{what}: Ed25519 signature does not verify", code=codes.BAD_SIGNATURE) from exc
 
 
 def generate_private_key() -> Ed25519PrivateKey:
@@ -96,7 +97,7 @@ def write_private_key(key: Ed25519PrivateKey, path: Path, passphrase: bytes | No
     """Write a PKCS#8 PEM key file readable by its owner only (mode 0600), never overwriting."""
     if passphrase is not None and not passphrase:
         # An empty passphrase would silently mean "unencrypted"; say so instead.
-        raise MalformedInput("an empty passphrase encrypts nothing: give a passphrase or none", code="key_file")
+        raise MalformedInput("an empty passphrase encrypts nothing: give a passphrase or none", code=codes.KEY_FILE)
     encryption: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
     )
@@ -112,7 +113,7 @@ def read_private_key(path: Path, passphrase: bytes | None = None) -> Ed25519Priv
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise MalformedInput(f"cannot read key file {path}: {exc.strerror}", code="key_file") from exc
+        raise MalformedInput(f"cannot read key file {path}: {exc.strerror}", code=codes.KEY_FILE) from exc
     try:
         key = serialization.load_pem_private_key(data, password=passphrase)
     except TypeError as exc:
@@ -120,12 +121,12 @@ def read_private_key(path: Path, passphrase: bytes | None = None) -> Ed25519Priv
             f"key file {path} is encrypted: give its passphrase"
             if passphrase is None
             else f"key file {path} is not encrypted: give no passphrase",
-            code="key_file",
+            code=codes.KEY_FILE,
         ) from exc
     except ValueError as exc:
         raise MalformedInput(
-            f"key file {path} cannot be read (wrong passphrase or not a PEM key)", code="key_file"
+            f"key file {path} cannot be read (wrong passphrase or not a PEM key)", code=codes.KEY_FILE
         ) from exc
     if not isinstance(key, Ed25519PrivateKey):
-        raise MalformedInput(f"key file {path} does not hold an Ed25519 key", code="key_file")
+        raise MalformedInput(f"key file {path} does not hold an Ed25519 key", code=codes.KEY_FILE)
     return key

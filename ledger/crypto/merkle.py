@@ -20,6 +20,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
+from ledger import codes
 from ledger.errors import MalformedInput, NotFound, VerificationFailed
 
 __all__ = [
@@ -41,8 +42,6 @@ EMPTY_ROOT: Final[bytes] = hashlib.sha256(b"").digest()
 """Root of the tree with no leaves: SHA-256 of the empty string (RFC 9162 §2.1.1)."""
 
 _sha256 = hashlib.sha256
-_INCLUSION_INVALID: Final = "inclusion_proof_invalid"
-_CONSISTENCY_INVALID: Final = "consistency_proof_invalid"
 
 
 def hash_leaf(leaf: bytes) -> bytes:
@@ -167,7 +166,7 @@ class MerkleTree:
         Raises :class:`~ledger.errors.NotFound` if there is no such leaf.
         """
         if not 0 <= index < self.size:
-            raise NotFound(f"leaf index {index} is not below size {self.size}", code="leaf_not_found")
+            raise NotFound(f"leaf index {index} is not below size {self.size}", code=codes.LEAF_NOT_FOUND)
         return self._levels[0][index]
 
     def subtree_hash(self, level: int, index: int) -> bytes:
@@ -179,12 +178,12 @@ class MerkleTree:
         if level < 0 or index < 0:
             raise MalformedInput(
                 f"subtree level {level} and index {index} must not be negative",
-                code="subtree_out_of_range",
+                code=codes.SUBTREE_OUT_OF_RANGE,
             )
         if level >= len(self._levels) or index >= len(self._levels[level]):
             raise NotFound(
                 f"subtree {index} at level {level} is not complete in a tree of size {self.size}",
-                code="subtree_not_found",
+                code=codes.SUBTREE_NOT_FOUND,
             )
         return self._levels[level][index]
 
@@ -203,7 +202,7 @@ class MerkleTree:
         """
         self._check_size(size)
         if not 0 <= index < size:
-            raise MalformedInput(f"index {index} is not below size {size}", code="index_out_of_range")
+            raise MalformedInput(f"index {index} is not below size {size}", code=codes.INDEX_OUT_OF_RANGE)
         proof: list[bytes] = []
         begin, end = 0, size
         # Walk from the root down to the leaf; each step splits the range at k, the largest power
@@ -230,7 +229,7 @@ class MerkleTree:
         if not 0 <= first <= second:
             raise MalformedInput(
                 f"first size {first} is not between 0 and second size {second}",
-                code="size_out_of_range",
+                code=codes.SIZE_OUT_OF_RANGE,
             )
         if first in (0, second):
             return []
@@ -255,9 +254,9 @@ class MerkleTree:
 
     def _check_size(self, size: int) -> None:
         if size < 0:
-            raise MalformedInput(f"size {size} is negative", code="size_out_of_range")
+            raise MalformedInput(f"size {size} is negative", code=codes.SIZE_OUT_OF_RANGE)
         if size > self.size:
-            raise NotFound(f"size {size} is beyond the tree's {self.size} leaves", code="size_not_found")
+            raise NotFound(f"size {size} is beyond the tree's {self.size} leaves", code=codes.SIZE_NOT_FOUND)
 
     def _range_hash(self, begin: int, end: int) -> bytes:
         # The ranges asked for are nodes of some RFC 9162 tree: `begin` is a multiple of the largest
@@ -293,12 +292,12 @@ def root_from_inclusion_proof(leaf_hash: bytes, index: int, size: int, proof: Se
     }
     if not 0 <= index < size:
         raise _inclusion_failed(f"leaf index {index} is not below tree size {size}", evidence)
-    _check_hash(leaf_hash, "leaf hash", _INCLUSION_INVALID, evidence)
+    _check_hash(leaf_hash, "leaf hash", codes.INCLUSION_PROOF_INVALID, evidence)
     inner, border = _decompose_inclusion(index, size)
     if len(proof) != inner + border:
         raise _inclusion_failed(f"proof has {len(proof)} hashes, want {inner + border}", evidence)
     for position, node in enumerate(proof):
-        _check_hash(node, f"proof hash {position}", _INCLUSION_INVALID, evidence)
+        _check_hash(node, f"proof hash {position}", codes.INCLUSION_PROOF_INVALID, evidence)
     return _chain_border(_chain_inner(leaf_hash, proof[:inner], index), proof[inner:])
 
 
@@ -316,7 +315,7 @@ def verify_inclusion(leaf_hash: bytes, index: int, size: int, proof: Sequence[by
         "proof": list(proof),
         "expected_root": root,
     }
-    _check_hash(root, "root", _INCLUSION_INVALID, evidence)
+    _check_hash(root, "root", codes.INCLUSION_PROOF_INVALID, evidence)
     try:
         computed = root_from_inclusion_proof(leaf_hash, index, size, proof)
     except VerificationFailed as exc:
@@ -367,7 +366,7 @@ def verify_consistency(
                     evidence,
                 )
             return
-        _check_hash(second_root, "second root", _CONSISTENCY_INVALID, evidence)
+        _check_hash(second_root, "second root", codes.CONSISTENCY_PROOF_INVALID, evidence)
         return
     if first_size == second_size:
         # Nothing is hashed, so like transparency-dev/merkle (whose vectors accept equal roots of
@@ -379,8 +378,8 @@ def verify_consistency(
             )
         return
 
-    _check_hash(first_root, "first root", _CONSISTENCY_INVALID, evidence)
-    _check_hash(second_root, "second root", _CONSISTENCY_INVALID, evidence)
+    _check_hash(first_root, "first root", codes.CONSISTENCY_PROOF_INVALID, evidence)
+    _check_hash(second_root, "second root", codes.CONSISTENCY_PROOF_INVALID, evidence)
     # The proof is the inclusion proof, in the second tree, of the largest complete subtree that
     # ends at first_size (at level `shift`), preceded by that subtree's hash unless the old tree is
     # itself that subtree (RFC 9162 §2.1.4.2 step 2: then the verifier already holds its root).
@@ -392,7 +391,7 @@ def verify_consistency(
     if len(proof) != want:
         raise _consistency_failed(f"proof has {len(proof)} hashes, want {want}", evidence)
     for position, node in enumerate(proof):
-        _check_hash(node, f"proof hash {position}", _CONSISTENCY_INVALID, evidence)
+        _check_hash(node, f"proof hash {position}", codes.CONSISTENCY_PROOF_INVALID, evidence)
     seed, path = (first_root, list(proof)) if whole else (proof[0], list(proof[1:]))
     mask = (first_size - 1) >> shift
 
@@ -457,7 +456,9 @@ def _check_leaf_hashes(hashes: list[bytes]) -> None:
     for position, value in enumerate(hashes):
         if not isinstance(value, bytes) or len(value) != HASH_SIZE:
             shown = f"{len(value)} bytes" if isinstance(value, bytes | bytearray) else type(value).__name__
-            raise MalformedInput(f"leaf hash {position} is {shown}, want {HASH_SIZE} bytes", code="invalid_leaf_hash")
+            raise MalformedInput(
+                f"leaf hash {position} is {shown}, want {HASH_SIZE} bytes", code=codes.INVALID_LEAF_HASH
+            )
 
 
 def _check_hash(value: bytes, what: str, code: str, evidence: dict[str, Any]) -> None:
@@ -466,8 +467,8 @@ def _check_hash(value: bytes, what: str, code: str, evidence: dict[str, Any]) ->
 
 
 def _inclusion_failed(message: str, evidence: dict[str, Any]) -> VerificationFailed:
-    return VerificationFailed(message, code=_INCLUSION_INVALID, **evidence)
+    return VerificationFailed(message, code=codes.INCLUSION_PROOF_INVALID, **evidence)
 
 
 def _consistency_failed(message: str, evidence: dict[str, Any]) -> VerificationFailed:
-    return VerificationFailed(message, code=_CONSISTENCY_INVALID, **evidence)
+    return VerificationFailed(message, code=codes.CONSISTENCY_PROOF_INVALID, **evidence)

@@ -21,6 +21,7 @@ from typing import Final
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from ledger import codes
 from ledger.crypto.keys import decode_base64
 from ledger.errors import MalformedInput, VerificationFailed
 
@@ -83,7 +84,7 @@ class VerifierKey:
         if self.key_id != want:
             raise MalformedInput(
                 f"key ID {_hex(self.key_id)} is not {want.hex()}, the ID of key {self.name!r}",
-                code="key_id_mismatch",
+                code=codes.KEY_ID_MISMATCH,
             )
 
 
@@ -110,19 +111,21 @@ def parse_verifier_key(text: str) -> VerifierKey:
     name, plus, rest = text.partition("+")
     key_id_hex, plus_again, key_text = rest.partition("+")
     if not plus or not plus_again:
-        raise MalformedInput("verifier key does not have the form <name>+<key ID>+<key>", code="invalid_verifier_key")
+        raise MalformedInput(
+            "verifier key does not have the form <name>+<key ID>+<key>", code=codes.INVALID_VERIFIER_KEY
+        )
     _check_key_name(name)
     if not _KEY_ID_HEX.fullmatch(key_id_hex):
         raise MalformedInput(
             f"verifier key ID {key_id_hex!r} is not 8 lowercase hex digits",
-            code="invalid_verifier_key",
+            code=codes.INVALID_VERIFIER_KEY,
         )
     key = decode_base64(key_text, what="verifier key")
     if len(key) != 1 + ED25519_PUBLIC_KEY_SIZE or key[0] != SIGNATURE_TYPE_ED25519:
         raise MalformedInput(
             f"verifier key is {len(key)} bytes of type {key[:1].hex() or 'none'}, "
             f"want type 01 followed by a 32-byte Ed25519 key",
-            code="invalid_verifier_key",
+            code=codes.INVALID_VERIFIER_KEY,
         )
     return VerifierKey(name, bytes.fromhex(key_id_hex), key[1:])
 
@@ -144,12 +147,12 @@ class NoteSignature:
         if not isinstance(self.key_id, bytes) or len(self.key_id) != KEY_ID_SIZE:
             raise MalformedInput(
                 f"key ID of {self.name!r} is {_length(self.key_id)}, want {KEY_ID_SIZE} bytes",
-                code="invalid_note_signature",
+                code=codes.INVALID_NOTE_SIGNATURE,
             )
         if not isinstance(self.signature, bytes) or not self.signature:
             raise MalformedInput(
                 f"signature by {self.name!r} is {_length(self.signature)}, want at least 1 byte",
-                code="invalid_note_signature",
+                code=codes.INVALID_NOTE_SIGNATURE,
             )
 
 
@@ -165,11 +168,11 @@ class Note:
         if not isinstance(self.signatures, tuple) or not all(
             isinstance(signature, NoteSignature) for signature in self.signatures
         ):
-            raise MalformedInput("note signatures must be a tuple of NoteSignature", code="invalid_note")
+            raise MalformedInput("note signatures must be a tuple of NoteSignature", code=codes.INVALID_NOTE)
         if not 1 <= len(self.signatures) <= MAX_SIGNATURES:
             raise MalformedInput(
                 f"note has {len(self.signatures)} signatures, want 1 to {MAX_SIGNATURES}",
-                code="invalid_note",
+                code=codes.INVALID_NOTE,
             )
 
 
@@ -193,22 +196,22 @@ def parse_note(text: str) -> Note:
     try:
         size = len(text.encode("utf-8"))
     except UnicodeEncodeError as exc:
-        raise MalformedInput("note is not valid UTF-8", code="invalid_note") from exc
+        raise MalformedInput("note is not valid UTF-8", code=codes.INVALID_NOTE) from exc
     if size > MAX_NOTE_BYTES:
-        raise MalformedInput(f"note is {size} bytes, more than {MAX_NOTE_BYTES}", code="invalid_note")
+        raise MalformedInput(f"note is {size} bytes, more than {MAX_NOTE_BYTES}", code=codes.INVALID_NOTE)
     if not text.endswith("\n"):
-        raise MalformedInput("note does not end with a newline", code="invalid_note")
+        raise MalformedInput("note does not end with a newline", code=codes.INVALID_NOTE)
     # The spec separates text from signatures by the *last* blank line: the text may hold blank
     # lines of its own, signature lines never do.
     split = text.rfind("\n\n")
     if split < 0:
-        raise MalformedInput("note has no blank line before its signatures", code="invalid_note")
+        raise MalformedInput("note has no blank line before its signatures", code=codes.INVALID_NOTE)
     body, block = text[: split + 1], text[split + 2 :]
     lines = block.split("\n")[:-1]
     if not lines:
-        raise MalformedInput("note has no signature lines after its last blank line", code="invalid_note")
+        raise MalformedInput("note has no signature lines after its last blank line", code=codes.INVALID_NOTE)
     if len(lines) > MAX_SIGNATURES:
-        raise MalformedInput(f"note has {len(lines)} signatures, more than {MAX_SIGNATURES}", code="invalid_note")
+        raise MalformedInput(f"note has {len(lines)} signatures, more than {MAX_SIGNATURES}", code=codes.INVALID_NOTE)
     return Note(body, tuple(_parse_signature_line(number, line) for number, line in enumerate(lines, 1)))
 
 
@@ -238,7 +241,7 @@ def verify_note(note_text: str, verifier: VerifierKey) -> Note:
     if not ours:
         raise VerificationFailed(
             f"note has no signature by key {verifier.name}+{verifier.key_id.hex()}",
-            code="note_unknown_key",
+            code=codes.NOTE_UNKNOWN_KEY,
             key_name=verifier.name,
             key_id=verifier.key_id,
             signers=[f"{signature.name}+{signature.key_id.hex()}" for signature in note.signatures],
@@ -256,7 +259,7 @@ def verify_note(note_text: str, verifier: VerifierKey) -> Note:
             raise VerificationFailed(
                 f"signature by {verifier.name} is {len(signature.signature)} bytes, "
                 f"want {ED25519_SIGNATURE_SIZE} for Ed25519",
-                code="note_signature_invalid",
+                code=codes.NOTE_SIGNATURE_INVALID,
                 **evidence,
             )
         try:
@@ -264,7 +267,7 @@ def verify_note(note_text: str, verifier: VerifierKey) -> Note:
         except InvalidSignature as exc:
             raise VerificationFailed(
                 f"signature by {verifier.name}+{verifier.key_id.hex()} does not verify over the note text",
-                code="note_signature_invalid",
+                code=codes.NOTE_SIGNATURE_INVALID,
                 **evidence,
             ) from exc
     return note
@@ -274,18 +277,18 @@ def _parse_signature_line(number: int, line: str) -> NoteSignature:
     if not line.startswith(_SIGNATURE_PREFIX):
         raise MalformedInput(
             f"signature line {number} does not start with an em dash (U+2014) and a space",
-            code="invalid_note",
+            code=codes.INVALID_NOTE,
         )
     # Key names contain no spaces, so the first space ends the name; any other space lands in the
     # base64 and is refused there.
     name, space, encoded = line[len(_SIGNATURE_PREFIX) :].partition(" ")
     if not space:
-        raise MalformedInput(f"signature line {number} has no space after the key name", code="invalid_note")
+        raise MalformedInput(f"signature line {number} has no space after the key name", code=codes.INVALID_NOTE)
     decoded = decode_base64(encoded, what=f"signature on line {number}")
     if len(decoded) <= KEY_ID_SIZE:
         raise MalformedInput(
             f"signature on line {number} is {len(decoded)} bytes, want a 4-byte key ID and a signature",
-            code="invalid_note",
+            code=codes.INVALID_NOTE,
         )
     return NoteSignature(name, decoded[:KEY_ID_SIZE], decoded[KEY_ID_SIZE:])
 
@@ -294,24 +297,24 @@ def _check_key_name(name: str) -> None:
     # Signed-note, Format: key names are non-empty and hold no Unicode spaces and no "+"; like the
     # rest of a note they hold no ASCII control characters, and they must encode as UTF-8.
     if not isinstance(name, str) or not name:
-        raise MalformedInput("key name is empty", code="invalid_key_name")
+        raise MalformedInput("key name is empty", code=codes.INVALID_KEY_NAME)
     for char in name:
         if char == "+" or char.isspace() or char < " ":
             raise MalformedInput(
                 f"key name {name!r} contains {char!r}: no '+', spaces or control characters allowed",
-                code="invalid_key_name",
+                code=codes.INVALID_KEY_NAME,
             )
     _check_utf8(name, "key name")
 
 
 def _check_text(text: str) -> None:
     if not isinstance(text, str) or not text.endswith("\n"):
-        raise MalformedInput("note text does not end with a newline", code="invalid_note_text")
+        raise MalformedInput("note text does not end with a newline", code=codes.INVALID_NOTE_TEXT)
     control = _CONTROL_BUT_NEWLINE.search(text)
     if control:
         raise MalformedInput(
             f"note text contains control character {control.group()!r}; only newlines are allowed",
-            code="invalid_note_text",
+            code=codes.INVALID_NOTE_TEXT,
         )
     _check_utf8(text, "note text")
 
@@ -321,14 +324,14 @@ def _check_utf8(text: str, what: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise MalformedInput(f"{what} is not valid UTF-8", code="invalid_utf8") from exc
+        raise MalformedInput(f"{what} is not valid UTF-8", code=codes.INVALID_UTF8) from exc
 
 
 def _check_public_key(public_key: bytes) -> None:
     if not isinstance(public_key, bytes) or len(public_key) != ED25519_PUBLIC_KEY_SIZE:
         raise MalformedInput(
             f"Ed25519 public key is {_length(public_key)}, want {ED25519_PUBLIC_KEY_SIZE} bytes",
-            code="invalid_key",
+            code=codes.INVALID_KEY,
         )
 
 

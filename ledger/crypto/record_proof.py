@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ledger import codes
 from ledger.crypto.checkpoint import DECIMAL, Checkpoint, verify_checkpoint
 from ledger.crypto.keys import decode_base64, encode_base64
 from ledger.crypto.merkle import hash_leaf, verify_inclusion
@@ -50,14 +51,14 @@ def parse_record_proof(text: str) -> RecordProof:
     try:
         return _parse(text)
     except MalformedInput as exc:
-        if exc.code == "invalid_proof_bundle":
+        if exc.code == codes.INVALID_PROOF_BUNDLE:
             raise
-        raise MalformedInput(f"tlog-proof {exc.message}", code="invalid_proof_bundle") from exc
+        raise MalformedInput(f"tlog-proof {exc.message}", code=codes.INVALID_PROOF_BUNDLE) from exc
 
 
 def _parse(text: str) -> RecordProof:
     def fail(problem: str) -> MalformedInput:
-        return MalformedInput(f"tlog-proof {problem}", code="invalid_proof_bundle")
+        return MalformedInput(f"tlog-proof {problem}", code=codes.INVALID_PROOF_BUNDLE)
 
     head, separator, checkpoint = text.partition("\n\n")
     if not separator:

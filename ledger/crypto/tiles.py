@@ -13,9 +13,10 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from ledger import codes
 from ledger.crypto.checkpoint import DECIMAL
 from ledger.crypto.merkle import HASH_SIZE, MerkleTree
-from ledger.errors import MalformedInput
+from ledger.errors import MalformedInput, TooLarge
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT  # 256 hashes
@@ -45,7 +46,7 @@ class Tile:
 def format_tile_index(index: int) -> str:
     """`<N>` of a tile path: zero-padded 3-digit elements, all but the last prefixed `x`."""
     if index < 0:
-        raise MalformedInput(f"tile index {index} is negative", code="invalid_tile_path")
+        raise MalformedInput(f"tile index {index} is negative", code=codes.INVALID_TILE_PATH)
     groups = []
     while True:
         groups.append(f"{index % 1000:03d}")
@@ -59,10 +60,10 @@ def format_tile_index(index: int) -> str:
 def format_tile_path(level: int | str, index: int, width: int = TILE_WIDTH) -> str:
     """`tile/<L>/<N>[.p/<W>]`, or `tile/entries/<N>[.p/<W>]` when level is "entries"."""
     if not 1 <= width <= TILE_WIDTH:
-        raise MalformedInput(f"tile width {width} is not between 1 and 256", code="invalid_tile_path")
+        raise MalformedInput(f"tile width {width} is not between 1 and 256", code=codes.INVALID_TILE_PATH)
     # bool is an int in Python; tile/True/000 is no tile.
     if level != "entries" and not (type(level) is int and 0 <= level <= 63):
-        raise MalformedInput(f"tile level {level!r} is not between 0 and 63", code="invalid_tile_path")
+        raise MalformedInput(f"tile level {level!r} is not between 0 and 63", code=codes.INVALID_TILE_PATH)
     suffix = "" if width == TILE_WIDTH else f".p/{width}"
     return f"tile/{level}/{format_tile_index(index)}{suffix}"
 
@@ -71,26 +72,26 @@ def parse_tile_path(path: str) -> Tile:
     """The exact inverse of `format_tile_path`; refuses any other spelling of the same tile."""
     parts = path.split("/")
     if len(parts) < 3 or parts[0] != "tile":
-        raise MalformedInput(f"{path!r} is not a tile path", code="invalid_tile_path")
+        raise MalformedInput(f"{path!r} is not a tile path", code=codes.INVALID_TILE_PATH)
     level_text, rest = parts[1], parts[2:]
     if level_text == "entries":
         level: int | str = "entries"
     elif DECIMAL.fullmatch(level_text) and int(level_text) <= 63:
         level = int(level_text)
     else:
-        raise MalformedInput(f"{path!r} has no valid level", code="invalid_tile_path")
+        raise MalformedInput(f"{path!r} has no valid level", code=codes.INVALID_TILE_PATH)
     width = TILE_WIDTH
     if len(rest) >= 2 and rest[-2].endswith(".p"):
         width_text = rest[-1]
         if not DECIMAL.fullmatch(width_text) or not 1 <= int(width_text) <= 255:
-            raise MalformedInput(f"{path!r} has no valid partial width", code="invalid_tile_path")
+            raise MalformedInput(f"{path!r} has no valid partial width", code=codes.INVALID_TILE_PATH)
         width = int(width_text)
         rest = [*rest[:-2], rest[-2][: -len(".p")]]
     if not rest or not all(_INDEX_ELEMENT.fullmatch(e) for e in rest[:-1]) or not _LAST_ELEMENT.fullmatch(rest[-1]):
-        raise MalformedInput(f"{path!r} has no valid tile index", code="invalid_tile_path")
+        raise MalformedInput(f"{path!r} has no valid tile index", code=codes.INVALID_TILE_PATH)
     index = int("".join(e.lstrip("x") for e in rest))
     if format_tile_path(level, index, width) != path:  # e.g. "x000/001" for 1
-        raise MalformedInput(f"{path!r} is not the canonical path of its tile", code="invalid_tile_path")
+        raise MalformedInput(f"{path!r} is not the canonical path of its tile", code=codes.INVALID_TILE_PATH)
     return Tile(level, index, width)
 
 
@@ -127,7 +128,9 @@ def tile_hashes(tree: MerkleTree, tile: Tile) -> bytes:
 def split_tile(data: bytes, tile: Tile) -> list[bytes]:
     """The hashes of a hash tile's bytes; its length must be exactly `width` hashes."""
     if len(data) != tile.width * HASH_SIZE:
-        raise MalformedInput(f"{tile.path} has {len(data)} bytes, want {tile.width * HASH_SIZE}", code="invalid_tile")
+        raise MalformedInput(
+            f"{tile.path} has {len(data)} bytes, want {tile.width * HASH_SIZE}", code=codes.INVALID_TILE
+        )
     return [data[i : i + HASH_SIZE] for i in range(0, len(data), HASH_SIZE)]
 
 
@@ -136,7 +139,7 @@ def format_entry_bundle(entries: Sequence[bytes]) -> bytes:
     out = bytearray()
     for entry in entries:
         if len(entry) > MAX_ENTRY_SIZE:
-            raise MalformedInput(f"entry of {len(entry)} bytes does not fit a bundle", code="entry_too_large")
+            raise TooLarge(f"entry of {len(entry)} bytes does not fit a bundle", code=codes.ENTRY_TOO_LARGE)
         out += len(entry).to_bytes(2, "big") + entry
     return bytes(out)
 
@@ -147,13 +150,13 @@ def parse_entry_bundle(data: bytes, tile: Tile) -> list[bytes]:
     position = 0
     while position < len(data):
         if position + 2 > len(data):
-            raise MalformedInput(f"{tile.path} ends inside a length prefix", code="invalid_tile")
+            raise MalformedInput(f"{tile.path} ends inside a length prefix", code=codes.INVALID_TILE)
         length = int.from_bytes(data[position : position + 2], "big")
         position += 2
         if position + length > len(data):
-            raise MalformedInput(f"{tile.path} ends inside entry {len(entries)}", code="invalid_tile")
+            raise MalformedInput(f"{tile.path} ends inside entry {len(entries)}", code=codes.INVALID_TILE)
         entries.append(data[position : position + length])
         position += length
     if len(entries) != tile.width:
-        raise MalformedInput(f"{tile.path} holds {len(entries)} entries, want {tile.width}", code="invalid_tile")
+        raise MalformedInput(f"{tile.path} holds {len(entries)} entries, want {tile.width}", code=codes.INVALID_TILE)
     return entries

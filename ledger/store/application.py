@@ -35,7 +35,7 @@ from ledger.crypto.merkle import MerkleTree
 from ledger.crypto.note import VerifierKey, format_verifier_key, parse_note, verifier_key_for
 from ledger.crypto.record_proof import RecordProof, format_record_proof
 from ledger.entry import Submission, parse_leaf
-from ledger.errors import LedgerError, MalformedInput, NotFound
+from ledger.errors import LedgerError, MalformedInput, NotFound, Unavailable
 from ledger.rules import Decision, LedgerState, decide, evolve
 from ledger.store.config import Storage
 from ledger.store.events import LOG_ID, LeafAppended, Stream, stream_event
@@ -46,7 +46,7 @@ MAX_WRITE_ATTEMPTS = 20
 MAX_GROUP = 256  # submissions decided and saved together at most
 
 
-class StoreDamaged(LedgerError):
+class StoreDamaged(Unavailable):
     """The stored log does not replay: it was changed behind the store's back."""
 
     code = "store_damaged"
@@ -390,7 +390,7 @@ class LedgerStore(Application[str]):
                         ticket.fail(exc)
                 return
         for ticket in tickets:
-            ticket.fail(LedgerError("too many concurrent writers: try again", code="busy"))
+            ticket.fail(Unavailable("too many concurrent writers: try again", code="busy"))
 
     def _write_group(self, tickets: list[_Ticket]) -> None:
         """Decide `tickets` in order on the caught-up state, save the accepted ones, answer each."""
@@ -465,7 +465,7 @@ class LedgerStore(Application[str]):
                     Receipt(d.index, d.submission.leaf_hash, receipt.tree_size, receipt.root_hash, receipt.checkpoint)
                     for d in decisions
                 ]
-            raise LedgerError("too many concurrent writers: try again", code="busy")
+            raise Unavailable("too many concurrent writers: try again", code="busy")
 
     def _decide_batch(self, submissions: Sequence[Submission], now: datetime, decisions: list[Decision]) -> None:
         """Decide and evolve each submission in turn, so that later ones see earlier ones."""
