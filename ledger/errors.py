@@ -122,9 +122,14 @@ EXIT_STATUS_OF_FAMILY = {
 }
 
 
+def exit_status_of_family(family: str) -> int:
+    """The CLI's exit status for errors of `family` (the API layer's families fail with 1)."""
+    return EXIT_STATUS_OF_FAMILY.get(family, EXIT_FAILED)
+
+
 def exit_status(error: LedgerError) -> int:
-    """The CLI's exit status for `error`, by its family (families of the API layer fail with 1)."""
-    return EXIT_STATUS_OF_FAMILY.get(error.family, EXIT_FAILED)
+    """The CLI's exit status for `error`: its family's."""
+    return exit_status_of_family(error.family)
 
 
 def evidence_json(value: Any) -> Any:
