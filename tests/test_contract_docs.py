@@ -24,7 +24,8 @@ from api.settings import Settings
 from ledger import codes as ledger_codes
 from ledger.codes import ErrorCode
 from ledger.entry import BODIES
-from ledger.errors import LedgerError, exit_status_of_family
+from ledger.errors import LedgerError, Refused, exit_status_of_family
+from ledger.rules.messages import REFUSALS, Message
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "contract"
@@ -295,6 +296,25 @@ def test_an_untabled_or_misfiled_code_is_caught() -> None:
     assert problems('class Odd(LedgerError):\n    code = "odd_one"')
     assert problems('report.fail(None, "message", "made_up")')
     assert problems('if error.code == "forbidden":\n    pass')
+
+
+def catalogue_problems(refusals: Mapping[str, Message], rows: Iterable[ErrorCode]) -> list[str]:
+    """Refusal reasons of the rules' catalogue whose wire code is not tabled as a refusal, and the
+    other way round (every refused code but the family's own is some reason's)."""
+    tabled = {row.code for row in rows if row.family == Refused.family} - {Refused.code}
+    used = {message.code for message in refusals.values()}
+    return _set_problems("refusal code", tabled, used)
+
+
+def test_every_refusal_of_the_rules_catalogue_is_tabled() -> None:
+    assert catalogue_problems(REFUSALS, ALL_CODES) == []
+
+
+def test_a_refusal_code_outside_the_table_is_caught() -> None:
+    new_reason = {**REFUSALS, "unit_renamed": Message("unit_renamed", "renamed", "berganti nama")}
+    assert any("unit_renamed" in p for p in catalogue_problems(new_reason, ALL_CODES))
+    without_barred = {reason: m for reason, m in REFUSALS.items() if m.code != "barred"}
+    assert any("barred" in p for p in catalogue_problems(without_barred, ALL_CODES))
 
 
 # --- helpers -------------------------------------------------------------------------------------------
