@@ -1,4 +1,4 @@
-"""Dependencies shared by the routers: the store and the read-token check."""
+"""Dependencies shared by the routers: the store (to write), its read interface, and the read-token check."""
 
 from __future__ import annotations
 
@@ -10,16 +10,28 @@ from fastapi import Depends, Request
 from api.errors import Forbidden, Unauthorised
 from api.tokens import TokenFile, TokenRecord
 from ledger.store.application import LedgerStore
+from ledger.store.reader import LedgerReader
 
 
 async def get_store(request: Request) -> LedgerStore:
-    """The app's store. Routes catch up with other server processes as their reads need
-    (`store.refresh()` for the latest, `store.ensure(size)` for a named size or index)."""
+    """The app's store, for the route that appends. Routes catch up with other server processes as
+    their reads need (`store.refresh()` for the latest, `store.ensure(size)` for a named size or index)."""
     store: LedgerStore = request.app.state.store
     return store
 
 
+def ledger_reader(request: Request) -> LedgerReader:
+    """The app's store as its read interface: what every read route and page uses."""
+    store: LedgerReader = request.app.state.store
+    return store
+
+
+async def get_reader(request: Request) -> LedgerReader:
+    return ledger_reader(request)
+
+
 Store = Annotated[LedgerStore, Depends(get_store)]
+Reader = Annotated[LedgerReader, Depends(get_reader)]
 
 
 def bearer_token(request: Request) -> str | None:

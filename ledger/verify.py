@@ -24,7 +24,6 @@ FastAPI or eventsourcing. Where the log comes from is the caller's: anything tha
 
 from __future__ import annotations
 
-import json
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -32,7 +31,6 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing import get_context
-from pathlib import Path
 from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
@@ -40,11 +38,11 @@ from cryptography.exceptions import InvalidSignature
 from ledger.crypto.checkpoint import Checkpoint, verify_checkpoint
 from ledger.crypto.keys import load_public_key
 from ledger.crypto.merkle import MerkleTree, hash_leaf, verify_consistency
-from ledger.crypto.note import VerifierKey, parse_verifier_key
 from ledger.crypto.tiles import Tile, tile_hashes, tiles_for_size
 from ledger.entry import parse_leaf
-from ledger.errors import LedgerError, MalformedInput, VerificationFailed, evidence_json
+from ledger.errors import LedgerError, VerificationFailed, evidence_json
 from ledger.rules import LedgerState, decide, evolve
+from ledger.trust import TrustAnchor as TrustAnchor  # where callers have imported it from
 
 SIGNATURE_BATCH = 512
 MAX_BATCHES_IN_FLIGHT_PER_WORKER = 4
@@ -67,38 +65,6 @@ class LogSource(Protocol):
     def hash_tile(self, tile: Tile) -> bytes:
         """The bytes of a hash tile; raises `NotFound` if the source lacks it."""
         ...
-
-
-@dataclass(frozen=True)
-class TrustAnchor:
-    """What the auditor trusts before looking at the log (the export's trust.json, checked by hand)."""
-
-    origin: str
-    verifier_key: VerifierKey
-    root_fingerprint: str
-
-    @classmethod
-    def from_json(cls, document: Any) -> TrustAnchor:
-        try:
-            verifier_key = parse_verifier_key(document["verifier_key"])
-            anchor = cls(document["origin"], verifier_key, document["root_fingerprint"])
-        except (KeyError, TypeError) as exc:
-            raise MalformedInput(
-                "a trust anchor has origin, verifier_key and root_fingerprint", code="invalid_trust_anchor"
-            ) from exc
-        if anchor.verifier_key.name != anchor.origin:
-            raise MalformedInput(
-                f"verifier key is for {anchor.verifier_key.name!r}, not the origin {anchor.origin!r}",
-                code="invalid_trust_anchor",
-            )
-        return anchor
-
-    @classmethod
-    def load(cls, path: Path) -> TrustAnchor:
-        try:
-            return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError) as exc:
-            raise MalformedInput(f"cannot read trust anchor {path}: {exc}", code="invalid_trust_anchor") from exc
 
 
 @dataclass(frozen=True)

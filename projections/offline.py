@@ -20,10 +20,9 @@ def fold_source(
     source: LogSource, size: int | None = None, progress: Callable[[int, int], None] | None = None
 ) -> MemoryViews:
     """The views of the first `size` leaves of `source` (default: its checkpoint's size)."""
-    from ledger.crypto.checkpoint import parse_checkpoint
-    from ledger.crypto.note import parse_note
+    from ledger.crypto.checkpoint import SignedCheckpoint
 
-    checkpoint = parse_checkpoint(parse_note(source.checkpoint()).text)
+    checkpoint = SignedCheckpoint(source.checkpoint())
     available, origin = checkpoint.tree_size, checkpoint.origin
     size = available if size is None else size
     if size > available:

@@ -18,47 +18,24 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
-from eventsourcing.application import Application
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Notification, Tracking
 from eventsourcing.projection import BaseProjectionRunner, Projection
 from eventsourcing.utils import Environment
 
 from ledger.crypto.keys import encode_base64
 from ledger.crypto.merkle import MerkleTree
-from ledger.errors import Unavailable
+from ledger.errors import LedgerError, Unavailable
+from ledger.store.application import LedgerEvents
 from ledger.store.config import Storage
+from ledger.store.events import LeafAppended
 from ledger.store.writer_lock import writer_lock
 from projections.fold import Changes, ViewFold
 from projections.locks import ViewsLock
-from projections.recorders import (
-    PollingSQLiteApplicationRecorder,
-    PostgresViewRecorder,
-    SQLiteViewRecorder,
-    ViewRecorder,
-)
+from projections.recorders import PostgresViewRecorder, SQLiteViewRecorder, ViewRecorder
 
-LEAF_TOPIC = "ledger.store.events:LeafAppended"
-APPLICATION_NAME = "Integritas"  # the store's Application name: its events table and tracking key
+LEAF_TOPIC = f"{LeafAppended.__module__}:{LeafAppended.__qualname__}"
+APPLICATION_NAME = LedgerEvents.name  # the store's events application: its events table and tracking key
 PAGE = 2000
-
-
-class LedgerEvents(Application[str]):
-    """The store's events, read-only: what the projection subscribes to."""
-
-    name = APPLICATION_NAME
-
-    def construct_env(self, name: str, env: Any = None) -> Environment:
-        return Environment(name, dict(env or {}))  # never os.environ (see LedgerStore.construct_env)
-
-
-def projection_env(storage: Storage) -> dict[str, str]:
-    """The storage environment, with SQLite's application recorder able to subscribe by polling."""
-    env = storage.eventsourcing_env()
-    if storage.kind == "sqlite":
-        env["APPLICATION_RECORDER_TOPIC"] = (
-            f"{PollingSQLiteApplicationRecorder.__module__}:{PollingSQLiteApplicationRecorder.__qualname__}"
-        )
-    return env
 
 
 def view_recorder_class(storage: Storage) -> type[ViewRecorder]:
@@ -156,7 +133,7 @@ class ViewProjector:
     def __init__(self, storage: Storage, origin: str) -> None:
         self.storage = storage
         self.origin = origin
-        self.env = projection_env(storage)
+        self.env = LedgerEvents.env_for(storage)
         factory = InfrastructureFactory.construct(env=Environment(StatusProjection.name, self.env))
         # Several server processes start together; the one holding the writer lock creates the
         # tables, the others find them (PostgreSQL's CREATE ... IF NOT EXISTS still races).
@@ -294,8 +271,7 @@ class ViewProjector:
             return fold.size
 
     def _leaf_count(self) -> int:
-        last = self.events.recorder.select_events("log", desc=True, limit=1)
-        return last[0].originator_version if last else 0
+        return self.events.stored_size()
 
 
 @contextmanager

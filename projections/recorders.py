@@ -5,8 +5,8 @@ documents an event changed and the tracking position of that event commit in one
 after a crash the views and their position agree, and no event is applied twice or skipped. The
 SQL is the same for SQLite and PostgreSQL but for parameter markers.
 
-The application recorder for SQLite gets a polling subscription here: eventsourcing 9.5 has
-LISTEN/NOTIFY for PostgreSQL and none for SQLite.
+The recorder of the ledger's own events, and its polling subscription for SQLite, are the store's
+(ledger.store.polling, chosen by `LedgerEvents.env_for`).
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.persistence import Notification, Subscription, Tracking, TrackingRecorder
+from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresTrackingRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg.sql import SQL
+
+from ledger.store.application import LedgerEvents
 
 VIEW_TABLES = (
     "CREATE TABLE IF NOT EXISTS view_units (unit TEXT PRIMARY KEY, doc TEXT NOT NULL)",
@@ -114,7 +116,7 @@ class ViewRecorder(TrackingRecorder):
                     c.execute(statement)
                 c.execute(
                     f"DELETE FROM {self._tracking_table()} WHERE application_name = {p}",
-                    (tracking.application_name if tracking else "Integritas",),
+                    (tracking.application_name if tracking else LedgerEvents.name,),
                 )
             c.executemany(
                 f"INSERT INTO view_units VALUES ({p}, {p}) ON CONFLICT (unit) DO UPDATE SET doc = excluded.doc",
@@ -287,45 +289,6 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
 
     def _track(self, cursor: Any, tracking: Tracking) -> None:
         self._insert_tracking(cursor, tracking)
-
-
-class PollingSubscription(Subscription[SQLiteApplicationRecorder]):
-    """Notifications after `gt`, fetched in pages; when none are new, waits a moment and asks again.
-
-    SQLite has no LISTEN/NOTIFY; another process's commits are only seen by asking. Polling every
-    `interval` seconds bounds how stale a view can be; readers that need a given size wait for it.
-    """
-
-    interval = 0.05
-    page = 500
-
-    def __init__(self, recorder: SQLiteApplicationRecorder, gt: int | None = None, topics: Sequence[str] = ()) -> None:
-        super().__init__(recorder=recorder, gt=gt, topics=topics)
-        self._buffer: list[Notification] = []
-        self._stopped = threading.Event()
-
-    def stop(self) -> None:
-        super().stop()
-        self._stopped.set()
-
-    def __next__(self) -> Notification:
-        while not self._buffer:
-            if self._has_been_stopped:
-                raise StopIteration
-            start = (self._last_notification_id or 0) + 1
-            self._buffer = list(self._recorder.select_notifications(start, self.page, topics=self._topics))
-            if not self._buffer:
-                self._stopped.wait(self.interval)
-        notification = self._buffer.pop(0)
-        self._last_notification_id = notification.id
-        return notification
-
-
-class PollingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
-    """SQLite's application recorder, with the subscriptions a projection runner needs."""
-
-    def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> Subscription[Any]:
-        return PollingSubscription(self, gt=gt, topics=topics)
 
 
 def _dump(value: Any) -> str:

@@ -7,19 +7,19 @@ authorisation, checked by the rules with every other rule.
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from api.deps import EntryReader, Store
+from api.deps import EntryReader, Reader, Store
 from api.errors import UnsupportedMediaType
 from api.schemas import Receipt, StoredEntry, Submission, problem_responses
 from ledger.crypto.keys import encode_base64
 from ledger.entry import parse_submission
 from ledger.errors import NotFound, TooLarge
+from ledger.store.reader import LedgerReader
 
 router = APIRouter(tags=["entries"])
 INDEX = Annotated[int, Path(ge=0, le=2**63 - 1, description="leaf index")]
@@ -61,7 +61,7 @@ async def submit_entry(request: Request, store: Store) -> JSONResponse:
     body = await read_limited(request, request.app.state.settings.max_request_bytes)
     submission = parse_submission(body)
     receipt = await run_in_threadpool(store.append, submission)
-    proof = store.tree.inclusion_proof(receipt.leaf_index, receipt.tree_size)
+    proof = store.inclusion_proof(receipt.leaf_index, receipt.tree_size)
     document = Receipt(
         index=receipt.leaf_index,
         leaf_hash=encode_base64(receipt.leaf_hash),
@@ -73,7 +73,7 @@ async def submit_entry(request: Request, store: Store) -> JSONResponse:
 
 
 @router.get("/v1/entries/{index}", response_model=StoredEntry, responses=problem_responses(400, 401, 403, 404))
-def get_entry(index: INDEX, store: Store, _: EntryReader) -> StoredEntry:
+def get_entry(index: INDEX, store: Reader, _: EntryReader) -> StoredEntry:
     """The entry at leaf `index`, with its signature (needs a read token: entries name people)."""
     return stored_entry(store, index)
 
@@ -83,7 +83,7 @@ def get_entry(index: INDEX, store: Store, _: EntryReader) -> StoredEntry:
     response_class=PlainTextResponse,
     responses={200: {"content": {"text/plain": {}}, "description": "C2SP tlog-proof"}, **problem_responses(400, 404)},
 )
-async def get_entry_proof(index: INDEX, store: Store) -> PlainTextResponse:
+async def get_entry_proof(index: INDEX, store: Reader) -> PlainTextResponse:
     """The C2SP tlog-proof of leaf `index` against the latest checkpoint (public: hashes only)."""
     store.ensure(index + 1)
     if index >= store.size:
@@ -91,11 +91,12 @@ async def get_entry_proof(index: INDEX, store: Store) -> PlainTextResponse:
     return PlainTextResponse(store.record_proof(index), media_type="text/plain; charset=utf-8")
 
 
-def stored_entry(store: Any, index: int) -> StoredEntry:
-    leaf = json.loads(store.leaf(index))
+def stored_entry(store: LedgerReader, index: int) -> StoredEntry:
+    stored = store.entry(index)
+    leaf = stored.document()
     return StoredEntry(
         index=index,
-        leaf_hash=encode_base64(store.tree.leaf_hash(index)),
+        leaf_hash=encode_base64(stored.leaf_hash),
         entry=leaf["entry"],
         signature=leaf["signature"],
     )

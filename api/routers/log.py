@@ -8,11 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from api.deps import Store
+from api.deps import Reader, ledger_reader
 from api.schemas import ConsistencyProof, InclusionProof, LogInfo, problem_responses
 from ledger.crypto.keys import encode_base64
 from ledger.errors import MalformedInput, NotFound
-from ledger.store.application import LedgerStore
 
 router = APIRouter(tags=["log"])
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,18}")
@@ -45,7 +44,7 @@ def _query_size(request: Request, name: str) -> int:
 
 
 @router.get("/v1/log", response_model=LogInfo, responses=problem_responses(404))
-async def log_info(store: Store) -> LogInfo:
+async def log_info(store: Reader) -> LogInfo:
     """The log's origin, verifier key, size and latest signed checkpoint."""
     store.refresh()
     return LogInfo(
@@ -65,12 +64,12 @@ async def log_info(store: Store) -> LogInfo:
 async def inclusion_proof(request: Request) -> JSONResponse:
     """RFC 9162 §2.1.3 inclusion proof of leaf `index` in the tree of `size` leaves."""
     index, size = _query_size(request, "index"), _query_size(request, "size")
-    store: LedgerStore = request.app.state.store
+    store = ledger_reader(request)
     store.ensure(size)
     _check_size(store.size, size)
     if index >= size:
         raise MalformedInput(f"index {index} is not below size {size}", code="index_out_of_range")
-    proof = store.tree.inclusion_proof(index, size)
+    proof = store.inclusion_proof(index, size)
     # Built by hand: proofs are the hottest read, and the model would only re-check what is built here.
     return JSONResponse({"index": index, "size": size, "proof": [encode_base64(node) for node in proof]})
 
@@ -86,12 +85,12 @@ async def inclusion_proof(request: Request) -> JSONResponse:
 async def consistency_proof(request: Request) -> JSONResponse:
     """RFC 9162 §2.1.4 consistency proof between the trees of `first` and `second` leaves."""
     first, second = _query_size(request, "first"), _query_size(request, "second")
-    store: LedgerStore = request.app.state.store
+    store = ledger_reader(request)
     store.ensure(second)
     _check_size(store.size, second)
     if first > second:
         raise MalformedInput(f"first size {first} is above second size {second}", code="size_out_of_range")
-    proof = store.tree.consistency_proof(first, second)
+    proof = store.consistency_proof(first, second)
     return JSONResponse({"first": first, "second": second, "proof": [encode_base64(node) for node in proof]})
 
 

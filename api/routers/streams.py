@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import EntryReader, Store
+from api.deps import EntryReader, Reader
 from api.routers.entries import stored_entry
 from api.schemas import Key, KeyHolder, Stream, StreamHead, problem_responses
 from ledger.crypto.keys import encode_base64
@@ -15,12 +15,12 @@ router = APIRouter(tags=["streams and keys"])
 
 
 @router.get("/v1/streams/{stream:path}", response_model=Stream, responses=problem_responses(400, 401, 403, 404))
-def get_stream(stream: str, store: Store, _: EntryReader) -> Stream:
+def get_stream(stream: str, store: Reader, _: EntryReader) -> Stream:
     """Every entry of a stream (e.g. `unit/dpmptsp`, `pact/dpmptsp/1980…`) and its head (null if empty)."""
     if not STREAM_PATTERN.fullmatch(stream):
         raise MalformedInput(f"{stream!r} is not a stream id", code="invalid_stream")
     entries = store.stream_entries(stream)
-    head = store.state.streams.get(stream)  # None for a stream with no entries yet: its first has seq 0
+    head = store.stream_head(stream)  # None for a stream with no entries yet: its first has seq 0
     return Stream(
         stream=stream,
         head=None if head is None else StreamHead(seq=head.seq, leaf_hash=encode_base64(head.leaf_hash)),
@@ -29,9 +29,8 @@ def get_stream(stream: str, store: Store, _: EntryReader) -> Stream:
 
 
 @router.get("/v1/keys", response_model=list[Key], responses=problem_responses(401, 403))
-def list_keys(store: Store, _: EntryReader) -> list[Key]:
+def list_keys(store: Reader, _: EntryReader) -> list[Key]:
     """Every registered key with its role, scope, holder and validity, in registration order."""
-    keys = sorted(store.state.keys.values(), key=lambda k: k.registered_index)
     return [
         Key(
             fingerprint=k.fingerprint,
@@ -43,5 +42,5 @@ def list_keys(store: Store, _: EntryReader) -> list[Key]:
             revoked_index=k.revoked_index,
             revoked_reason=k.revoked_reason,
         )
-        for k in keys
+        for k in store.registered_keys()
     ]

@@ -17,20 +17,18 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 
-from api.deps import ENTRY_READERS, ExportReader, Store, reader
+from api.deps import ENTRY_READERS, ExportReader, Reader, ledger_reader, reader
 from api.schemas import problem_responses
-from ledger.crypto.checkpoint import parse_checkpoint
-from ledger.crypto.note import parse_note
 from ledger.crypto.tiles import (
     TILE_WIDTH,
     Tile,
     entry_bundles_for_size,
     format_entry_bundle,
     parse_tile_path,
-    tile_hashes,
     tiles_for_size,
 )
 from ledger.errors import NotFound
+from ledger.store.reader import LedgerReader
 
 router = APIRouter(tags=["tlog-tiles"])
 check_reader = reader(*ENTRY_READERS)
@@ -49,7 +47,7 @@ OCTETS = {200: {"content": {"application/octet-stream": {}}, "description": "til
 )
 async def checkpoint(request: Request) -> PlainTextResponse:
     """The latest checkpoint (C2SP signed note); changes with every append."""
-    store = request.app.state.store  # no dependency to solve: the hottest read of all
+    store = ledger_reader(request)  # no dependency to solve: the hottest read of all
     store.refresh()
     return PlainTextResponse(
         store.latest_checkpoint(), media_type="text/plain; charset=utf-8", headers={"Cache-Control": MUTABLE}
@@ -57,7 +55,7 @@ async def checkpoint(request: Request) -> PlainTextResponse:
 
 
 @router.get("/tlog/tile/{path:path}", responses={**OCTETS, **problem_responses(400, 401, 403, 404)})
-async def tile(path: str, request: Request, store: Store) -> Response:
+async def tile(path: str, request: Request, store: Reader) -> Response:
     """A hash tile `tile/<L>/<N>[.p/<W>]`, or an entry bundle `tile/entries/<N>[.p/<W>]` (token needed)."""
     wanted = parse_tile_path(f"tile/{path}")
     if wanted.level == "entries":
@@ -76,7 +74,7 @@ async def tile(path: str, request: Request, store: Store) -> Response:
         hashes_at_level = size >> (8 * wanted.level)
         if wanted.index * TILE_WIDTH + wanted.width > hashes_at_level:
             raise NotFound(f"{wanted.path} is beyond the log's {size} leaves", code="tile_not_found")
-        data = tile_hashes(store.tree, wanted)
+        data = store.tile_hashes(wanted)
     return Response(data, media_type="application/octet-stream", headers={"Cache-Control": IMMUTABLE})
 
 
@@ -87,25 +85,19 @@ async def tile(path: str, request: Request, store: Store) -> Response:
         **problem_responses(401, 403, 404),
     },
 )
-def export(store: Store, _: ExportReader) -> StreamingResponse:
+def export(store: Reader, _: ExportReader) -> StreamingResponse:
     """The whole log at its latest checkpoint as a tar.gz of the tlog-tiles directory, streamed.
 
     The same layout `integritas export` writes: checkpoint, tiles, entry bundles and trust.json;
     verify it offline with `integritas verify DIR --trust trust.json`.
     """
     store.refresh(0)
-    note = store.latest_checkpoint()
-    size = parse_checkpoint(parse_note(note).text).tree_size
-    trust = json.dumps(
-        {
-            "origin": store.origin,
-            "verifier_key": store.verifier_key_text,
-            "root_fingerprint": store.state.root_fingerprint,
-        },
-        indent=2,
-    ).encode()
+    checkpoint = store.signed_checkpoint()
+    size = checkpoint.tree_size
+    # As this archive has always held it: trust.json without the file's final newline.
+    trust = json.dumps(store.trust_anchor().to_json(), indent=2).encode()
     return StreamingResponse(
-        _tar_stream(store, size, note.encode(), trust),
+        _tar_stream(store, size, checkpoint.text.encode(), trust),
         media_type="application/gzip",
         headers={"Content-Disposition": f'attachment; filename="integritas-log-{size}.tar.gz"'},
     )
@@ -135,10 +127,7 @@ class _Chunks(io.RawIOBase):
         return data
 
 
-def _tar_stream(store: object, size: int, checkpoint: bytes, trust: bytes) -> Iterator[bytes]:
-    from ledger.store.application import LedgerStore
-
-    assert isinstance(store, LedgerStore)
+def _tar_stream(store: LedgerReader, size: int, checkpoint: bytes, trust: bytes) -> Iterator[bytes]:
     sink = _Chunks()
     now = time.time()
     with tarfile.open(fileobj=sink, mode="w|gz") as archive:
@@ -149,7 +138,7 @@ def _tar_stream(store: object, size: int, checkpoint: bytes, trust: bytes) -> It
             archive.addfile(info, io.BytesIO(data))
 
         for hash_tile in tiles_for_size(size):
-            add(hash_tile.path, tile_hashes(store.tree, hash_tile))
+            add(hash_tile.path, store.tile_hashes(hash_tile))
             yield sink.take()
         for bundle in entry_bundles_for_size(size):
             start = bundle.index * TILE_WIDTH

@@ -14,19 +14,20 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.crypto.keys import decode_base64
-from ledger.crypto.note import VerifierKey, sign_note, verify_note
+from ledger.crypto.note import VerifierKey, parse_note, sign_note, verify_note
 from ledger.errors import MalformedInput, VerificationFailed
 
 __all__ = [
     "DECIMAL",
     "MAX_TREE_SIZE",
     "Checkpoint",
+    "SignedCheckpoint",
     "format_checkpoint",
     "parse_checkpoint",
     "sign_checkpoint",
@@ -121,6 +122,48 @@ def sign_checkpoint(checkpoint: Checkpoint, private_key: Ed25519PrivateKey) -> s
     return sign_note(format_checkpoint(checkpoint), checkpoint.origin, private_key)
 
 
+@dataclass(frozen=True)
+class SignedCheckpoint:
+    """A checkpoint as the log signed it: the signed note's text and its parsed body, read once.
+
+    Built from the text alone, so the two can never disagree: ``SignedCheckpoint(text)`` parses the
+    note and its checkpoint strictly (signatures unchecked); :meth:`parse` with a verifier key, or
+    :meth:`sign`, also verify or make the signature. ``text`` is the exact note, byte for byte.
+    """
+
+    text: str
+    checkpoint: Checkpoint = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.text, str):
+            raise MalformedInput("a signed checkpoint is note text", code="invalid_checkpoint")
+        object.__setattr__(self, "checkpoint", parse_checkpoint(parse_note(self.text).text))
+
+    @classmethod
+    def parse(cls, text: str, verifier_key: VerifierKey | None = None) -> SignedCheckpoint:
+        """Parse a signed checkpoint; with ``verifier_key``, verify it as :func:`verify_checkpoint` does."""
+        if verifier_key is not None:
+            _verify(text, verifier_key)
+        return cls(text)
+
+    @classmethod
+    def sign(cls, checkpoint: Checkpoint, private_key: Ed25519PrivateKey) -> SignedCheckpoint:
+        """``checkpoint`` signed by ``private_key`` (see :func:`sign_checkpoint`)."""
+        return cls(sign_checkpoint(checkpoint, private_key))
+
+    @property
+    def origin(self) -> str:
+        return self.checkpoint.origin
+
+    @property
+    def tree_size(self) -> int:
+        return self.checkpoint.tree_size
+
+    @property
+    def root_hash(self) -> bytes:
+        return self.checkpoint.root_hash
+
+
 def verify_checkpoint(note_text: str, verifier_key: VerifierKey) -> Checkpoint:
     """Verify a signed checkpoint by ``verifier_key`` and return it.
 
@@ -130,6 +173,10 @@ def verify_checkpoint(note_text: str, verifier_key: VerifierKey) -> Checkpoint:
     ``checkpoint_origin_mismatch``) and :class:`~ledger.errors.MalformedInput` for text that does
     not parse.
     """
+    return _verify(note_text, verifier_key)
+
+
+def _verify(note_text: str, verifier_key: VerifierKey) -> Checkpoint:
     note = verify_note(note_text, verifier_key)
     checkpoint = parse_checkpoint(note.text)
     if checkpoint.origin != verifier_key.name:

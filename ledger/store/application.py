@@ -18,7 +18,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,18 +28,22 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import Environment
 
-from ledger.crypto.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint, verify_checkpoint
+from ledger.crypto.checkpoint import Checkpoint, SignedCheckpoint, verify_checkpoint
 from ledger.crypto.compact_range import CompactRange
 from ledger.crypto.keys import decode_base64, encode_base64
 from ledger.crypto.merkle import MerkleTree
-from ledger.crypto.note import VerifierKey, format_verifier_key, parse_note, verifier_key_for
+from ledger.crypto.note import VerifierKey, format_verifier_key, verifier_key_for
 from ledger.crypto.record_proof import RecordProof, format_record_proof
+from ledger.crypto.tiles import Tile, tile_hashes
 from ledger.entry import Submission, parse_leaf
 from ledger.errors import LedgerError, MalformedInput, NotFound, Unavailable
-from ledger.rules import Decision, LedgerState, decide, evolve
+from ledger.rules import Decision, KeyRecord, LedgerState, Policy, StreamHead, decide, evolve
 from ledger.store.config import Storage
 from ledger.store.events import LOG_ID, LeafAppended, Stream, stream_event
+from ledger.store.polling import PollingSQLiteApplicationRecorder
+from ledger.store.reader import StoredLeaf
 from ledger.store.writer_lock import writer_lock
+from ledger.trust import TrustAnchor
 
 READ_PAGE = 1000
 MAX_WRITE_ATTEMPTS = 20
@@ -106,10 +110,59 @@ class _Ticket:
         return self._receipt
 
 
-class LedgerStore(Application[str]):
-    """One ledger: its rules state, its Merkle tree and its event store."""
+class LedgerEvents(Application[str]):
+    """The ledger's events as one `eventsourcing` Application, read-only here.
+
+    The one place that names the application (its events table, `integritas_events` in PostgreSQL,
+    and the views' tracking key) and configures its recorders: `LedgerStore` writes through it, and
+    the views' projection (projections.projector) subscribes to it.
+    """
 
     name = "Integritas"
+
+    @staticmethod
+    def env_for(storage: Storage) -> dict[str, str]:
+        """The storage's environment; SQLite's recorder can also be subscribed to, by polling."""
+        env = storage.eventsourcing_env()
+        if storage.kind == "sqlite":
+            recorder = PollingSQLiteApplicationRecorder
+            env["APPLICATION_RECORDER_TOPIC"] = f"{recorder.__module__}:{recorder.__qualname__}"
+        return env
+
+    @classmethod
+    def open(cls, storage: Storage) -> LedgerEvents:
+        """The events of `storage`, without the store's in-memory state."""
+        # Creating the tables (and PostgreSQL's functions) races between processes starting together:
+        # the one holding the writer lock creates them, the others find them.
+        with writer_lock(storage):
+            return cls(env=cls.env_for(storage))
+
+    def construct_env(self, name: str, env: Any = None) -> Environment:
+        """Only the storage's own settings: eventsourcing would also merge os.environ, where a stray
+        INTEGRITAS_PERSISTENCE_MODULE could send acknowledged entries to memory."""
+        return Environment(name, dict(env or {}))
+
+    def stored_size(self) -> int:
+        """How many leaves the stored log holds (its last log event's version)."""
+        last = self.recorder.select_events(LOG_ID, desc=True, limit=1)
+        return last[0].originator_version if last else 0
+
+    def log_events(self, start: int, stop: int) -> list[LeafAppended]:
+        """The stored log events of leaves `start` up to `stop`."""
+        stored = self.recorder.select_events(LOG_ID, gt=start, lte=stop)
+        events: list[LeafAppended] = [self.mapper.to_domain_event(record) for record in stored]  # type: ignore[misc]
+        return events
+
+
+class LedgerStore(LedgerEvents):
+    """One ledger: its rules state, its Merkle tree and its event store.
+
+    It keeps the `LedgerReader` interface (ledger.store.reader), through which the API, the web
+    pages and the export read it. Writers change the in-memory state and tree under `_lock` (one
+    writer at a time); each change is also made under `_memory`, a plain lock held only for the
+    change itself, and every read of that memory takes it, so that a reader never sees a dict or
+    the tree half changed and never waits for a write's disk or database work.
+    """
 
     def __init__(
         self,
@@ -124,7 +177,7 @@ class LedgerStore(Application[str]):
         # Creating the tables (and PostgreSQL's functions) races between processes starting together:
         # the one holding the writer lock creates them, the others find them.
         with writer_lock(storage):
-            super().__init__(env=storage.eventsourcing_env())
+            super().__init__(env=self.env_for(storage))
         self.storage = storage
         self._signed_head_path = signed_head
         self.origin = origin
@@ -132,9 +185,10 @@ class LedgerStore(Application[str]):
         self._log_key = log_key
         self._clock = clock
         self._lock = threading.RLock()
+        self._memory = threading.Lock()
         self.state = LedgerState(origin=origin)
         self.tree = MerkleTree()
-        self._checkpoint: str | None = None
+        self._checkpoint: SignedCheckpoint | None = None
         self._refreshed = 0.0
         self._queue: list[_Ticket] = []
         self._queue_guard = threading.Lock()
@@ -143,12 +197,7 @@ class LedgerStore(Application[str]):
         self._check_latest_checkpoint()
         self._check_signed_head()
 
-    def construct_env(self, name: str, env: Any = None) -> Environment:
-        """Only the storage's own settings: eventsourcing would also merge os.environ, where a stray
-        INTEGRITAS_PERSISTENCE_MODULE could send acknowledged entries to memory."""
-        return Environment(name, dict(env or {}))
-
-    # --- reading ------------------------------------------------------------------------------------
+    # --- reading (the LedgerReader interface) -------------------------------------------------------
 
     @property
     def size(self) -> int:
@@ -158,25 +207,97 @@ class LedgerStore(Application[str]):
     def verifier_key_text(self) -> str:
         return format_verifier_key(self.verifier_key)
 
+    def signed_checkpoint(self) -> SignedCheckpoint:
+        """The latest checkpoint this process knows (see `refresh`), text and parsed together."""
+        checkpoint = self._checkpoint  # replaced whole, never changed: one read is consistent
+        if checkpoint is None:
+            raise NotFound("the log is empty: it has no checkpoint yet", code="empty_log")
+        return checkpoint
+
     def latest_checkpoint(self) -> str:
         """The signed note of the latest checkpoint this process knows (see `refresh`)."""
-        if self._checkpoint is None:
-            raise NotFound("the log is empty: it has no checkpoint yet", code="empty_log")
-        return self._checkpoint
+        return self.signed_checkpoint().text
+
+    def trust_anchor(self) -> TrustAnchor:
+        """The trust anchor an auditor takes away: origin, log verifier key, root key fingerprint."""
+        with self._memory:
+            root_fingerprint = self.state.root_fingerprint
+        if root_fingerprint is None:
+            raise NotFound("the log has no genesis entry yet: it has no root key", code="empty_log")
+        return TrustAnchor(self.origin, self.verifier_key, root_fingerprint)
+
+    def ledger_name(self) -> str | None:
+        """The name the genesis entry gave the ledger (None before genesis)."""
+        with self._memory:
+            return self.state.name
+
+    def policy(self) -> Policy | None:
+        """The policy in force (None before genesis)."""
+        with self._memory:
+            return self.state.policy
+
+    def stream_head(self, stream: str) -> StreamHead | None:
+        """The last entry of `stream`, which the next must follow; None for a stream with no entries."""
+        with self._memory:
+            return self.state.streams.get(stream)
+
+    def key(self, fingerprint: str) -> KeyRecord | None:
+        """A copy of the registered key with this fingerprint, or None."""
+        with self._memory:
+            record = self.state.keys.get(fingerprint)
+            return None if record is None else replace(record)
+
+    def registered_keys(self) -> list[KeyRecord]:
+        """Copies of every registered key, in registration order."""
+        with self._memory:
+            records = [replace(record) for record in self.state.keys.values()]
+        return sorted(records, key=lambda record: record.registered_index)
+
+    def leaf_hash(self, index: int) -> bytes:
+        """The hash of leaf `index`."""
+        self.ensure(index + 1)
+        with self._memory:
+            return self.tree.leaf_hash(index)
+
+    def root(self, size: int | None = None) -> bytes:
+        """The root of the tree of `size` leaves (default: all this process knows)."""
+        with self._memory:
+            return self.tree.root(size)
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        """RFC 9162 §2.1.3 inclusion proof of leaf `index` in the tree of `size` leaves."""
+        with self._memory:
+            return self.tree.inclusion_proof(index, size)
+
+    def consistency_proof(self, first: int, second: int) -> list[bytes]:
+        """RFC 9162 §2.1.4 consistency proof between the trees of `first` and `second` leaves."""
+        with self._memory:
+            return self.tree.consistency_proof(first, second)
+
+    def tile_hashes(self, tile: Tile) -> bytes:
+        """The bytes of a hash tile (C2SP tlog-tiles) of this tree."""
+        with self._memory:
+            return tile_hashes(self.tree, tile)
+
+    def entry(self, index: int) -> StoredLeaf:
+        """Leaf `index`: its bytes and its hash."""
+        leaf = self.leaf(index)
+        with self._memory:
+            return StoredLeaf(index, leaf, self.tree.leaf_hash(index))
 
     def leaf(self, index: int) -> bytes:
         """The leaf bytes at `index`."""
         self.ensure(index + 1)
         if not 0 <= index < self.size:
             raise NotFound(f"leaf index {index} is not below the tree size {self.size}", code="index_out_of_range")
-        return self._log_events(index, index + 1)[0].leaf.encode("utf-8")
+        return self.log_events(index, index + 1)[0].leaf.encode("utf-8")
 
     def leaves(self, start: int = 0, stop: int | None = None) -> Iterator[bytes]:
         """Leaf bytes from `start` up to `stop` (default: the current size), read in pages."""
         stop = self.size if stop is None else stop
         position = start
         while position < stop:
-            events = self._log_events(position, min(stop, position + READ_PAGE))
+            events = self.log_events(position, min(stop, position + READ_PAGE))
             if not events:
                 break
             for event in events:
@@ -186,7 +307,7 @@ class LedgerStore(Application[str]):
     def stream_entries(self, stream: str) -> list[tuple[int, bytes]]:
         """(leaf index, leaf hash) of each entry of `stream` in `seq` order; empty if none."""
         self.catch_up()
-        if stream not in self.state.streams:
+        if self.stream_head(stream) is None:
             return []
         aggregate: Stream = self.repository.get(stream)
         return [(index, decode_base64(leaf_hash)) for index, leaf_hash in aggregate.entries]
@@ -198,30 +319,20 @@ class LedgerStore(Application[str]):
             raise NotFound(f"leaf index {index} is not below the tree size {self.size}", code="index_out_of_range")
         position = index
         while position < self.size:
-            for event in self._log_events(position, min(self.size, position + READ_PAGE)):
+            for event in self.log_events(position, min(self.size, position + READ_PAGE)):
                 if event.checkpoint is not None:
                     size = event.originator_version
-                    return Receipt(index, self.tree.leaf_hash(index), size, self.tree.root(size), event.checkpoint)
+                    return Receipt(index, self.leaf_hash(index), size, self.root(size), event.checkpoint)
             position += READ_PAGE
         raise StoreDamaged(f"no checkpoint was stored at or after leaf {index}")
 
     def record_proof(self, index: int) -> str:
         """A C2SP tlog-proof of leaf `index` against the latest checkpoint."""
-        with self._lock:
-            checkpoint = self.latest_checkpoint()
-            size = parse_checkpoint(parse_note(checkpoint).text).tree_size
-            if not 0 <= index < size:
-                raise NotFound(f"leaf index {index} is not below the tree size {size}", code="index_out_of_range")
-            return format_record_proof(RecordProof(index, tuple(self.tree.inclusion_proof(index, size)), checkpoint))
-
-    def _stored_size(self) -> int:
-        last = self.recorder.select_events(LOG_ID, desc=True, limit=1)
-        return last[0].originator_version if last else 0
-
-    def _log_events(self, start: int, stop: int) -> list[LeafAppended]:
-        stored = self.recorder.select_events(LOG_ID, gt=start, lte=stop)
-        events: list[LeafAppended] = [self.mapper.to_domain_event(record) for record in stored]  # type: ignore[misc]
-        return events
+        checkpoint = self.signed_checkpoint()
+        size = checkpoint.tree_size
+        if not 0 <= index < size:
+            raise NotFound(f"leaf index {index} is not below the tree size {size}", code="index_out_of_range")
+        return format_record_proof(RecordProof(index, tuple(self.inclusion_proof(index, size)), checkpoint.text))
 
     # --- catching up ----------------------------------------------------------------------------------
 
@@ -229,9 +340,9 @@ class LedgerStore(Application[str]):
         """Fold the log events stored after our size (by earlier runs or other processes)."""
         with self._lock:
             before = self.size
-            total = self._stored_size() if progress else 0
+            total = self.stored_size() if progress else 0
             while True:
-                events = self._log_events(self.size, self.size + READ_PAGE)
+                events = self.log_events(self.size, self.size + READ_PAGE)
                 if not events:
                     break
                 for event in events:
@@ -277,19 +388,21 @@ class LedgerStore(Application[str]):
                 f"stored leaf {index} does not replay ({exc.code}: {exc.message}); run `integritas verify`",
                 leaf_index=index,
             ) from exc
-        self.tree.append(submission.leaf_hash)
+        with self._memory:
+            self.tree.append(submission.leaf_hash)
         root = self.tree.root()
         if event.root_hash != encode_base64(root):
             raise StoreDamaged(f"stored root after leaf {index} differs from the recomputed root", leaf_index=index)
         if event.checkpoint is not None:
             try:
-                body = parse_checkpoint(parse_note(event.checkpoint).text)
+                checkpoint = SignedCheckpoint(event.checkpoint)
             except LedgerError as exc:
                 raise StoreDamaged(f"stored checkpoint at leaf {index} does not parse: {exc.message}") from exc
-            if (body.origin, body.tree_size, body.root_hash) != (self.origin, index + 1, root):
+            if (checkpoint.origin, checkpoint.tree_size, checkpoint.root_hash) != (self.origin, index + 1, root):
                 raise StoreDamaged(f"stored checkpoint at leaf {index} names another tree", leaf_index=index)
-            self._checkpoint = event.checkpoint
-        evolve(self.state, decision)
+            self._checkpoint = checkpoint
+        with self._memory:
+            evolve(self.state, decision)
 
     def _check_latest_checkpoint(self) -> None:
         # Each stored root was compared while replaying; the latest signed checkpoint is compared
@@ -297,7 +410,7 @@ class LedgerStore(Application[str]):
         if self._checkpoint is None:
             return
         try:
-            checkpoint = verify_checkpoint(self._checkpoint, self.verifier_key)
+            checkpoint = verify_checkpoint(self._checkpoint.text, self.verifier_key)
         except LedgerError as exc:
             raise StoreDamaged(f"the latest stored checkpoint does not verify: {exc.message}") from exc
         if (checkpoint.tree_size, checkpoint.root_hash) != (self.size, self.tree.root()):
@@ -341,9 +454,10 @@ class LedgerStore(Application[str]):
     def reload(self) -> None:
         """Forget the in-memory state and replay the whole stored log."""
         with self._lock:
-            self.state = LedgerState(origin=self.origin)
-            self.tree = MerkleTree()
-            self._checkpoint = None
+            with self._memory:
+                self.state = LedgerState(origin=self.origin)
+                self.tree = MerkleTree()
+                self._checkpoint = None
             self.catch_up()
 
     # --- writing ----------------------------------------------------------------------------------------
@@ -410,14 +524,15 @@ class LedgerStore(Application[str]):
             except LedgerError as exc:
                 ticket.fail(exc)
                 continue
-            evolve(self.state, ticket.decision)
+            with self._memory:
+                evolve(self.state, ticket.decision)
             accepted.append(ticket)
         receipt = None
         if accepted:
             decisions = [ticket.decision for ticket in accepted if ticket.decision is not None]
-            events, receipt = self._events_for(decisions, now)
+            events, receipt, checkpoint = self._events_for(decisions, now)
             self.save(*events)
-            self._commit(decisions, receipt, state_evolved=True)
+            self._commit(decisions, receipt, checkpoint, state_evolved=True)
         for ticket in accepted:
             assert ticket.decision is not None and receipt is not None
             ticket.succeed(
@@ -451,7 +566,7 @@ class LedgerStore(Application[str]):
                         self.catch_up()
                         now = self._clock()
                         self._decide_batch(submissions, now, decisions)
-                        events, receipt = self._events_for(decisions, now)
+                        events, receipt, checkpoint = self._events_for(decisions, now)
                         self.save(*events)
                 except IntegrityError:
                     self.reload()  # a writer that ignored the lock got in first: decide again
@@ -460,7 +575,7 @@ class LedgerStore(Application[str]):
                     if decisions:
                         self.reload()
                     raise
-                self._commit(decisions, receipt, state_evolved=True)
+                self._commit(decisions, receipt, checkpoint, state_evolved=True)
                 return [
                     Receipt(d.index, d.submission.leaf_hash, receipt.tree_size, receipt.root_hash, receipt.checkpoint)
                     for d in decisions
@@ -481,11 +596,14 @@ class LedgerStore(Application[str]):
             except LedgerError as exc:
                 exc.evidence["batch_position"] = position
                 raise
-            evolve(self.state, decision)
+            with self._memory:
+                evolve(self.state, decision)
             decisions.append(decision)
 
-    def _events_for(self, decisions: Sequence[Decision], timestamp: datetime) -> tuple[list[Any], Receipt]:
-        """The stream and log events of `decisions`, and the receipt of the last one.
+    def _events_for(
+        self, decisions: Sequence[Decision], timestamp: datetime
+    ) -> tuple[list[Any], Receipt, SignedCheckpoint]:
+        """The stream and log events of `decisions`, the receipt of the last one and its checkpoint.
 
         Roots are computed on a scratch extension of the tree, so nothing in memory changes until
         the save succeeds.
@@ -498,11 +616,11 @@ class LedgerStore(Application[str]):
             entry = submission.entry
             pending.append(submission.leaf_hash)
             root = pending.root()
-            checkpoint = None
+            checkpoint: SignedCheckpoint | None = None
             if position == last:
                 size = pending.size
                 self._check_extends_signed(size)
-                checkpoint = sign_checkpoint(Checkpoint(self.origin, size, root), self._log_key)
+                checkpoint = SignedCheckpoint.sign(Checkpoint(self.origin, size, root), self._log_key)
             events.append(
                 stream_event(entry.stream, entry.seq, decision.index, encode_base64(submission.leaf_hash), timestamp)
             )
@@ -513,12 +631,12 @@ class LedgerStore(Application[str]):
                     timestamp=timestamp,
                     leaf=submission.leaf_bytes.decode("utf-8"),
                     root_hash=encode_base64(root),
-                    checkpoint=checkpoint,
+                    checkpoint=None if checkpoint is None else checkpoint.text,
                 )
             )
         assert checkpoint is not None
         final = decisions[-1]
-        return events, Receipt(final.index, final.submission.leaf_hash, pending.size, root, checkpoint)
+        return events, Receipt(final.index, final.submission.leaf_hash, pending.size, root, checkpoint.text), checkpoint
 
     def _check_extends_signed(self, size: int) -> None:
         # The log never signs two inconsistent checkpoints: a new one must extend the stored tree,
@@ -526,10 +644,18 @@ class LedgerStore(Application[str]):
         if size <= self.size:
             raise StoreDamaged(f"refusing to sign a checkpoint of size {size}: the log already has {self.size}")
 
-    def _commit(self, decisions: Sequence[Decision], receipt: Receipt, *, state_evolved: bool = False) -> None:
-        for decision in decisions:
-            if not state_evolved:
-                evolve(self.state, decision)
-            self.tree.append(decision.submission.leaf_hash)
-        self._checkpoint = receipt.checkpoint
+    def _commit(
+        self,
+        decisions: Sequence[Decision],
+        receipt: Receipt,
+        checkpoint: SignedCheckpoint,
+        *,
+        state_evolved: bool = False,
+    ) -> None:
+        with self._memory:
+            for decision in decisions:
+                if not state_evolved:
+                    evolve(self.state, decision)
+                self.tree.append(decision.submission.leaf_hash)
+        self._checkpoint = checkpoint
         self._record_signed_head(receipt)

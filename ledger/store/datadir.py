@@ -28,10 +28,11 @@ from ledger.errors import MalformedInput, NotFound
 from ledger.rules import default_policy_document
 from ledger.store.application import LedgerStore, utc_now
 from ledger.store.config import Storage
+from ledger.trust import TRUST_FILE as TRUST_FILE  # the data directory holds one too
+from ledger.trust import format_trust_file
 
 CONFIG_FILE = "ledger.json"
 LOG_KEY_FILE = "log.key"
-TRUST_FILE = "trust.json"
 SQLITE_FILE = "ledger.sqlite"
 SIGNED_HEAD_FILE = "signed-head.json"
 
@@ -61,11 +62,6 @@ class LedgerConfig:
         else:
             storage = Storage.sqlite(directory / storage_doc.get("path", SQLITE_FILE))
         return cls(origin=document["origin"], storage=storage, root_fingerprint=document["root_fingerprint"])
-
-
-def trust_document(store: LedgerStore, root_fingerprint: str) -> dict[str, Any]:
-    """The trust anchor an auditor takes away: origin, log verifier key, root key fingerprint."""
-    return {"origin": store.origin, "verifier_key": store.verifier_key_text, "root_fingerprint": root_fingerprint}
 
 
 def init_ledger(
@@ -109,9 +105,7 @@ def init_ledger(
     store.append(sign_entry(genesis, root_key))
     config = {"origin": origin, "storage": storage_doc, "root_fingerprint": root_fingerprint}
     (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-    (directory / TRUST_FILE).write_text(
-        json.dumps(trust_document(store, root_fingerprint), indent=2) + "\n", encoding="utf-8"
-    )
+    (directory / TRUST_FILE).write_text(format_trust_file(store.trust_anchor()), encoding="utf-8")
     return store
 
 

@@ -11,25 +11,23 @@ the checkpoint taken at the start, so an export is one consistent tree even whil
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
-from ledger.crypto.checkpoint import parse_checkpoint
-from ledger.crypto.note import parse_note
-from ledger.crypto.tiles import TILE_WIDTH, entry_bundles_for_size, format_entry_bundle, tile_hashes, tiles_for_size
-from ledger.store.application import LedgerStore
+from ledger.crypto.tiles import TILE_WIDTH, entry_bundles_for_size, format_entry_bundle, tiles_for_size
+from ledger.store.reader import LedgerReader
+from ledger.trust import TRUST_FILE, format_trust_file
 
-TRUST_FILE = "trust.json"
+__all__ = ["TRUST_FILE", "export_log"]
 
 
-def export_log(store: LedgerStore, directory: Path, progress: Callable[[int, int], None] | None = None) -> int:
+def export_log(store: LedgerReader, directory: Path, progress: Callable[[int, int], None] | None = None) -> int:
     """Write the tiles directory of the store's latest checkpoint into `directory`; return its size."""
-    checkpoint = store.latest_checkpoint()
-    size = parse_checkpoint(parse_note(checkpoint).text).tree_size
+    checkpoint = store.signed_checkpoint()
+    size = checkpoint.tree_size
     directory.mkdir(parents=True, exist_ok=True)
     for tile in tiles_for_size(size):
-        _write(directory / tile.path, tile_hashes(store.tree, tile))
+        _write(directory / tile.path, store.tile_hashes(tile))
     done = 0
     for bundle in entry_bundles_for_size(size):
         start = bundle.index * TILE_WIDTH
@@ -38,14 +36,9 @@ def export_log(store: LedgerStore, directory: Path, progress: Callable[[int, int
         done += bundle.width
         if progress:
             progress(done, size)
-    trust = {
-        "origin": store.origin,
-        "verifier_key": store.verifier_key_text,
-        "root_fingerprint": store.state.root_fingerprint,
-    }
-    _write(directory / TRUST_FILE, (json.dumps(trust, indent=2) + "\n").encode())
+    _write(directory / TRUST_FILE, format_trust_file(store.trust_anchor()).encode())
     # The checkpoint last: a reader that finds it finds every tile it names.
-    _write(directory / "checkpoint", checkpoint.encode("utf-8"))
+    _write(directory / "checkpoint", checkpoint.text.encode("utf-8"))
     return size
 
 
