@@ -16,6 +16,7 @@ PURE_MODULES = [
     "ledger.crypto.compact_range",
     "ledger.crypto.note",
     "ledger.crypto.checkpoint",
+    "ledger.trust",
     "ledger.entry",
     "ledger.rules",
     "ledger.verify",

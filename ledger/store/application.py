@@ -120,6 +120,12 @@ class LedgerEvents(Application[str]):
 
     name = "Integritas"
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # eventsourcing names a subclass after itself, and so its tables and tracking records; the
+        # store (and any subclass of it) must read and write the same events as this application.
+        super().__init_subclass__(**kwargs)
+        cls.name = LedgerEvents.name
+
     @staticmethod
     def env_for(storage: Storage) -> dict[str, str]:
         """The storage's environment; SQLite's recorder can also be subscribed to, by polling."""

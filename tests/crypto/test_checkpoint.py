@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from ledger.crypto.checkpoint import (
     MAX_TREE_SIZE,
     Checkpoint,
+    SignedCheckpoint,
     format_checkpoint,
     parse_checkpoint,
     sign_checkpoint,
@@ -221,3 +222,90 @@ def test_a_signed_body_that_is_not_a_checkpoint_is_refused() -> None:
 def test_sign_refuses_an_origin_that_is_not_a_key_name() -> None:
     with pytest.raises(MalformedInput, match="key name"):
         sign_checkpoint(Checkpoint("log with spaces", 1, ROOT), KEY)
+
+
+# --- SignedCheckpoint: the note text and its parse, together ----------------------------------------
+
+
+def test_signed_checkpoint_holds_the_text_and_its_parse() -> None:
+    text = sign_checkpoint(CHECKPOINT, KEY)
+    signed = SignedCheckpoint.parse(text)
+    assert signed.text == text
+    assert signed.checkpoint == CHECKPOINT
+    assert (signed.origin, signed.tree_size, signed.root_hash) == (ORIGIN, 42, ROOT)
+    assert SignedCheckpoint.parse(text, VERIFIER) == signed == SignedCheckpoint(text)
+
+
+def test_signed_checkpoint_sign_is_sign_checkpoint() -> None:
+    signed = SignedCheckpoint.sign(CHECKPOINT, KEY)
+    assert signed.text == sign_checkpoint(CHECKPOINT, KEY)
+    assert signed.checkpoint == verify_checkpoint(signed.text, VERIFIER) == CHECKPOINT
+
+
+@settings(max_examples=50, deadline=None)
+@given(checkpoints.filter(lambda c: not any(ch.isspace() or ch == "+" for ch in c.origin)))
+def test_signed_checkpoint_round_trip(checkpoint: Checkpoint) -> None:
+    # parse(text).text is text, byte for byte, and the parse is the checkpoint that was signed.
+    text = sign_checkpoint(checkpoint, KEY)
+    signed = SignedCheckpoint.parse(text, key_for(checkpoint.origin, KEY.public_key()))
+    assert signed.text == text
+    assert signed.checkpoint == checkpoint
+    assert SignedCheckpoint.parse(signed.text) == signed
+
+
+def test_signed_checkpoint_refuses_a_bad_signature() -> None:
+    note = parse_note(sign_checkpoint(CHECKPOINT, KEY))
+    signature = note.signatures[0]
+    flipped = NoteSignature(
+        signature.name, signature.key_id, bytes([signature.signature[0] ^ 1]) + signature.signature[1:]
+    )
+    text = format_note(Note(note.text, (flipped,)))
+    assert SignedCheckpoint.parse(text).checkpoint == CHECKPOINT  # it parses: only verifying catches it
+    with pytest.raises(VerificationFailed) as failure:
+        SignedCheckpoint.parse(text, VERIFIER)
+    assert failure.value.code == "note_signature_invalid"
+
+
+def test_signed_checkpoint_refuses_another_key() -> None:
+    with pytest.raises(VerificationFailed) as failure:
+        SignedCheckpoint.parse(sign_checkpoint(CHECKPOINT, OTHER_KEY), VERIFIER)
+    assert failure.value.code == "note_unknown_key"
+
+
+def test_signed_checkpoint_refuses_a_wrong_origin() -> None:
+    # Signed by the log's key under its name, but naming another log.
+    text = sign_note(format_checkpoint(Checkpoint("other.example/log", 42, ROOT)), ORIGIN, KEY)
+    assert SignedCheckpoint.parse(text).origin == "other.example/log"
+    with pytest.raises(VerificationFailed) as failure:
+        SignedCheckpoint.parse(text, VERIFIER)
+    assert failure.value.code == "checkpoint_origin_mismatch"
+
+
+def test_signed_checkpoint_refuses_an_altered_root() -> None:
+    text = sign_checkpoint(CHECKPOINT, KEY)
+    other_root = base64.b64encode(bytes(32)).decode()
+    altered = text.replace(ROOT_B64, other_root, 1)
+    assert altered != text
+    assert SignedCheckpoint.parse(altered).root_hash == bytes(32)
+    with pytest.raises(VerificationFailed) as failure:
+        SignedCheckpoint.parse(altered, VERIFIER)
+    assert failure.value.code == "note_signature_invalid"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"{ORIGIN}\n042\n{ROOT_B64}\n",  # a body that is not a checkpoint (leading zero)
+        f"{ORIGIN}\n42\n{ROOT_B64}\n",  # a checkpoint without the blank line and signatures
+    ],
+)
+def test_signed_checkpoint_is_parsed_strictly(text: str) -> None:
+    signed_text = sign_note(text, ORIGIN, KEY) if "042" in text else text
+    with pytest.raises(MalformedInput):
+        SignedCheckpoint.parse(signed_text)
+
+
+def test_signed_checkpoint_cannot_pair_a_text_with_another_parse() -> None:
+    # The parse is computed from the text, never given: the two cannot disagree.
+    with pytest.raises(TypeError):
+        SignedCheckpoint(sign_checkpoint(CHECKPOINT, KEY), Checkpoint(ORIGIN, 1, ROOT))  # type: ignore[call-arg]

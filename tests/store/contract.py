@@ -12,6 +12,7 @@ exact and replaying the log with `NOW` as the log's clock reproduces the store's
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,15 +21,19 @@ from typing import Any, ClassVar
 
 import pytest
 
-from ledger.crypto.checkpoint import verify_checkpoint
+from ledger.crypto.checkpoint import SignedCheckpoint, verify_checkpoint
 from ledger.crypto.keys import encode_base64, fingerprint, public_key_bytes
-from ledger.crypto.merkle import hash_leaf, root_from_leaf_hashes, verify_inclusion
+from ledger.crypto.merkle import MerkleTree, hash_leaf, root_from_leaf_hashes, verify_consistency, verify_inclusion
 from ledger.crypto.note import verifier_key_for
+from ledger.crypto.tiles import tile_hashes, tiles_for_size
 from ledger.entry import Submission, format_time, parse_leaf, parse_time, submission_from_json
 from ledger.errors import Conflict, LedgerError, NotFound, Refused, VerificationFailed
+from ledger.log_sources import POSTGRES_EVENTS_TABLE
 from ledger.rules import LedgerState, fold
-from ledger.store.application import LedgerStore, Receipt, StoreDamaged
+from ledger.store.application import LedgerEvents, LedgerStore, Receipt, StoreDamaged
 from ledger.store.config import Storage
+from ledger.store.reader import LedgerReader
+from ledger.trust import TrustAnchor
 from tests.builder import FAILING, LOG_TIME, ORIGIN, LedgerBuilder, key_for
 
 LOG_KEY = key_for("log")
@@ -764,3 +769,122 @@ class StoreContract:
         self.edit_stored_event("log", index + 1, stored, f'"root_hash":"{new_root}"'.encode())
         with pytest.raises(StoreDamaged):
             self.make_store()
+
+    # --- reading: the LedgerReader interface -----------------------------------------------------------
+
+    def test_the_store_keeps_the_reader_interface(self, store: LedgerStore) -> None:
+        members = [name for name in vars(LedgerReader) if not name.startswith("_")]
+        assert "inclusion_proof" in members and "signed_checkpoint" in members
+        reader: LedgerReader = store  # and mypy checks the signatures
+        assert all(hasattr(reader, name) for name in members), [n for n in members if not hasattr(reader, n)]
+
+    def test_reads_agree_with_the_stored_log(self, builder: StoreBuilder) -> None:
+        store = builder.store
+        builder.submit(builder.overseer, "oversight.noted", "oversight/dpm", note_body("first"))
+        builder.submit(builder.overseer, "oversight.noted", "oversight/dpm", note_body("second"))
+        leaves = list(store.leaves())
+        hashes = [hash_leaf(leaf) for leaf in leaves]
+        size = store.size
+        assert size == len(leaves) == len(builder.appended)
+        for index, (submission, _) in enumerate(builder.appended):
+            stored = store.entry(index)
+            assert (stored.index, stored.leaf, stored.leaf_hash) == (index, submission.leaf_bytes, hashes[index])
+            assert stored.document() == json.loads(submission.leaf_bytes)
+            assert store.leaf(index) == submission.leaf_bytes
+            assert store.leaf_hash(index) == hashes[index]
+        for index, leaf_size in ((0, 1), (3, 7), (size - 1, size)):
+            root = root_from_leaf_hashes(hashes[:leaf_size])
+            assert store.root(leaf_size) == root
+            verify_inclusion(hashes[index], index, leaf_size, store.inclusion_proof(index, leaf_size), root)
+        old_root = root_from_leaf_hashes(hashes[:5])
+        verify_consistency(5, size, old_root, store.root(), store.consistency_proof(5, size))
+        tile = next(iter(tiles_for_size(size)))
+        assert store.tile_hashes(tile) == tile_hashes(MerkleTree.from_leaf_hashes(hashes), tile)
+        # The stream's head is its last entry, whose seq the next must follow.
+        head = store.stream_head("oversight/dpm")
+        assert head is not None
+        assert (head.seq, head.leaf_hash, head.index) == (1, hashes[-1], size - 1)
+        assert [index for index, _ in store.stream_entries("oversight/dpm")] == [size - 2, size - 1]
+
+    def test_the_latest_signed_checkpoint_is_the_receipts(self, builder: StoreBuilder) -> None:
+        store = builder.store
+        receipt = builder.appended[-1][1]
+        checkpoint = store.signed_checkpoint()
+        assert checkpoint.text == store.latest_checkpoint() == receipt.checkpoint
+        assert (checkpoint.origin, checkpoint.tree_size, checkpoint.root_hash) == (
+            store.origin,
+            receipt.tree_size,
+            receipt.root_hash,
+        )
+        assert SignedCheckpoint.parse(checkpoint.text, store.verifier_key) == checkpoint
+        # Its negative twin: the same text does not verify under another log's key.
+        with pytest.raises(VerificationFailed):
+            SignedCheckpoint.parse(checkpoint.text, verifier_key_for(store.origin, key_for("other").public_key()))
+
+    def test_ledger_facts_and_trust_anchor(self, builder: StoreBuilder) -> None:
+        store = builder.store
+        root_fingerprint = fingerprint(builder.root.public_key())
+        assert store.trust_anchor() == TrustAnchor(store.origin, store.verifier_key, root_fingerprint)
+        assert store.trust_anchor().to_json()["verifier_key"] == store.verifier_key_text
+        assert store.ledger_name() == builder.state.name is not None
+        policy = store.policy()
+        assert policy is not None and policy is builder.state.policy
+
+    def test_an_empty_store_has_no_anchor_name_or_policy(self, store: LedgerStore) -> None:
+        for read in (store.signed_checkpoint, store.trust_anchor):
+            with pytest.raises(NotFound) as caught:
+                read()
+            assert caught.value.code == "empty_log"
+        assert store.ledger_name() is None and store.policy() is None
+        assert store.registered_keys() == []
+
+    def test_keys_are_read_as_copies_in_registration_order(self, builder: StoreBuilder) -> None:
+        store = builder.store
+        keys = store.registered_keys()
+        assert [k.registered_index for k in keys] == sorted(k.registered_index for k in keys)
+        assert {k.fingerprint for k in keys} == set(builder.state.keys)
+        retired = builder.register_key("retired-overseer", "overseer")
+        retired_fingerprint = fingerprint(retired.public_key())
+        before = store.key(retired_fingerprint)
+        assert before is not None and before.revoked_index is None
+        builder.submit(builder.admin, "key.revoked", f"key/{retired_fingerprint}", {"reason": "retired"})
+        after = store.key(retired_fingerprint)
+        assert after is not None and after.revoked_index == store.size - 1
+        assert before.revoked_index is None  # a copy: what a reader holds does not change under it
+        assert store.key("00" * 32) is None
+
+    def test_reads_beyond_the_log_are_refused(self, builder: StoreBuilder) -> None:
+        store = builder.store
+        size = store.size
+        assert store.stream_head("oversight/none") is None
+        assert store.stream_entries("oversight/none") == []
+        for read in (
+            lambda: store.leaf_hash(size),
+            lambda: store.entry(size),
+            lambda: store.inclusion_proof(0, size + 1),
+            lambda: store.consistency_proof(1, size + 1),
+            lambda: store.record_proof(size),
+        ):
+            with pytest.raises(NotFound):
+                read()
+
+    def test_reads_by_index_catch_up_with_another_store(self, builder: StoreBuilder) -> None:
+        self.require_persistence()
+        reader = self.make_store()
+        builder.submit(builder.overseer, "oversight.noted", "oversight/kec", note_body("elsewhere"))
+        index = builder.store.size - 1
+        assert reader.size == index  # it has not looked yet
+        assert reader.entry(index).leaf == builder.appended[-1][0].leaf_bytes
+        assert reader.leaf_hash(index) == builder.appended[-1][1].leaf_hash
+        head = reader.stream_head("oversight/kec")
+        assert head is not None and head.index == index
+
+    def test_the_store_and_the_views_share_one_events_application(self, store: LedgerStore) -> None:
+        # One name: the PostgreSQL events table, and the key of the views' tracking records.
+        assert type(store).name == LedgerEvents.name == "Integritas"
+        assert f"{LedgerEvents.name.lower()}_events" == POSTGRES_EVENTS_TABLE
+
+        class Subclassed(LedgerStore):
+            pass
+
+        assert Subclassed.name == LedgerEvents.name  # eventsourcing would name it "Subclassed"
