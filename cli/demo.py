@@ -24,5 +24,5 @@ def build(args: argparse.Namespace) -> int:
     with progress_bar("building the Blora demo ledger") as progress:
         store = build_demo(args.directory, seed=args.seed, progress=progress)
     ViewProjector(store.storage, store.origin).rebuild()  # the views, at once rather than entry by entry
-    print(f"demo ledger in {args.directory}: {store.size} entries, root {encode_base64(store.tree.root())}")
+    print(f"demo ledger in {args.directory}: {store.size} entries, root {encode_base64(store.root())}")
     return 0

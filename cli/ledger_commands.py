@@ -79,7 +79,7 @@ def sign(args: argparse.Namespace) -> int:
     key = read_private_key(args.key, passphrase(args.passphrase_env))
     body_text = Path(args.body[1:]).read_text(encoding="utf-8") if args.body.startswith("@") else args.body
     store = open_store(args.ledger)
-    head = store.state.streams.get(args.stream)
+    head = store.stream_head(args.stream)
     entry = {
         "v": 1,
         "log": store.origin,
@@ -121,5 +121,5 @@ def show(args: argparse.Namespace) -> int:
         )
         return 0
     leaf = store.leaf(args.index)
-    print_json({"index": args.index, "leaf_hash": encode_base64(store.tree.leaf_hash(args.index)), **json.loads(leaf)})
+    print_json({"index": args.index, "leaf_hash": encode_base64(store.leaf_hash(args.index)), **json.loads(leaf)})
     return 0

@@ -124,7 +124,7 @@ def views_ledger(entries: int, batch: int) -> Path:
     elapsed = time.perf_counter() - started
     from ledger.crypto.keys import encode_base64
 
-    root = encode_base64(store.tree.root())
+    root = encode_base64(store.root())
     if store.size != size or root != export_root(export):
         raise SystemExit(f"the built ledger (size {store.size}, root {root}) differs from the export's checkpoint")
     ingest_rate = (store.size - start_size) / elapsed if elapsed else 0.0
