@@ -135,14 +135,6 @@ class LedgerEvents(Application[str]):
             env["APPLICATION_RECORDER_TOPIC"] = f"{recorder.__module__}:{recorder.__qualname__}"
         return env
 
-    @classmethod
-    def open(cls, storage: Storage) -> LedgerEvents:
-        """The events of `storage`, without the store's in-memory state."""
-        # Creating the tables (and PostgreSQL's functions) races between processes starting together:
-        # the one holding the writer lock creates them, the others find them.
-        with writer_lock(storage):
-            return cls(env=cls.env_for(storage))
-
     def construct_env(self, name: str, env: Any = None) -> Environment:
         """Only the storage's own settings: eventsourcing would also merge os.environ, where a stray
         INTEGRITAS_PERSISTENCE_MODULE could send acknowledged entries to memory."""
