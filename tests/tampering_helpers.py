@@ -25,10 +25,9 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from demo.build import DEMO_SEED, build_demo
-from ledger.crypto.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
+from ledger.crypto.checkpoint import Checkpoint, SignedCheckpoint, sign_checkpoint
 from ledger.crypto.keys import encode_base64, private_key_from_seed
 from ledger.crypto.merkle import MerkleTree, hash_leaf
-from ledger.crypto.note import parse_note
 from ledger.crypto.tiles import TILE_WIDTH, entry_bundles_for_size, format_entry_bundle, tile_hashes, tiles_for_size
 from ledger.entry import parse_leaf, sign_entry, submission_from_json
 from ledger.log_sources import ExportSource, open_source
@@ -97,7 +96,7 @@ def copy_tree(source: Path, destination: Path) -> Path:
 
 
 def export_size(directory: Path) -> int:
-    return parse_checkpoint(parse_note((directory / "checkpoint").read_text(encoding="utf-8")).text).tree_size
+    return SignedCheckpoint((directory / "checkpoint").read_text(encoding="utf-8")).tree_size
 
 
 def read_export(directory: Path) -> list[bytes]:

@@ -19,7 +19,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from psycopg import sql
 
-from ledger.crypto.checkpoint import parse_checkpoint, sign_checkpoint, verify_checkpoint
+from ledger.crypto.checkpoint import sign_checkpoint, verify_checkpoint
 from ledger.crypto.keys import encode_base64, fingerprint, public_key_bytes
 from ledger.crypto.merkle import MerkleTree, hash_leaf, verify_consistency
 from ledger.crypto.note import Note, format_note, parse_note
@@ -276,7 +276,7 @@ def test_an_edited_tile(demo: DemoLedger, export: Path, edits: dict[str, int], e
 
 
 def test_checkpoint_re_signed_by_another_key(demo: DemoLedger, export: Path) -> None:
-    checkpoint = parse_checkpoint(parse_note(demo.store.latest_checkpoint()).text)
+    checkpoint = demo.store.signed_checkpoint().checkpoint
     impostor = key_for("impostor log key")
     (export / "checkpoint").write_text(sign_checkpoint(checkpoint, impostor), encoding="utf-8")
     report = verify(export, demo.trust)

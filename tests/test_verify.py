@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from cli.main import main
-from ledger.crypto.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
+from ledger.crypto.checkpoint import Checkpoint, SignedCheckpoint, sign_checkpoint
 from ledger.crypto.keys import encode_base64
-from ledger.crypto.note import parse_note, verifier_key_for
+from ledger.crypto.note import verifier_key_for
 from ledger.entry import parse_leaf
 from ledger.verify import TrustAnchor
 from tests.builder import key_for
@@ -162,7 +162,7 @@ def test_trusted_state_moves_forward_only_through_success(
 
     # Negative twin: a trusted checkpoint the log does not extend (same size as `first`, another
     # root, validly signed by the log key) is reported and leaves the trusted state as it was.
-    size = parse_checkpoint(parse_note(first).text).tree_size
+    size = SignedCheckpoint(first).tree_size
     forked = sign_checkpoint(Checkpoint(store.origin, size, bytes(32)), key_for("log"))
     state.write_text(forked, encoding="utf-8")
     status, report = verify_json(capsys, ledger, state)

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cli.main import main
-from ledger.crypto.checkpoint import Checkpoint, format_checkpoint, parse_checkpoint, sign_checkpoint
+from ledger.crypto.checkpoint import Checkpoint, SignedCheckpoint, format_checkpoint, parse_checkpoint, sign_checkpoint
 from ledger.crypto.keys import encode_base64
 from ledger.crypto.merkle import EMPTY_ROOT
 from ledger.crypto.note import Note, format_note, format_verifier_key, parse_note, verifier_key_for
@@ -191,7 +191,7 @@ def flip_checkpoint_signature(checkpoint: str, bit: int) -> str:
 
 def test_every_leaf_verifies_against_the_latest_checkpoint(store: LedgerStore) -> None:
     latest = store.latest_checkpoint()
-    expected = parse_checkpoint(parse_note(latest).text)
+    expected = SignedCheckpoint(latest).checkpoint
     for index, text, leaf in bundles(store):
         record = parse_record_proof(text)
         assert record.index == index

@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 
 from demo.story import DEMO_OUTCOMES
-from ledger.crypto.checkpoint import parse_checkpoint
+from ledger.crypto.checkpoint import SignedCheckpoint
 from ledger.crypto.keys import encode_base64
-from ledger.crypto.note import parse_note
 from ledger.errors import MalformedInput, NotFound
 from ledger.log_sources import DataDirSource
 from projections import queries as q
@@ -62,7 +61,7 @@ def _all_pages(query: Any, *args: Any, limit: int, **kwargs: Any) -> list[Any]:
 
 
 def test_every_answer_carries_as_of_and_the_digest_of_its_data(views: Views, demo: DemoLedger) -> None:
-    checkpoint = parse_checkpoint(parse_note(DataDirSource(demo.directory).checkpoint()).text)
+    checkpoint = SignedCheckpoint(DataDirSource(demo.directory).checkpoint()).checkpoint
     answer = q.stalled(views, days=700, on=ON)
     assert set(answer) == {"query", "params", "as_of", "data", "page", "digest"}
     assert answer["query"] == "stalled"

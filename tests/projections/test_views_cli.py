@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 
 from cli.main import main
-from ledger.crypto.checkpoint import parse_checkpoint
+from ledger.crypto.checkpoint import SignedCheckpoint
 from ledger.crypto.keys import encode_base64
-from ledger.crypto.note import parse_note
 from ledger.log_sources import DataDirSource
 from tests.projections.helpers import DemoLedger, append_leaves, demo_fingerprint, demo_prefix_ledger, projector_for
 
@@ -34,7 +33,7 @@ def ledger(demo: DemoLedger, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def root(ledger: Path) -> str:
-    return encode_base64(parse_checkpoint(parse_note(DataDirSource(ledger).checkpoint()).text).root_hash)
+    return encode_base64(SignedCheckpoint(DataDirSource(ledger).checkpoint()).root_hash)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
