@@ -24,7 +24,7 @@ from eventsourcing.utils import Environment
 
 from ledger.crypto.keys import encode_base64
 from ledger.crypto.merkle import MerkleTree
-from ledger.errors import LedgerError, Unavailable
+from ledger.errors import Unavailable
 from ledger.store.application import LedgerEvents
 from ledger.store.config import Storage
 from ledger.store.events import LeafAppended
