@@ -117,3 +117,50 @@ def test_an_import_from_above_is_found() -> None:
     lazy = "def f():\n    from demo.build import build_demo\n    import api.app, json\n"
     assert _imports_from_above(lazy) == ["demo.build", "api.app"]
     assert _imports_from_above("from .store import x\nimport cliff\nimport ledger.storey\n") == [".store"]
+
+
+# The API and the web pages read a store through `LedgerReader` (ledger/store/reader.py), never its
+# memory: `store.state` (the rules' fold) and `store.tree` (the Merkle tree) change under the store's
+# lock, which only the store's own methods take. `request.app.state` is Starlette's, not the store's.
+STORE_INTERNALS = ("state", "tree")
+
+
+def _store_internals_read(source: str) -> list[str]:
+    """`x.state` / `x.tree` of `source` (with its line), unless `x` is an application (`….app.state`)."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Attribute) or node.attr not in STORE_INTERNALS:
+            continue
+        owner = node.value
+        owner_name = owner.attr if isinstance(owner, ast.Attribute) else owner.id if isinstance(owner, ast.Name) else ""
+        if owner_name == "app":
+            continue
+        found.append((node.lineno, ast.unparse(node)))
+    return [f"{line}: {text}" for line, text in sorted(found)]
+
+
+def test_the_api_reads_no_store_internals() -> None:
+    files = sorted((ROOT / "api").rglob("*.py"))
+    assert len(files) >= 20  # routers and pages: the walk really found the API
+    offenders = {
+        str(file.relative_to(ROOT)): found
+        for file in files
+        if (found := _store_internals_read(file.read_text(encoding="utf-8")))
+    }
+    assert offenders == {}
+
+
+def test_a_read_of_store_internals_is_found() -> None:
+    # The negative twin: the lines the reader interface replaced are found; the app's own state is not.
+    source = (
+        "name = store.state.name\n"
+        "key = page_store(request).state.keys.get(fingerprint)\n"
+        "size = self.store.tree.size\n"
+        "tokens = request.app.state.tokens\n"
+        "app.state.views = views\n"
+    )
+    assert _store_internals_read(source) == [
+        "1: store.state",
+        "2: page_store(request).state",
+        "3: self.store.tree",
+    ]

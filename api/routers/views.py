@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from api.deps import EntryReader
+from api.deps import EntryReader, ledger_reader
 from api.schemas import problem_responses
 from ledger.errors import NotFound, Unavailable
 from projections import catalog, queries
@@ -43,7 +43,7 @@ async def _views(request: Request, after: int | None) -> Any:
     if service is None:
         raise Unavailable("this server keeps no views (its store is in memory)", code="views_unavailable")
     if after is not None:
-        store = request.app.state.store
+        store = ledger_reader(request)
         await run_in_threadpool(store.ensure, after + 1)
         if after >= store.size:
             raise NotFound(f"leaf {after} is not in the log (size {store.size})", code="index_out_of_range")

@@ -123,7 +123,7 @@ def render(request: Request, template: str, *, status: int = 200, nav: str = "",
         asset=asset_url,
         url_with=lambda **changes: url_with(request, **changes),
         reader=current_reader(request),
-        ledger_name=(store.state.name if store is not None else None) or "Integritas",
+        ledger_name=(store.ledger_name() if store is not None else None) or "Integritas",
         demo=store is not None and invented(store.origin),
         **context,
     )

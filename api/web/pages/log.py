@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
@@ -11,15 +9,6 @@ from api.routers.tlog import export as export_archive
 from api.web.access import ExportPageReader
 from api.web.pages.shared import latest_checkpoint, page_store, router
 from api.web.render import render
-from ledger.store.application import LedgerStore
-
-
-def _trust(store: LedgerStore) -> dict[str, Any]:
-    return {
-        "origin": store.origin,
-        "verifier_key": store.verifier_key_text,
-        "root_fingerprint": store.state.root_fingerprint,
-    }
 
 
 @router.get("/log")
@@ -31,7 +20,7 @@ def log_page(request: Request) -> HTMLResponse:
         request,
         "log.html",
         nav="log",
-        trust=_trust(store),
+        trust=store.trust_anchor().to_json(),
         key_id=store.verifier_key.key_id.hex(),
         checkpoint=checkpoint,
         base_url=str(request.base_url).rstrip("/"),
@@ -41,9 +30,8 @@ def log_page(request: Request) -> HTMLResponse:
 @router.get("/log/trust.json")
 def trust_file(request: Request) -> JSONResponse:
     """The trust anchor as this server states it; compare it with the one the administrator gave you."""
-    return JSONResponse(
-        _trust(page_store(request)), headers={"Content-Disposition": 'attachment; filename="trust.json"'}
-    )
+    anchor = page_store(request).trust_anchor()
+    return JSONResponse(anchor.to_json(), headers={"Content-Disposition": 'attachment; filename="trust.json"'})
 
 
 @router.get("/log/export")

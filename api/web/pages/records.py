@@ -12,16 +12,15 @@ from api.routers.entries import stored_entry
 from api.web.access import PageError, PageReader
 from api.web.pages.shared import page_store, router, unit_of_stream
 from api.web.render import render
-from ledger.crypto.checkpoint import parse_checkpoint
+from ledger.crypto.checkpoint import SignedCheckpoint
 from ledger.crypto.keys import encode_base64
-from ledger.crypto.note import parse_note
 from ledger.crypto.record_proof import parse_record_proof
-from ledger.store.application import LedgerStore
+from ledger.store.reader import LedgerReader
 
 INDEX = Annotated[int, Path(ge=0, le=2**63 - 1)]
 
 
-def _record_index(store: LedgerStore, index: int) -> None:
+def _record_index(store: LedgerReader, index: int) -> None:
     store.ensure(index + 1)
     if index >= store.size:
         raise PageError(404, "Record {index} is not in the log (size {size}).", index=index, size=store.size)
@@ -36,8 +35,8 @@ def record_page(index: INDEX, request: Request, _: PageReader) -> HTMLResponse:
     record = stored_entry(store, index)
     entry = record.entry
     bundle = parse_record_proof(store.record_proof(index))
-    checkpoint = parse_checkpoint(parse_note(bundle.checkpoint).text)
-    key = store.state.keys.get(entry["signer"])
+    checkpoint = SignedCheckpoint(bundle.checkpoint).checkpoint
+    key = store.key(entry["signer"])
     return render(
         request,
         "record.html",

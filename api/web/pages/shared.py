@@ -13,19 +13,17 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from api.deps import ledger_reader
 from api.web.access import PageError
-from ledger.crypto.checkpoint import parse_checkpoint
 from ledger.crypto.keys import encode_base64
-from ledger.crypto.note import parse_note
-from ledger.store.application import LedgerStore
+from ledger.store.reader import LedgerReader
 from projections.queries import DatabaseViews
 
 router = APIRouter(include_in_schema=False)
 
 
-def page_store(request: Request) -> LedgerStore:
-    store: LedgerStore = request.app.state.store
-    return store
+def page_store(request: Request) -> LedgerReader:
+    return ledger_reader(request)
 
 
 def page_views(request: Request) -> DatabaseViews:
@@ -96,21 +94,21 @@ class Pager:
         return max(1, -(-self.total // self.size))
 
 
-def signers_of(store: LedgerStore, fingerprints: Any) -> dict[str, dict[str, Any]]:
+def signers_of(store: LedgerReader, fingerprints: Any) -> dict[str, dict[str, Any]]:
     """Holder name, title and role of each signer, from the key registry the rules keep."""
     found = {}
     for fingerprint in set(fingerprints):
-        key = store.state.keys.get(fingerprint)
+        key = store.key(fingerprint)
         if key is not None:
             found[fingerprint] = {"name": key.holder_name, "title": key.holder_title, "role": key.role}
     return found
 
 
-def latest_checkpoint(store: LedgerStore) -> dict[str, Any]:
+def latest_checkpoint(store: LedgerReader) -> dict[str, Any]:
     store.refresh()
-    text = store.latest_checkpoint()
-    body = parse_checkpoint(parse_note(text).text)
-    return {"text": text, "size": body.tree_size, "root": encode_base64(body.root_hash)}
+    signed = store.signed_checkpoint()
+    body = signed.checkpoint
+    return {"text": signed.text, "size": body.tree_size, "root": encode_base64(body.root_hash)}
 
 
 def with_unit_names(answer: dict[str, Any], units: list[dict[str, Any]]) -> dict[str, Any]:

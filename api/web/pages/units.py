@@ -89,6 +89,7 @@ def unit_page(unit: str, request: Request, _: PageReader) -> HTMLResponse:
         + [w["signer"] for w in witnesses]
         + [n["signer"] for n in status["oversight_notes"]],
     )
+    policy = store.policy()
     return render(
         request,
         "unit.html",
@@ -101,5 +102,5 @@ def unit_page(unit: str, request: Request, _: PageReader) -> HTMLResponse:
         pager=pager,
         signers=signers,
         areas=SCORE_AREAS,
-        weights={area: f"{w}" for area, w in store.state.policy.weights.items()} if store.state.policy else {},
+        weights={area: f"{w}" for area, w in policy.weights.items()} if policy else {},
     )
