@@ -10,6 +10,7 @@ from pathlib import Path
 
 from cli.options import Commands, add_ledger_option, open_store, passphrase
 from cli.output import print_json
+from ledger import codes
 from ledger.crypto.keys import encode_base64, fingerprint, generate_private_key, read_private_key, write_private_key
 from ledger.entry import format_time, parse_submission, sign_entry
 from ledger.errors import NotFound
@@ -109,7 +110,7 @@ def show(args: argparse.Namespace) -> int:
     if args.stream is not None:
         entries = store.stream_entries(args.stream)
         if not entries:
-            raise NotFound(f"stream {args.stream} has no entries", code="unknown_stream")
+            raise NotFound(f"stream {args.stream} has no entries", code=codes.UNKNOWN_STREAM)
         print_json(
             {
                 "stream": args.stream,

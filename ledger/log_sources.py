@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ledger import codes
 from ledger.crypto.tiles import TILE_WIDTH, Tile, parse_entry_bundle
 from ledger.errors import MalformedInput, NotFound
 from ledger.store.config import connect_postgres
@@ -36,7 +37,7 @@ class ExportSource:
 
     def __init__(self, directory: Path) -> None:
         if not (directory / "checkpoint").is_file():
-            raise NotFound(f"{directory} has no checkpoint file: not an exported log", code="no_log")
+            raise NotFound(f"{directory} has no checkpoint file: not an exported log", code=codes.NO_LOG)
         self.directory = directory
         self.description = f"exported log {directory}"
 
@@ -72,7 +73,7 @@ class ExportSource:
         try:
             return path.read_bytes()
         except FileNotFoundError as exc:
-            raise NotFound(f"{tile.path} is missing from the export", code="tile_missing") from exc
+            raise NotFound(f"{tile.path} is missing from the export", code=codes.TILE_MISSING) from exc
 
 
 class DataDirSource:
@@ -89,7 +90,7 @@ class DataDirSource:
         try:
             config = json.loads(config_path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
-            raise NotFound(f"{directory} is not a ledger directory (no ledger.json)", code="no_ledger") from exc
+            raise NotFound(f"{directory} is not a ledger directory (no ledger.json)", code=codes.NO_LEDGER) from exc
         storage = config.get("storage", {})
         self.description = f"ledger directory {directory}"
         if storage.get("kind") == "postgres":
@@ -100,10 +101,10 @@ class DataDirSource:
     def checkpoint(self) -> str:
         last = self._rows(desc=True, after=0, limit=1)
         if not last:
-            raise NotFound("the ledger is empty: no checkpoint", code="empty_log")
+            raise NotFound("the ledger is empty: no checkpoint", code=codes.EMPTY_LOG)
         checkpoint: str | None = _event_state(last[0][1])["checkpoint"]
         if checkpoint is None:
-            raise MalformedInput("the last log event carries no checkpoint", code="no_checkpoint")
+            raise MalformedInput("the last log event carries no checkpoint", code=codes.NO_CHECKPOINT)
         return checkpoint
 
     def leaves(self, size: int) -> Iterator[bytes]:
@@ -117,7 +118,7 @@ class DataDirSource:
                 if version != position + 1:
                     raise NotFound(
                         f"leaf {position} is missing from the store (the next stored is leaf {version - 1})",
-                        code="missing_leaf",
+                        code=codes.MISSING_LEAF,
                         leaf_index=position,
                     )
                 leaf: str = _event_state(state)["leaf"]
@@ -125,7 +126,7 @@ class DataDirSource:
                 position += 1
 
     def hash_tile(self, tile: Tile) -> bytes:
-        raise NotFound("a data directory stores leaves, not tiles", code="tile_missing")
+        raise NotFound("a data directory stores leaves, not tiles", code=codes.TILE_MISSING)
 
 
 def _event_state(state: bytes | str) -> dict[str, Any]:
@@ -135,7 +136,7 @@ def _event_state(state: bytes | str) -> dict[str, Any]:
 
 def _sqlite_rows(path: Path) -> Any:
     if not path.is_file():
-        raise NotFound(f"{path} does not exist", code="no_ledger")
+        raise NotFound(f"{path} does not exist", code=codes.NO_LEDGER)
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
     def rows(*, desc: bool, after: int, limit: int) -> list[tuple[int, bytes]]:
@@ -205,14 +206,15 @@ class HttpSource:
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode("utf-8", "replace")[:300]
             if exc.code == 404:
-                raise NotFound(f"{path} is not on the server: {detail}", code="tile_missing") from exc
+                raise NotFound(f"{path} is not on the server: {detail}", code=codes.TILE_MISSING) from exc
             if exc.code in (401, 403):
                 raise MalformedInput(
-                    f"{path} needs a read token (--token or INTEGRITAS_TOKEN): {detail}", code="unauthorized"
+                    f"{path} needs a read token (--token or INTEGRITAS_TOKEN): {detail}",
+                    code=codes.UNAUTHORIZED_BY_SERVER,
                 ) from exc
-            raise MalformedInput(f"{path}: HTTP {exc.code}: {detail}", code="http_error") from exc
+            raise MalformedInput(f"{path}: HTTP {exc.code}: {detail}", code=codes.HTTP_ERROR) from exc
         except (urllib.error.URLError, OSError) as exc:
-            raise MalformedInput(f"cannot reach {self.base}: {exc}", code="unreachable") from exc
+            raise MalformedInput(f"cannot reach {self.base}: {exc}", code=codes.UNREACHABLE) from exc
 
 
 def open_source(location: str, token: str | None = None) -> LogSource:

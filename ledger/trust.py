@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ledger import codes
 from ledger.crypto.note import VerifierKey, format_verifier_key, parse_verifier_key
 from ledger.entry import FINGERPRINT_PATTERN
 from ledger.errors import MalformedInput
@@ -39,7 +40,7 @@ class TrustAnchor:
         if self.verifier_key.name != self.origin:
             raise MalformedInput(
                 f"verifier key is for {self.verifier_key.name!r}, not the origin {self.origin!r}",
-                code="invalid_trust_anchor",
+                code=codes.INVALID_TRUST_ANCHOR,
             )
 
     @classmethod
@@ -55,15 +56,15 @@ class TrustAnchor:
             shown = sorted(document) if isinstance(document, dict) else type(document).__name__
             raise MalformedInput(
                 f"a trust anchor has exactly origin, verifier_key and root_fingerprint, not {shown}",
-                code="invalid_trust_anchor",
+                code=codes.INVALID_TRUST_ANCHOR,
             )
         for name in _MEMBERS:
             if not isinstance(document[name], str):
-                raise MalformedInput(f"trust anchor {name} is not text", code="invalid_trust_anchor")
+                raise MalformedInput(f"trust anchor {name} is not text", code=codes.INVALID_TRUST_ANCHOR)
         if not FINGERPRINT_PATTERN.fullmatch(document["root_fingerprint"]):
             raise MalformedInput(
                 "trust anchor root_fingerprint is not 64 lowercase hex digits (a SHA-256 key fingerprint)",
-                code="invalid_trust_anchor",
+                code=codes.INVALID_TRUST_ANCHOR,
             )
         # A key that does not parse keeps its own code, invalid_verifier_key, as the CLI's --verifier-key.
         return cls(document["origin"], parse_verifier_key(document["verifier_key"]), document["root_fingerprint"])
@@ -82,7 +83,7 @@ class TrustAnchor:
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise MalformedInput(f"cannot read trust anchor {path}: {exc}", code="invalid_trust_anchor") from exc
+            raise MalformedInput(f"cannot read trust anchor {path}: {exc}", code=codes.INVALID_TRUST_ANCHOR) from exc
         return cls.from_json(document)
 
 

@@ -35,6 +35,7 @@ from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
 
+from ledger import codes
 from ledger.crypto.checkpoint import Checkpoint, verify_checkpoint
 from ledger.crypto.keys import load_public_key
 from ledger.crypto.merkle import MerkleTree, hash_leaf, verify_consistency
@@ -127,7 +128,9 @@ def verify_log(
         return report
     if checkpoint.origin != trust.origin:
         report.fail(
-            None, f"checkpoint is for log {checkpoint.origin!r}, trusted origin is {trust.origin!r}", "wrong_log"
+            None,
+            f"checkpoint is for log {checkpoint.origin!r}, trusted origin is {trust.origin!r}",
+            codes.WRONG_LOG_CHECKPOINT,
         )
         return report
     report.checkpoint, report.checkpoint_text = checkpoint, text
@@ -137,13 +140,13 @@ def verify_log(
         try:
             trusted = verify_checkpoint(trusted_checkpoint, trust.verifier_key)
         except LedgerError as exc:
-            report.fail(None, f"the trusted checkpoint does not verify: {exc.message}", "invalid_trusted_state")
+            report.fail(None, f"the trusted checkpoint does not verify: {exc.message}", codes.INVALID_TRUSTED_STATE)
             return report
         if trusted.tree_size > checkpoint.tree_size:
             report.fail(
                 None,
                 f"the log shrank: it shows size {checkpoint.tree_size}, the trusted checkpoint has {trusted.tree_size}",
-                "consistency_failed",
+                codes.CONSISTENCY_FAILED,
                 trusted_checkpoint=trusted_checkpoint,
                 checkpoint=text,
             )
@@ -152,7 +155,7 @@ def verify_log(
     tree = _replay_entries(source, checkpoint.tree_size, trust, now, workers, report, progress)
     if tree.size != checkpoint.tree_size:
         report.fail(
-            None, f"the log holds {tree.size} leaves, its checkpoint says {checkpoint.tree_size}", "missing_leaves"
+            None, f"the log holds {tree.size} leaves, its checkpoint says {checkpoint.tree_size}", codes.MISSING_LEAVES
         )
         return report
     computed = tree.root(checkpoint.tree_size)
@@ -160,7 +163,7 @@ def verify_log(
         report.fail(
             None,
             "the root computed from all leaves differs from the checkpoint's root",
-            "root_mismatch",
+            codes.ROOT_MISMATCH,
             expected_root=checkpoint.root_hash,
             computed_root=computed,
             checkpoint=text,
@@ -181,12 +184,14 @@ def _check_consistency(
     try:
         verify_consistency(trusted.tree_size, checkpoint.tree_size, trusted.root_hash, checkpoint.root_hash, proof)
         if tree.root(trusted.tree_size) != trusted.root_hash:
-            raise VerificationFailed("the first leaves no longer hash to the trusted root", code="consistency_failed")
+            raise VerificationFailed(
+                "the first leaves no longer hash to the trusted root", code=codes.CONSISTENCY_FAILED
+            )
     except VerificationFailed as exc:
         report.fail(
             None,
             f"the log is not consistent with the trusted checkpoint of size {trusted.tree_size}: {exc.message}",
-            "consistency_failed",
+            codes.CONSISTENCY_FAILED,
             trusted_checkpoint=trusted_text,
             checkpoint=text,
             consistency_proof=proof,
@@ -207,7 +212,7 @@ def _check_tiles(source: LogSource, tree: MerkleTree, size: int, report: Report)
             report.fail(
                 _first_leaf_of_difference(served, expected, tile),
                 f"{tile.path} differs from the hashes of the leaves it covers",
-                "tile_mismatch",
+                codes.TILE_MISMATCH,
                 tile=tile.path,
             )
 
@@ -306,7 +311,7 @@ class _Replay:
             return None
         state = self.state
         if index > 0 and state.policy is None:
-            self.fail(index, "no_genesis", "cannot be checked: the log has no valid genesis entry")
+            self.fail(index, codes.NO_GENESIS, "cannot be checked: the log has no valid genesis entry")
             return None
         try:
             submission = parse_leaf(leaf)
@@ -315,7 +320,7 @@ class _Replay:
             if index == 0 and signer != self.trust.root_fingerprint:
                 self.fail(
                     0,
-                    "untrusted_root",
+                    codes.UNTRUSTED_ROOT,
                     f"genesis is signed by {signer[:12]}…, the trusted root key is {self.trust.root_fingerprint[:12]}…",
                 )
                 return None

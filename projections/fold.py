@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from ledger import codes
 from ledger.crypto.keys import encode_base64
 from ledger.crypto.merkle import hash_leaf
 from ledger.entry import parse_leaf
@@ -89,7 +90,7 @@ class ViewFold:
     def apply(self, index: int, leaf: bytes) -> Changes:
         """Fold leaf `index` (the next one) and return what changed."""
         if index != self.size:
-            raise LedgerError(f"views are at leaf {self.size}, cannot apply leaf {index}", code="view_out_of_order")
+            raise LedgerError(f"views are at leaf {self.size}, cannot apply leaf {index}", code=codes.VIEW_OUT_OF_ORDER)
         self.size = index + 1
         changes = Changes()
         try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ledger import codes
 from ledger.crypto.keys import encode_base64
 from ledger.crypto.merkle import MerkleTree
 from ledger.errors import NotFound
@@ -26,7 +27,7 @@ def fold_source(
     available, origin = checkpoint.tree_size, checkpoint.origin
     size = available if size is None else size
     if size > available:
-        raise NotFound(f"the log has {available} leaves, not {size}", code="size_out_of_range")
+        raise NotFound(f"the log has {available} leaves, not {size}", code=codes.SIZE_OUT_OF_RANGE)
     fold = ViewFold(origin, keep_history=True)
     tree = MerkleTree()
     for index, leaf in enumerate(source.leaves(size)):

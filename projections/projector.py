@@ -22,6 +22,7 @@ from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Not
 from eventsourcing.projection import BaseProjectionRunner, Projection
 from eventsourcing.utils import Environment
 
+from ledger import codes
 from ledger.crypto.keys import encode_base64
 from ledger.crypto.merkle import MerkleTree
 from ledger.errors import Unavailable
@@ -237,7 +238,7 @@ class ViewProjector:
             if not leading:
                 raise Unavailable(
                     "another process (a running server) is keeping these views; stop it to rebuild them",
-                    code="views_busy",
+                    code=codes.VIEWS_BUSY,
                 )
             return self._rebuild(progress)
 

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from ledger import codes
 from ledger.entry import canonical_json_of
 from ledger.errors import MalformedInput, NotFound
 from projections.fold import ViewFold
@@ -153,7 +154,7 @@ def _paginate(rows: list[Any], offset: int, limit: int) -> tuple[list[Any], dict
 
 def _offset(offset: int) -> int:
     if offset < 0:
-        raise MalformedInput(f"offset {offset} is negative", code="invalid_parameter")
+        raise MalformedInput(f"offset {offset} is negative", code=codes.INVALID_PARAMETER)
     return offset
 
 
@@ -164,17 +165,19 @@ def _instant(text: str | None, name: str) -> str | None:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise MalformedInput(f"{name} {text!r} is not an RFC 3339 time or a date", code="invalid_parameter") from exc
+        raise MalformedInput(
+            f"{name} {text!r} is not an RFC 3339 time or a date", code=codes.INVALID_PARAMETER
+        ) from exc
     if moment.tzinfo is None:
         if len(text) != 10:
-            raise MalformedInput(f"{name} {text!r} needs a time zone (Z or +07:00)", code="invalid_parameter")
+            raise MalformedInput(f"{name} {text!r} needs a time zone (Z or +07:00)", code=codes.INVALID_PARAMETER)
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _limit(limit: int) -> int:
     if not 1 <= limit <= MAX_PAGE:
-        raise MalformedInput(f"limit {limit} is not between 1 and {MAX_PAGE}", code="invalid_parameter")
+        raise MalformedInput(f"limit {limit} is not between 1 and {MAX_PAGE}", code=codes.INVALID_PARAMETER)
     return limit
 
 
@@ -205,7 +208,7 @@ def _filter_units(
 def unit_status(views: Views, unit: str) -> dict[str, Any]:
     document = views.unit(unit)
     if document is None:
-        raise NotFound(f"unit {unit} is not registered", code="unknown_unit")
+        raise NotFound(f"unit {unit} is not registered", code=codes.UNKNOWN_UNIT)
     return answer("unit", {"unit": unit}, views, document)
 
 
@@ -235,7 +238,7 @@ def unit_list(
     if below is not None:
         rows = [u for u in rows if Decimal(u["pact_coverage"]["ratio"]) < _ratio(below)]
     if sort not in UNIT_ORDERS:
-        raise MalformedInput(f"sort by one of {', '.join(UNIT_ORDERS)}, not {sort!r}", code="invalid_parameter")
+        raise MalformedInput(f"sort by one of {', '.join(UNIT_ORDERS)}, not {sort!r}", code=codes.INVALID_PARAMETER)
     rows.sort(key=UNIT_ORDERS[sort])
     data, page = _paginate(rows, offset, limit)
     params = {"type": type_, "stage": stage, "track": track, "predicate": predicate, "below": below, "sort": sort}
@@ -249,7 +252,7 @@ def region_counts(views: Views) -> dict[str, Any]:
 def unit_history(views: Views, unit: str, *, offset: int = 0, limit: int = PAGE_SIZE) -> dict[str, Any]:
     """Everything recorded about a unit, across its unit, pact, witness and oversight streams, in log order."""
     if views.unit(unit) is None:
-        raise NotFound(f"unit {unit} is not registered", code="unknown_unit")
+        raise NotFound(f"unit {unit} is not registered", code=codes.UNKNOWN_UNIT)
     total, rows = views.history(unit=unit, offset=_offset(offset), limit=_limit(limit))
     return answer("history", {"unit": unit}, views, rows, {"offset": offset, "limit": limit, "total": total})
 
@@ -396,7 +399,7 @@ def signer_activity(
     """Who the signer is, what they signed (in log order) and whether their key was valid then."""
     document = views.signer(signer)
     if document is None:
-        raise NotFound(f"signer {signer} has signed nothing and holds no key here", code="unknown_signer")
+        raise NotFound(f"signer {signer} has signed nothing and holds no key here", code=codes.UNKNOWN_SIGNER)
     since, until = _instant(since, "since"), _instant(until, "until")
     total, rows = views.history(signer=signer, since=since, until=until, offset=_offset(offset), limit=_limit(limit))
     data = {"signer": document, "entries": rows}
@@ -413,7 +416,7 @@ def _ratio(text: str) -> Decimal:
     try:
         value = Decimal(text)
     except ArithmeticError as exc:
-        raise MalformedInput(f"{text!r} is not a ratio like 0.9", code="invalid_parameter") from exc
+        raise MalformedInput(f"{text!r} is not a ratio like 0.9", code=codes.INVALID_PARAMETER) from exc
     if not value.is_finite() or not 0 <= value <= 1:
-        raise MalformedInput(f"{text!r} is not a ratio between 0 and 1", code="invalid_parameter")
+        raise MalformedInput(f"{text!r} is not a ratio between 0 and 1", code=codes.INVALID_PARAMETER)
     return value

@@ -330,3 +330,41 @@ def _set_problems(what: str, documented: set[Any], in_code: set[Any]) -> list[st
 def test_the_documents_link_only_to_documents_that_exist(name: str) -> None:
     for target in re.findall(r"\]\(([^)#]+\.md)\)", doc(name)):
         assert (DOCS / target).exists(), f"{name} links to {target}"
+
+
+def literal_codes(sources: Mapping[str, str]) -> list[str]:
+    """Error codes written as string literals in `sources` (path -> text), not as the tables' constants:
+    a `code=` argument, a code passed to a `fail` helper, or a rules message's code (`Message(code, ...)`)."""
+    known = {row.code for row in ALL_CODES}
+    found = []
+    for path, text in sources.items():
+        for node in ast.walk(ast.parse(text)):
+            if not isinstance(node, ast.Call):
+                continue
+            callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            given = [k.value for k in node.keywords if k.arg == "code"]
+            positional = node.args[:1] if callee == "Message" else node.args if callee in ("fail", "_fail") else []
+            given += [a for a in positional if isinstance(a, ast.Constant) and a.value in known]
+            found += [
+                f"{path}:{node.lineno}: {value.value!r}"
+                for value in given
+                if isinstance(value, ast.Constant) and isinstance(value.value, str)
+            ]
+    return found
+
+
+def test_production_code_names_every_code_by_its_constant() -> None:
+    sources = production_sources()
+    assert "ledger/verify.py" in sources and "api/routers/log.py" in sources
+    assert literal_codes(sources) == []
+
+
+def test_a_code_written_as_a_literal_is_found() -> None:
+    # The negative twin: each way a code is given, written as a literal, is found; constants are not.
+    assert literal_codes({"x.py": 'raise Refused("no", code="barred")'}) == ["x.py:1: 'barred'"]
+    assert literal_codes({"x.py": 'report.fail(None, "checkpoint is for another log", "wrong_log")'}) == [
+        "x.py:1: 'wrong_log'"
+    ]
+    assert literal_codes({"x.py": 'M = {"barred": Message("barred", "barred", "dilarang")}'}) == ["x.py:1: 'barred'"]
+    constants = 'raise Refused("no", code=codes.BARRED)\nreport.fail(1, codes.BARRED, "the unit is barred")'
+    assert literal_codes({"x.py": constants}) == []

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from api.deps import EntryReader, Reader, Store
 from api.errors import UnsupportedMediaType
 from api.schemas import Receipt, StoredEntry, Submission, problem_responses
+from ledger import codes
 from ledger.crypto.keys import encode_base64
 from ledger.entry import parse_submission
 from ledger.errors import NotFound, TooLarge
@@ -29,12 +30,12 @@ async def read_limited(request: Request, limit: int) -> bytes:
     """The request body, refusing more than `limit` bytes before reading them all."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise TooLarge(f"request body of {declared} bytes is over the limit of {limit}", code="request_too_large")
+        raise TooLarge(f"request body of {declared} bytes is over the limit of {limit}", code=codes.REQUEST_TOO_LARGE)
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
-            raise TooLarge(f"request body is over the limit of {limit} bytes", code="request_too_large")
+            raise TooLarge(f"request body is over the limit of {limit} bytes", code=codes.REQUEST_TOO_LARGE)
     return bytes(body)
 
 
@@ -87,7 +88,7 @@ async def get_entry_proof(index: INDEX, store: Reader) -> PlainTextResponse:
     """The C2SP tlog-proof of leaf `index` against the latest checkpoint (public: hashes only)."""
     store.ensure(index + 1)
     if index >= store.size:
-        raise NotFound(f"leaf index {index} is not below the tree size {store.size}", code="index_out_of_range")
+        raise NotFound(f"leaf index {index} is not below the tree size {store.size}", code=codes.INDEX_OUT_OF_RANGE)
     return PlainTextResponse(store.record_proof(index), media_type="text/plain; charset=utf-8")
 
 

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import Reader, ledger_reader
+from api.errors import INVALID_REQUEST
 from api.schemas import ConsistencyProof, InclusionProof, LogInfo, problem_responses
+from ledger import codes
 from ledger.crypto.keys import encode_base64
 from ledger.errors import MalformedInput, NotFound
 
@@ -37,9 +39,9 @@ def _query_size(request: Request, name: str) -> int:
     """
     text = request.query_params.get(name)
     if text is None:
-        raise MalformedInput(f"query parameter {name} is required", code="invalid_request")
+        raise MalformedInput(f"query parameter {name} is required", code=INVALID_REQUEST)
     if not _DECIMAL.fullmatch(text) or int(text) > MAX_SIZE:
-        raise MalformedInput(f"query parameter {name} must be an integer from 0 to 2^63-1", code="invalid_request")
+        raise MalformedInput(f"query parameter {name} must be an integer from 0 to 2^63-1", code=INVALID_REQUEST)
     return int(text)
 
 
@@ -68,7 +70,7 @@ async def inclusion_proof(request: Request) -> JSONResponse:
     store.ensure(size)
     _check_size(store.size, size)
     if index >= size:
-        raise MalformedInput(f"index {index} is not below size {size}", code="index_out_of_range")
+        raise MalformedInput(f"index {index} is not below size {size}", code=codes.INDEX_OUT_OF_RANGE)
     proof = store.inclusion_proof(index, size)
     # Built by hand: proofs are the hottest read, and the model would only re-check what is built here.
     return JSONResponse({"index": index, "size": size, "proof": [encode_base64(node) for node in proof]})
@@ -89,11 +91,11 @@ async def consistency_proof(request: Request) -> JSONResponse:
     store.ensure(second)
     _check_size(store.size, second)
     if first > second:
-        raise MalformedInput(f"first size {first} is above second size {second}", code="size_out_of_range")
+        raise MalformedInput(f"first size {first} is above second size {second}", code=codes.SIZE_OUT_OF_RANGE)
     proof = store.consistency_proof(first, second)
     return JSONResponse({"first": first, "second": second, "proof": [encode_base64(node) for node in proof]})
 
 
 def _check_size(current: int, size: int) -> None:
     if size > current:
-        raise NotFound(f"size {size} is beyond the log's {current} leaves", code="size_out_of_range")
+        raise NotFound(f"size {size} is beyond the log's {current} leaves", code=codes.SIZE_OUT_OF_RANGE)

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from api.deps import EntryReader, Reader
 from api.routers.entries import stored_entry
 from api.schemas import Key, KeyHolder, Stream, StreamHead, problem_responses
+from ledger import codes
 from ledger.crypto.keys import encode_base64
 from ledger.entry import STREAM_PATTERN
 from ledger.errors import MalformedInput
@@ -18,7 +19,7 @@ router = APIRouter(tags=["streams and keys"])
 def get_stream(stream: str, store: Reader, _: EntryReader) -> Stream:
     """Every entry of a stream (e.g. `unit/dpmptsp`, `pact/dpmptsp/1980…`) and its head (null if empty)."""
     if not STREAM_PATTERN.fullmatch(stream):
-        raise MalformedInput(f"{stream!r} is not a stream id", code="invalid_stream")
+        raise MalformedInput(f"{stream!r} is not a stream id", code=codes.INVALID_STREAM)
     entries = store.stream_entries(stream)
     head = store.stream_head(stream)  # None for a stream with no entries yet: its first has seq 0
     return Stream(

@@ -19,6 +19,7 @@ from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 
 from api.deps import ENTRY_READERS, ExportReader, Reader, ledger_reader, reader
 from api.schemas import problem_responses
+from ledger import codes
 from ledger.crypto.tiles import (
     TILE_WIDTH,
     Tile,
@@ -65,7 +66,7 @@ async def tile(path: str, request: Request, store: Reader) -> Response:
     if wanted.level == "entries":
         start = wanted.index * TILE_WIDTH
         if start + wanted.width > size:
-            raise NotFound(f"{wanted.path} is beyond the log's {size} leaves", code="tile_not_found")
+            raise NotFound(f"{wanted.path} is beyond the log's {size} leaves", code=codes.TILE_NOT_FOUND)
         leaves = await run_in_threadpool(lambda: list(store.leaves(start, start + wanted.width)))
         data = format_entry_bundle(leaves)
     else:
@@ -73,7 +74,7 @@ async def tile(path: str, request: Request, store: Reader) -> Response:
         # A tile exists once the tree is big enough to fill it to its width.
         hashes_at_level = size >> (8 * wanted.level)
         if wanted.index * TILE_WIDTH + wanted.width > hashes_at_level:
-            raise NotFound(f"{wanted.path} is beyond the log's {size} leaves", code="tile_not_found")
+            raise NotFound(f"{wanted.path} is beyond the log's {size} leaves", code=codes.TILE_NOT_FOUND)
         data = store.tile_hashes(wanted)
     return Response(data, media_type="application/octet-stream", headers={"Cache-Control": IMMUTABLE})
 

@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.deps import EntryReader, ledger_reader
 from api.schemas import problem_responses
+from ledger import codes
 from ledger.errors import NotFound, Unavailable
 from projections import catalog, queries
 
@@ -41,14 +42,14 @@ async def _views(request: Request, after: int | None) -> Any:
     """The view recorder to answer from, once it holds leaf `after` (if asked)."""
     service = request.app.state.views
     if service is None:
-        raise Unavailable("this server keeps no views (its store is in memory)", code="views_unavailable")
+        raise Unavailable("this server keeps no views (its store is in memory)", code=codes.VIEWS_UNAVAILABLE)
     if after is not None:
         store = ledger_reader(request)
         await run_in_threadpool(store.ensure, after + 1)
         if after >= store.size:
-            raise NotFound(f"leaf {after} is not in the log (size {store.size})", code="index_out_of_range")
+            raise NotFound(f"leaf {after} is not in the log (size {store.size})", code=codes.INDEX_OUT_OF_RANGE)
     if after is not None and not await run_in_threadpool(service.wait_for, after + 1):
-        raise Unavailable(f"the views do not hold leaf {after} yet; try again shortly", code="views_behind")
+        raise Unavailable(f"the views do not hold leaf {after} yet; try again shortly", code=codes.VIEWS_BEHIND)
     return service.projector.view
 
 

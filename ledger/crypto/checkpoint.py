@@ -19,6 +19,7 @@ from typing import Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ledger import codes
 from ledger.crypto.keys import decode_base64
 from ledger.crypto.note import VerifierKey, parse_note, sign_note, verify_note
 from ledger.errors import MalformedInput, VerificationFailed
@@ -54,26 +55,26 @@ class Checkpoint:
 
     def __post_init__(self) -> None:
         if not isinstance(self.origin, str) or not self.origin:
-            raise MalformedInput("checkpoint origin is empty", code="invalid_checkpoint")
+            raise MalformedInput("checkpoint origin is empty", code=codes.INVALID_CHECKPOINT)
         control = _CONTROL.search(self.origin)
         if control:
             raise MalformedInput(
                 f"checkpoint origin {self.origin!r} contains control character {control.group()!r}",
-                code="invalid_checkpoint",
+                code=codes.INVALID_CHECKPOINT,
             )
         try:
             self.origin.encode("utf-8")
         except UnicodeEncodeError as exc:
-            raise MalformedInput("checkpoint origin is not valid UTF-8", code="invalid_checkpoint") from exc
+            raise MalformedInput("checkpoint origin is not valid UTF-8", code=codes.INVALID_CHECKPOINT) from exc
         # bool is an int subclass; a size of True is a bug, not a tree of one leaf.
         if type(self.tree_size) is not int or not 0 <= self.tree_size <= MAX_TREE_SIZE:
             raise MalformedInput(
                 f"tree size {self.tree_size!r} is not an integer from 0 to {MAX_TREE_SIZE}",
-                code="invalid_checkpoint",
+                code=codes.INVALID_CHECKPOINT,
             )
         if not isinstance(self.root_hash, bytes) or len(self.root_hash) != _ROOT_HASH_SIZE:
             shown = f"{len(self.root_hash)} bytes" if isinstance(self.root_hash, bytes) else "not bytes"
-            raise MalformedInput(f"root hash is {shown}, want {_ROOT_HASH_SIZE} bytes", code="invalid_checkpoint")
+            raise MalformedInput(f"root hash is {shown}, want {_ROOT_HASH_SIZE} bytes", code=codes.INVALID_CHECKPOINT)
 
 
 def format_checkpoint(checkpoint: Checkpoint) -> str:
@@ -91,26 +92,26 @@ def parse_checkpoint(body: str) -> Checkpoint:
     root hash.
     """
     if not body.endswith("\n"):
-        raise MalformedInput("checkpoint does not end with a newline", code="invalid_checkpoint")
+        raise MalformedInput("checkpoint does not end with a newline", code=codes.INVALID_CHECKPOINT)
     lines = body[:-1].split("\n")
     if len(lines) > 3:
         raise MalformedInput(
             f"checkpoint has {len(lines) - 3} extension lines; this log's checkpoints have none",
-            code="invalid_checkpoint",
+            code=codes.INVALID_CHECKPOINT,
         )
     if len(lines) < 3:
-        raise MalformedInput(f"checkpoint has {len(lines)} lines, want 3", code="invalid_checkpoint")
+        raise MalformedInput(f"checkpoint has {len(lines)} lines, want 3", code=codes.INVALID_CHECKPOINT)
     origin, size_text, root_text = lines
     if not DECIMAL.fullmatch(size_text):
         raise MalformedInput(
             f"tree size {size_text[:40]!r} is not ASCII decimal digits without sign or leading zeros",
-            code="invalid_checkpoint",
+            code=codes.INVALID_CHECKPOINT,
         )
     # Refuse long digit strings before int() spends time on them.
     if len(size_text) > len(str(MAX_TREE_SIZE)):
         raise MalformedInput(
             f"tree size has {len(size_text)} digits, more than {MAX_TREE_SIZE} has",
-            code="invalid_checkpoint",
+            code=codes.INVALID_CHECKPOINT,
         )
     root_hash = decode_base64(root_text, what="checkpoint root hash")
     # The constructor checks the origin, the size's range and the root's length.
@@ -136,7 +137,7 @@ class SignedCheckpoint:
 
     def __post_init__(self) -> None:
         if not isinstance(self.text, str):
-            raise MalformedInput("a signed checkpoint is note text", code="invalid_checkpoint")
+            raise MalformedInput("a signed checkpoint is note text", code=codes.INVALID_CHECKPOINT)
         object.__setattr__(self, "checkpoint", parse_checkpoint(parse_note(self.text).text))
 
     @classmethod
@@ -182,7 +183,7 @@ def _verify(note_text: str, verifier_key: VerifierKey) -> Checkpoint:
     if checkpoint.origin != verifier_key.name:
         raise VerificationFailed(
             f"checkpoint origin {checkpoint.origin!r} is not the log key's name {verifier_key.name!r}",
-            code="checkpoint_origin_mismatch",
+            code=codes.CHECKPOINT_ORIGIN_MISMATCH,
             origin=checkpoint.origin,
             key_name=verifier_key.name,
             checkpoint=note_text,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from ledger import codes
 from ledger.crypto.keys import decode_base64, fingerprint
 from ledger.entry import Submission, format_time
 from ledger.errors import Conflict
@@ -124,7 +125,7 @@ def _check_chain(state: LedgerState, submission: Submission, log_time: datetime)
             f"stream {entry.stream} is at seq {want_seq - 1}: sign seq {want_seq} on its head"
             if head is not None
             else f"stream {entry.stream} is empty: its first entry has seq 0 and prev null",
-            code="stale_head",
+            code=codes.STALE_HEAD,
             stream=entry.stream,
             head=None if head is None else {"seq": head.seq, "leaf_hash": head.leaf_hash},
         )

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ledger import codes
 from ledger.errors import Refused
 
 LANGUAGES = ("en", "id")
@@ -54,296 +55,298 @@ CHECKS: dict[str, Message] = {
 REFUSALS: dict[str, Message] = {
     # --- the policy document (ledger.genesis, policy.set) ---
     "policy_member_not_sourced": Message(
-        "invalid_policy", "policy.{name} must be {{value, source}}", "policy.{name} harus berupa {{value, source}}"
+        codes.INVALID_POLICY, "policy.{name} must be {{value, source}}", "policy.{name} harus berupa {{value, source}}"
     ),
     "policy_source_missing": Message(
-        "invalid_policy",
+        codes.INVALID_POLICY,
         "policy.{name}.source must say where the number comes from",
         "policy.{name}.source harus menyebut asal angkanya",
     ),
     "policy_not_decimal": Message(
-        "invalid_policy",
+        codes.INVALID_POLICY,
         "{where} must be a decimal string, not {value!r}",
         "{where} harus string desimal, bukan {value!r}",
     ),
-    "policy_not_object": Message("invalid_policy", "policy must be an object", "policy harus berupa objek"),
+    "policy_not_object": Message(codes.INVALID_POLICY, "policy must be an object", "policy harus berupa objek"),
     "policy_unknown_members": Message(
-        "invalid_policy",
+        codes.INVALID_POLICY,
         "policy has unknown member(s) {members}",
         "policy memuat anggota yang tidak dikenal: {members}",
     ),
     "policy_version_invalid": Message(
-        "invalid_policy", "policy.version must be a positive integer", "policy.version harus bilangan bulat positif"
+        codes.INVALID_POLICY, "policy.version must be a positive integer", "policy.version harus bilangan bulat positif"
     ),
     "policy_weights_areas": Message(
-        "invalid_policy", "policy.weights must name exactly {areas}", "policy.weights harus menyebut tepat {areas}"
+        codes.INVALID_POLICY, "policy.weights must name exactly {areas}", "policy.weights harus menyebut tepat {areas}"
     ),
     "policy_thresholds_tracks": Message(
-        "invalid_policy",
+        codes.INVALID_POLICY,
         "policy.thresholds must have exactly wbk and wbbm",
         "policy.thresholds harus memuat tepat wbk dan wbbm",
     ),
     "policy_threshold_members": Message(
-        "invalid_policy",
+        codes.INVALID_POLICY,
         "policy.thresholds.{track} must have exactly {names}",
         "policy.thresholds.{track} harus memuat tepat {names}",
     ),
     "policy_prior_predicate": Message(
-        "invalid_policy",
+        codes.INVALID_POLICY,
         "policy.thresholds.{track}.prior_predicate must be none or wbk",
         "policy.thresholds.{track}.prior_predicate harus none atau wbk",
     ),
     "policy_share_above_one": Message(
-        "invalid_policy",
+        codes.INVALID_POLICY,
         "policy.thresholds.{track}.enabler_share must be at most 1",
         "policy.thresholds.{track}.enabler_share paling besar 1",
     ),
     "policy_coverage_above_one": Message(
-        "invalid_policy", "policy.min_pact_coverage must be at most 1", "policy.min_pact_coverage paling besar 1"
+        codes.INVALID_POLICY, "policy.min_pact_coverage must be at most 1", "policy.min_pact_coverage paling besar 1"
     ),
     "policy_bar_days": Message(
-        "invalid_policy",
+        codes.INVALID_POLICY,
         "policy.revocation_bar_days must be a whole number of days",
         "policy.revocation_bar_days harus bilangan hari yang bulat",
     ),
     "policy_version_not_above": Message(
-        "invalid_policy",
+        codes.INVALID_POLICY,
         "policy version {version} must be above the current {current}",
         "versi kebijakan {version} harus di atas versi yang berlaku, {current}",
     ),
     # --- every entry: log, signer, chain, role ---
     "not_genesis": Message(
-        "not_genesis",
+        codes.NOT_GENESIS,
         "the first entry of a log must be ledger.genesis, not {kind}",
         "entri pertama sebuah log harus ledger.genesis, bukan {kind}",
     ),
     "wrong_log": Message(
-        "wrong_log", "entry is for log {log!r}, this is {origin!r}", "entri ini untuk log {log!r}, log ini {origin!r}"
+        codes.WRONG_LOG,
+        "entry is for log {log!r}, this is {origin!r}",
+        "entri ini untuk log {log!r}, log ini {origin!r}",
     ),
     "genesis_exists": Message(
-        "genesis_exists", "this log already has its genesis entry", "log ini sudah memiliki entri genesis"
+        codes.GENESIS_EXISTS, "this log already has its genesis entry", "log ini sudah memiliki entri genesis"
     ),
     "genesis_not_self_signed": Message(
-        "unknown_signer",
+        codes.UNKNOWN_SIGNER,
         "the genesis entry must be signed by its own root_key",
         "entri genesis harus ditandatangani dengan root_key-nya sendiri",
     ),
     "unknown_signer": Message(
-        "unknown_signer",
+        codes.UNKNOWN_SIGNER,
         "signer {signer:.12}… holds no key registered in this log",
         "penanda tangan {signer:.12}… tidak memegang kunci yang terdaftar di log ini",
     ),
     "revoked_signer": Message(
-        "revoked_signer",
+        codes.REVOKED_SIGNER,
         "signer {signer:.12}… was revoked at leaf {index}",
         "kunci penanda tangan {signer:.12}… dicabut pada daun {index}",
     ),
     "time_in_future": Message(
-        "time_in_future",
+        codes.TIME_IN_FUTURE,
         "entry.at {at} is more than 5 minutes after the log's clock {log_time}",
         "entry.at {at} lebih dari 5 menit setelah jam log {log_time}",
     ),
     "time_before_previous": Message(
-        "time_before_previous",
+        codes.TIME_BEFORE_PREVIOUS,
         "entry.at {at} is before the stream's previous entry at {previous}",
         "entry.at {at} lebih awal dari entri sebelumnya di aliran ini, {previous}",
     ),
     "role_not_allowed": Message(
-        "role_not_allowed",
+        codes.ROLE_NOT_ALLOWED,
         "signer {signer:.12}… has role {role}, {kind} needs {needed:or}",
         "penanda tangan {signer:.12}… berperan {role}, {kind} memerlukan {needed:atau}",
     ),
     "out_of_scope": Message(
-        "out_of_scope",
+        codes.OUT_OF_SCOPE,
         "signer {signer:.12}… may sign for {scope}, not unit {unit}",
         "penanda tangan {signer:.12}… boleh menandatangani untuk {scope}, bukan unit {unit}",
     ),
     "administrator_out_of_scope": Message(
-        "out_of_scope",
+        codes.OUT_OF_SCOPE,
         "administrator {signer:.12}… may administer {scope}, not {outside}",
         "administrator {signer:.12}… boleh mengelola {scope}, bukan {outside}",
     ),
     "transition_not_allowed": Message(
-        "transition_not_allowed",
+        codes.TRANSITION_NOT_ALLOWED,
         "a unit cannot go from {source} to {target}",
         "unit tidak dapat berpindah dari {source} ke {target}",
     ),
     "unknown_unit": Message(
-        "unknown_unit", "unit {unit} is not registered in this log", "unit {unit} tidak terdaftar di log ini"
+        codes.UNKNOWN_UNIT, "unit {unit} is not registered in this log", "unit {unit} tidak terdaftar di log ini"
     ),
     # --- keys ---
     "key_mismatch": Message(
-        "key_mismatch",
+        codes.KEY_MISMATCH,
         "the key stream must be key/<fingerprint of body.public_key>",
         "aliran kunci harus key/<sidik jari body.public_key>",
     ),
-    "key_exists": Message("key_exists", "key {key} is already registered", "kunci {key} sudah terdaftar"),
+    "key_exists": Message(codes.KEY_EXISTS, "key {key} is already registered", "kunci {key} sudah terdaftar"),
     "key_stream_not_opened": Message(
-        "key_exists",
+        codes.KEY_EXISTS,
         "key.registered must open its key stream (seq 0)",
         "key.registered harus membuka aliran kuncinya (seq 0)",
     ),
-    "unknown_key": Message("unknown_key", "key {key} is not registered", "kunci {key} tidak terdaftar"),
-    "key_already_revoked": Message("revoked_signer", "key {key} is already revoked", "kunci {key} sudah dicabut"),
-    "root_key": Message("root_key", "the root key cannot be revoked", "kunci akar tidak dapat dicabut"),
+    "unknown_key": Message(codes.UNKNOWN_KEY, "key {key} is not registered", "kunci {key} tidak terdaftar"),
+    "key_already_revoked": Message(codes.REVOKED_SIGNER, "key {key} is already revoked", "kunci {key} sudah dicabut"),
+    "root_key": Message(codes.ROOT_KEY, "the root key cannot be revoked", "kunci akar tidak dapat dicabut"),
     # --- units and stages ---
-    "unit_exists": Message("unit_exists", "unit {unit} is already registered", "unit {unit} sudah terdaftar"),
+    "unit_exists": Message(codes.UNIT_EXISTS, "unit {unit} is already registered", "unit {unit} sudah terdaftar"),
     "stage_mismatch": Message(
-        "transition_not_allowed",
+        codes.TRANSITION_NOT_ALLOWED,
         "unit {unit} is {stage}, not {source}",
         "unit {unit} berada pada tahap {stage}, bukan {source}",
     ),
     "unknown_basis": Message(
-        "unknown_basis",
+        codes.UNKNOWN_BASIS,
         "body.basis is not the leaf hash of an entry in this log",
         "body.basis bukan hash daun dari entri di log ini",
     ),
     "track_mismatch": Message(
-        "track_mismatch",
+        codes.TRACK_MISMATCH,
         "unit {unit} is on track {track}, not {claimed}",
         "unit {unit} berada di jalur {track}, bukan {claimed}",
     ),
     "designated_track": Message(
-        "track_mismatch",
+        codes.TRACK_MISMATCH,
         "from designated, a unit holding WBK may only declare for the wbbm track",
         "dari tahap penetapan, unit berpredikat WBK hanya dapat mencanangkan jalur wbbm",
     ),
     "revoked_track": Message(
-        "track_mismatch",
+        codes.TRACK_MISMATCH,
         "a revoked unit starts again on the wbk track",
         "unit yang predikatnya dicabut memulai lagi di jalur wbk",
     ),
     "wbbm_needs_wbk": Message(
-        "track_mismatch",
+        codes.TRACK_MISMATCH,
         "the wbbm track needs predicate wbk, unit {unit} has {predicate}",
         "jalur wbbm memerlukan predikat wbk, unit {unit} berpredikat {predicate}",
     ),
     "barred": Message(
-        "barred", "unit {unit} is barred until {until}", "unit {unit} tidak dapat mencanangkan hingga {until}"
+        codes.BARRED, "unit {unit} is barred until {until}", "unit {unit} tidak dapat mencanangkan hingga {until}"
     ),
     "pact_coverage_too_low": Message(
-        "pact_coverage_too_low",
+        codes.PACT_COVERAGE_TOO_LOW,
         "pact coverage of {unit} is {valid}/{headcount}, below the policy's {minimum}",
         "cakupan pakta integritas {unit} {valid}/{headcount}, di bawah batas kebijakan {minimum}",
     ),
     "no_internal_assessment": Message(
-        "no_passed_assessment",
+        codes.NO_PASSED_ASSESSMENT,
         "unit {unit} has no internal assessment of track {track} in this building period",
         "unit {unit} belum memiliki penilaian internal jalur {track} pada masa pembangunan ini",
     ),
     "internal_assessment_failed": Message(
-        "no_passed_assessment",
+        codes.NO_PASSED_ASSESSMENT,
         "the latest internal assessment of {unit} (leaf {index}) failed",
         "penilaian internal terakhir {unit} (daun {index}) tidak lulus",
     ),
     "no_field_review": Message(
-        "no_passed_assessment",
+        codes.NO_PASSED_ASSESSMENT,
         "unit {unit} has no passed national field review",
         "unit {unit} belum lulus evaluasi lapangan nasional",
     ),
     "open_remediation": Message(
-        "open_remediation",
+        codes.OPEN_REMEDIATION,
         "unit {unit} has open remediation: {items}",
         "unit {unit} masih memiliki perbaikan terbuka: {items}",
     ),
     "thresholds_not_met": Message(
-        "thresholds_not_met", "thresholds not met: {checks:;}", "ambang batas tidak terpenuhi: {checks:;}"
+        codes.THRESHOLDS_NOT_MET, "thresholds not met: {checks:;}", "ambang batas tidak terpenuhi: {checks:;}"
     ),
     "no_failed_review": Message(
-        "no_failed_review",
+        codes.NO_FAILED_REVIEW,
         "unit {unit} has no failed national review in this nomination",
         "unit {unit} tidak memiliki evaluasi nasional yang gagal dalam pengusulan ini",
     ),
     "reason_required": Message(
-        "reason_required",
+        codes.REASON_REQUIRED,
         "a revocation must give its reason in body.note",
         "pencabutan harus menyebut alasannya di body.note",
     ),
     # --- assessments and remediation ---
     "level_step_mismatch": Message(
-        "assessment_not_allowed",
+        codes.ASSESSMENT_NOT_ALLOWED,
         "a {level} assessment cannot have step {step}",
         "penilaian {level} tidak dapat memiliki langkah {step}",
     ),
     "assessment_stage": Message(
-        "assessment_not_allowed",
+        codes.ASSESSMENT_NOT_ALLOWED,
         "unit {unit} is {stage}: a {level} assessment needs {allowed:or}",
         "unit {unit} berada pada tahap {stage}: penilaian {level} memerlukan {allowed:atau}",
     ),
     "score_out_of_range": Message(
-        "score_out_of_range",
+        codes.SCORE_OUT_OF_RANGE,
         "score {area} {score} is above its weight {weight}",
         "nilai {area} {score} melebihi bobotnya {weight}",
     ),
     "duplicate_remediation": Message(
-        "duplicate_remediation",
+        codes.DUPLICATE_REMEDIATION,
         "remediation item {item} already exists for unit {unit}",
         "butir perbaikan {item} sudah ada untuk unit {unit}",
     ),
     "passed_below_thresholds": Message(
-        "thresholds_not_met",
+        codes.THRESHOLDS_NOT_MET,
         "assessment marked passed misses thresholds: {checks:;}",
         "penilaian yang dinyatakan lulus tidak memenuhi ambang batas: {checks:;}",
     ),
     "screening_over": Message(
-        "assessment_not_allowed",
+        codes.ASSESSMENT_NOT_ALLOWED,
         "the screening step is over for this nomination (one appeal allowed)",
         "tahap seleksi administrasi untuk pengusulan ini sudah selesai (satu sanggahan diperbolehkan)",
     ),
     "step_needs_previous": Message(
-        "assessment_not_allowed",
+        codes.ASSESSMENT_NOT_ALLOWED,
         "national {step} needs a passed {before} step first",
         "langkah nasional {step} memerlukan langkah {before} yang lulus lebih dahulu",
     ),
     "step_recorded": Message(
-        "assessment_not_allowed",
+        codes.ASSESSMENT_NOT_ALLOWED,
         "national {step} is already recorded for this nomination",
         "langkah nasional {step} sudah tercatat untuk pengusulan ini",
     ),
     "unknown_remediation": Message(
-        "unknown_remediation",
+        codes.UNKNOWN_REMEDIATION,
         "unit {unit} has no remediation item {item}",
         "unit {unit} tidak memiliki butir perbaikan {item}",
     ),
     "remediation_closed": Message(
-        "remediation_closed",
+        codes.REMEDIATION_CLOSED,
         "remediation item {item} was completed at leaf {index}",
         "butir perbaikan {item} sudah diselesaikan pada daun {index}",
     ),
     # --- integrity pacts ---
     "pact_stream_mismatch": Message(
-        "employee_mismatch",
+        codes.EMPLOYEE_MISMATCH,
         "pact stream is for employee {stream}, body names {number}",
         "aliran pakta untuk pegawai {stream}, isi entri menyebut {number}",
     ),
     "employee_name_mismatch": Message(
-        "employee_mismatch",
+        codes.EMPLOYEE_MISMATCH,
         "employee number {number} belongs to {name}, not {claimed}",
         "nomor pegawai {number} milik {name}, bukan {claimed}",
     ),
     "pact_not_own": Message(
-        "employee_mismatch",
+        codes.EMPLOYEE_MISMATCH,
         "key of {holder} cannot sign the pact of {name}",
         "kunci milik {holder} tidak dapat menandatangani pakta {name}",
     ),
     "pact_other_employee": Message(
-        "employee_mismatch",
+        codes.EMPLOYEE_MISMATCH,
         "key of {holder} signs the pacts of employee {signs}, not {number}",
         "kunci milik {holder} menandatangani pakta pegawai {signs}, bukan {number}",
     ),
     "pact_not_valid": Message(
-        "pact_not_valid",
+        codes.PACT_NOT_VALID,
         "employee {employee} has no valid pact in unit {unit}",
         "pegawai {employee} tidak memiliki pakta yang berlaku di unit {unit}",
     ),
     # --- witnesses ---
     "unknown_declaration": Message(
-        "unknown_declaration",
+        codes.UNKNOWN_DECLARATION,
         "body.declaration is not a declaration of unit {unit}",
         "body.declaration bukan pencanangan unit {unit}",
     ),
     "already_witnessed": Message(
-        "already_witnessed",
+        codes.ALREADY_WITNESSED,
         "this witness has already attested this declaration",
         "saksi ini sudah membuktikan pencanangan ini",
     ),

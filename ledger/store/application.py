@@ -28,6 +28,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import Environment
 
+from ledger import codes
 from ledger.crypto.checkpoint import Checkpoint, SignedCheckpoint, verify_checkpoint
 from ledger.crypto.compact_range import CompactRange
 from ledger.crypto.keys import decode_base64, encode_base64
@@ -209,7 +210,7 @@ class LedgerStore(LedgerEvents):
         """The latest checkpoint this process knows (see `refresh`), text and parsed together."""
         checkpoint = self._checkpoint  # replaced whole, never changed: one read is consistent
         if checkpoint is None:
-            raise NotFound("the log is empty: it has no checkpoint yet", code="empty_log")
+            raise NotFound("the log is empty: it has no checkpoint yet", code=codes.EMPTY_LOG)
         return checkpoint
 
     def latest_checkpoint(self) -> str:
@@ -221,7 +222,7 @@ class LedgerStore(LedgerEvents):
         with self._memory:
             root_fingerprint = self.state.root_fingerprint
         if root_fingerprint is None:
-            raise NotFound("the log has no genesis entry yet: it has no root key", code="empty_log")
+            raise NotFound("the log has no genesis entry yet: it has no root key", code=codes.EMPTY_LOG)
         return TrustAnchor(self.origin, self.verifier_key, root_fingerprint)
 
     def ledger_name(self) -> str | None:
@@ -287,7 +288,7 @@ class LedgerStore(LedgerEvents):
         """The leaf bytes at `index`."""
         self.ensure(index + 1)
         if not 0 <= index < self.size:
-            raise NotFound(f"leaf index {index} is not below the tree size {self.size}", code="index_out_of_range")
+            raise NotFound(f"leaf index {index} is not below the tree size {self.size}", code=codes.INDEX_OUT_OF_RANGE)
         return self.log_events(index, index + 1)[0].leaf.encode("utf-8")
 
     def leaves(self, start: int = 0, stop: int | None = None) -> Iterator[bytes]:
@@ -314,7 +315,7 @@ class LedgerStore(LedgerEvents):
         """The receipt issued when leaf `index` was accepted: the first checkpoint that holds it."""
         self.ensure(index + 1)
         if not 0 <= index < self.size:
-            raise NotFound(f"leaf index {index} is not below the tree size {self.size}", code="index_out_of_range")
+            raise NotFound(f"leaf index {index} is not below the tree size {self.size}", code=codes.INDEX_OUT_OF_RANGE)
         position = index
         while position < self.size:
             for event in self.log_events(position, min(self.size, position + READ_PAGE)):
@@ -329,7 +330,7 @@ class LedgerStore(LedgerEvents):
         checkpoint = self.signed_checkpoint()
         size = checkpoint.tree_size
         if not 0 <= index < size:
-            raise NotFound(f"leaf index {index} is not below the tree size {size}", code="index_out_of_range")
+            raise NotFound(f"leaf index {index} is not below the tree size {size}", code=codes.INDEX_OUT_OF_RANGE)
         return format_record_proof(RecordProof(index, tuple(self.inclusion_proof(index, size)), checkpoint.text))
 
     # --- catching up ----------------------------------------------------------------------------------
@@ -502,7 +503,7 @@ class LedgerStore(LedgerEvents):
                         ticket.fail(exc)
                 return
         for ticket in tickets:
-            ticket.fail(Unavailable("too many concurrent writers: try again", code="busy"))
+            ticket.fail(Unavailable("too many concurrent writers: try again", code=codes.BUSY))
 
     def _write_group(self, tickets: list[_Ticket]) -> None:
         """Decide `tickets` in order on the caught-up state, save the accepted ones, answer each."""
@@ -578,7 +579,7 @@ class LedgerStore(LedgerEvents):
                     Receipt(d.index, d.submission.leaf_hash, receipt.tree_size, receipt.root_hash, receipt.checkpoint)
                     for d in decisions
                 ]
-            raise Unavailable("too many concurrent writers: try again", code="busy")
+            raise Unavailable("too many concurrent writers: try again", code=codes.BUSY)
 
     def _decide_batch(self, submissions: Sequence[Submission], now: datetime, decisions: list[Decision]) -> None:
         """Decide and evolve each submission in turn, so that later ones see earlier ones."""
@@ -587,7 +588,7 @@ class LedgerStore(LedgerEvents):
             try:
                 if submission.leaf_hash in self.state.leaf_indices or submission.leaf_hash in seen:
                     raise MalformedInput(
-                        f"batch entry {position} is already in the log or the batch", code="duplicate_in_batch"
+                        f"batch entry {position} is already in the log or the batch", code=codes.DUPLICATE_IN_BATCH
                     )
                 seen.add(submission.leaf_hash)
                 decision = decide(self.state, submission, self.state.size, now)

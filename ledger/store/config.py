@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ledger import codes
 from ledger.errors import MalformedInput
 
 
@@ -36,7 +37,7 @@ class Storage:
         if parts.scheme not in ("postgres", "postgresql") or not parts.path.strip("/"):
             raise MalformedInput(
                 "PostgreSQL is configured as postgresql://user:password@host:port/dbname",
-                code="invalid_config",
+                code=codes.INVALID_CONFIG,
             )
         return cls("postgres", postgres_dsn=dsn)
 
@@ -66,7 +67,7 @@ class Storage:
                 POSTGRES_MAX_OVERFLOW="8",
             )
         else:
-            raise MalformedInput(f"unknown storage kind {self.kind!r}", code="invalid_config")
+            raise MalformedInput(f"unknown storage kind {self.kind!r}", code=codes.INVALID_CONFIG)
         return env
 
     def describe(self) -> str:
@@ -88,7 +89,9 @@ def connect_postgres(dsn: str) -> Any:
     try:
         import psycopg
     except ImportError as exc:
-        raise MalformedInput("reading a PostgreSQL ledger needs psycopg installed", code="missing_dependency") from exc
+        raise MalformedInput(
+            "reading a PostgreSQL ledger needs psycopg installed", code=codes.MISSING_DEPENDENCY
+        ) from exc
     parts = urlsplit(dsn)
     return psycopg.connect(
         host=parts.hostname,

@@ -22,6 +22,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ledger import codes
 from ledger.crypto.keys import encode_base64, fingerprint, public_key_bytes, read_private_key, write_private_key
 from ledger.entry import format_time, sign_entry
 from ledger.errors import MalformedInput, NotFound
@@ -52,10 +53,10 @@ class LedgerConfig:
             document = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise NotFound(
-                f"{directory} is not a ledger directory (no {CONFIG_FILE}): run `integritas init`", code="no_ledger"
+                f"{directory} is not a ledger directory (no {CONFIG_FILE}): run `integritas init`", code=codes.NO_LEDGER
             ) from exc
         except (OSError, ValueError) as exc:
-            raise MalformedInput(f"cannot read {path}: {exc}", code="invalid_config") from exc
+            raise MalformedInput(f"cannot read {path}: {exc}", code=codes.INVALID_CONFIG) from exc
         storage_doc = document.get("storage", {})
         if storage_doc.get("kind") == "postgres":
             storage = Storage.postgres(storage_doc["dsn"])
@@ -79,14 +80,16 @@ def init_ledger(
     """Create a ledger in `directory` (which must be empty or absent) and append its genesis entry."""
     directory.mkdir(parents=True, exist_ok=True)
     if any(directory.iterdir()):
-        raise MalformedInput(f"{directory} is not empty: a new ledger needs an empty directory", code="not_empty")
+        raise MalformedInput(f"{directory} is not empty: a new ledger needs an empty directory", code=codes.NOT_EMPTY)
     storage = Storage.postgres(postgres_dsn) if postgres_dsn else Storage.sqlite(directory / SQLITE_FILE)
     root_fingerprint = fingerprint(root_key.public_key())
     storage_doc = {"kind": "postgres", "dsn": postgres_dsn} if postgres_dsn else {"kind": "sqlite", "path": SQLITE_FILE}
     write_private_key(log_key, directory / LOG_KEY_FILE)
     store = LedgerStore(storage, origin, log_key, clock=clock, signed_head=directory / SIGNED_HEAD_FILE)
     if store.size:
-        raise MalformedInput(f"the configured database already holds a log of {store.size} entries", code="not_empty")
+        raise MalformedInput(
+            f"the configured database already holds a log of {store.size} entries", code=codes.NOT_EMPTY
+        )
     genesis = {
         "v": 1,
         "log": origin,
