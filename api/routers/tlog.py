@@ -12,6 +12,7 @@ import json
 import tarfile
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -35,7 +36,9 @@ router = APIRouter(tags=["tlog-tiles"])
 check_reader = reader(*ENTRY_READERS)
 IMMUTABLE = "public, max-age=31536000, immutable"
 MUTABLE = "no-cache, max-age=0"
-OCTETS = {200: {"content": {"application/octet-stream": {}}, "description": "tile bytes"}}
+OCTETS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/octet-stream": {}}, "description": "tile bytes"}
+}
 
 
 @router.get(
@@ -107,7 +110,8 @@ def export(store: Reader, _: ExportReader) -> StreamingResponse:
 def _size_needed(tile: Tile) -> int:
     """The smallest tree size that holds `tile` at its width."""
     level = 0 if tile.level == "entries" else int(tile.level)
-    return (tile.index * TILE_WIDTH + tile.width) * TILE_WIDTH**level
+    leaves_per_hash: int = TILE_WIDTH**level  # int ** int is typed Any (a negative power is a float)
+    return (tile.index * TILE_WIDTH + tile.width) * leaves_per_hash
 
 
 class _Chunks(io.RawIOBase):
