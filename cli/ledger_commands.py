@@ -75,7 +75,7 @@ def init(args: argparse.Namespace) -> int:
 
 
 def sign(args: argparse.Namespace) -> int:
-    from ledger.entry import load_json
+    from ledger.canonical import load_json
 
     key = read_private_key(args.key, passphrase(args.passphrase_env))
     body_text = Path(args.body[1:]).read_text(encoding="utf-8") if args.body.startswith("@") else args.body

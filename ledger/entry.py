@@ -11,7 +11,6 @@ This module imports only the standard library, `cryptography` and `rfc8785`.
 from __future__ import annotations
 
 import copy
-import json
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -19,10 +18,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import codes
+from ledger.canonical import (
+    LEAF_DECODER,
+    MAX_SAFE_INTEGER,
+    canonical_json,
+    check_values,
+    load_json,
+)
 from ledger.crypto.keys import (
     SIGNATURE_SIZE,
     decode_base64,
@@ -35,9 +40,6 @@ from ledger.errors import MalformedInput, TooLarge
 
 SIGNING_CONTEXT = b"integritas/entry/v1\n"
 MAX_LEAF_BYTES = 65_535  # tlog-tiles entry bundles carry 16-bit lengths
-# Anything longer than this cannot canonicalise to a legal leaf, however much whitespace it sheds.
-MAX_SUBMISSION_BYTES = 1 << 20
-MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8785 numbers are IEEE doubles: larger integers lose digits
 
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 FINGERPRINT_PATTERN = re.compile(r"[0-9a-f]{64}")
@@ -85,79 +87,6 @@ WITNESS_OFFICES = (
 )
 
 ENTRY_MEMBERS = frozenset({"v", "log", "kind", "stream", "seq", "prev", "at", "signer", "body"})
-
-
-# --- strict JSON ---------------------------------------------------------------------------------
-
-
-def _refuse_float(text: str) -> Any:
-    raise MalformedInput(
-        f"number {text} is not an integer: scores and ratios are decimal strings",
-        code=codes.FLOAT_NOT_ALLOWED,
-    )
-
-
-def _refuse_constant(text: str) -> Any:
-    raise MalformedInput(f"{text} is not JSON", code=codes.MALFORMED_JSON)
-
-
-def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise MalformedInput(f"member {key!r} appears twice", code=codes.MALFORMED_JSON)
-        result[key] = value
-    return result
-
-
-# One decoder for every leaf: json.loads with hooks builds a new decoder per call.
-_LEAF_DECODER = json.JSONDecoder(parse_float=_refuse_float, parse_constant=_refuse_constant)
-
-
-def load_json(data: bytes | str) -> Any:
-    """Parse JSON strictly: UTF-8, no duplicate members, no floats, no NaN or Infinity."""
-    if len(data) > MAX_SUBMISSION_BYTES:
-        raise TooLarge(
-            f"submission has {len(data)} bytes, the limit is {MAX_SUBMISSION_BYTES}",
-            code=codes.ENTRY_TOO_LARGE,
-        )
-    try:
-        text = data.decode("utf-8") if isinstance(data, bytes) else data
-        return json.loads(
-            text,
-            object_pairs_hook=_object_without_duplicates,
-            parse_float=_refuse_float,
-            parse_constant=_refuse_constant,
-        )
-    except UnicodeDecodeError as exc:
-        raise MalformedInput("submission is not UTF-8", code=codes.MALFORMED_JSON) from exc
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError, and integers over 4300 digits
-        raise MalformedInput(f"submission is not JSON: {exc}", code=codes.MALFORMED_JSON) from exc
-
-
-def canonical_json(value: Any, *, plain: bool = False) -> bytes:
-    """RFC 8785 (JCS) bytes of a JSON value.
-
-    `plain` is the caller's promise, checked by `_check_values`, that every member name is ASCII,
-    every number an integer within ±(2^53-1) and every string valid Unicode. On such values RFC 8785
-    is exactly Python's sorted, compact `json.dumps` without ASCII escaping: integers print the same
-    in both, the string escapes are the same (short forms for backspace, tab, newline, form feed and
-    carriage return, six-character u00xx escapes for other controls, nothing else escaped), and
-    UTF-16 order equals code point order for ASCII names. That
-    form runs in C, several times faster than the pure-Python `rfc8785`; the tests hold the two
-    equal on generated entries, and anything outside the promise goes to `rfc8785`.
-    """
-    try:
-        if plain:
-            return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        return bytes(rfc8785.dumps(value))
-    except (rfc8785.CanonicalizationError, UnicodeEncodeError, RecursionError) as exc:  # lone surrogate, deep nesting
-        raise MalformedInput(f"value cannot be canonicalised: {exc}", code=codes.MALFORMED_ENTRY) from exc
-
-
-def canonical_json_of(value: Any) -> bytes:
-    """RFC 8785 bytes of any JSON value, on the fast path when `_check_values` finds it plain."""
-    return canonical_json(value, plain=_check_values(value, "value"))
 
 
 # --- member validators -----------------------------------------------------------------------------
@@ -394,52 +323,6 @@ STREAM_PATTERN = re.compile(
 )
 
 
-MAX_DEPTH = 32  # no entry needs more; deeper JSON is refused before anything recurses over it
-
-
-def _check_values(value: Any, where: str, depth: int = 0) -> bool:
-    """Every string in the entry, member names included, is NFC; no number is a float (DESIGN §3).
-
-    Parsed JSON cannot hold floats (`load_json` refuses them), but an entry built in code can.
-    Returns whether the value is plain in the sense of `canonical_json`. Strings are checked in
-    line rather than by recursion: this runs for every entry the verifier replays.
-    """
-    if isinstance(value, str):
-        _check_nfc(value, where)
-        return True
-    if depth > MAX_DEPTH:
-        raise _fail(where, f"nests deeper than {MAX_DEPTH} levels", codes.MALFORMED_ENTRY)
-    if isinstance(value, dict):
-        plain = True
-        for key, element in value.items():
-            if not key.isascii():
-                _check_nfc(key, where)
-                plain = False
-            if isinstance(element, str):
-                if not element.isascii():
-                    _check_nfc(element, f"{where}.{key}")
-            elif not _check_values(element, f"{where}.{key}", depth + 1):
-                plain = False
-        return plain
-    if isinstance(value, list):
-        plain = True
-        for i, element in enumerate(value):
-            if not _check_values(element, f"{where}[{i}]", depth + 1):
-                plain = False
-        return plain
-    if isinstance(value, float):
-        raise _fail(where, f"holds the float {value!r}: scores and ratios are decimal strings", codes.FLOAT_NOT_ALLOWED)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
-    return True
-
-
-def _check_nfc(text: str, where: str) -> None:
-    # ASCII text is always NFC; only the rest needs the (slower) normalisation check.
-    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
-        raise _fail(where, "contains a string that is not NFC-normalised", codes.NOT_NFC)
-
-
 def parse_time(value: str) -> datetime:
     """An RFC 3339 UTC time with seconds and `Z`, as an aware datetime."""
     if not TIME_PATTERN.fullmatch(value):
@@ -543,7 +426,7 @@ def parse_entry(value: Any, where: str = "entry") -> Entry:
     extra = sorted(set(value) - ENTRY_MEMBERS)
     if extra:
         raise _fail(where, f"has unknown member(s) {', '.join(extra)}", codes.UNKNOWN_MEMBER)
-    plain = _check_values(value, where)
+    plain = check_values(value, where)
 
     version = value["v"]
     if version != 1 or isinstance(version, bool):
@@ -654,7 +537,7 @@ def parse_leaf(leaf: bytes) -> Submission:
         # No duplicate-member hook here (it runs in Python for every object, and the verifier reads
         # every leaf): a leaf with a repeated member cannot equal the canonical form of what it
         # parses to, which has one member fewer, so the comparison below refuses it anyway.
-        value = _LEAF_DECODER.decode(leaf.decode("utf-8"))
+        value = LEAF_DECODER.decode(leaf.decode("utf-8"))
     except (ValueError, RecursionError) as exc:
         raise MalformedInput(f"leaf is not JSON: {exc}", code=codes.MALFORMED_JSON) from exc
     submission = submission_from_json(value)

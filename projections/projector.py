@@ -26,9 +26,8 @@ from ledger import codes
 from ledger.crypto.keys import encode_base64
 from ledger.crypto.merkle import MerkleTree
 from ledger.errors import Unavailable
-from ledger.store.application import LedgerEvents
 from ledger.store.config import Storage
-from ledger.store.events import LeafAppended
+from ledger.store.events import LeafAppended, LedgerEvents
 from ledger.store.writer_lock import writer_lock
 from projections.fold import Changes, ViewFold
 from projections.locks import ViewsLock

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from ledger import codes
-from ledger.entry import canonical_json_of
+from ledger.canonical import canonical_json_of
 from ledger.errors import MalformedInput, NotFound
 from projections.fold import ViewFold
 

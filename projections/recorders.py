@@ -22,7 +22,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
-from ledger.store.application import LedgerEvents
+from ledger.store.events import LedgerEvents
 
 VIEW_TABLES = (
     "CREATE TABLE IF NOT EXISTS view_units (unit TEXT PRIMARY KEY, doc TEXT NOT NULL)",

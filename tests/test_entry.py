@@ -26,13 +26,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ledger.canonical import MAX_SUBMISSION_BYTES
 from ledger.crypto.keys import encode_base64, fingerprint, private_key_from_seed
 from ledger.crypto.merkle import hash_leaf
 from ledger.entry import (
     BODIES,
     ENTRY_MEMBERS,
     MAX_LEAF_BYTES,
-    MAX_SUBMISSION_BYTES,
     SIGNING_CONTEXT,
     Submission,
     parse_entry,

@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
+from ledger.canonical import load_json
 from ledger.crypto.keys import encode_base64, public_key_bytes
-from ledger.entry import SCORE_AREAS, Submission, format_time, load_json, parse_time
+from ledger.entry import SCORE_AREAS, Submission, format_time, parse_time
 from ledger.errors import LedgerError, MalformedInput, Refused
 from ledger.rules import Policy, default_policy_document, fold, parse_policy
 from tests.builder import LOG_TIME, PASSING_WBK, LedgerBuilder

@@ -24,9 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.utils import Environment
 
 from ledger import codes
 from ledger.crypto.checkpoint import Checkpoint, SignedCheckpoint, verify_checkpoint
@@ -40,8 +38,7 @@ from ledger.entry import Submission, parse_leaf
 from ledger.errors import LedgerError, MalformedInput, NotFound, Unavailable
 from ledger.rules import Decision, KeyRecord, LedgerState, Policy, StreamHead, decide, evolve
 from ledger.store.config import Storage
-from ledger.store.events import LOG_ID, LeafAppended, Stream, stream_event
-from ledger.store.polling import PollingSQLiteApplicationRecorder
+from ledger.store.events import LOG_ID, LeafAppended, LedgerEvents, Stream, stream_event
 from ledger.store.reader import StoredLeaf
 from ledger.store.writer_lock import writer_lock
 from ledger.trust import TrustAnchor
@@ -109,48 +106,6 @@ class _Ticket:
             raise self._error
         assert self._receipt is not None
         return self._receipt
-
-
-class LedgerEvents(Application[str]):
-    """The ledger's events as one `eventsourcing` Application, read-only here.
-
-    The one place that names the application (its events table, `integritas_events` in PostgreSQL,
-    and the views' tracking key) and configures its recorders: `LedgerStore` writes through it, and
-    the views' projection (projections.projector) subscribes to it.
-    """
-
-    name = "Integritas"
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        # eventsourcing names a subclass after itself, and so its tables and tracking records; the
-        # store (and any subclass of it) must read and write the same events as this application.
-        super().__init_subclass__(**kwargs)
-        cls.name = LedgerEvents.name
-
-    @staticmethod
-    def env_for(storage: Storage) -> dict[str, str]:
-        """The storage's environment; SQLite's recorder can also be subscribed to, by polling."""
-        env = storage.eventsourcing_env()
-        if storage.kind == "sqlite":
-            recorder = PollingSQLiteApplicationRecorder
-            env["APPLICATION_RECORDER_TOPIC"] = f"{recorder.__module__}:{recorder.__qualname__}"
-        return env
-
-    def construct_env(self, name: str, env: Any = None) -> Environment:
-        """Only the storage's own settings: eventsourcing would also merge os.environ, where a stray
-        INTEGRITAS_PERSISTENCE_MODULE could send acknowledged entries to memory."""
-        return Environment(name, dict(env or {}))
-
-    def stored_size(self) -> int:
-        """How many leaves the stored log holds (its last log event's version)."""
-        last = self.recorder.select_events(LOG_ID, desc=True, limit=1)
-        return last[0].originator_version if last else 0
-
-    def log_events(self, start: int, stop: int) -> list[LeafAppended]:
-        """The stored log events of leaves `start` up to `stop`."""
-        stored = self.recorder.select_events(LOG_ID, gt=start, lte=stop)
-        events: list[LeafAppended] = [self.mapper.to_domain_event(record) for record in stored]  # type: ignore[misc]
-        return events
 
 
 class LedgerStore(LedgerEvents):

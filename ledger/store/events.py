@@ -11,7 +11,8 @@ Two kinds of aggregate share one event store:
   whose version is `seq + 1`, so a stale `seq` collides in the database as well as in the rules.
 
 An entry, its stream event and its log event are saved in one `Application.save` call: one
-transaction, all or nothing.
+transaction, all or nothing. `LedgerEvents` is the one application that holds them: the store
+(ledger.store.application) writes through it and the views (projections.projector) subscribe to it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from eventsourcing.application import Application
 from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate
+from eventsourcing.utils import Environment
+
+from ledger.store.config import Storage
+from ledger.store.polling import PollingSQLiteApplicationRecorder
 
 LOG_ID = "log"  # no stream id can take this name (ledger.entry.STREAM_PATTERN)
 
@@ -90,3 +96,45 @@ def stream_event(stream: str, seq: int, leaf_index: int, leaf_hash: str, timesta
         leaf_index=leaf_index,
         leaf_hash=leaf_hash,
     )
+
+
+class LedgerEvents(Application[str]):
+    """The ledger's events as one `eventsourcing` Application, read-only here.
+
+    The one place that names the application (its events table, `integritas_events` in PostgreSQL,
+    and the views' tracking key) and configures its recorders: `LedgerStore` writes through it, and
+    the views' projection (projections.projector) subscribes to it.
+    """
+
+    name = "Integritas"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # eventsourcing names a subclass after itself, and so its tables and tracking records; the
+        # store (and any subclass of it) must read and write the same events as this application.
+        super().__init_subclass__(**kwargs)
+        cls.name = LedgerEvents.name
+
+    @staticmethod
+    def env_for(storage: Storage) -> dict[str, str]:
+        """The storage's environment; SQLite's recorder can also be subscribed to, by polling."""
+        env = storage.eventsourcing_env()
+        if storage.kind == "sqlite":
+            recorder = PollingSQLiteApplicationRecorder
+            env["APPLICATION_RECORDER_TOPIC"] = f"{recorder.__module__}:{recorder.__qualname__}"
+        return env
+
+    def construct_env(self, name: str, env: Any = None) -> Environment:
+        """Only the storage's own settings: eventsourcing would also merge os.environ, where a stray
+        INTEGRITAS_PERSISTENCE_MODULE could send acknowledged entries to memory."""
+        return Environment(name, dict(env or {}))
+
+    def stored_size(self) -> int:
+        """How many leaves the stored log holds (its last log event's version)."""
+        last = self.recorder.select_events(LOG_ID, desc=True, limit=1)
+        return last[0].originator_version if last else 0
+
+    def log_events(self, start: int, stop: int) -> list[LeafAppended]:
+        """The stored log events of leaves `start` up to `stop`."""
+        stored = self.recorder.select_events(LOG_ID, gt=start, lte=stop)
+        events: list[LeafAppended] = [self.mapper.to_domain_event(record) for record in stored]  # type: ignore[misc]
+        return events

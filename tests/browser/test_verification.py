@@ -217,7 +217,7 @@ def test_bundle_page_rejects_an_altered_bundle(anonymous: Any, demo: Demo, recor
     submission = json.loads(leaf.read_bytes())
     submission["entry"]["body"]["note"] = "Predikat WBK tetap berlaku"
     changed = tmp_path / "changed.leaf"
-    from ledger.entry import canonical_json
+    from ledger.canonical import canonical_json
 
     changed.write_bytes(canonical_json(submission))
     page.set_input_files("#proof-file", str(proof))

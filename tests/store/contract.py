@@ -30,8 +30,9 @@ from ledger.entry import Submission, format_time, parse_leaf, parse_time, submis
 from ledger.errors import Conflict, LedgerError, NotFound, Refused, VerificationFailed
 from ledger.log_sources import POSTGRES_EVENTS_TABLE
 from ledger.rules import LedgerState, fold
-from ledger.store.application import LedgerEvents, LedgerStore, Receipt, StoreDamaged
+from ledger.store.application import LedgerStore, Receipt, StoreDamaged
 from ledger.store.config import Storage
+from ledger.store.events import LedgerEvents
 from ledger.store.reader import LedgerReader
 from ledger.trust import TrustAnchor
 from tests.builder import FAILING, LOG_TIME, ORIGIN, LedgerBuilder, key_for
