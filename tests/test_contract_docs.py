@@ -332,13 +332,25 @@ def test_the_documents_link_only_to_documents_that_exist(name: str) -> None:
         assert (DOCS / target).exists(), f"{name} links to {target}"
 
 
+FAMILY_MODULES = ("ledger/errors.py", "api/errors.py")  # each family's own code is defined there, once
+
+
 def literal_codes(sources: Mapping[str, str]) -> list[str]:
     """Error codes written as string literals in `sources` (path -> text), not as the tables' constants:
-    a `code=` argument, a code passed to a `fail` helper, or a rules message's code (`Message(code, ...)`)."""
+    a `code=` argument, a code passed to a `fail` helper, a rules message's code (`Message(code, ...)`),
+    or an error class's `code = ...` outside the modules that define the families (FAMILY_MODULES)."""
     known = {row.code for row in ALL_CODES}
     found = []
     for path, text in sources.items():
         for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ClassDef) and path not in FAMILY_MODULES:
+                found += [
+                    f"{path}:{statement.lineno}: {statement.value.value!r}"
+                    for statement in node.body
+                    if isinstance(statement, ast.Assign)
+                    and any(isinstance(t, ast.Name) and t.id == "code" for t in statement.targets)
+                    and isinstance(statement.value, ast.Constant)
+                ]
             if not isinstance(node, ast.Call):
                 continue
             callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
@@ -366,5 +378,8 @@ def test_a_code_written_as_a_literal_is_found() -> None:
         "x.py:1: 'wrong_log'"
     ]
     assert literal_codes({"x.py": 'M = {"barred": Message("barred", "barred", "dilarang")}'}) == ["x.py:1: 'barred'"]
+    odd = 'class Damaged(Unavailable):\n    code = "store_damaged"'
+    assert literal_codes({"x.py": odd}) == ["x.py:2: 'store_damaged'"]
+    assert literal_codes({"ledger/errors.py": odd}) == []
     constants = 'raise Refused("no", code=codes.BARRED)\nreport.fail(1, codes.BARRED, "the unit is barred")'
     assert literal_codes({"x.py": constants}) == []

@@ -51,7 +51,7 @@ MAX_GROUP = 256  # submissions decided and saved together at most
 class StoreDamaged(Unavailable):
     """The stored log does not replay: it was changed behind the store's back."""
 
-    code = "store_damaged"
+    code = codes.STORE_DAMAGED
 
 
 @dataclass(frozen=True)
