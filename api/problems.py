@@ -82,7 +82,8 @@ def problem(status: int, code: str, detail: str, headers: dict[str, str] | None 
         "type": PROBLEM_TYPE_BASE + code,
         "title": TITLES.get(status, "Error"),
         "status": status,
-        "detail": detail,
+        # A detail quoting client input may hold a lone surrogate, which UTF-8 cannot encode.
+        "detail": detail.encode("utf-8", "backslashreplace").decode("utf-8"),
         "code": code,
         **extra,
     }

@@ -201,7 +201,9 @@ def _check_members(
         raise _fail(where, f"is missing member(s) {', '.join(missing)}", codes.MISSING_MEMBER)
     if len(present) != len(required) and not present - required.keys() <= optional.keys():
         extra = sorted(set(present) - set(required) - set(optional))
-        raise _fail(where, f"has unknown member(s) {', '.join(extra)}", codes.UNKNOWN_MEMBER)
+        # JSON-escaped: a name may hold a lone surrogate, which no UTF-8 answer could carry.
+        names = ", ".join(json.dumps(name)[1:-1] for name in extra)
+        raise _fail(where, f"has unknown member(s) {names}", codes.UNKNOWN_MEMBER)
     for name, validate in required.items():
         validate(value[name], f"{where}.{name}")
     if len(present) != len(required):
