@@ -24,6 +24,9 @@ MAX_ENTRY_SIZE = 0xFFFF
 
 _INDEX_ELEMENT = re.compile(r"x[0-9]{3}")
 _LAST_ELEMENT = re.compile(r"[0-9]{3}")
+# A tile index below 2^63 / 256 has at most 17 digits, six 3-digit elements; seven are allowed.
+MAX_TILE_PATH_PARTS = 2 + 7 + 1  # "tile", level, index elements, partial width
+MAX_TILE_PATH_LENGTH = 64
 
 
 @dataclass(frozen=True)
@@ -71,19 +74,21 @@ def format_tile_path(level: int | str, index: int, width: int = TILE_WIDTH) -> s
 def parse_tile_path(path: str) -> Tile:
     """The exact inverse of `format_tile_path`; refuses any other spelling of the same tile."""
     parts = path.split("/")
-    if len(parts) < 3 or parts[0] != "tile":
+    # At most level, six index elements and a partial width: longer paths are refused before
+    # int() meets a digit string over Python's 4,300-digit limit.
+    if not 3 <= len(parts) <= MAX_TILE_PATH_PARTS or len(path) > MAX_TILE_PATH_LENGTH or parts[0] != "tile":
         raise MalformedInput(f"{path!r} is not a tile path", code=codes.INVALID_TILE_PATH)
     level_text, rest = parts[1], parts[2:]
     if level_text == "entries":
         level: int | str = "entries"
-    elif DECIMAL.fullmatch(level_text) and int(level_text) <= 63:
+    elif len(level_text) <= 2 and DECIMAL.fullmatch(level_text) and int(level_text) <= 63:
         level = int(level_text)
     else:
         raise MalformedInput(f"{path!r} has no valid level", code=codes.INVALID_TILE_PATH)
     width = TILE_WIDTH
     if len(rest) >= 2 and rest[-2].endswith(".p"):
         width_text = rest[-1]
-        if not DECIMAL.fullmatch(width_text) or not 1 <= int(width_text) <= 255:
+        if len(width_text) > 3 or not DECIMAL.fullmatch(width_text) or not 1 <= int(width_text) <= 255:
             raise MalformedInput(f"{path!r} has no valid partial width", code=codes.INVALID_TILE_PATH)
         width = int(width_text)
         rest = [*rest[:-2], rest[-2][: -len(".p")]]
