@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from api.web.access import PageError
 from api.web.pages import router
-from api.web.render import render
+from api.web.render import local_path, render
 from ledger.errors import LedgerError, NotFound
 
 log = logging.getLogger("integritas.web")
@@ -61,7 +61,7 @@ def error_page(request: Request, status: int, message: str, *, token_form: bool 
 
 
 def _here(request: Request) -> str:
-    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return local_path(request) + (f"?{request.url.query}" if request.url.query else "")
 
 
 def install(app: FastAPI) -> None:

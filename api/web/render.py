@@ -100,7 +100,13 @@ def url_with(request: Request, **changes: Any) -> str:
     params = {k: v for k, v in request.query_params.items() if k not in changes}
     params.update({k: v for k, v in changes.items() if v is not None and v != ""})
     query = urlencode(params)
-    return request.url.path + (f"?{query}" if query else "")
+    return local_path(request) + (f"?{query}" if query else "")
+
+
+def local_path(request: Request) -> str:
+    """The request's path as a link that stays on this origin: a path of `//host/x` (or `/\\host/x`,
+    which browsers read alike) would be a link to another site (RFC 3986 §4.2, network-path reference)."""
+    return "/" + request.url.path.lstrip("/\\")
 
 
 def invented(origin: str) -> bool:
