@@ -30,6 +30,7 @@ TITLES = {
     401: "A read token is needed",
     403: "Not allowed",
     404: "Not found",
+    413: "Too large",
     500: "Something went wrong",
     503: "Unavailable",
 }

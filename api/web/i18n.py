@@ -284,6 +284,7 @@ MESSAGES: dict[str, str] = {
     "There is no page at this address.": "Tidak ada halaman di alamat ini.",
     "Not found": "Tidak ditemukan",
     "Not allowed": "Tidak diizinkan",
+    "Too large": "Terlalu besar",
     "Bad request": "Permintaan tidak valid",
     "Unavailable": "Tidak tersedia",
     "Something went wrong": "Terjadi kesalahan",

@@ -7,9 +7,11 @@ from urllib.parse import parse_qs
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from api.routers.entries import read_limited
 from api.web.access import TOKEN_COOKIE, TOKEN_MAX_AGE, PageError, safe_next, same_origin
 from api.web.pages.shared import router
 from api.web.render import PAGE_HEADERS, render
+from ledger.errors import TooLarge
 
 MAX_FORM_BYTES = 4096
 
@@ -25,9 +27,10 @@ async def token_set(request: Request) -> Response:
     """Keep a valid read token in an HttpOnly, SameSite=Strict cookie, then go back to the page that asked."""
     if not same_origin(request):
         raise PageError(403, "The form was sent from another site.")
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        raise PageError(400, "{field}: {problem}", field="token", problem="too long")
+    try:
+        body = await read_limited(request, MAX_FORM_BYTES)  # chunk by chunk: 413 as soon as it is over
+    except TooLarge as exc:
+        raise PageError(413, "{field}: {problem}", field="token", problem="too long") from exc
     form = parse_qs(body.decode("utf-8", errors="replace"))
     token = (form.get("token") or [""])[0].strip()
     target = safe_next((form.get("next") or ["/"])[0])
