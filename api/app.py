@@ -19,6 +19,7 @@ from api.routers import entries, log, streams, tlog, views
 from api.settings import Settings
 from api.tokens import TokenFile
 from api.views import ViewService
+from api.web.access import TOKEN_COOKIE
 from ledger.store.application import LedgerStore
 from ledger.store.config import Storage
 from ledger.store.datadir import open_ledger
@@ -54,6 +55,36 @@ class HeadAsGet:
             await send(message)
 
         await self.app({**scope, "method": "GET"}, receive, send_without_body)
+
+
+class ResponseHeaders:
+    """Headers every answer carries: `nosniff` (a JSON or text answer is never run as a script or
+    page, Fetch §3.5), and `Cache-Control: no-store` on anything answered to a request that presents a
+    read token (bearer header or the pages' cookie), so no shared or browser cache keeps token-gated
+    data (RFC 9111 §5.2.2.5)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        names = {name for name, _ in scope["headers"]}
+        cookies = b"".join(value for name, value in scope["headers"] if name == b"cookie")
+        credentialed = b"authorization" in names or TOKEN_COOKIE.encode() + b"=" in cookies
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-content-type-options"]
+                headers.append((b"x-content-type-options", b"nosniff"))
+                if credentialed:
+                    headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def open_store(settings: Settings) -> LedgerStore:
@@ -92,6 +123,7 @@ def create_app(settings: Settings, *, store: LedgerStore | None = None) -> FastA
     web.install(app)  # error pages for the web pages; problem documents stay for the API
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(HeadAsGet)
+    app.add_middleware(ResponseHeaders)
     return app
 
 

@@ -162,6 +162,12 @@ def oversight_csv(name: str, request: Request, _: PageReader) -> Response:
     )
 
 
+# What a spreadsheet may read as the start of a formula (OWASP, "CSV Injection": =, +, -, @, tab, CR),
+# with their full-width forms, which some spreadsheets fold to ASCII. Leading white space (space, NBSP,
+# LF...) is neutralised too: spreadsheets skip it before looking for a formula.
+FORMULA_STARTS = frozenset("=+-@\t\r\n＝＋－＠")
+
+
 def _csv_cell(value: Any) -> str:
     """The answer's own value; lists and objects as compact JSON. A text that a spreadsheet would run as
     a formula gets a leading apostrophe (OWASP's CSV injection advice)."""
@@ -170,7 +176,7 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, list | dict):
         value = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if text[:1] in FORMULA_STARTS or text[:1].isspace():
         return "'" + text
     return text
 
