@@ -18,8 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from ledger import codes
-from ledger.crypto.tiles import TILE_WIDTH, Tile, parse_entry_bundle
+from ledger.crypto.merkle import HASH_SIZE
+from ledger.crypto.note import MAX_NOTE_BYTES
+from ledger.crypto.tiles import MAX_ENTRY_SIZE, TILE_WIDTH, Tile, parse_entry_bundle
 from ledger.errors import MalformedInput, NotFound
+from ledger.files import decode_exact, read_at_most, read_exact_text
 from ledger.store.config import connect_postgres
 from ledger.verify import LogSource
 
@@ -71,7 +74,8 @@ class ExportSource:
     def _read(self, tile: Tile) -> bytes:
         path = self.directory / tile.path
         try:
-            return path.read_bytes()
+            with path.open("rb") as handle:
+                return read_at_most(handle, max_tile_bytes(tile), tile.path)
         except FileNotFoundError as exc:
             raise NotFound(f"{tile.path} is missing from the export", code=codes.TILE_MISSING) from exc
 
@@ -182,17 +186,20 @@ class HttpSource:
         self.description = f"server {self.base}"
 
     def checkpoint(self) -> str:
-        return self._get("tlog/checkpoint").decode("utf-8")
+        return decode_exact(self._get("tlog/checkpoint", MAX_NOTE_BYTES), "the checkpoint")
 
     def leaves(self, size: int) -> Iterator[bytes]:
         for index in range(-(-size // TILE_WIDTH)):
             bundle = Tile("entries", index, min(TILE_WIDTH, size - index * TILE_WIDTH))
-            yield from parse_entry_bundle(self._get(f"tlog/{bundle.path}", authorised=True), bundle)
+            data = self._get(f"tlog/{bundle.path}", max_tile_bytes(bundle), authorised=True)
+            yield from parse_entry_bundle(data, bundle)
 
     def hash_tile(self, tile: Tile) -> bytes:
-        return self._get(f"tlog/{tile.path}")
+        return self._get(f"tlog/{tile.path}", max_tile_bytes(tile))
 
-    def _get(self, path: str, *, authorised: bool = False) -> bytes:
+    def _get(self, path: str, limit: int, *, authorised: bool = False) -> bytes:
+        """The answer at `path`, read only up to `limit` bytes (the format's maximum): a server
+        that streams more is refused without being read to its end."""
         import urllib.error
         import urllib.request
 
@@ -201,10 +208,9 @@ class HttpSource:
             request.add_header("Authorization", f"Bearer {self.token}")
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                data: bytes = response.read()
-                return data
+                return read_at_most(response, limit, path)
         except urllib.error.HTTPError as exc:
-            detail = exc.read().decode("utf-8", "replace")[:300]
+            detail = exc.read(300).decode("utf-8", "replace")
             if exc.code == 404:
                 raise NotFound(f"{path} is not on the server: {detail}", code=codes.TILE_MISSING) from exc
             if exc.code in (401, 403):
@@ -215,6 +221,12 @@ class HttpSource:
             raise MalformedInput(f"{path}: HTTP {exc.code}: {detail}", code=codes.HTTP_ERROR) from exc
         except (urllib.error.URLError, OSError) as exc:
             raise MalformedInput(f"cannot reach {self.base}: {exc}", code=codes.UNREACHABLE) from exc
+
+
+def max_tile_bytes(tile: Tile) -> int:
+    """The most bytes `tile` can hold (C2SP tlog-tiles): 32 per hash, or 2 + 65,535 per entry."""
+    per_item = 2 + MAX_ENTRY_SIZE if tile.level == "entries" else HASH_SIZE
+    return tile.width * per_item
 
 
 def open_source(location: str, token: str | None = None) -> LogSource:
