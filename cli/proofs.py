@@ -12,7 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from cli.options import Commands, add_ledger_option, open_store
 from cli.output import print_json, progress_bar
+from ledger.crypto.note import MAX_NOTE_BYTES
 from ledger.errors import UsageError
+from ledger.files import read_exact_text
+
+MAX_BUNDLE_BYTES = 2 * MAX_NOTE_BYTES  # a tlog-proof: at most 64 hashes and a checkpoint note
 
 if TYPE_CHECKING:
     from ledger.verify import Report, TrustAnchor
@@ -99,7 +103,7 @@ def verify(args: argparse.Namespace) -> int:
     trust = _trust_anchor(args.trust, args.verifier_key, args.root_fingerprint)
     trusted = None
     if args.trusted_state is not None and args.trusted_state.exists():
-        trusted = args.trusted_state.read_text(encoding="utf-8")
+        trusted = read_exact_text(args.trusted_state, MAX_NOTE_BYTES, "the trusted state", "invalid_trusted_state")
     source = open_source(args.source, args.token)
     with progress_bar("verifying entries") as progress:
         report = verify_log(
@@ -153,6 +157,7 @@ def verify_record(args: argparse.Namespace) -> int:
     from ledger.crypto.record_proof import verify_record_proof
 
     key = _trust_anchor(args.trust, args.verifier_key, "-").verifier_key
-    checkpoint = verify_record_proof(args.bundle.read_text(encoding="utf-8"), args.leaf.read_bytes(), key)
+    bundle = read_exact_text(args.bundle, MAX_BUNDLE_BYTES, "the bundle", "invalid_proof_bundle")
+    checkpoint = verify_record_proof(bundle, args.leaf.read_bytes(), key)
     print(f"OK: the leaf is in {checkpoint.origin} at the bundle's index, checkpoint size {checkpoint.tree_size}")
     return 0

@@ -45,7 +45,9 @@ class ExportSource:
         self.description = f"exported log {directory}"
 
     def checkpoint(self) -> str:
-        return (self.directory / "checkpoint").read_text(encoding="utf-8")
+        # Bytes, not text mode: newline translation would make a CRLF checkpoint verify (C2SP
+        # signed-note allows no control character but newline).
+        return read_exact_text(self.directory / "checkpoint", MAX_NOTE_BYTES, "the checkpoint", "invalid_note")
 
     def leaves(self, size: int) -> Iterator[bytes]:
         for index in range(-(-size // TILE_WIDTH)):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.cli import main
+from cli.main import main
 from ledger.crypto.keys import generate_private_key
 from ledger.crypto.note import format_verifier_key, verifier_key_for
 from ledger.crypto.tiles import Tile
