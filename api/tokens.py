@@ -11,14 +11,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ledger import codes
-from ledger.errors import MalformedInput, NotFound
+from ledger.errors import MalformedInput, NotFound, Unavailable
+from ledger.files import write_atomically
 
 READ_ROLES = ("auditor", "overseer", "operator")
 TOKEN_PREFIX = "itg_"
@@ -52,11 +52,19 @@ class TokenFile:
             return self._cache[1]
         try:
             document = json.loads(self.path.read_text(encoding="utf-8"))
+            if not isinstance(document, list):
+                raise TypeError("the token file is a list")
+            records = [TokenRecord(**record) for record in document]
+            if not all(isinstance(value, str) for r in records for value in (r.id, r.name, r.role, r.sha256)):
+                raise TypeError("a token record's id, name, role and sha256 are strings")
         except FileNotFoundError:
             return []
-        except (OSError, ValueError) as exc:
-            raise MalformedInput(f"cannot read token file {self.path}: {exc}", code=codes.INVALID_CONFIG) from exc
-        records = [TokenRecord(**record) for record in document]
+        except (OSError, ValueError, TypeError) as exc:
+            # No path in the message: it reaches HTTP clients as a problem document.
+            raise Unavailable(
+                f"the token file is not a JSON list of token records ({type(exc).__name__})",
+                code=codes.INVALID_TOKEN_FILE,
+            ) from exc
         self._cache = (signature, records)
         return records
 
@@ -96,8 +104,4 @@ class TokenFile:
         return found
 
     def _write(self, records: list[TokenRecord]) -> None:
-        temporary = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump([asdict(r) for r in records], handle, indent=2)
-        temporary.replace(self.path)
+        write_atomically(self.path, json.dumps([asdict(r) for r in records], indent=2).encode("utf-8"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -39,6 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`integritas show ... | head`): nothing to say to anyone.
         sys.stderr.close()
         return 141
+    except sqlite3.Error as exc:  # a damaged or unreadable SQLite event store, met by eventsourcing
+        print(f"integritas: store_unreadable: the ledger's SQLite events cannot be read: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
     except OSError as exc:
         print(f"integritas: io_error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return EXIT_FAILED

@@ -14,7 +14,7 @@ from cli.options import Commands, add_ledger_option, open_store
 from cli.output import print_json, progress_bar
 from ledger.crypto.note import MAX_NOTE_BYTES
 from ledger.errors import UsageError
-from ledger.files import read_exact_text
+from ledger.files import read_exact_text, write_atomically
 
 MAX_BUNDLE_BYTES = 2 * MAX_NOTE_BYTES  # a tlog-proof: at most 64 hashes and a checkpoint note
 
@@ -125,9 +125,7 @@ def verify(args: argparse.Namespace) -> int:
     if not report.ok:
         return EXIT_FAILED
     if args.trusted_state is not None and report.checkpoint_text is not None:
-        temporary = args.trusted_state.with_name(args.trusted_state.name + ".tmp")
-        temporary.write_text(report.checkpoint_text, encoding="utf-8")
-        temporary.replace(args.trusted_state)
+        write_atomically(args.trusted_state, report.checkpoint_text.encode("utf-8"))
     return 0
 
 

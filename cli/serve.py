@@ -38,9 +38,11 @@ def serve(args: argparse.Namespace) -> int:
         Settings()  # type: ignore[call-arg]
     except ValidationError as exc:
         raise UsageError("; ".join(str(e["msg"]) for e in exc.errors())) from exc
-    from ledger.store.datadir import LedgerConfig
+    from ledger.store.application import read_signed_head
+    from ledger.store.datadir import SIGNED_HEAD_FILE, LedgerConfig
 
-    LedgerConfig.read(args.ledger)  # a clear error now rather than in every worker
+    LedgerConfig.read(args.ledger)  # clear errors now rather than in every worker
+    read_signed_head(args.ledger / SIGNED_HEAD_FILE)
     print(f"Integritas on http://{args.host}:{args.port}/ (API docs at /docs), ledger {args.ledger}", flush=True)
     uvicorn.run(
         "api.app:create_app_from_environment",

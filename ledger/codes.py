@@ -103,10 +103,14 @@ UNREACHABLE = _code("unreachable", MalformedInput, "a server read by the verifie
 INVALID_PARAMETER = _code("invalid_parameter", MalformedInput, "a query filter, sort, page or time not allowed")
 INVALID_ROLE = _code("invalid_role", MalformedInput, "a read token role other than auditor, overseer, operator")
 IO_ERROR = _code("io_error", MalformedInput, "CLI only: a file could not be read or written (the OS's reason)")
+KEY_FILE_PERMISSIONS = _code(
+    "key_file_permissions", MalformedInput, "a key file its group or others may read (--allow-open-key-file)"
+)
 
 # --- too large ----------------------------------------------------------------------------------------
 ENTRY_TOO_LARGE = _code(TooLarge.code, TooLarge, "a leaf over 65,535 bytes (or a submission over 1 MiB)")
 REQUEST_TOO_LARGE = _code("request_too_large", TooLarge, "a request body over the server's limit")
+ANSWER_TOO_LARGE = _code("answer_too_large", TooLarge, "a file or server answer over its format's maximum size")
 
 # --- verification failed -----------------------------------------------------------------------------
 VERIFICATION_FAILED = _code(VerificationFailed.code, VerificationFailed, "something did not verify")
@@ -128,6 +132,17 @@ ROOT_MISMATCH = _code("root_mismatch", VerificationFailed, "the root of all leav
 TILE_MISMATCH = _code("tile_mismatch", VerificationFailed, "a served tile differs from the hashes of its leaves")
 NO_GENESIS = _code("no_genesis", VerificationFailed, "a leaf after a log with no valid genesis entry")
 UNTRUSTED_ROOT = _code("untrusted_root", VerificationFailed, "the genesis entry is not signed by the trusted root")
+STORED_ROOT_MISMATCH = _code(
+    "stored_root_mismatch", VerificationFailed, "verify DIR: a stored root differs from the root of the leaves"
+)
+STORED_CHECKPOINT_MISMATCH = _code(
+    "stored_checkpoint_mismatch",
+    VerificationFailed,
+    "verify DIR: a stored checkpoint that fails or names another tree",
+)
+REPAIR_REFUSED = _code(
+    "repair_refused", VerificationFailed, "repair of leaves that do not verify against the latest signed checkpoint"
+)
 
 # --- refused by the rules -----------------------------------------------------------------------------
 REFUSED = _code(Refused.code, Refused, "an entry the rules do not allow")
@@ -191,6 +206,10 @@ TILE_NOT_FOUND = _code("tile_not_found", NotFound, "a tile beyond the log's size
 # --- unavailable --------------------------------------------------------------------------------------
 BUSY = _code(Unavailable.code, Unavailable, "too many concurrent writers: try again")
 STORE_DAMAGED = _code("store_damaged", Unavailable, "the stored log does not replay or lost signed entries")
+STORE_UNREADABLE = _code("store_unreadable", Unavailable, "the ledger's events cannot be read (damaged SQLite)")
+STORAGE_FULL = _code("storage_full", Unavailable, "the ledger's disk has no room for a write: nothing was written")
+INVALID_SIGNED_HEAD = _code("invalid_signed_head", Unavailable, "signed-head.json is damaged: restore it or repair")
+INVALID_TOKEN_FILE = _code("invalid_token_file", Unavailable, "the server's token file is not a list of token records")
 VIEWS_BUSY = _code("views_busy", Unavailable, "another process keeps the views: stop it to rebuild them")
 VIEWS_BEHIND = _code("views_behind", Unavailable, "the views do not hold the asked leaf yet: try again")
 VIEWS_UNAVAILABLE = _code("views_unavailable", Unavailable, "this server keeps no views (memory store)")

@@ -15,7 +15,8 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
-from ledger.errors import MalformedInput
+from ledger import codes
+from ledger.errors import MalformedInput, TooLarge
 
 PRIVATE_FILE = 0o600
 PRIVATE_DIRECTORY = 0o700
@@ -65,7 +66,7 @@ def read_at_most(stream: BinaryIO, limit: int, what: str) -> bytes:
     it holds more, without reading the rest."""
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise MalformedInput(f"{what} is more than {limit} bytes, its format's maximum", code="answer_too_large")
+        raise TooLarge(f"{what} is more than {limit} bytes, its format's maximum", code=codes.ANSWER_TOO_LARGE)
     return data
 
 

@@ -21,7 +21,7 @@ from ledger import codes
 from ledger.crypto.merkle import HASH_SIZE
 from ledger.crypto.note import MAX_NOTE_BYTES
 from ledger.crypto.tiles import MAX_ENTRY_SIZE, TILE_WIDTH, Tile, parse_entry_bundle
-from ledger.errors import MalformedInput, NotFound
+from ledger.errors import MalformedInput, NotFound, Unavailable
 from ledger.files import decode_exact, read_at_most, read_exact_text
 from ledger.store.config import connect_postgres
 from ledger.verify import LogSource
@@ -95,8 +95,12 @@ class DataDirSource:
         config_path = directory / "ledger.json"
         try:
             config = json.loads(config_path.read_text(encoding="utf-8"))
+            if not isinstance(config, dict) or not isinstance(config.get("storage", {}), dict):
+                raise ValueError("not a ledger configuration")
         except FileNotFoundError as exc:
             raise NotFound(f"{directory} is not a ledger directory (no ledger.json)", code=codes.NO_LEDGER) from exc
+        except (OSError, ValueError) as exc:
+            raise MalformedInput(f"ledger.json cannot be read: {exc}", code=codes.INVALID_CONFIG) from exc
         storage = config.get("storage", {})
         self.description = f"ledger directory {directory}"
         if storage.get("kind") == "postgres":
@@ -136,23 +140,40 @@ class DataDirSource:
 
 
 def _event_state(state: bytes | str) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(state)
+    """A log event's stored state: its leaf, root_hash and checkpoint (None on most)."""
+    try:
+        document = json.loads(state)
+        if not (
+            isinstance(document, dict)
+            and isinstance(document.get("leaf"), str)
+            and isinstance(document.get("root_hash"), str)
+            and isinstance(document.get("checkpoint", None), str | None)
+        ):
+            raise ValueError("not a log event (leaf, root_hash, checkpoint)")
+    except ValueError as exc:
+        raise Unavailable(f"a stored log event is damaged: {exc}", code="store_unreadable") from exc
     return document
 
 
 def _sqlite_rows(path: Path) -> Any:
     if not path.is_file():
         raise NotFound(f"{path} does not exist", code=codes.NO_LEDGER)
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise Unavailable(f"cannot open the ledger's SQLite events: {exc}", code="store_unreadable") from exc
 
     def rows(*, desc: bool, after: int, limit: int) -> list[tuple[int, bytes]]:
         order = "DESC" if desc else "ASC"
-        cursor = connection.execute(
-            f"SELECT originator_version, state FROM {SQLITE_EVENTS_TABLE} "
-            f"WHERE originator_id = ? AND originator_version > ? ORDER BY originator_version {order} LIMIT ?",
-            (LOG_AGGREGATE_ID, after, limit),
-        )
-        return [(row[0], row[1]) for row in cursor.fetchall()]
+        try:
+            cursor = connection.execute(
+                f"SELECT originator_version, state FROM {SQLITE_EVENTS_TABLE} "
+                f"WHERE originator_id = ? AND originator_version > ? ORDER BY originator_version {order} LIMIT ?",
+                (LOG_AGGREGATE_ID, after, limit),
+            )
+            return [(row[0], row[1]) for row in cursor.fetchall()]
+        except sqlite3.Error as exc:  # damaged, read-only without its WAL index, not a database...
+            raise Unavailable(f"cannot read the ledger's SQLite events: {exc}", code="store_unreadable") from exc
 
     return rows
 

@@ -36,6 +36,7 @@ from ledger.crypto.record_proof import RecordProof, format_record_proof
 from ledger.crypto.tiles import Tile, tile_hashes
 from ledger.entry import Submission, parse_leaf
 from ledger.errors import LedgerError, MalformedInput, NotFound, Unavailable
+from ledger.files import write_atomically
 from ledger.rules import Decision, KeyRecord, LedgerState, Policy, StreamHead, decide, evolve
 from ledger.store.config import Storage
 from ledger.store.events import LOG_ID, LeafAppended, LedgerEvents, Stream, stream_event
@@ -52,6 +53,29 @@ class StoreDamaged(Unavailable):
     """The stored log does not replay: it was changed behind the store's back."""
 
     code = codes.STORE_DAMAGED
+
+
+def read_signed_head(path: Path) -> tuple[int, str] | None:
+    """The (tree_size, root_hash) of signed-head.json, None if there is none; a damaged file is
+    `invalid_signed_head`, never a JSON or key error."""
+    try:
+        document = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise StoreDamaged(
+            f"{path.name} cannot be read ({type(exc).__name__}): restore it from a backup, or run "
+            "`integritas repair` to rewrite it from the latest stored checkpoint",
+            code="invalid_signed_head",
+        ) from exc
+    size, root = (document.get("tree_size"), document.get("root_hash")) if isinstance(document, dict) else (None, None)
+    if type(size) is not int or size < 0 or not isinstance(root, str):
+        raise StoreDamaged(
+            f"{path.name} holds no tree_size and root_hash: restore it from a backup, or run "
+            "`integritas repair` to rewrite it from the latest stored checkpoint",
+            code="invalid_signed_head",
+        )
+    return size, root
 
 
 @dataclass(frozen=True)
@@ -381,10 +405,12 @@ class LedgerStore(LedgerEvents):
         lost its newest entries (restored from an old backup, say), on top of which the log would
         otherwise sign a second, different checkpoint of a size it had already signed.
         """
-        if self._signed_head_path is None or not self._signed_head_path.exists():
+        if self._signed_head_path is None:
             return
-        head = json.loads(self._signed_head_path.read_text(encoding="utf-8"))
-        size, root = head["tree_size"], head["root_hash"]
+        head = read_signed_head(self._signed_head_path)
+        if head is None:
+            return
+        size, root = head
         if size > self.size:
             raise StoreDamaged(
                 f"this server signed a checkpoint of size {size}, but the stored log has {self.size} entries: "
@@ -398,12 +424,8 @@ class LedgerStore(LedgerEvents):
     def _record_signed_head(self, receipt: Receipt) -> None:
         if self._signed_head_path is None:
             return
-        temporary = self._signed_head_path.with_name(self._signed_head_path.name + ".tmp")
-        temporary.write_text(
-            json.dumps({"tree_size": receipt.tree_size, "root_hash": encode_base64(receipt.root_hash)}),
-            encoding="utf-8",
-        )
-        temporary.replace(self._signed_head_path)
+        document = {"tree_size": receipt.tree_size, "root_hash": encode_base64(receipt.root_hash)}
+        write_atomically(self._signed_head_path, json.dumps(document).encode("utf-8"))
 
     def reload(self) -> None:
         """Forget the in-memory state and replay the whole stored log."""

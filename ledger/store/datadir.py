@@ -26,6 +26,7 @@ from ledger import codes
 from ledger.crypto.keys import encode_base64, fingerprint, public_key_bytes, read_private_key, write_private_key
 from ledger.entry import format_time, sign_entry
 from ledger.errors import MalformedInput, NotFound
+from ledger.files import write_atomically
 from ledger.rules import default_policy_document
 from ledger.store.application import LedgerStore, utc_now
 from ledger.store.config import Storage
@@ -107,8 +108,8 @@ def init_ledger(
     }
     store.append(sign_entry(genesis, root_key))
     config = {"origin": origin, "storage": storage_doc, "root_fingerprint": root_fingerprint}
-    (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-    (directory / TRUST_FILE).write_text(format_trust_file(store.trust_anchor()), encoding="utf-8")
+    write_atomically(directory / CONFIG_FILE, (json.dumps(config, indent=2) + "\n").encode("utf-8"))
+    write_atomically(directory / TRUST_FILE, format_trust_file(store.trust_anchor()).encode("utf-8"))
     return store
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ledger.crypto.tiles import TILE_WIDTH, entry_bundles_for_size, format_entry_bundle, tiles_for_size
+from ledger.files import write_atomically
 from ledger.store.reader import LedgerReader
 from ledger.trust import TRUST_FILE, format_trust_file
 
@@ -44,6 +45,4 @@ def export_log(store: LedgerReader, directory: Path, progress: Callable[[int, in
 
 def _write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_bytes(data)
-    temporary.replace(path)
+    write_atomically(path, data)
