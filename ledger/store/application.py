@@ -14,7 +14,10 @@ damaged store refuses to start instead of signing on top of damage.
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -45,8 +48,10 @@ from ledger.store.writer_lock import writer_lock
 from ledger.trust import TrustAnchor
 
 READ_PAGE = 1000
+log = logging.getLogger("integritas.store")
 MAX_WRITE_ATTEMPTS = 20
 MAX_GROUP = 256  # submissions decided and saved together at most
+STORAGE_MARGIN = 1 << 20  # bytes a write leaves free on the ledger's disk at least
 
 
 class StoreDamaged(Unavailable):
@@ -55,27 +60,55 @@ class StoreDamaged(Unavailable):
     code = codes.STORE_DAMAGED
 
 
-def read_signed_head(path: Path) -> tuple[int, str] | None:
-    """The (tree_size, root_hash) of signed-head.json, None if there is none; a damaged file is
-    `invalid_signed_head`, never a JSON or key error."""
+class StorageFull(Unavailable):
+    """The disk holding the ledger has no room for a write: nothing was written, try again later."""
+
+    code = "storage_full"
+
+
+@dataclass(frozen=True)
+class SignedHead:
+    """signed-head.json: the newest checkpoint this log signed (`tree_size`, `root_hash`), written and
+    fsynced before its entries are committed, and the head before it (`previous`), which is what the
+    store holds if that commit never happened."""
+
+    tree_size: int
+    root_hash: str
+    previous: tuple[int, str] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        document: dict[str, Any] = {"tree_size": self.tree_size, "root_hash": self.root_hash}
+        if self.previous is not None:
+            document["previous"] = {"tree_size": self.previous[0], "root_hash": self.previous[1]}
+        return document
+
+
+def read_signed_head(path: Path) -> SignedHead | None:
+    """signed-head.json, None if there is none; a damaged file is `invalid_signed_head`, never a JSON or
+    key error."""
+
+    def damaged(problem: str) -> StoreDamaged:
+        return StoreDamaged(
+            f"{path.name} {problem}: restore it from a backup, or run `integritas repair` to rewrite it "
+            "from the latest stored checkpoint",
+            code="invalid_signed_head",
+        )
+
+    def head_of(document: Any) -> tuple[int, str]:
+        size, root = (document.get("tree_size"), document.get("root_hash")) if isinstance(document, dict) else (0, 0)
+        if type(size) is not int or size < 0 or not isinstance(root, str):
+            raise damaged("holds no tree_size and root_hash")
+        return size, root
+
     try:
         document = json.loads(path.read_bytes())
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        raise StoreDamaged(
-            f"{path.name} cannot be read ({type(exc).__name__}): restore it from a backup, or run "
-            "`integritas repair` to rewrite it from the latest stored checkpoint",
-            code="invalid_signed_head",
-        ) from exc
-    size, root = (document.get("tree_size"), document.get("root_hash")) if isinstance(document, dict) else (None, None)
-    if type(size) is not int or size < 0 or not isinstance(root, str):
-        raise StoreDamaged(
-            f"{path.name} holds no tree_size and root_hash: restore it from a backup, or run "
-            "`integritas repair` to rewrite it from the latest stored checkpoint",
-            code="invalid_signed_head",
-        )
-    return size, root
+        raise damaged(f"cannot be read ({type(exc).__name__})") from exc
+    size, root = head_of(document)
+    previous = document.get("previous")
+    return SignedHead(size, root, None if previous is None else head_of(previous))
 
 
 @dataclass(frozen=True)
@@ -98,6 +131,26 @@ class Receipt:
             "root_hash": encode_base64(self.root_hash),
             "checkpoint": self.checkpoint,
         }
+
+
+def storage_full_error(exc: BaseException) -> StorageFull | None:
+    """`storage_full` if `exc`, or what caused it, is a full disk: ENOSPC or EDQUOT from a file,
+    SQLITE_FULL from SQLite, SQLSTATE 53100 (disk_full) from PostgreSQL; None otherwise."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, StorageFull):
+            return seen
+        full = (
+            (isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT))
+            or "database or disk is full" in str(seen)
+            or getattr(seen, "sqlstate", None) == "53100"
+        )
+        if full:
+            return StorageFull(
+                "the disk holding the ledger is full: nothing was written; free some space and send it again"
+            )
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def utc_now() -> datetime:
@@ -158,6 +211,9 @@ class LedgerStore(LedgerEvents):
             super().__init__(env=self.env_for(storage))
         self.storage = storage
         self._signed_head_path = signed_head
+        self._local_directories = sorted(
+            {path.parent for path in (signed_head, storage.sqlite_path) if path is not None}, key=str
+        )
         self.origin = origin
         self.verifier_key: VerifierKey = verifier_key_for(origin, log_key.public_key())
         self._log_key = log_key
@@ -410,7 +466,11 @@ class LedgerStore(LedgerEvents):
         head = read_signed_head(self._signed_head_path)
         if head is None:
             return
-        size, root = head
+        size, root = head.tree_size, head.root_hash
+        if size > self.size and head.previous is not None and head.previous[0] == self.size:
+            # The guard was written for a group whose commit never happened (a full disk, a crash
+            # between the two): that checkpoint was never acknowledged, the head before it holds.
+            size, root = head.previous
         if size > self.size:
             raise StoreDamaged(
                 f"this server signed a checkpoint of size {size}, but the stored log has {self.size} entries: "
@@ -422,10 +482,43 @@ class LedgerStore(LedgerEvents):
             raise StoreDamaged(f"the stored log differs from the checkpoint of size {size} this server signed")
 
     def _record_signed_head(self, receipt: Receipt) -> None:
+        """Before a commit: write and fsync the checkpoint about to be committed, with the head before
+        it (`previous`), so that the guard never lags what is acknowledged; a full disk fails here,
+        with nothing committed."""
         if self._signed_head_path is None:
             return
-        document = {"tree_size": receipt.tree_size, "root_hash": encode_base64(receipt.root_hash)}
-        write_atomically(self._signed_head_path, json.dumps(document).encode("utf-8"))
+        head = SignedHead(
+            receipt.tree_size, encode_base64(receipt.root_hash), (self.size, encode_base64(self.tree.root()))
+        )
+        write_atomically(self._signed_head_path, json.dumps(head.to_json()).encode("utf-8"))
+
+    def _settle_signed_head(self, size: int, root: bytes) -> None:
+        """After a commit (or a failed one): the guard names the stored head alone again, so that a
+        store that later loses entries is caught even at the previous head. Best effort: a failure
+        leaves the guard ahead of the store or equal to it, never behind what was acknowledged."""
+        if self._signed_head_path is None:
+            return
+        document = SignedHead(size, encode_base64(root)).to_json()
+        try:
+            write_atomically(self._signed_head_path, json.dumps(document).encode("utf-8"))
+        except OSError as exc:
+            log.warning("signed-head.json not settled at size %d (%s): the next write settles it", size, exc)
+
+    def _check_room(self, tickets: Sequence[_Ticket]) -> None:
+        """Refuse a write, before anything is decided, when the disk holding the ledger's files has no
+        room for it: four times the leaves (events, write-ahead log) and a margin."""
+        needed = STORAGE_MARGIN + 4 * sum(len(ticket.submission.leaf_bytes) for ticket in tickets)
+        for directory in self._local_directories:
+            try:
+                free = shutil.disk_usage(directory).free
+            except OSError:
+                continue
+            if free < needed:
+                raise StorageFull(
+                    f"the disk holding the ledger has {free} bytes free, a write needs {needed}: "
+                    "nothing was written; free some space and send it again",
+                    free_bytes=free,
+                )
 
     def reload(self) -> None:
         """Forget the in-memory state and replay the whole stored log."""
@@ -475,15 +568,17 @@ class LedgerStore(LedgerEvents):
             except BaseException as exc:
                 if any(ticket.decision is not None for ticket in tickets):
                     self.reload()
+                error = storage_full_error(exc) or exc
                 for ticket in tickets:
                     if not ticket.done:
-                        ticket.fail(exc)
+                        ticket.fail(error)
                 return
         for ticket in tickets:
             ticket.fail(Unavailable("too many concurrent writers: try again", code=codes.BUSY))
 
     def _write_group(self, tickets: list[_Ticket]) -> None:
         """Decide `tickets` in order on the caught-up state, save the accepted ones, answer each."""
+        self._check_room(tickets)
         self.catch_up()
         # One reading of the clock: the time the rules saw is the time stored with the entries,
         # so that their replay sees the same.
@@ -507,7 +602,7 @@ class LedgerStore(LedgerEvents):
         if accepted:
             decisions = [ticket.decision for ticket in accepted if ticket.decision is not None]
             events, receipt, checkpoint = self._events_for(decisions, now)
-            self.save(*events)
+            self._save_signed(events, receipt)
             self._commit(decisions, receipt, checkpoint, state_evolved=True)
         for ticket in accepted:
             assert ticket.decision is not None and receipt is not None
@@ -543,13 +638,16 @@ class LedgerStore(LedgerEvents):
                         now = self._clock()
                         self._decide_batch(submissions, now, decisions)
                         events, receipt, checkpoint = self._events_for(decisions, now)
-                        self.save(*events)
+                        self._save_signed(events, receipt)
                 except IntegrityError:
                     self.reload()  # a writer that ignored the lock got in first: decide again
                     continue
-                except BaseException:
+                except BaseException as exc:
                     if decisions:
                         self.reload()
+                    full = storage_full_error(exc)
+                    if full is not None:
+                        raise full from exc
                     raise
                 self._commit(decisions, receipt, checkpoint, state_evolved=True)
                 return [
@@ -614,6 +712,16 @@ class LedgerStore(LedgerEvents):
         final = decisions[-1]
         return events, Receipt(final.index, final.submission.leaf_hash, pending.size, root, checkpoint.text), checkpoint
 
+    def _save_signed(self, events: list[Any], receipt: Receipt) -> None:
+        """Commit `events` between the two writes of the signed-head guard (intent, then settled)."""
+        self._record_signed_head(receipt)
+        try:
+            self.save(*events)
+        except BaseException:
+            self._settle_signed_head(self.size, self.tree.root())
+            raise
+        self._settle_signed_head(receipt.tree_size, receipt.root_hash)
+
     def _check_extends_signed(self, size: int) -> None:
         # The log never signs two inconsistent checkpoints: a new one must extend the stored tree,
         # whose last checkpoint was persisted with its leaf; the tree only grows by appending.
@@ -634,4 +742,3 @@ class LedgerStore(LedgerEvents):
                     evolve(self.state, decision)
                 self.tree.append(decision.submission.leaf_hash)
         self._checkpoint = checkpoint
-        self._record_signed_head(receipt)

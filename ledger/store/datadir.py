@@ -4,7 +4,8 @@
     DIR/log.key        the log's Ed25519 key (PKCS#8, mode 0600): it signs checkpoints only
     DIR/trust.json     what an auditor needs to verify the log: origin, verifier key, root key
     DIR/signed-head.json  size and root of the last checkpoint this server signed (a guard against
-                       a database that lost entries, checked at every open)
+                       a database that lost entries, checked at every open); written and fsynced
+                       before each commit with the head before it, and settled after the commit
     DIR/ledger.sqlite  the event store, unless ledger.json names PostgreSQL
 
 The root key is not kept here: it signs the genesis entry and registers administrators, and
