@@ -89,7 +89,7 @@ class ResponseHeaders:
 
 def open_store(settings: Settings) -> LedgerStore:
     storage = Storage.postgres(settings.postgres_dsn) if settings.postgres_dsn else None
-    return open_ledger(settings.ledger_dir, storage=storage)
+    return open_ledger(settings.ledger_dir, storage=storage, allow_open_key_file=settings.allow_open_key_file)
 
 
 def create_app(settings: Settings, *, store: LedgerStore | None = None) -> FastAPI:

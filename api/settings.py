@@ -29,6 +29,9 @@ class Settings(BaseSettings):
         default=False, description="listen on a non-loopback address (put TLS in front of it first)"
     )
     max_request_bytes: int = Field(default=MAX_REQUEST_BYTES, ge=1024)
+    allow_open_key_file: bool = Field(
+        default=False, description="use a log key file that its group or others may read (refused by default)"
+    )
 
     @model_validator(mode="after")
     def _refuse_insecure(self) -> Settings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cli.options import Commands, passphrase
+from cli.options import Commands, add_open_key_option, passphrase
 from ledger.crypto.keys import (
     encode_base64,
     fingerprint,
@@ -25,6 +25,7 @@ def register(commands: Commands) -> None:
     p = keys.add_parser("show", help="print a key file's fingerprint and public key")
     p.add_argument("path", type=Path)
     p.add_argument("--passphrase-env", metavar="VAR")
+    add_open_key_option(p)
     p.set_defaults(run=show)
 
 
@@ -37,7 +38,7 @@ def new(args: argparse.Namespace) -> int:
 
 
 def show(args: argparse.Namespace) -> int:
-    key = read_private_key(args.path, passphrase(args.passphrase_env))
+    key = read_private_key(args.path, passphrase(args.passphrase_env), allow_open=args.allow_open_key_file)
     print(f"{fingerprint(key.public_key())}  {args.path}")
     print(f"public key (base64): {encode_base64(public_key_bytes(key.public_key()))}")
     return 0

@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cli.options import Commands, add_ledger_option, open_store, passphrase
+from cli.options import Commands, add_ledger_option, add_postgres_options, open_store, passphrase, postgres_dsn
 from cli.output import print_json
 from ledger import codes
 from ledger.crypto.keys import encode_base64, fingerprint, generate_private_key, read_private_key, write_private_key
@@ -28,7 +28,7 @@ def register(commands: Commands) -> None:
         help="where to write the new root key (keep it offline: it registers administrators)",
     )
     p.add_argument("--passphrase-env", metavar="VAR", help="encrypt the root key with the passphrase in $VAR")
-    p.add_argument("--postgres", metavar="DSN", help="keep events in PostgreSQL instead of SQLite")
+    add_postgres_options(p, "keep events in PostgreSQL instead of SQLite")
     p.set_defaults(run=init)
 
     p = commands.add_parser("sign", help="build and sign a submission; seq and prev come from the ledger")
@@ -65,7 +65,7 @@ def init(args: argparse.Namespace) -> int:
         name=args.name,
         root_key=root_key,
         log_key=generate_private_key(),
-        postgres_dsn=args.postgres,
+        postgres_dsn=postgres_dsn(args),
     )
     print(f"ledger {args.origin} created in {args.directory} ({store.storage.describe()})")
     print(f"root key: {args.root_key}  fingerprint {fingerprint(root_key.public_key())}")
@@ -77,9 +77,9 @@ def init(args: argparse.Namespace) -> int:
 def sign(args: argparse.Namespace) -> int:
     from ledger.canonical import load_json
 
-    key = read_private_key(args.key, passphrase(args.passphrase_env))
+    key = read_private_key(args.key, passphrase(args.passphrase_env), allow_open=args.allow_open_key_file)
     body_text = Path(args.body[1:]).read_text(encoding="utf-8") if args.body.startswith("@") else args.body
-    store = open_store(args.ledger)
+    store = open_store(args.ledger, args.allow_open_key_file)
     head = store.stream_head(args.stream)
     entry = {
         "v": 1,
@@ -99,14 +99,14 @@ def sign(args: argparse.Namespace) -> int:
 def append(args: argparse.Namespace) -> int:
     data = sys.stdin.buffer.read() if args.submission == "-" else Path(args.submission).read_bytes()
     submission = parse_submission(data)
-    store = open_store(args.ledger)
+    store = open_store(args.ledger, args.allow_open_key_file)
     receipt = store.append(submission)
     print_json({**receipt.to_json(), "duplicate": receipt.duplicate})
     return 0
 
 
 def show(args: argparse.Namespace) -> int:
-    store = open_store(args.ledger)
+    store = open_store(args.ledger, args.allow_open_key_file)
     if args.stream is not None:
         entries = store.stream_entries(args.stream)
         if not entries:

@@ -65,7 +65,7 @@ def register(commands: Commands) -> None:
 
 
 def prove(args: argparse.Namespace) -> int:
-    store = open_store(args.ledger)
+    store = open_store(args.ledger, args.allow_open_key_file)
     bundle = store.record_proof(args.index)
     if args.leaf_out is not None:
         args.leaf_out.write_bytes(store.leaf(args.index))
@@ -76,7 +76,7 @@ def prove(args: argparse.Namespace) -> int:
 def export(args: argparse.Namespace) -> int:
     from ledger.store.export import export_log
 
-    store = open_store(args.ledger)
+    store = open_store(args.ledger, args.allow_open_key_file)
     with progress_bar("exporting tiles") as progress:
         size = export_log(store, args.directory, progress)
     print(f"exported {size} entries to {args.directory} (C2SP tlog-tiles; trust anchor in trust.json)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from cli.options import Commands, add_ledger_option
+from cli.options import Commands, add_ledger_option, add_postgres_options, postgres_dsn
 from ledger.errors import UsageError
 
 
@@ -15,7 +15,7 @@ def register(commands: Commands) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--postgres", metavar="DSN", help="events in this PostgreSQL database instead of ledger.json's")
+    add_postgres_options(p, "events in this PostgreSQL database instead of ledger.json's")
     p.set_defaults(run=serve)
 
 
@@ -31,18 +31,23 @@ def serve(args: argparse.Namespace) -> int:
         "INTEGRITAS_PORT": str(args.port),
         "INTEGRITAS_WORKERS": str(args.workers),
     }
-    if args.postgres:
-        environment["INTEGRITAS_POSTGRES_DSN"] = args.postgres
+    dsn = postgres_dsn(args)
+    if dsn:
+        environment["INTEGRITAS_POSTGRES_DSN"] = dsn  # the workers' environment: readable by its user only
+    if args.allow_open_key_file:
+        environment["INTEGRITAS_ALLOW_OPEN_KEY_FILE"] = "1"
     os.environ.update(environment)
     try:
         Settings()  # type: ignore[call-arg]
     except ValidationError as exc:
         raise UsageError("; ".join(str(e["msg"]) for e in exc.errors())) from exc
+    from ledger.crypto.keys import read_private_key
     from ledger.store.application import read_signed_head
-    from ledger.store.datadir import SIGNED_HEAD_FILE, LedgerConfig
+    from ledger.store.datadir import LOG_KEY_FILE, SIGNED_HEAD_FILE, LedgerConfig
 
     LedgerConfig.read(args.ledger)  # clear errors now rather than in every worker
     read_signed_head(args.ledger / SIGNED_HEAD_FILE)
+    read_private_key(args.ledger / LOG_KEY_FILE, allow_open=args.allow_open_key_file)
     print(f"Integritas on http://{args.host}:{args.port}/ (API docs at /docs), ledger {args.ledger}", flush=True)
     uvicorn.run(
         "api.app:create_app_from_environment",

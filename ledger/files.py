@@ -23,8 +23,10 @@ PRIVATE_DIRECTORY = 0o700
 
 
 def make_private_directory(path: Path) -> None:
-    """Create `path` (and its parents) if absent; the directory itself mode 0700."""
-    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIRECTORY)
+    """Create `path` (and missing parents, each 0700) if absent; the directory itself mode 0700."""
+    if not path.parent.is_dir():
+        make_private_directory(path.parent)
+    path.mkdir(exist_ok=True, mode=PRIVATE_DIRECTORY)
     path.chmod(PRIVATE_DIRECTORY)
 
 

@@ -108,9 +108,14 @@ def write_private_key(key: Ed25519PrivateKey, path: Path, passphrase: bytes | No
         handle.write(pem)
 
 
-def read_private_key(path: Path, passphrase: bytes | None = None) -> Ed25519PrivateKey:
-    """Read a PKCS#8 PEM Ed25519 key file; a wrong passphrase or another key type is refused."""
+def read_private_key(path: Path, passphrase: bytes | None = None, *, allow_open: bool = False) -> Ed25519PrivateKey:
+    """Read a PKCS#8 PEM Ed25519 key file; a wrong passphrase or another key type is refused.
+
+    A key file that its group or others may read or write is refused (`key_file_permissions`), as
+    ssh refuses such a private key, unless `allow_open` says the operator means it.
+    """
     try:
+        mode = path.stat().st_mode
         data = path.read_bytes()
     except OSError as exc:
         raise MalformedInput(f"cannot read key file {path}: {exc.strerror}", code=codes.KEY_FILE) from exc
@@ -129,4 +134,10 @@ def read_private_key(path: Path, passphrase: bytes | None = None) -> Ed25519Priv
         ) from exc
     if not isinstance(key, Ed25519PrivateKey):
         raise MalformedInput(f"key file {path} does not hold an Ed25519 key", code=codes.KEY_FILE)
+    if mode & 0o077 and not allow_open:
+        raise MalformedInput(
+            f"key file {path} has mode {mode & 0o777:04o}: others may read it; chmod 600 it "
+            "(or pass --allow-open-key-file)",
+            code=codes.KEY_FILE_PERMISSIONS,
+        )
     return key

@@ -8,6 +8,9 @@
                        before each commit with the head before it, and settled after the commit
     DIR/ledger.sqlite  the event store, unless ledger.json names PostgreSQL
 
+The directory is 0700 and every file in it 0600: the events hold names and employee numbers,
+ledger.json may hold a PostgreSQL password, log.key signs checkpoints.
+
 The root key is not kept here: it signs the genesis entry and registers administrators, and
 belongs offline with its holder. `init_ledger` writes it where the caller says.
 """
@@ -15,6 +18,7 @@ belongs offline with its holder. `init_ledger` writes it where the caller says.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +31,7 @@ from ledger import codes
 from ledger.crypto.keys import encode_base64, fingerprint, public_key_bytes, read_private_key, write_private_key
 from ledger.entry import format_time, sign_entry
 from ledger.errors import MalformedInput, NotFound
-from ledger.files import write_atomically
+from ledger.files import PRIVATE_FILE, make_private_directory, write_atomically
 from ledger.rules import default_policy_document
 from ledger.store.application import LedgerStore, utc_now
 from ledger.store.config import Storage
@@ -80,10 +84,13 @@ def init_ledger(
     clock: Callable[[], datetime] = utc_now,
 ) -> LedgerStore:
     """Create a ledger in `directory` (which must be empty or absent) and append its genesis entry."""
-    directory.mkdir(parents=True, exist_ok=True)
+    make_private_directory(directory)
     if any(directory.iterdir()):
         raise MalformedInput(f"{directory} is not empty: a new ledger needs an empty directory", code=codes.NOT_EMPTY)
     storage = Storage.postgres(postgres_dsn) if postgres_dsn else Storage.sqlite(directory / SQLITE_FILE)
+    if not postgres_dsn:
+        # SQLite gives its -wal and -shm files the mode of the database file: created 0600 here.
+        os.close(os.open(directory / SQLITE_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
     root_fingerprint = fingerprint(root_key.public_key())
     storage_doc = {"kind": "postgres", "dsn": postgres_dsn} if postgres_dsn else {"kind": "sqlite", "path": SQLITE_FILE}
     write_private_key(log_key, directory / LOG_KEY_FILE)
@@ -120,10 +127,11 @@ def open_ledger(
     clock: Callable[[], datetime] = utc_now,
     progress: Callable[[int, int], None] | None = None,
     storage: Storage | None = None,
+    allow_open_key_file: bool = False,
 ) -> LedgerStore:
     """Open the ledger in `directory`, replaying its stored log (from `storage` if given)."""
     config = LedgerConfig.read(directory)
-    log_key = read_private_key(directory / LOG_KEY_FILE)
+    log_key = read_private_key(directory / LOG_KEY_FILE, allow_open=allow_open_key_file)
     return LedgerStore(
         storage or config.storage,
         config.origin,

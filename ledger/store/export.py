@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ledger.crypto.tiles import TILE_WIDTH, entry_bundles_for_size, format_entry_bundle, tiles_for_size
-from ledger.files import write_atomically
+from ledger.files import make_private_directory, write_atomically
 from ledger.store.reader import LedgerReader
 from ledger.trust import TRUST_FILE, format_trust_file
 
@@ -26,7 +26,7 @@ def export_log(store: LedgerReader, directory: Path, progress: Callable[[int, in
     """Write the tiles directory of the store's latest checkpoint into `directory`; return its size."""
     checkpoint = store.signed_checkpoint()
     size = checkpoint.tree_size
-    directory.mkdir(parents=True, exist_ok=True)
+    make_private_directory(directory)
     for tile in tiles_for_size(size):
         _write(directory / tile.path, store.tile_hashes(tile))
     done = 0
@@ -44,5 +44,8 @@ def export_log(store: LedgerReader, directory: Path, progress: Callable[[int, in
 
 
 def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Private like the data directory: entry bundles hold names and employee numbers; whoever hands
+    # an export to an auditor copies it on purpose.
+    if not path.parent.is_dir():
+        make_private_directory(path.parent)
     write_atomically(path, data)
