@@ -42,7 +42,7 @@ def serve(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         raise UsageError("; ".join(str(e["msg"]) for e in exc.errors())) from exc
     from ledger.crypto.keys import read_private_key
-    from ledger.store.application import read_signed_head
+    from ledger.signed_head import read_signed_head
     from ledger.store.datadir import LOG_KEY_FILE, SIGNED_HEAD_FILE, LedgerConfig
 
     LedgerConfig.read(args.ledger)  # clear errors now rather than in every worker

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,8 @@ from ledger.crypto.note import MAX_NOTE_BYTES
 from ledger.crypto.tiles import MAX_ENTRY_SIZE, TILE_WIDTH, Tile, parse_entry_bundle
 from ledger.errors import MalformedInput, NotFound, Unavailable
 from ledger.files import decode_exact, read_at_most, read_exact_text
+from ledger.signed_head import FILE_NAME as SIGNED_HEAD_FILE
+from ledger.signed_head import read_signed_head, verify_signed_head
 from ledger.store.config import connect_postgres
 from ledger.verify import LogSource
 
@@ -102,6 +104,7 @@ class DataDirSource:
         except (OSError, ValueError) as exc:
             raise MalformedInput(f"ledger.json cannot be read: {exc}", code=codes.INVALID_CONFIG) from exc
         storage = config.get("storage", {})
+        self.directory = directory
         self.description = f"ledger directory {directory}"
         if storage.get("kind") == "postgres":
             self._rows = _postgres_rows(storage["dsn"])
@@ -137,6 +140,26 @@ class DataDirSource:
 
     def hash_tile(self, tile: Tile) -> bytes:
         raise NotFound("a data directory stores leaves, not tiles", code=codes.TILE_MISSING)
+
+    def stored_heads(self, size: int) -> Iterator[tuple[int, str, str | None]]:
+        """(leaf index, stored root_hash, stored checkpoint or None) of the first `size` log events:
+        what the server compares with the recomputed tree at every open."""
+        position = 0
+        while position < size:
+            rows = self._rows(desc=False, after=position, limit=min(READ_PAGE, size - position))
+            if not rows:
+                return
+            for version, state in rows:
+                event = _event_state(state)
+                yield version - 1, event["root_hash"], event.get("checkpoint")
+                position = version
+
+    def check_signed_head(self, size: int, root_of: Callable[[int], bytes]) -> None:
+        """The check of the directory's signed-head.json guard that the server runs at open, against
+        the verified leaves (`size` of them, `root_of(n)` the root of the first n)."""
+        head = read_signed_head(self.directory / SIGNED_HEAD_FILE)
+        if head is not None:
+            verify_signed_head(head, size, root_of)
 
 
 def _event_state(state: bytes | str) -> dict[str, Any]:

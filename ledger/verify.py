@@ -31,13 +31,13 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing import get_context
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from cryptography.exceptions import InvalidSignature
 
 from ledger import codes
 from ledger.crypto.checkpoint import Checkpoint, verify_checkpoint
-from ledger.crypto.keys import load_public_key
+from ledger.crypto.keys import encode_base64, load_public_key
 from ledger.crypto.merkle import MerkleTree, hash_leaf, verify_consistency
 from ledger.crypto.tiles import Tile, tile_hashes, tiles_for_size
 from ledger.entry import parse_leaf
@@ -65,6 +65,20 @@ class LogSource(Protocol):
 
     def hash_tile(self, tile: Tile) -> bytes:
         """The bytes of a hash tile; raises `NotFound` if the source lacks it."""
+        ...
+
+
+@runtime_checkable
+class StoredDerivedData(Protocol):
+    """A source that also holds what a server derived from the leaves (a ledger's data directory): the
+    verifier checks it as the server does at open, so that `verify DIR` passes only what serves."""
+
+    def stored_heads(self, size: int) -> Iterator[tuple[int, str, str | None]]:
+        """(leaf index, stored root_hash, stored checkpoint or None) of the first `size` leaves."""
+        ...
+
+    def check_signed_head(self, size: int, root_of: Callable[[int], bytes]) -> None:
+        """Raise unless the source's signed-head guard agrees with `size` verified leaves."""
         ...
 
 
@@ -172,7 +186,43 @@ def verify_log(
         _check_consistency(tree, trusted, trusted_checkpoint or "", checkpoint, text, report)
     if source.has_tiles:
         _check_tiles(source, tree, checkpoint.tree_size, report)
+    if isinstance(source, StoredDerivedData) and not report.failures:
+        # Only over leaves that verified: derived data of damaged leaves would name each damage twice.
+        _check_data_directory(source, tree, trust, report)
     return report
+
+
+def _check_data_directory(source: StoredDerivedData, tree: MerkleTree, trust: TrustAnchor, report: Report) -> None:
+    """What the server checks when it opens this directory (ledger.store.application, at open): each
+    stored root equals the root of the leaves up to it, each stored checkpoint names that tree, and
+    the signed-head guard is not ahead of, or different from, the stored log."""
+    try:
+        for index, root_text, checkpoint_text in source.stored_heads(tree.size):
+            root = tree.root(index + 1)
+            if root_text != encode_base64(root):
+                report.fail(
+                    index,
+                    f"the stored root after leaf {index} differs from the root of the leaves",
+                    "stored_root_mismatch",
+                    stored_root=root_text,
+                    computed_root=root,
+                )
+            if checkpoint_text is not None:
+                _check_stored_checkpoint(index, checkpoint_text, root, trust, report)
+        source.check_signed_head(tree.size, tree.root)
+    except LedgerError as exc:
+        report.fail(exc.evidence.get("leaf_index"), exc)
+
+
+def _check_stored_checkpoint(index: int, text: str, root: bytes, trust: TrustAnchor, report: Report) -> None:
+    try:
+        stored = verify_checkpoint(text, trust.verifier_key)
+    except LedgerError as exc:
+        message = f"the checkpoint stored with leaf {index} does not verify: {exc.code}: {exc.message}"
+        report.fail(index, message, "stored_checkpoint_mismatch")
+        return
+    if (stored.origin, stored.tree_size, stored.root_hash) != (trust.origin, index + 1, root):
+        report.fail(index, f"the checkpoint stored with leaf {index} names another tree", "stored_checkpoint_mismatch")
 
 
 def _check_consistency(

@@ -185,10 +185,13 @@ def test_last_entry_deleted_from_a_ledger_with_a_checkpoint_per_entry(tmp_path: 
     size = store.size
     assert verify(tmp_path / "ledger", trust, trusted_checkpoint=trusted).ok
     assert delete_last_sqlite_leaf(tmp_path / "ledger") == size - 1
-    # What remains is the log as it was one entry earlier, under its own signed checkpoint ...
+    # What remains is the log as it was one entry earlier, under its own signed checkpoint; the
+    # directory's signed-head guard shows the loss, as it stops the server (issue 10, item 9) ...
     report = verify(tmp_path / "ledger", trust)
-    assert report.ok and report.checkpoint is not None and report.checkpoint.tree_size == size - 1
-    # ... and only the auditor's trusted checkpoint shows the loss.
+    assert report.checkpoint is not None and report.checkpoint.tree_size == size - 1
+    assert failures(report) == [(None, "store_damaged")]
+    assert f"signed a checkpoint of size {size}" in report.failures[0].message
+    # ... and so does the auditor's trusted checkpoint.
     report = verify(tmp_path / "ledger", trust, trusted_checkpoint=trusted)
     assert failures(report) == [(None, "consistency_failed")]
     assert "shrank" in report.failures[0].message

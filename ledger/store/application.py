@@ -41,6 +41,7 @@ from ledger.entry import Submission, parse_leaf
 from ledger.errors import LedgerError, MalformedInput, NotFound, Unavailable
 from ledger.files import write_atomically
 from ledger.rules import Decision, KeyRecord, LedgerState, Policy, StreamHead, decide, evolve
+from ledger.signed_head import SignedHead, read_signed_head, verify_signed_head
 from ledger.store.config import Storage
 from ledger.store.events import LOG_ID, LeafAppended, LedgerEvents, Stream, stream_event
 from ledger.store.reader import StoredLeaf
@@ -64,51 +65,6 @@ class StorageFull(Unavailable):
     """The disk holding the ledger has no room for a write: nothing was written, try again later."""
 
     code = "storage_full"
-
-
-@dataclass(frozen=True)
-class SignedHead:
-    """signed-head.json: the newest checkpoint this log signed (`tree_size`, `root_hash`), written and
-    fsynced before its entries are committed, and the head before it (`previous`), which is what the
-    store holds if that commit never happened."""
-
-    tree_size: int
-    root_hash: str
-    previous: tuple[int, str] | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        document: dict[str, Any] = {"tree_size": self.tree_size, "root_hash": self.root_hash}
-        if self.previous is not None:
-            document["previous"] = {"tree_size": self.previous[0], "root_hash": self.previous[1]}
-        return document
-
-
-def read_signed_head(path: Path) -> SignedHead | None:
-    """signed-head.json, None if there is none; a damaged file is `invalid_signed_head`, never a JSON or
-    key error."""
-
-    def damaged(problem: str) -> StoreDamaged:
-        return StoreDamaged(
-            f"{path.name} {problem}: restore it from a backup, or run `integritas repair` to rewrite it "
-            "from the latest stored checkpoint",
-            code="invalid_signed_head",
-        )
-
-    def head_of(document: Any) -> tuple[int, str]:
-        size, root = (document.get("tree_size"), document.get("root_hash")) if isinstance(document, dict) else (0, 0)
-        if type(size) is not int or size < 0 or not isinstance(root, str):
-            raise damaged("holds no tree_size and root_hash")
-        return size, root
-
-    try:
-        document = json.loads(path.read_bytes())
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        raise damaged(f"cannot be read ({type(exc).__name__})") from exc
-    size, root = head_of(document)
-    previous = document.get("previous")
-    return SignedHead(size, root, None if previous is None else head_of(previous))
 
 
 @dataclass(frozen=True)
@@ -463,23 +419,12 @@ class LedgerStore(LedgerEvents):
         """
         if self._signed_head_path is None:
             return
-        head = read_signed_head(self._signed_head_path)
-        if head is None:
-            return
-        size, root = head.tree_size, head.root_hash
-        if size > self.size and head.previous is not None and head.previous[0] == self.size:
-            # The guard was written for a group whose commit never happened (a full disk, a crash
-            # between the two): that checkpoint was never acknowledged, the head before it holds.
-            size, root = head.previous
-        if size > self.size:
-            raise StoreDamaged(
-                f"this server signed a checkpoint of size {size}, but the stored log has {self.size} entries: "
-                "entries were removed; restore them, do not append",
-                signed_size=size,
-                stored_size=self.size,
-            )
-        if encode_base64(self.tree.root(size)) != root:
-            raise StoreDamaged(f"the stored log differs from the checkpoint of size {size} this server signed")
+        try:
+            head = read_signed_head(self._signed_head_path)
+            if head is not None:
+                verify_signed_head(head, self.size, self.tree.root)
+        except LedgerError as exc:
+            raise StoreDamaged(exc.message, code=exc.code, **exc.evidence) from exc
 
     def _record_signed_head(self, receipt: Receipt) -> None:
         """Before a commit: write and fsync the checkpoint about to be committed, with the head before
