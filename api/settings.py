@@ -29,6 +29,11 @@ class Settings(BaseSettings):
         default=False, description="listen on a non-loopback address (put TLS in front of it first)"
     )
     max_request_bytes: int = Field(default=MAX_REQUEST_BYTES, ge=1024)
+    request_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="seconds a client has to send a whole request, headers and body (api.server)",
+    )
     allow_open_key_file: bool = Field(
         default=False, description="use a log key file that its group or others may read (refused by default)"
     )

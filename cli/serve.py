@@ -15,6 +15,13 @@ def register(commands: Commands) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument(
+        "--request-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="close a connection whose request (headers and body) has not arrived in this time (default 30)",
+    )
     add_postgres_options(p, "events in this PostgreSQL database instead of ledger.json's")
     p.set_defaults(run=serve)
 
@@ -23,6 +30,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
     from pydantic import ValidationError
 
+    from api.server import BoundedHttpToolsProtocol
     from api.settings import Settings
 
     environment = {
@@ -30,6 +38,7 @@ def serve(args: argparse.Namespace) -> int:
         "INTEGRITAS_HOST": args.host,
         "INTEGRITAS_PORT": str(args.port),
         "INTEGRITAS_WORKERS": str(args.workers),
+        "INTEGRITAS_REQUEST_TIMEOUT": str(args.request_timeout),
     }
     dsn = postgres_dsn(args)
     if dsn:
@@ -56,7 +65,7 @@ def serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         loop="uvloop",
-        http="httptools",
+        http=BoundedHttpToolsProtocol,  # httptools, with a bound on how long a request may take to arrive
         log_level="warning",
         access_log=False,
     )
