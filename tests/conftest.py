@@ -49,3 +49,14 @@ def postgres_dsn() -> Iterator[dict[str, Any]]:
     finally:
         with psycopg.connect(server, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
+
+
+@pytest.fixture(autouse=True)
+def _integritas_environment_restored() -> Iterator[None]:
+    """`integritas serve` run in-process exports INTEGRITAS_* settings for its workers: whatever a test
+    sets there is undone after it, so that no later test's Settings() reads it."""
+    saved = {name: value for name, value in os.environ.items() if name.startswith("INTEGRITAS_")}
+    yield
+    for name in [name for name in os.environ if name.startswith("INTEGRITAS_")]:
+        del os.environ[name]
+    os.environ.update(saved)
