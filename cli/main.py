@@ -13,8 +13,9 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
+from ledger import codes
 from ledger.crypto.keys import encode_base64
-from ledger.errors import EXIT_FAILED, EXIT_USAGE, Conflict, LedgerError, exit_status
+from ledger.errors import EXIT_FAILED, EXIT_USAGE, Conflict, LedgerError, Unavailable, exit_status
 
 # The modules of cli/ that register a family of subcommands (`register(commands)`), in the order of
 # `integritas --help`; a new family is its module and one more name here.
@@ -41,8 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 141
     except sqlite3.Error as exc:  # a damaged or unreadable SQLite event store, met by eventsourcing
-        print(f"integritas: store_unreadable: the ledger's SQLite events cannot be read: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
+        error = Unavailable(f"the ledger's SQLite events cannot be read: {exc}", code=codes.STORE_UNREADABLE)
+        return _fail(error, exit_status(error))
     except OSError as exc:
         print(f"integritas: io_error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return EXIT_FAILED

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.crypto.keys import encode_base64
-from ledger.errors import LedgerError
+from ledger.errors import Unavailable
 
 FILE_NAME = "signed-head.json"
 
@@ -41,8 +41,8 @@ def read_signed_head(path: Path) -> SignedHead | None:
     """signed-head.json, None if there is none; a damaged file is `invalid_signed_head`, never a JSON or
     key error."""
 
-    def damaged(problem: str) -> LedgerError:
-        return LedgerError(
+    def damaged(problem: str) -> Unavailable:
+        return Unavailable(
             f"{path.name} {problem}: restore it from a backup, or run `integritas repair` to rewrite it "
             "from the latest stored checkpoint",
             code="invalid_signed_head",
@@ -74,7 +74,7 @@ def verify_signed_head(head: SignedHead, stored_size: int, root_of: Callable[[in
         # between the two): that checkpoint was never acknowledged, the head before it holds.
         size, root = head.previous
     if size > stored_size:
-        raise LedgerError(
+        raise Unavailable(
             f"this server signed a checkpoint of size {size}, but the stored log has {stored_size} entries: "
             "entries were removed; restore them, do not append",
             code="store_damaged",
@@ -82,6 +82,6 @@ def verify_signed_head(head: SignedHead, stored_size: int, root_of: Callable[[in
             stored_size=stored_size,
         )
     if encode_base64(root_of(size)) != root:
-        raise LedgerError(
+        raise Unavailable(
             f"the stored log differs from the checkpoint of size {size} this server signed", code="store_damaged"
         )

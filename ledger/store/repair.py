@@ -19,10 +19,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ledger import codes
 from ledger.crypto.checkpoint import Checkpoint, sign_checkpoint
 from ledger.crypto.keys import encode_base64, read_private_key
 from ledger.crypto.merkle import MerkleTree, hash_leaf
-from ledger.errors import Refused
+from ledger.errors import VerificationFailed
 from ledger.files import write_atomically
 from ledger.log_sources import LOG_AGGREGATE_ID, POSTGRES_EVENTS_TABLE, SQLITE_EVENTS_TABLE, DataDirSource
 from ledger.signed_head import SignedHead
@@ -32,7 +33,7 @@ from ledger.store.writer_lock import writer_lock
 from ledger.verify import TrustAnchor, verify_log
 
 # What a verification of the directory may find that repair recomputes; anything else is refused.
-REPAIRABLE = frozenset({"stored_root_mismatch", "stored_checkpoint_mismatch", "invalid_signed_head"})
+REPAIRABLE = frozenset({codes.STORED_ROOT_MISMATCH, codes.STORED_CHECKPOINT_MISMATCH, codes.INVALID_SIGNED_HEAD})
 
 
 @dataclass
@@ -56,10 +57,10 @@ def repair_ledger(directory: Path, *, now: datetime, allow_open_key_file: bool =
         refused = [f for f in report.failures if f.code not in REPAIRABLE]
         if report.checkpoint is None or refused:
             found = "; ".join(f"{f.code} at {'log' if f.leaf_index is None else f.leaf_index}" for f in refused)
-            raise Refused(
+            raise VerificationFailed(
                 "the leaves do not verify against the latest signed checkpoint, so nothing can be recomputed "
                 f"from them ({found or 'no verified checkpoint'}): restore the ledger from a backup",
-                code="repair_refused",
+                code=codes.REPAIR_REFUSED,
             )
         source = DataDirSource(directory)
         tree = MerkleTree()
@@ -69,14 +70,17 @@ def repair_ledger(directory: Path, *, now: datetime, allow_open_key_file: bool =
         update = _event_updater(config.storage)
         for failure in report.failures:
             index = failure.leaf_index
-            if failure.code == "stored_root_mismatch" and index is not None:
+            if failure.code == codes.STORED_ROOT_MISMATCH and index is not None:
                 update(index, "root_hash", encode_base64(tree.root(index + 1)))
                 result.roots.append(index)
-            elif failure.code == "stored_checkpoint_mismatch" and index is not None:
+            elif failure.code == codes.STORED_CHECKPOINT_MISMATCH and index is not None:
                 note = sign_checkpoint(Checkpoint(trust.origin, index + 1, tree.root(index + 1)), log_key)
                 update(index, "checkpoint", note)
                 result.checkpoints.append(index)
-        if any(f.code == "invalid_signed_head" for f in report.failures) or not (directory / SIGNED_HEAD_FILE).exists():
+        if (
+            any(f.code == codes.INVALID_SIGNED_HEAD for f in report.failures)
+            or not (directory / SIGNED_HEAD_FILE).exists()
+        ):
             head = SignedHead(tree.size, encode_base64(tree.root()))
             write_atomically(directory / SIGNED_HEAD_FILE, json.dumps(head.to_json()).encode("utf-8"))
             result.signed_head = True
