@@ -11,6 +11,7 @@ This module imports only the standard library, `cryptography` and `rfc8785`.
 from __future__ import annotations
 
 import copy
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Mapping

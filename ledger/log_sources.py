@@ -174,7 +174,7 @@ def _event_state(state: bytes | str) -> dict[str, Any]:
         ):
             raise ValueError("not a log event (leaf, root_hash, checkpoint)")
     except ValueError as exc:
-        raise Unavailable(f"a stored log event is damaged: {exc}", code="store_unreadable") from exc
+        raise Unavailable(f"a stored log event is damaged: {exc}", code=codes.STORE_UNREADABLE) from exc
     return document
 
 
@@ -184,7 +184,7 @@ def _sqlite_rows(path: Path) -> Any:
     try:
         connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.Error as exc:
-        raise Unavailable(f"cannot open the ledger's SQLite events: {exc}", code="store_unreadable") from exc
+        raise Unavailable(f"cannot open the ledger's SQLite events: {exc}", code=codes.STORE_UNREADABLE) from exc
 
     def rows(*, desc: bool, after: int, limit: int) -> list[tuple[int, bytes]]:
         order = "DESC" if desc else "ASC"
@@ -196,7 +196,7 @@ def _sqlite_rows(path: Path) -> Any:
             )
             return [(row[0], row[1]) for row in cursor.fetchall()]
         except sqlite3.Error as exc:  # damaged, read-only without its WAL index, not a database...
-            raise Unavailable(f"cannot read the ledger's SQLite events: {exc}", code="store_unreadable") from exc
+            raise Unavailable(f"cannot read the ledger's SQLite events: {exc}", code=codes.STORE_UNREADABLE) from exc
 
     return rows
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ledger import codes
 from ledger.crypto.keys import encode_base64
 from ledger.errors import Unavailable
 
@@ -45,7 +46,7 @@ def read_signed_head(path: Path) -> SignedHead | None:
         return Unavailable(
             f"{path.name} {problem}: restore it from a backup, or run `integritas repair` to rewrite it "
             "from the latest stored checkpoint",
-            code="invalid_signed_head",
+            code=codes.INVALID_SIGNED_HEAD,
         )
 
     def head_of(document: Any) -> tuple[int, str]:
@@ -77,11 +78,11 @@ def verify_signed_head(head: SignedHead, stored_size: int, root_of: Callable[[in
         raise Unavailable(
             f"this server signed a checkpoint of size {size}, but the stored log has {stored_size} entries: "
             "entries were removed; restore them, do not append",
-            code="store_damaged",
+            code=codes.STORE_DAMAGED,
             signed_size=size,
             stored_size=stored_size,
         )
     if encode_base64(root_of(size)) != root:
         raise Unavailable(
-            f"the stored log differs from the checkpoint of size {size} this server signed", code="store_damaged"
+            f"the stored log differs from the checkpoint of size {size} this server signed", code=codes.STORE_DAMAGED
         )

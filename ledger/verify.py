@@ -203,7 +203,7 @@ def _check_data_directory(source: StoredDerivedData, tree: MerkleTree, trust: Tr
                 report.fail(
                     index,
                     f"the stored root after leaf {index} differs from the root of the leaves",
-                    "stored_root_mismatch",
+                    codes.STORED_ROOT_MISMATCH,
                     stored_root=root_text,
                     computed_root=root,
                 )
@@ -219,10 +219,12 @@ def _check_stored_checkpoint(index: int, text: str, root: bytes, trust: TrustAnc
         stored = verify_checkpoint(text, trust.verifier_key)
     except LedgerError as exc:
         message = f"the checkpoint stored with leaf {index} does not verify: {exc.code}: {exc.message}"
-        report.fail(index, message, "stored_checkpoint_mismatch")
+        report.fail(index, message, codes.STORED_CHECKPOINT_MISMATCH)
         return
     if (stored.origin, stored.tree_size, stored.root_hash) != (trust.origin, index + 1, root):
-        report.fail(index, f"the checkpoint stored with leaf {index} names another tree", "stored_checkpoint_mismatch")
+        report.fail(
+            index, f"the checkpoint stored with leaf {index} names another tree", codes.STORED_CHECKPOINT_MISMATCH
+        )
 
 
 def _check_consistency(

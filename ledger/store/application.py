@@ -64,7 +64,7 @@ class StoreDamaged(Unavailable):
 class StorageFull(Unavailable):
     """The disk holding the ledger has no room for a write: nothing was written, try again later."""
 
-    code = "storage_full"
+    code = codes.STORAGE_FULL
 
 
 @dataclass(frozen=True)
