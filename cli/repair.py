@@ -19,8 +19,8 @@ def register(commands: Commands) -> None:
 
 
 def repair(args: argparse.Namespace) -> int:
+    from ledger.repair import repair_ledger
     from ledger.store.datadir import LedgerConfig
-    from ledger.store.repair import repair_ledger
     from projections.projector import ViewProjector
 
     result = repair_ledger(args.ledger, now=datetime.now(UTC), allow_open_key_file=args.allow_open_key_file)
