@@ -1,6 +1,6 @@
 """A ledger's data directory: its configuration, its log key and (by default) its SQLite events.
 
-    DIR/ledger.json    origin, storage, root key fingerprint
+    DIR/ledger.json    format version, origin, storage, root key fingerprint (ledger.store.migrations)
     DIR/log.key        the log's Ed25519 key (PKCS#8, mode 0600): it signs checkpoints only
     DIR/trust.json     what an auditor needs to verify the log: origin, verifier key, root key
     DIR/signed-head.json  size and root of the last checkpoint this server signed (a guard against
@@ -37,6 +37,7 @@ from ledger.store.application import LedgerStore, utc_now
 from ledger.store.config import Storage
 from ledger.trust import TRUST_FILE as TRUST_FILE  # the data directory holds one too
 from ledger.trust import format_trust_file
+from ledger.store.migrations import FORMAT_KEY, FORMAT_VERSION, check_openable
 
 CONFIG_FILE = "ledger.json"
 LOG_KEY_FILE = "log.key"
@@ -53,7 +54,9 @@ class LedgerConfig:
     root_fingerprint: str
 
     @classmethod
-    def read(cls, directory: Path) -> LedgerConfig:
+    def read(cls, directory: Path, *, check_format: bool = True) -> LedgerConfig:
+        """ledger.json, refused if this release cannot read the directory (unless `check_format` is off,
+        for `integritas migrate`)."""
         path = directory / CONFIG_FILE
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
@@ -63,6 +66,8 @@ class LedgerConfig:
             ) from exc
         except (OSError, ValueError) as exc:
             raise MalformedInput(f"cannot read {path}: {exc}", code=codes.INVALID_CONFIG) from exc
+        if check_format:
+            check_openable(document)
         storage_doc = document.get("storage", {})
         if storage_doc.get("kind") == "postgres":
             storage = Storage.postgres(storage_doc["dsn"])
@@ -115,7 +120,12 @@ def init_ledger(
         },
     }
     store.append(sign_entry(genesis, root_key))
-    config = {"origin": origin, "storage": storage_doc, "root_fingerprint": root_fingerprint}
+    config = {
+        FORMAT_KEY: FORMAT_VERSION,
+        "origin": origin,
+        "storage": storage_doc,
+        "root_fingerprint": root_fingerprint,
+    }
     write_atomically(directory / CONFIG_FILE, (json.dumps(config, indent=2) + "\n").encode("utf-8"))
     write_atomically(directory / TRUST_FILE, format_trust_file(store.trust_anchor()).encode("utf-8"))
     return store
