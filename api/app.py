@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from api import problems, web
+from api import observability, problems, web
 from api.routers import entries, log, streams, tlog, views
 from api.settings import Settings
 from api.tokens import TokenFile
@@ -124,12 +124,16 @@ def create_app(settings: Settings, *, store: LedgerStore | None = None) -> FastA
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(HeadAsGet)
     app.add_middleware(ResponseHeaders)
+    observability.install(app)  # access log, /metrics, /healthz; outermost, to log HEAD as HEAD
     return app
 
 
 def create_app_from_environment() -> FastAPI:
     """For `uvicorn --factory` with several workers: settings from INTEGRITAS_* variables."""
-    return create_app(Settings())  # type: ignore[call-arg]
+    settings = Settings()  # type: ignore[call-arg]
+    if settings.access_log:
+        observability.configure_access_log()
+    return create_app(settings)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from prometheus_client.registry import Collector
 from starlette.routing import Match
 
 from api.deps import authorised, bearer_token
+from api.schemas import problem_responses
 
 access_log = logging.getLogger("integritas.access")
 log = logging.getLogger("integritas.observability")
@@ -241,8 +242,8 @@ def multiprocess() -> bool:
 def install(app: FastAPI, *, witness_sizes: WitnessSizes | None = None) -> None:
     """Add the access log and metrics middleware and the /metrics and /healthz routes to `app`.
 
-    Call it before any middleware that copies the scope (HeadAsGet), so that the route the
-    router matched is visible here.
+    Added last, the middleware is outermost: it sees the request as the client sent it (HEAD, not
+    the GET that api.app.HeadAsGet routes), and the route the router matched in the shared scope.
     """
     # In multiprocess mode the values live in files shared by the workers; the metric objects
     # then belong to no registry, and a scrape collects the files.
@@ -250,8 +251,22 @@ def install(app: FastAPI, *, witness_sizes: WitnessSizes | None = None) -> None:
     app.state.metrics = Metrics(app.state.metrics_registry)
     app.state.witness_sizes = witness_sizes
     router = APIRouter(tags=["operations"])
-    router.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=True)
-    router.add_api_route("/healthz", health_endpoint, methods=["GET"], include_in_schema=True)
+    router.add_api_route(
+        "/metrics",
+        metrics_endpoint,
+        methods=["GET"],
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {}}}, **problem_responses(401, 403)},
+    )
+    router.add_api_route(
+        "/healthz",
+        health_endpoint,
+        methods=["GET"],
+        responses={
+            200: {"description": "the ledger accepts entries (views and witnesses: see the document)"},
+            503: {"description": "the ledger does not accept entries now (reasons in the document)"},
+        },
+    )
     app.router.routes.extend(router.routes)
     app.add_middleware(AccessLog, routes=lambda: app.router.routes, metrics=lambda: app.state.metrics)
 

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     allow_open_key_file: bool = Field(
         default=False, description="use a log key file that its group or others may read (refused by default)"
     )
+    access_log: bool = Field(default=False, description="write the JSON access log to stdout (api.observability)")
 
     @model_validator(mode="after")
     def _refuse_insecure(self) -> Settings:

@@ -1,9 +1,9 @@
-"""`integritas serve`: the HTTP API and web pages (api.app) under uvicorn."""
+"""`integritas serve`: the HTTP API and web pages (api.app) under uvicorn (api.serving)."""
 
 from __future__ import annotations
 
 import argparse
-import os
+from typing import Any
 
 from cli.options import Commands, add_ledger_option, add_postgres_options, postgres_dsn
 from ledger.errors import UsageError
@@ -23,31 +23,35 @@ def register(commands: Commands) -> None:
         help="close a connection whose request (headers and body) has not arrived in this time (default 30)",
     )
     add_postgres_options(p, "events in this PostgreSQL database instead of ledger.json's")
+    p.add_argument(
+        "--forwarded-allow-ips",
+        metavar="ADDRESSES",
+        help="the reverse proxy's addresses (comma-separated): only they may set X-Forwarded-For (default: none)",
+    )
+    p.add_argument("--no-access-log", action="store_true", help="do not write the JSON access log to stdout")
     p.set_defaults(run=serve)
 
 
 def serve(args: argparse.Namespace) -> int:
-    import uvicorn
     from pydantic import ValidationError
 
-    from api.server import BoundedHttpToolsProtocol
+    from api.serving import run
     from api.settings import Settings
 
-    environment = {
-        "INTEGRITAS_LEDGER_DIR": str(args.ledger.resolve()),
-        "INTEGRITAS_HOST": args.host,
-        "INTEGRITAS_PORT": str(args.port),
-        "INTEGRITAS_WORKERS": str(args.workers),
-        "INTEGRITAS_REQUEST_TIMEOUT": str(args.request_timeout),
+    # Checked here, in this process, without touching its environment (api.serving.run sets it
+    # for the workers only when it serves).
+    chosen: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "workers": args.workers,
+        "request_timeout": args.request_timeout,
+        "allow_open_key_file": args.allow_open_key_file,
     }
     dsn = postgres_dsn(args)
     if dsn:
-        environment["INTEGRITAS_POSTGRES_DSN"] = dsn  # the workers' environment: readable by its user only
-    if args.allow_open_key_file:
-        environment["INTEGRITAS_ALLOW_OPEN_KEY_FILE"] = "1"
-    os.environ.update(environment)
+        chosen["postgres_dsn"] = dsn
     try:
-        Settings()  # type: ignore[call-arg]
+        Settings(ledger_dir=args.ledger.resolve(), **chosen)
     except ValidationError as exc:
         raise UsageError("; ".join(str(e["msg"]) for e in exc.errors())) from exc
     from ledger.crypto.keys import read_private_key
@@ -58,15 +62,15 @@ def serve(args: argparse.Namespace) -> int:
     read_signed_head(args.ledger / SIGNED_HEAD_FILE)
     read_private_key(args.ledger / LOG_KEY_FILE, allow_open=args.allow_open_key_file)
     print(f"Integritas on http://{args.host}:{args.port}/ (API docs at /docs), ledger {args.ledger}", flush=True)
-    uvicorn.run(
-        "api.app:create_app_from_environment",
-        factory=True,
+    run(
+        args.ledger,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        loop="uvloop",
-        http=BoundedHttpToolsProtocol,  # httptools, with a bound on how long a request may take to arrive
-        log_level="warning",
-        access_log=False,
+        postgres=dsn,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        access_log=not args.no_access_log,
+        request_timeout=args.request_timeout,
+        allow_open_key_file=args.allow_open_key_file,
     )
     return 0
