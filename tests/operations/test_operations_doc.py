@@ -1,6 +1,8 @@
 """docs/operations.md walks an operator through each task verbatim: the blocks marked
 `<!-- tested -->` run here, in order, with bash, against the upgrade fixture (the demo data directory
-of the release before format versions), with `integritas` from this checkout on PATH."""
+of the release before format versions, with the demo's root and administrator keys), with
+`integritas` from this checkout on PATH. The key ceremonies are checked before, during and after:
+the log verifies at each step (in the blocks), and the retired keys sign nothing afterwards."""
 
 from __future__ import annotations
 
@@ -9,9 +11,16 @@ import os
 import re
 import subprocess
 import tarfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from ledger.crypto.keys import encode_base64, fingerprint, public_key_bytes, read_private_key
+from ledger.entry import format_time, sign_entry
+from ledger.errors import Refused
+from ledger.store.datadir import open_ledger
+from tests.builder import key_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "operations.md"
@@ -30,7 +39,8 @@ def test_the_doc_has_a_tested_block_for_each_task() -> None:
     joined = "\n".join(blocks)
     for command in ("integritas tokens add", "integritas backup", "integritas restore", "integritas migrate"):
         assert command in joined
-    assert len(blocks) == 4
+    assert joined.count("--kind key.revoked") == 2 and joined.count("--kind key.registered") == 2
+    assert len(blocks) == 6
 
 
 def test_the_tested_blocks_run_verbatim(tmp_path: Path) -> None:
@@ -43,6 +53,7 @@ def test_the_tested_blocks_run_verbatim(tmp_path: Path) -> None:
         **{k: v for k, v in os.environ.items() if not k.startswith("INTEGRITAS_")},
         "LEDGER": str(ledger),
         "BACKUPS": str(backups),
+        "KEYS": str(tmp_path / "demo-v0" / "keys"),
         "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
     }
     for block in doc_blocks():
@@ -61,3 +72,43 @@ def test_the_tested_blocks_run_verbatim(tmp_path: Path) -> None:
     assert json.loads((ledger / "ledger.json").read_text())["format"] == 1  # migrated from 0
     assert [line["to"] for line in map(json.loads, (ledger / "migrations.log").read_text().splitlines())] == [1]
     assert len(list(tmp_path.glob("demo-v0/data.replaced-*"))) == 1  # the restore kept what it replaced
+
+    keys = tmp_path / "demo-v0" / "keys"
+    store = open_ledger(ledger)
+    try:
+        state = store.state
+        old = fingerprint(read_private_key(keys / "admin.key").public_key())
+        lost = (keys / "admin-new.fingerprint").read_text().strip()
+        replacement = (keys / "admin-replacement.fingerprint").read_text().strip()
+        assert state.keys[old].revoked_index is not None and state.keys[lost].revoked_index is not None
+        assert state.keys[replacement].role == "administrator" and state.keys[replacement].revoked_index is None
+        # The negative twins: the retired keys sign nothing any more; the replacement does.
+        for retired in ("admin.key", "admin-new.key"):
+            with pytest.raises(Refused) as refused:
+                store.append(register_witness(store, read_private_key(keys / retired), retired))
+            assert refused.value.code == "revoked_signer"
+        receipt = store.append(register_witness(store, read_private_key(keys / "admin-replacement.key"), "ok"))
+        assert receipt.leaf_index == store.size - 1
+    finally:
+        store.close()
+
+
+def register_witness(store: object, admin: object, name: str) -> object:
+    key = key_for(f"doc-{name}")
+    entry = {
+        "v": 1,
+        "log": store.origin,  # type: ignore[attr-defined]
+        "kind": "key.registered",
+        "stream": f"key/{fingerprint(key.public_key())}",
+        "seq": 0,
+        "prev": None,
+        "at": format_time(datetime.now(UTC).replace(microsecond=0)),
+        "signer": fingerprint(admin.public_key()),  # type: ignore[attr-defined]
+        "body": {
+            "public_key": encode_base64(public_key_bytes(key.public_key())),
+            "role": "witness",
+            "scope": ["*"],
+            "holder": {"name": f"Doc test {name}", "title": "witness"},
+        },
+    }
+    return sign_entry(entry, admin)  # type: ignore[arg-type]
