@@ -41,10 +41,14 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ledger.crypto.checkpoint import parse_checkpoint, verify_checkpoint
-from ledger.crypto.keys import encode_base64
+from ledger.crypto.keys import decode_base64, encode_base64
 from ledger.crypto.merkle import MerkleTree, hash_leaf
 from ledger.crypto.note import parse_note
 from ledger.errors import LedgerError, MalformedInput, NotFound, VerificationFailed
+from ledger.log_sources import LOG_AGGREGATE_ID, POSTGRES_EVENTS_TABLE, DataDirSource, open_source
+from ledger.store.config import connect_postgres
+from ledger.store.datadir import LedgerConfig, open_ledger
+from ledger.verify import TrustAnchor, verify_log
 
 MANIFEST = "backup.json"
 SQLITE_COPY = "ledger.sqlite"
@@ -95,8 +99,6 @@ class RestoreResult:
 
 def backup(ledger_dir: Path, out: Path) -> BackupInfo:
     """Copy the ledger in `ledger_dir` into the new directory `out`, online (appends may go on)."""
-    from ledger.log_sources import DataDirSource
-    from ledger.store.datadir import LedgerConfig
 
     config = LedgerConfig.read(ledger_dir, check_format=False)
     _new_private_directory(out)
@@ -169,8 +171,6 @@ def _postgres_environment(dsn: str) -> dict[str, str]:
 
 def _pg_dump(dsn: str, target: Path) -> str:
     """pg_dump in a snapshot shared with the transaction that reads the latest checkpoint."""
-    from ledger.log_sources import LOG_AGGREGATE_ID, POSTGRES_EVENTS_TABLE
-    from ledger.store.config import connect_postgres
 
     program = _program("pg_dump")
     connection = connect_postgres(dsn)
@@ -235,7 +235,6 @@ def read_manifest(backup_dir: Path) -> dict[str, Any]:
 
 def seen_checkpoint(path: Path, backup_dir: Path) -> Seen:
     """A checkpoint a witness or monitor kept (a signed note), verified with the backup's log key."""
-    from ledger.verify import TrustAnchor
 
     trust = TrustAnchor.load(backup_dir / "trust.json")
     try:
@@ -315,9 +314,7 @@ def restore(
     return result
 
 
-def _trust(backup_dir: Path) -> Any:
-    from ledger.verify import TrustAnchor
-
+def _trust(backup_dir: Path) -> TrustAnchor:
     return TrustAnchor.load(backup_dir / "trust.json")
 
 
@@ -327,7 +324,6 @@ def _own_signed_head(ledger_dir: Path) -> Seen | None:
         return None
     try:
         head = json.loads(path.read_text(encoding="utf-8"))
-        from ledger.crypto.keys import decode_base64
 
         return Seen(int(head["tree_size"]), decode_base64(head["root_hash"]), "this ledger's last signed checkpoint")
     except (OSError, ValueError, KeyError) as exc:
@@ -351,7 +347,6 @@ def _rollback(size: int, witnessed: list[Seen], allow_rollback: bool) -> int:
 
 def _check_no_fork(directory: Path, witnessed: list[Seen]) -> None:
     """Refuse, always, a restored log that differs from a seen checkpoint of a size it holds."""
-    from ledger.log_sources import DataDirSource
 
     source = DataDirSource(directory)
     size = parse_checkpoint(parse_note(source.checkpoint()).text).tree_size
@@ -371,8 +366,6 @@ def _check_no_fork(directory: Path, witnessed: list[Seen]) -> None:
 
 
 def _pg_restore(dump: Path, dsn: str) -> None:
-    from ledger.log_sources import POSTGRES_EVENTS_TABLE
-    from ledger.store.config import connect_postgres
 
     with connect_postgres(dsn) as connection:
         exists = connection.execute("SELECT to_regclass(%s)", (POSTGRES_EVENTS_TABLE,)).fetchone()[0]
@@ -401,9 +394,6 @@ def _libpq_database(dsn: str) -> str:
 
 def _verify_restored(directory: Path, workers: int | None) -> None:
     """Open the restored ledger (its store checks itself) and verify its whole log against trust.json."""
-    from ledger.log_sources import open_source
-    from ledger.store.datadir import open_ledger
-    from ledger.verify import TrustAnchor, verify_log
 
     open_ledger(directory).close()
     report = verify_log(

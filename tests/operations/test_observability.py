@@ -184,3 +184,15 @@ def test_the_access_log_handler_writes_one_json_object_a_line(tmp_path: Path, to
             if getattr(handler, "_integritas_access", False):
                 logger.removeHandler(handler)
         logger.propagate = True
+
+
+def test_health_says_when_the_store_cannot_be_read(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("database disk image is malformed")
+
+    monkeypatch.setattr(client.app.state.store, "refresh", broken)  # type: ignore[attr-defined]
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["accepting_entries"] is False
+    assert response.json()["reasons"] == ["the event store cannot be read"]
+    assert "malformed" not in response.text  # the cause is in the server's log, not the answer
