@@ -4,7 +4,8 @@
     integritas backup --ledger DIR OUT                     online copy: database, keys, tokens, trust
     integritas restore --ledger DIR BACKUP [--seen FILE]... [--allow-rollback] [--postgres DSN]
 
-The logic lives in ledger.store.migrations and ledger.store.backup; this module only parses and prints.
+The logic lives in ledger.store.migrations and ledger.store.backup; this module parses, prints, and
+refuses to migrate or restore a ledger a server is running (the server holds its views lock).
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ def migrate(args: argparse.Namespace) -> int:
         print(f"{verb} format {record.source} -> {record.target}: {record.description}", flush=True)
 
     storage = Storage.postgres(args.postgres) if args.postgres else None
+    if not args.dry_run:
+        refuse_while_served(args.ledger, storage)
     done = run_migrations(args.ledger, storage, dry_run=args.dry_run, report=report)
     if not done:
         print(f"the data directory is at format {FORMAT_VERSION}: nothing to migrate")
@@ -77,6 +80,7 @@ def backup(args: argparse.Namespace) -> int:
 def restore(args: argparse.Namespace) -> int:
     from ledger.store.backup import restore as run_restore
 
+    refuse_while_served(args.ledger)
     run_restore(
         args.backup,
         args.ledger,
@@ -86,3 +90,20 @@ def restore(args: argparse.Namespace) -> int:
         report=lambda line: print(line, flush=True),
     )
     return 0
+
+
+def refuse_while_served(directory: Path, storage: Any = None) -> None:
+    """Refuse while a server runs the ledger in `directory`: one of its processes always holds the
+    views lock (api.views.ViewService), which is free only when no server runs."""
+    from ledger.errors import LedgerError
+    from ledger.store.datadir import LedgerConfig
+    from projections.locks import ViewsLock
+
+    if not (directory / "ledger.json").is_file():
+        return
+    storage = storage or LedgerConfig.read(directory, check_format=False).storage
+    with ViewsLock(storage).held(blocking=False) as free:
+        if not free:
+            raise LedgerError(
+                "a server is running this ledger (it holds the views lock): stop it first", code="ledger_in_use"
+            )

@@ -92,3 +92,27 @@ def test_migrate_says_what_it_did(tmp_path: Path, capsys: pytest.CaptureFixture[
     (ledger / "ledger.json").write_text(json.dumps(config))
     assert main(["migrate", "--ledger", str(ledger)]) == 1
     assert capsys.readouterr().err.startswith("integritas: format_too_new: the data directory is format 7")
+
+
+def test_restore_and_migrate_are_refused_while_a_server_runs_the_ledger(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from projections.locks import ViewsLock
+
+    ledger = tmp_path / "ledger"
+    builder = make_ledger(ledger)
+    assert main(["backup", "--ledger", str(ledger), str(tmp_path / "b")]) == 0
+    capsys.readouterr()
+    serving = ViewsLock(builder.store.storage)  # type: ignore[attr-defined]
+    assert serving.acquire(blocking=False)  # what a running server's views thread holds
+    try:
+        for command in (
+            ["restore", "--ledger", str(ledger), str(tmp_path / "b")],
+            ["migrate", "--ledger", str(ledger)],
+        ):
+            assert main(command) == 1
+            assert capsys.readouterr().err.startswith("integritas: ledger_in_use: a server is running this ledger")
+    finally:
+        serving.release()
+    assert main(["migrate", "--ledger", str(ledger)]) == 0  # and once it stopped, they run
+    assert main(["restore", "--ledger", str(ledger), str(tmp_path / "b")]) == 0
