@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cli.options import Commands, add_ledger_option
+
+if TYPE_CHECKING:
+    from ledger.store.config import Storage
 
 
 def register(commands: Commands) -> None:
@@ -92,7 +96,7 @@ def restore(args: argparse.Namespace) -> int:
     return 0
 
 
-def refuse_while_served(directory: Path, storage: Any = None) -> None:
+def refuse_while_served(directory: Path, storage: Storage | None = None) -> None:
     """Refuse while a server runs the ledger in `directory`: one of its processes always holds the
     views lock (api.views.ViewService), which is free only when no server runs."""
     from ledger.errors import LedgerError
