@@ -35,9 +35,9 @@ from ledger.files import PRIVATE_FILE, make_private_directory, write_atomically
 from ledger.rules import default_policy_document
 from ledger.store.application import LedgerStore, utc_now
 from ledger.store.config import Storage
+from ledger.store.migrations import FORMAT_KEY, FORMAT_VERSION, check_openable
 from ledger.trust import TRUST_FILE as TRUST_FILE  # the data directory holds one too
 from ledger.trust import format_trust_file
-from ledger.store.migrations import FORMAT_KEY, FORMAT_VERSION, check_openable
 
 CONFIG_FILE = "ledger.json"
 LOG_KEY_FILE = "log.key"
