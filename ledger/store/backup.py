@@ -48,7 +48,8 @@ from ledger.errors import LedgerError, MalformedInput, NotFound, VerificationFai
 from ledger.log_sources import LOG_AGGREGATE_ID, POSTGRES_EVENTS_TABLE, DataDirSource, open_source
 from ledger.store.config import connect_postgres
 from ledger.store.datadir import LedgerConfig, open_ledger
-from ledger.verify import TrustAnchor, verify_log
+from ledger.trust import TrustAnchor
+from ledger.verify import verify_log
 
 MANIFEST = "backup.json"
 SQLITE_COPY = "ledger.sqlite"

@@ -21,7 +21,8 @@ from ledger.errors import LedgerError, VerificationFailed
 from ledger.log_sources import open_source
 from ledger.store.backup import RESTORES_LOG, RollbackRefused, backup, restore
 from ledger.store.datadir import open_ledger
-from ledger.verify import TrustAnchor, verify_log
+from ledger.trust import TrustAnchor
+from ledger.verify import verify_log
 from tests.builder import LedgerBuilder, key_for
 from tests.e2e.conftest import (
     Server,

@@ -76,12 +76,12 @@ def test_the_tested_blocks_run_verbatim(tmp_path: Path) -> None:
     keys = tmp_path / "demo-v0" / "keys"
     store = open_ledger(ledger)
     try:
-        state = store.state
-        old = fingerprint(read_private_key(keys / "admin.key").public_key())
-        lost = (keys / "admin-new.fingerprint").read_text().strip()
-        replacement = (keys / "admin-replacement.fingerprint").read_text().strip()
-        assert state.keys[old].revoked_index is not None and state.keys[lost].revoked_index is not None
-        assert state.keys[replacement].role == "administrator" and state.keys[replacement].revoked_index is None
+        old = store.key(fingerprint(read_private_key(keys / "admin.key").public_key()))
+        lost = store.key((keys / "admin-new.fingerprint").read_text().strip())
+        replacement = store.key((keys / "admin-replacement.fingerprint").read_text().strip())
+        assert old is not None and old.revoked_index is not None
+        assert lost is not None and lost.revoked_index is not None
+        assert replacement is not None and replacement.role == "administrator" and replacement.revoked_index is None
         # The negative twins: the retired keys sign nothing any more; the replacement does.
         for retired in ("admin.key", "admin-new.key"):
             with pytest.raises(Refused) as refused:
