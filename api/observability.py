@@ -283,7 +283,7 @@ def scrape(app: FastAPI) -> bytes:
     if multiprocess():
         from prometheus_client import multiprocess as shared
 
-        shared.MultiProcessCollector(registry)
+        shared.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         own = b""
     else:
         own = generate_latest(app.state.metrics_registry)

@@ -4,7 +4,7 @@
     integritas backup --ledger DIR OUT                     online copy: database, keys, tokens, trust
     integritas restore --ledger DIR BACKUP [--seen FILE]... [--allow-rollback] [--postgres DSN]
 
-The logic lives in ledger.store.migrations and ledger.store.backup; this module parses, prints, and
+The logic lives in ledger.store.migrations and ledger.backup; this module parses, prints, and
 refuses to migrate or restore a ledger a server is running (the server holds its views lock).
 """
 
@@ -54,6 +54,7 @@ def register(commands: Commands) -> None:
 
 def migrate(args: argparse.Namespace) -> int:
     from ledger.store.config import Storage
+    from ledger.store.datadir import LedgerConfig
     from ledger.store.migrations import FORMAT_VERSION, MigrationRecord
     from ledger.store.migrations import migrate as run_migrations
 
@@ -61,7 +62,9 @@ def migrate(args: argparse.Namespace) -> int:
         verb = "would migrate" if args.dry_run else "migrated"
         print(f"{verb} format {record.source} -> {record.target}: {record.description}", flush=True)
 
-    storage = Storage.postgres(args.postgres) if args.postgres else None
+    storage = (
+        Storage.postgres(args.postgres) if args.postgres else LedgerConfig.read(args.ledger, check_format=False).storage
+    )
     if not args.dry_run:
         refuse_while_served(args.ledger, storage)
     done = run_migrations(args.ledger, storage, dry_run=args.dry_run, report=report)
@@ -71,7 +74,7 @@ def migrate(args: argparse.Namespace) -> int:
 
 
 def backup(args: argparse.Namespace) -> int:
-    from ledger.store.backup import backup as run_backup
+    from ledger.backup import backup as run_backup
 
     info = run_backup(args.ledger, args.out)
     print(
@@ -82,7 +85,7 @@ def backup(args: argparse.Namespace) -> int:
 
 
 def restore(args: argparse.Namespace) -> int:
-    from ledger.store.backup import restore as run_restore
+    from ledger.backup import restore as run_restore
 
     refuse_while_served(args.ledger)
     run_restore(
@@ -99,7 +102,8 @@ def restore(args: argparse.Namespace) -> int:
 def refuse_while_served(directory: Path, storage: Storage | None = None) -> None:
     """Refuse while a server runs the ledger in `directory`: one of its processes always holds the
     views lock (api.views.ViewService), which is free only when no server runs."""
-    from ledger.errors import LedgerError
+    from ledger import codes
+    from ledger.errors import Unavailable
     from ledger.store.datadir import LedgerConfig
     from projections.locks import ViewsLock
 
@@ -108,6 +112,6 @@ def refuse_while_served(directory: Path, storage: Storage | None = None) -> None
     storage = storage or LedgerConfig.read(directory, check_format=False).storage
     with ViewsLock(storage).held(blocking=False) as free:
         if not free:
-            raise LedgerError(
-                "a server is running this ledger (it holds the views lock): stop it first", code="ledger_in_use"
+            raise Unavailable(
+                "a server is running this ledger (it holds the views lock): stop it first", code=codes.LEDGER_IN_USE
             )

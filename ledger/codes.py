@@ -214,5 +214,23 @@ VIEWS_BUSY = _code("views_busy", Unavailable, "another process keeps the views: 
 VIEWS_BEHIND = _code("views_behind", Unavailable, "the views do not hold the asked leaf yet: try again")
 VIEWS_UNAVAILABLE = _code("views_unavailable", Unavailable, "this server keeps no views (memory store)")
 
+# --- operations: upgrades, backup and restore (issue 17; ledger.store.migrations, ledger.backup) --------
+MIGRATION_NEEDED = _code(
+    "migration_needed", Unavailable, "a data directory this release reads only after `integritas migrate`"
+)
+FORMAT_TOO_NEW = _code("format_too_new", Unavailable, "a data directory written by a newer release")
+LEDGER_IN_USE = _code("ledger_in_use", Unavailable, "restore or migrate while a server runs the ledger")
+BACKUP_TOOL_FAILED = _code("backup_tool_failed", Unavailable, "pg_dump or pg_restore failed (their message)")
+ROLLBACK_REFUSED = _code(
+    "rollback_refused", VerificationFailed, "a backup older than a checkpoint seen, without --allow-rollback"
+)
+BACKUP_DIVERGES = _code(
+    "backup_diverges", VerificationFailed, "a backup that differs from a checkpoint seen at its size"
+)
+BACKUP_DAMAGED = _code("backup_damaged", VerificationFailed, "a backup file missing or changed since the backup")
+RESTORE_FAILED = _code("restore_failed", VerificationFailed, "a restored ledger whose log does not verify")
+NO_BACKUP = _code("no_backup", NotFound, "a directory with no backup.json: not a backup")
+INVALID_BACKUP = _code("invalid_backup", MalformedInput, "a backup.json that cannot be read or of another format")
+
 # --- usage (the command line) ------------------------------------------------------------------------
 USAGE = _code(UsageError.code, UsageError, "CLI only: a missing or conflicting option or argument")

@@ -27,8 +27,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ledger.errors import LedgerError, MalformedInput, NotFound
+from ledger import codes
+from ledger.errors import MalformedInput, NotFound, Unavailable
 from ledger.store.config import Storage, connect_postgres
+from ledger.store.writer_lock import writer_lock
 
 CONFIG_FILE = "ledger.json"
 MIGRATIONS_LOG = "migrations.log"
@@ -62,7 +64,7 @@ class MigrationContext:
             finally:
                 connection.close()
         else:
-            raise MalformedInput(f"no database to migrate for {self.storage.kind} storage", code="invalid_config")
+            raise MalformedInput(f"no database to migrate for {self.storage.kind} storage", code=codes.INVALID_CONFIG)
 
 
 @dataclass(frozen=True)
@@ -88,15 +90,11 @@ MIGRATIONS: tuple[Migration, ...] = (
 FORMAT_VERSION = len(MIGRATIONS)
 
 
-class MigrationError(LedgerError):
-    code = "migration_needed"
-
-
 def format_of(config: dict[str, Any]) -> int:
     """The format a ledger.json document declares (0 when it predates format versions)."""
     value = config.get(FORMAT_KEY, 0)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise MalformedInput(f"{CONFIG_FILE} has an invalid {FORMAT_KEY!r}: {value!r}", code="invalid_config")
+        raise MalformedInput(f"{CONFIG_FILE} has an invalid {FORMAT_KEY!r}: {value!r}", code=codes.INVALID_CONFIG)
     return value
 
 
@@ -104,10 +102,10 @@ def pending(config: dict[str, Any], migrations: Sequence[Migration] = MIGRATIONS
     """The migrations still to run on a directory with this ledger.json, in order."""
     current = format_of(config)
     if current > len(migrations):
-        raise MigrationError(
+        raise Unavailable(
             f"the data directory is format {current}, newer than this release's {len(migrations)}: "
             "upgrade integritas before opening it",
-            code="format_too_new",
+            code=codes.FORMAT_TOO_NEW,
         )
     return list(migrations[current:])
 
@@ -116,9 +114,10 @@ def check_openable(config: dict[str, Any], migrations: Sequence[Migration] = MIG
     """Refuse to open a directory this release cannot read until `integritas migrate` has run."""
     needed = [m for m in pending(config, migrations) if m.required_to_open]
     if needed:
-        raise MigrationError(
+        raise Unavailable(
             f"the data directory is format {format_of(config)}; this release needs format "
-            f"{needed[-1].target}: run `integritas migrate --ledger DIR` (with the server stopped, after a backup)"
+            f"{needed[-1].target}: run `integritas migrate --ledger DIR` (with the server stopped, after a backup)",
+            code=codes.MIGRATION_NEEDED,
         )
 
 
@@ -135,7 +134,7 @@ class MigrationRecord:
 
 def migrate(
     directory: Path,
-    storage: Storage | None = None,
+    storage: Storage,
     *,
     migrations: Sequence[Migration] = MIGRATIONS,
     dry_run: bool = False,
@@ -143,15 +142,12 @@ def migrate(
 ) -> list[MigrationRecord]:
     """Apply the pending migrations to the ledger in `directory` in order; return what ran.
 
-    `storage` overrides the database ledger.json names (as `serve --postgres` does). Each step is
+    `storage` is the ledger's database (`LedgerConfig.read(directory, check_format=False).storage`,
+    or the one `--postgres` names). Each step is
     logged to DIR/migrations.log and stamped into ledger.json before the next one starts. With
     `dry_run` nothing is changed and the records say what would run.
     """
-    from ledger.store.datadir import LedgerConfig
-    from ledger.store.writer_lock import writer_lock
-
     pending(_read_config(directory), migrations)  # a newer format is refused before anything is locked
-    storage = storage or LedgerConfig.read(directory, check_format=False).storage
     done: list[MigrationRecord] = []
     with writer_lock(storage):
         config = _read_config(directory)  # again, under the lock: another migrate may have run
@@ -204,11 +200,13 @@ def _read_config(directory: Path) -> dict[str, Any]:
     try:
         document = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise NotFound(f"no {CONFIG_FILE} in the ledger directory: run `integritas init`", code="no_ledger") from exc
+        raise NotFound(
+            f"no {CONFIG_FILE} in the ledger directory: run `integritas init`", code=codes.NO_LEDGER
+        ) from exc
     except (OSError, ValueError) as exc:
-        raise MalformedInput(f"cannot read {CONFIG_FILE}: {exc}", code="invalid_config") from exc
+        raise MalformedInput(f"cannot read {CONFIG_FILE}: {exc}", code=codes.INVALID_CONFIG) from exc
     if not isinstance(document, dict):
-        raise MalformedInput(f"{CONFIG_FILE} is not a JSON object", code="invalid_config")
+        raise MalformedInput(f"{CONFIG_FILE} is not a JSON object", code=codes.INVALID_CONFIG)
     return document
 
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ledger.backup import RESTORES_LOG, backup, restore
 from ledger.crypto.checkpoint import Checkpoint, sign_checkpoint
 from ledger.crypto.keys import encode_base64, fingerprint, public_key_bytes, read_private_key
 from ledger.errors import LedgerError, VerificationFailed
 from ledger.log_sources import open_source
-from ledger.store.backup import RESTORES_LOG, RollbackRefused, backup, restore
 from ledger.store.datadir import open_ledger
 from ledger.trust import TrustAnchor
 from ledger.verify import verify_log
@@ -188,7 +188,7 @@ def test_an_older_backup_is_refused_over_the_ledger_unless_the_rollback_is_named
     before = sorted(p.name for p in live.ledger_dir.iterdir())
     target_db = new_database(live)
     try:
-        with pytest.raises(RollbackRefused) as refused:
+        with pytest.raises(VerificationFailed) as refused:
             restore(made.directory, live.ledger_dir, postgres=target_db, verify_workers=1)
         assert refused.value.code == "rollback_refused"
         assert f"size {final}" in refused.value.message and "--allow-rollback" in refused.value.message
@@ -228,7 +228,7 @@ def test_a_checkpoint_a_witness_saw_blocks_an_older_backup(live: Live, tmp_path:
         later = client.get("/v1/log").json()["checkpoint"]
     seen = tmp_path / "witness-checkpoint"
     seen.write_text(later)
-    with pytest.raises(RollbackRefused, match="checkpoint file witness-checkpoint"):
+    with pytest.raises(VerificationFailed, match="checkpoint file witness-checkpoint"):
         restore(made.directory, tmp_path / "elsewhere", seen=[seen])
     assert not (tmp_path / "elsewhere").exists()
     # A checkpoint from another key proves nothing and is refused as such.
@@ -248,7 +248,7 @@ def test_a_backup_that_differs_from_a_seen_checkpoint_is_refused_even_when_rollb
     fork.write_text(sign_checkpoint(Checkpoint(live.builder.origin, 2, b"\x01" * 32), log_key))
     target_db = new_database(live)
     try:
-        with pytest.raises(RollbackRefused) as refused:
+        with pytest.raises(VerificationFailed) as refused:
             restore(made.directory, tmp_path / "elsewhere", seen=[fork], allow_rollback=True, postgres=target_db)
         assert refused.value.code == "backup_diverges"
         assert not (tmp_path / "elsewhere").exists()

@@ -40,11 +40,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ledger import codes
 from ledger.crypto.checkpoint import parse_checkpoint, verify_checkpoint
 from ledger.crypto.keys import decode_base64, encode_base64
 from ledger.crypto.merkle import MerkleTree, hash_leaf
 from ledger.crypto.note import parse_note
-from ledger.errors import LedgerError, MalformedInput, NotFound, VerificationFailed
+from ledger.errors import MalformedInput, NotFound, Unavailable, VerificationFailed
 from ledger.log_sources import LOG_AGGREGATE_ID, POSTGRES_EVENTS_TABLE, DataDirSource, open_source
 from ledger.store.config import connect_postgres
 from ledger.store.datadir import LedgerConfig, open_ledger
@@ -60,10 +61,6 @@ BACKUP_FORMAT = 1
 # through SQLite or pg_dump, the rest belongs to running processes.
 _NOT_COPIED_SUFFIXES = (".sqlite", ".sqlite-wal", ".sqlite-shm", "-lock", ".tmp", "-journal")
 _SECRET_FILES = ("log.key", "tokens.json")
-
-
-class RollbackRefused(LedgerError):
-    code = "rollback_refused"
 
 
 @dataclass(frozen=True)
@@ -116,7 +113,7 @@ def backup(ledger_dir: Path, out: Path) -> BackupInfo:
         assert config.storage.postgres_dsn is not None
         checkpoint = _pg_dump(config.storage.postgres_dsn, out / POSTGRES_DUMP)
     else:
-        raise MalformedInput(f"cannot back up {config.storage.kind} storage", code="invalid_config")
+        raise MalformedInput(f"cannot back up {config.storage.kind} storage", code=codes.INVALID_CONFIG)
     parsed = parse_checkpoint(parse_note(checkpoint).text)
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     manifest = {
@@ -185,7 +182,7 @@ def _pg_dump(dsn: str, target: Path) -> str:
             (LOG_AGGREGATE_ID,),
         ).fetchone()
         if row is None:
-            raise NotFound("the ledger is empty: nothing to back up", code="empty_log")
+            raise NotFound("the ledger is empty: nothing to back up", code=codes.EMPTY_LOG)
         checkpoint: str = json.loads(bytes(row[0]))["checkpoint"]
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
@@ -204,13 +201,15 @@ def _run(command: Sequence[str], dsn: str) -> None:
     if completed.returncode != 0:
         # pg_dump's message names the database and the failure, never the password (it is in the environment).
         message = completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else "no message"
-        raise LedgerError(f"{Path(command[0]).name} failed: {message}", code="backup_tool_failed")
+        raise Unavailable(f"{Path(command[0]).name} failed: {message}", code=codes.BACKUP_TOOL_FAILED)
 
 
 def _program(name: str) -> str:
     found = shutil.which(name)
     if found is None:
-        raise NotFound(f"{name} is not installed (Debian package postgresql-client)", code="missing_dependency")
+        raise MalformedInput(
+            f"{name} is not installed (Debian package postgresql-client)", code=codes.MISSING_DEPENDENCY
+        )
     return found
 
 
@@ -222,15 +221,17 @@ def read_manifest(backup_dir: Path) -> dict[str, Any]:
     try:
         manifest: dict[str, Any] = json.loads((backup_dir / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise NotFound(f"{backup_dir} is not a backup (no {MANIFEST})", code="no_backup") from exc
+        raise NotFound(f"{backup_dir} is not a backup (no {MANIFEST})", code=codes.NO_BACKUP) from exc
     except (OSError, ValueError) as exc:
-        raise MalformedInput(f"cannot read {MANIFEST}: {exc}", code="invalid_backup") from exc
+        raise MalformedInput(f"cannot read {MANIFEST}: {exc}", code=codes.INVALID_BACKUP) from exc
     if manifest.get("format") != BACKUP_FORMAT:
-        raise MalformedInput(f"backup format {manifest.get('format')!r} is not {BACKUP_FORMAT}", code="invalid_backup")
+        raise MalformedInput(
+            f"backup format {manifest.get('format')!r} is not {BACKUP_FORMAT}", code=codes.INVALID_BACKUP
+        )
     for name, digest in manifest["files"].items():
         path = backup_dir / name
         if not path.is_file() or _sha256(path) != digest:
-            raise VerificationFailed(f"backup file {name} is missing or changed", code="backup_damaged")
+            raise VerificationFailed(f"backup file {name} is missing or changed", code=codes.BACKUP_DAMAGED)
     return manifest
 
 
@@ -241,7 +242,7 @@ def seen_checkpoint(path: Path, backup_dir: Path) -> Seen:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise NotFound(f"cannot read the seen checkpoint {path.name}: {exc.strerror}", code="no_checkpoint") from exc
+        raise NotFound(f"cannot read the seen checkpoint {path.name}: {exc.strerror}", code=codes.NOT_FOUND) from exc
     checkpoint = verify_checkpoint(text, trust.verifier_key)
     return Seen(checkpoint.tree_size, checkpoint.root_hash, f"checkpoint file {path.name}")
 
@@ -266,7 +267,7 @@ def restore(
     size = int(manifest["tree_size"])
     checkpoint = verify_checkpoint(manifest["checkpoint"], _trust(backup_dir).verifier_key)
     if checkpoint.tree_size != size:
-        raise VerificationFailed("the backup's manifest does not match its checkpoint", code="backup_damaged")
+        raise VerificationFailed("the backup's manifest does not match its checkpoint", code=codes.BACKUP_DAMAGED)
 
     witnessed = [seen_checkpoint(path, backup_dir) for path in seen]
     own = _own_signed_head(ledger_dir)
@@ -276,7 +277,9 @@ def restore(
 
     staging = ledger_dir.with_name(ledger_dir.name + ".restoring")
     if staging.exists():
-        raise MalformedInput(f"{staging.name} exists: an earlier restore stopped half-way; remove it", code="not_empty")
+        raise MalformedInput(
+            f"{staging.name} exists: an earlier restore stopped half-way; remove it", code=codes.NOT_EMPTY
+        )
     _new_private_directory(staging)
     for name in manifest["files"]:
         if name != POSTGRES_DUMP:
@@ -328,7 +331,9 @@ def _own_signed_head(ledger_dir: Path) -> Seen | None:
 
         return Seen(int(head["tree_size"]), decode_base64(head["root_hash"]), "this ledger's last signed checkpoint")
     except (OSError, ValueError, KeyError) as exc:
-        raise MalformedInput(f"cannot read {ledger_dir.name}/signed-head.json: {exc}", code="invalid_config") from exc
+        raise MalformedInput(
+            f"cannot read {ledger_dir.name}/signed-head.json: {exc}", code=codes.INVALID_CONFIG
+        ) from exc
 
 
 def _rollback(size: int, witnessed: list[Seen], allow_rollback: bool) -> int:
@@ -338,10 +343,11 @@ def _rollback(size: int, witnessed: list[Seen], allow_rollback: bool) -> int:
         return 0
     newest = max(beyond, key=lambda s: s.size)
     if not allow_rollback:
-        raise RollbackRefused(
+        raise VerificationFailed(
             f"the backup holds {size} entries, but a checkpoint of size {newest.size} was seen by {newest.source}: "
             f"restoring it would roll the log back by {newest.size - size} entries; "
-            "use a newer backup, or name the rollback with --allow-rollback"
+            "use a newer backup, or name the rollback with --allow-rollback",
+            code=codes.ROLLBACK_REFUSED,
         )
     return newest.size - size
 
@@ -359,10 +365,10 @@ def _check_no_fork(directory: Path, witnessed: list[Seen]) -> None:
         tree.append(hash_leaf(leaf))
     for s in within:
         if tree.root(s.size) != s.root_hash:
-            raise RollbackRefused(
+            raise VerificationFailed(
                 f"the backup differs from the checkpoint of size {s.size} seen by {s.source}: it is not a copy "
                 f"of this log; nothing was replaced (the restored copy is left in {directory.name})",
-                code="backup_diverges",
+                code=codes.BACKUP_DIVERGES,
             )
 
 
@@ -374,7 +380,7 @@ def _pg_restore(dump: Path, dsn: str) -> None:
         raise MalformedInput(
             "the target PostgreSQL database already holds a ledger: restore into a new, empty database "
             "(createdb) and name it with --postgres",
-            code="not_empty",
+            code=codes.NOT_EMPTY,
         )
     _run(
         [
@@ -405,7 +411,7 @@ def _verify_restored(directory: Path, workers: int | None) -> None:
         raise VerificationFailed(
             f"the restored ledger does not verify ({len(report.failures)} failures; first: {first.code}: "
             f"{first.message}); it is left in {directory.name} for inspection",
-            code="restore_failed",
+            code=codes.RESTORE_FAILED,
         )
 
 
@@ -429,7 +435,7 @@ def _log_restore(directory: Path, manifest: dict[str, Any], result: RestoreResul
 
 def _new_private_directory(path: Path) -> None:
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
-        raise MalformedInput(f"{path.name} exists and is not empty: name a new directory", code="not_empty")
+        raise MalformedInput(f"{path.name} exists and is not empty: name a new directory", code=codes.NOT_EMPTY)
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     path.chmod(0o700)
 
