@@ -18,6 +18,8 @@ PURE_MODULES = [
     "ledger.crypto.checkpoint",
     "ledger.trust",
     "ledger.canonical",
+    "ledger.crypto.cosignature",
+    "ledger.crypto.witness_policy",
     "ledger.entry",
     "ledger.rules",
     "ledger.verify",
