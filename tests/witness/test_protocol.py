@@ -122,10 +122,15 @@ def test_bad_consistency_proof_is_422(client: TestClient, log: FakeLog) -> None:
     assert _post(client, log.request(0, 4)).status_code == 200
     body = log.request(4)
     parsed = parse_add_checkpoint(body)
-    broken = (bytes(32),) + parsed.proof[1:]
+    broken = (bytes(32), *parsed.proof[1:])
     assert _post(client, format_add_checkpoint(AddCheckpoint(4, broken, parsed.checkpoint))).status_code == 422
-    # An old size of 0 must come with an empty proof.
-    assert _post(client, log.request(4)).status_code == 200
+    assert _post(client, log.request(4)).status_code == 200  # the true proof still passes
+
+
+def test_old_size_zero_needs_an_empty_proof(client: TestClient, log: FakeLog) -> None:
+    parsed = parse_add_checkpoint(log.request(0))
+    with_proof = format_add_checkpoint(AddCheckpoint(0, (bytes(32),), parsed.checkpoint))
+    assert _post(client, with_proof).status_code == 422
 
 
 def test_state_survives_reopening(tmp_path: Path, log: FakeLog) -> None:
