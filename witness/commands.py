@@ -1,0 +1,93 @@
+"""The ``integritas witness ...`` and ``integritas monitor`` commands, registered by the CLI.
+
+    integritas witness init DIR --name NAME [--log VKEY ...]   # key, name, the logs it witnesses
+    integritas witness add-log DIR VKEY
+    integritas witness serve DIR [--host 127.0.0.1] [--port 8101]
+    integritas monitor URL --trust trust.json --state FILE [--unit U ...] [--feed FILE.atom] [--once]
+
+Errors are raised as :class:`~ledger.errors.LedgerError` and printed by the CLI's one handler.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ledger.crypto.cosignature import format_cosigner_key
+
+__all__ = ["add_monitor_command", "add_witness_commands"]
+
+
+def add_witness_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``witness init|add-log|serve`` to the CLI's subcommands."""
+    witness = commands.add_parser("witness", help="run an independent witness (C2SP tlog-witness)")
+    actions = witness.add_subparsers(title="witness commands", metavar="ACTION")
+    p = actions.add_parser("init", help="create a witness: its key, its name and the logs it witnesses")
+    p.add_argument("directory", type=Path)
+    p.add_argument("--name", required=True, help="the witness's cosigner name, e.g. kejari-blora.go.id/witness")
+    p.add_argument(
+        "--log",
+        action="append",
+        default=[],
+        metavar="VKEY",
+        help="a log's verifier key <origin>+<key ID>+<key> (repeat for several)",
+    )
+    p.set_defaults(run=_init)
+    p = actions.add_parser("add-log", help="witness one more log")
+    p.add_argument("directory", type=Path)
+    p.add_argument("vkey", help="the log's verifier key <origin>+<key ID>+<key>")
+    p.set_defaults(run=_add_log)
+    p = actions.add_parser("serve", help="serve POST /add-checkpoint")
+    p.add_argument("directory", type=Path)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8101)
+    p.set_defaults(run=_serve)
+
+
+def add_monitor_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``monitor`` to the CLI's subcommands."""
+    p = commands.add_parser("monitor", help="follow a log: consistency, every entry, witnesses; alerts and Atom feed")
+    p.add_argument("url", help="the log's base URL, e.g. http://127.0.0.1:8000")
+    p.add_argument("--trust", type=Path, required=True, help="trust.json (with its witness policy, if any)")
+    p.add_argument("--state", type=Path, required=True, help="the monitor's state file (created if absent)")
+    p.add_argument("--unit", action="append", default=[], help="report new entries of this unit (repeat)")
+    p.add_argument("--feed", type=Path, help="write new entries and alerts as an Atom feed to this file")
+    p.add_argument("--token", help="read token (entry contents need one); or $INTEGRITAS_TOKEN")
+    p.add_argument("--interval", type=float, default=10.0, help="seconds between polls (default 10)")
+    p.add_argument("--once", action="store_true", help="poll once and exit (status 1 on an alert)")
+    p.set_defaults(run=_monitor)
+
+
+def _init(args: argparse.Namespace) -> int:
+    from witness.config import init_witness
+
+    key = init_witness(args.directory, args.name, args.log)
+    print(f"verifier key: {format_cosigner_key(key)}")
+    print(f"policy line:  witness {key.name} {key.public_key.hex()}")
+    return 0
+
+
+def _add_log(args: argparse.Namespace) -> int:
+    from ledger.crypto.note import format_verifier_key
+    from witness.config import add_log
+
+    print(f"witnessing {format_verifier_key(add_log(args.directory, args.vkey))}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from witness.app import create_witness_app
+    from witness.config import open_witness
+
+    witness = open_witness(args.directory)
+    print(f"witness {witness.name} on http://{args.host}:{args.port}/ key {format_cosigner_key(witness.key)}")
+    uvicorn.run(create_witness_app(witness), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def _monitor(args: argparse.Namespace) -> int:
+    from witness.monitor import run_monitor
+
+    return run_monitor(args)
