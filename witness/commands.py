@@ -37,6 +37,18 @@ def add_witness_commands(commands: argparse._SubParsersAction) -> None:  # type:
     p.add_argument("directory", type=Path)
     p.add_argument("vkey", help="the log's verifier key <origin>+<key ID>+<key>")
     p.set_defaults(run=_add_log)
+    p = actions.add_parser("policy", help="set the witnesses a ledger submits its checkpoints to, and the quorum")
+    p.add_argument("--ledger", type=Path, required=True, help="the ledger's data directory")
+    p.add_argument(
+        "--witness",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("VKEY", "URL"),
+        help="a witness's verifier key (type 04) and its URL (repeat for several)",
+    )
+    p.add_argument("--quorum", type=int, default=1, help="how many witnesses a verifier requires (0: none)")
+    p.set_defaults(run=_policy)
     p = actions.add_parser("serve", help="serve POST /add-checkpoint")
     p.add_argument("directory", type=Path)
     p.add_argument("--host", default="127.0.0.1")
@@ -72,6 +84,26 @@ def _add_log(args: argparse.Namespace) -> int:
     from witness.config import add_log
 
     print(f"witnessing {format_verifier_key(add_log(args.directory, args.vkey))}")
+    return 0
+
+
+def _policy(args: argparse.Namespace) -> int:
+    import json
+
+    from ledger.crypto.cosignature import parse_cosigner_key
+    from ledger.crypto.note import parse_verifier_key
+    from ledger.errors import MalformedInput
+    from witness.ledger_witnesses import format_ledger_policy, write_ledger_policy
+
+    try:
+        trust = json.loads((args.ledger / "trust.json").read_text(encoding="utf-8"))
+        log_key = parse_verifier_key(trust["verifier_key"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise MalformedInput("not a ledger directory (no readable trust.json)", code="no_ledger") from exc
+    witnesses = [(parse_cosigner_key(vkey), url) for vkey, url in args.witness]
+    text = format_ledger_policy(log_key.public_key, None, witnesses, args.quorum)
+    write_ledger_policy(args.ledger, text)
+    print(text, end="")
     return 0
 
 
