@@ -23,6 +23,7 @@ from api.web.access import TOKEN_COOKIE
 from ledger.store.application import LedgerStore
 from ledger.store.config import Storage
 from ledger.store.datadir import open_ledger
+from witness.server import Witnessing
 
 DESCRIPTION = """
 Integritas: the tamper-evident ledger of Zona Integritas (WBK/WBBM) commitments.
@@ -92,6 +93,18 @@ def open_store(settings: Settings) -> LedgerStore:
     return open_ledger(settings.ledger_dir, storage=storage, allow_open_key_file=settings.allow_open_key_file)
 
 
+def _witnessing(settings: Settings, store: LedgerStore) -> Witnessing:
+    """Submit checkpoints to the ledger's witnesses (DIR/witness-policy), in threads of their own."""
+
+    def latest() -> str | None:
+        store.refresh()  # never waits for a writer: it skips when one holds the lock
+        return store.latest_checkpoint() if store.size else None
+
+    witnessing = Witnessing(settings.ledger_dir, latest, store.tree_consistency_proof)
+    witnessing.start()
+    return witnessing
+
+
 def create_app(settings: Settings, *, store: LedgerStore | None = None) -> FastAPI:
     """The API over the ledger in `settings.ledger_dir` (or over `store`, for tests)."""
 
@@ -104,9 +117,11 @@ def create_app(settings: Settings, *, store: LedgerStore | None = None) -> FastA
             views = ViewService(app.state.store.storage, app.state.store.origin)
             views.start()
         app.state.views = views
+        app.state.witnessing = _witnessing(settings, app.state.store)
         try:
             yield
         finally:
+            app.state.witnessing.stop()
             if views is not None:
                 views.stop()
             if store is None:

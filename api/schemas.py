@@ -62,6 +62,12 @@ class LogInfo(BaseModel):
     checkpoint: str
 
 
+class CosignedCheckpoint(BaseModel):
+    size: int
+    checkpoint: str = Field(description="signed note: the log's signature, then witness cosignatures (type 0x04)")
+    cosigned_by: list[str] = Field(description="the ledger's witnesses whose cosignatures verify")
+
+
 class StreamHead(BaseModel):
     seq: int
     leaf_hash: str

@@ -67,7 +67,8 @@ def format_atom(feed_id: str, title: str, items: Sequence[FeedItem], updated: st
         element(entry, "updated", item.updated)
         element(entry, "category", term=item.category)
         element(entry, "content", item.content, type="text")
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    document: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return document
 
 
 def write_atom(path: Path, document: bytes) -> None:

@@ -16,15 +16,30 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ledger.crypto.note import parse_note
+from ledger.crypto.witness_policy import WitnessPolicy
 from ledger.errors import LedgerError
 from witness.ledger_witnesses import endpoints, read_ledger_policy
 from witness.submitter import CosignedCheckpointFile, WitnessSubmitter
 
-__all__ = ["COSIGNED_FILE", "LOCK_FILE", "Witnessing"]
+__all__ = ["COSIGNED_FILE", "LOCK_FILE", "Witnessing", "cosigned_checkpoint_covering"]
 
 COSIGNED_FILE = "cosigned-checkpoint"
 LOCK_FILE = "witness-submitter.lock"
 LEADER_RETRY = 5.0
+
+
+def cosigned_checkpoint_covering(directory: Path, index: int) -> str | None:
+    """The ledger's latest cosigned checkpoint if it holds leaf ``index``, else None."""
+    from ledger.crypto.checkpoint import parse_checkpoint
+
+    note = CosignedCheckpointFile(directory / COSIGNED_FILE).read()
+    if note is None:
+        return None
+    try:
+        size = parse_checkpoint(parse_note(note).text).tree_size
+    except LedgerError:
+        return None
+    return note if index < size else None
 
 
 class Witnessing:
@@ -38,7 +53,8 @@ class Witnessing:
     ) -> None:
         self.directory = directory
         found = read_ledger_policy(directory)
-        self.policy_text, self.policy = found if found else (None, None)
+        self.policy_text: str | None = found[0] if found else None
+        self.policy: WitnessPolicy | None = found[1] if found else None
         self._file = CosignedCheckpointFile(directory / COSIGNED_FILE)
         self._latest_checkpoint = latest_checkpoint
         self._consistency_proof = consistency_proof
@@ -75,7 +91,11 @@ class Witnessing:
         self._lock_handle = handle
         assert self.policy is not None
         submitter = WitnessSubmitter(
-            endpoints(self.policy), self._latest_checkpoint, self._consistency_proof, published=self._file
+            endpoints(self.policy),
+            self._latest_checkpoint,
+            self._consistency_proof,
+            published=self._file,
+            quorum_met=self.policy.quorum_met,
         )
         submitter.start()
         self._submitter = submitter

@@ -39,6 +39,7 @@ __all__ = ["CosignedCheckpointFile", "WitnessEndpoint", "WitnessSubmitter"]
 
 log = logging.getLogger("integritas.witness")
 
+RECENT = 32  # checkpoints whose cosignatures are kept while the witnesses catch up
 MIN_BACKOFF = 0.1
 MAX_BACKOFF = 30.0
 
@@ -91,6 +92,7 @@ class WitnessSubmitter:
         published: CosignedCheckpointFile | None = None,
         poll_interval: float = 0.25,
         timeout: float = 5.0,
+        quorum_met: Callable[[frozenset[str]], bool] | None = None,
     ) -> None:
         self.witnesses = list(witnesses)
         self._latest_checkpoint = latest_checkpoint
@@ -106,6 +108,9 @@ class WitnessSubmitter:
         # The newest checkpoint that has at least one cosignature, with all of them.
         self._cosigned: str | None = published.read() if published else None
         self._cosigned_size = _size(self._cosigned)
+        self._quorum_met = quorum_met or (lambda names: bool(names))
+        # Recent checkpoints (size, text) with their cosigned note and cosigners' names.
+        self._recent: dict[tuple[int, str], tuple[str, frozenset[str]]] = {}
         self.errors: dict[str, str] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -135,20 +140,32 @@ class WitnessSubmitter:
     # -- what the log serves --------------------------------------------------------------------
 
     def cosigned(self) -> str | None:
-        """The newest checkpoint that has cosignatures, with every cosignature gathered for it."""
+        """The newest checkpoint whose cosigners meet ``quorum_met`` (else the newest cosigned one),
+        with every cosignature gathered for it."""
         with self._lock:
             return self._cosigned
 
-    def _record(self, note: str, checkpoint: Checkpoint, line: str) -> None:
+    def _record(self, note: str, checkpoint: Checkpoint, name: str, line: str) -> None:
         with self._lock:
-            if checkpoint.tree_size < self._cosigned_size:
+            key = (checkpoint.tree_size, parse_note(note).text)
+            if key not in self._recent and checkpoint.tree_size < self._cosigned_size:
+                return  # older than what is served, and not one of the recent checkpoints
+            held = self._recent.get(key)
+            updated = add_cosignatures(held[0] if held else note, line)
+            self._recent[key] = (updated, (held[1] if held else frozenset()) | {name})
+            for stale in sorted(self._recent)[:-RECENT]:
+                del self._recent[stale]
+            # Serve the newest checkpoint whose cosigners meet the quorum, else the newest cosigned;
+            # never a smaller one than served before (a reader would see the log shrink).
+            ranked = [
+                value
+                for (size, _), value in sorted(self._recent.items(), key=lambda item: item[0][0], reverse=True)
+                if size >= self._cosigned_size
+            ]
+            if not ranked:
                 return
-            current = self._cosigned
-            same = current is not None and self._cosigned_size == checkpoint.tree_size
-            if same and current is not None and parse_note(current).text == parse_note(note).text:
-                note = current  # another witness's cosignature of the same checkpoint: add to it
-            updated = add_cosignatures(note, line)
-            self._cosigned, self._cosigned_size = updated, checkpoint.tree_size
+            chosen = next((v for v in ranked if self._quorum_met(v[1])), ranked[0])
+            self._cosigned, self._cosigned_size = chosen[0], _size(chosen[0])
         if self._published is not None:
             try:
                 # Under its own lock, write what is current then: two threads' writes never
@@ -222,7 +239,7 @@ class WitnessSubmitter:
                 except (UnicodeDecodeError, LedgerError) as exc:
                     self._failed(name, f"answer is not a valid cosignature: {exc}")
                 else:
-                    self._record(note, checkpoint, line)
+                    self._record(note, checkpoint, name, line)
                     known_size, done, backoff = checkpoint.tree_size, parsed.text, MIN_BACKOFF
                     self.errors.pop(name, None)
                     continue
