@@ -37,6 +37,9 @@ def add_witness_commands(commands: argparse._SubParsersAction) -> None:  # type:
     p.add_argument("directory", type=Path)
     p.add_argument("vkey", help="the log's verifier key <origin>+<key ID>+<key>")
     p.set_defaults(run=_add_log)
+    p = actions.add_parser("key", help="print the witness's verifier key (type 04), for logs and policies")
+    p.add_argument("directory", type=Path)
+    p.set_defaults(run=_key)
     p = actions.add_parser("policy", help="set the witnesses a ledger submits its checkpoints to, and the quorum")
     p.add_argument("--ledger", type=Path, required=True, help="the ledger's data directory")
     p.add_argument(
@@ -79,6 +82,13 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _key(args: argparse.Namespace) -> int:
+    from witness.config import open_witness
+
+    print(format_cosigner_key(open_witness(args.directory).key))
+    return 0
+
+
 def _add_log(args: argparse.Namespace) -> int:
     from ledger.crypto.note import format_verifier_key
     from witness.config import add_log
@@ -103,6 +113,11 @@ def _policy(args: argparse.Namespace) -> int:
     witnesses = [(parse_cosigner_key(vkey), url) for vkey, url in args.witness]
     text = format_ledger_policy(log_key.public_key, None, witnesses, args.quorum)
     write_ledger_policy(args.ledger, text)
+    # Auditors take trust.json away: it carries the policy they hold the log to.
+    trust["witness_policy"] = text
+    temporary = args.ledger / "trust.json.tmp"
+    temporary.write_text(json.dumps(trust, indent=2) + "\n", encoding="utf-8")
+    temporary.replace(args.ledger / "trust.json")
     print(text, end="")
     return 0
 
