@@ -114,6 +114,19 @@ MESSAGES: dict[str, str] = {
     "No remediation item is open.": "Tidak ada rekomendasi perbaikan yang terbuka.",
     "No review has failed.": "Tidak ada penilaian yang tidak lulus.",
     "Latest checkpoint": "Checkpoint terbaru",
+    "Witnesses": "Saksi",
+    "Independent offices cosign each checkpoint only if it extends the last one they cosigned, so the log cannot "
+    "show two histories (C2SP tlog-witness).": (
+        "Kantor-kantor independen menandatangani bersama setiap checkpoint hanya jika checkpoint itu melanjutkan "
+        "yang terakhir mereka tandatangani, sehingga log tidak dapat menunjukkan dua riwayat (C2SP tlog-witness)."
+    ),
+    "Quorum": "Kuorum",
+    "Cosigned checkpoint": "Checkpoint yang ditandatangani bersama",
+    "Cosigned by": "Ditandatangani bersama oleh",
+    "no witness yet": "belum ada saksi",
+    "Not cosigned by a witness yet: reload in a moment.": (
+        "Belum ditandatangani bersama oleh saksi: muat ulang sebentar lagi."
+    ),
     "Log size": "Ukuran log",
     "Root hash": "Hash akar",
     "{count} items": "{count} butir",

@@ -199,3 +199,16 @@ def test_the_policy_names_real_cosigner_keys(witnessed: dict) -> None:  # type: 
     text = (witnessed["ledger"] / "witness-policy").read_text()
     for name, key in witnessed["vkeys"].items():
         assert f"witness {name} {key.public_key.hex()} " in text
+
+
+def test_pages_show_who_cosigned(witnessed: dict) -> None:  # type: ignore[type-arg]
+    url = witnessed["url"]
+    _wait_cosigned(url, 0)
+    page = httpx.get(f"{url}/log", params={"lang": "en"}).text
+    assert 'id="cosigned-by"' in page
+    cosigned_by = httpx.get(f"{url}/v1/log/cosigned").json()["cosigned_by"]
+    for name in cosigned_by:
+        assert f"<code>{name}</code>" in page
+    assert httpx.get(f"{url}/log/trust.json").json()["witness_policy"] == (
+        witnessed["ledger"] / "witness-policy"
+    ).read_text()
