@@ -115,6 +115,9 @@ MESSAGES: dict[str, str] = {
     "No review has failed.": "Tidak ada penilaian yang tidak lulus.",
     "Latest checkpoint": "Checkpoint terbaru",
     "Witnesses": "Saksi",
+    "Or paste the whole trust.json: the checkpoint is then also held to its witness policy.": (
+        "Atau tempel seluruh trust.json: checkpoint lalu juga diperiksa terhadap kebijakan saksinya."
+    ),
     "Independent offices cosign each checkpoint only if it extends the last one they cosigned, so the log cannot "
     "show two histories (C2SP tlog-witness).": (
         "Kantor-kantor independen menandatangani bersama setiap checkpoint hanya jika checkpoint itu melanjutkan "

@@ -35,7 +35,8 @@ button.addEventListener("click", () =>
     const { entryUrl, proofUrl, keyEntryUrl, index } = section.dataset;
     const [record, proof, registration] = await Promise.all([
       fetched(entryUrl, "json"),
-      fetched(proofUrl, "text"),
+      // Held to a witness policy, the record is proven against the cosigned checkpoint.
+      fetched(verifier.policy ? `${proofUrl}?cosigned=true` : proofUrl, "text"),
       keyEntryUrl ? fetched(keyEntryUrl, "json") : Promise.resolve({ error: new VerifyError("no_signer_key") }),
     ]);
     let leaf;

@@ -194,6 +194,97 @@ export async function verifyCheckpoint(noteText, verifier) {
   return checkpoint;
 }
 
+// --- witnesses: C2SP tlog-cosignature v1 (Ed25519) and Sigsum policies ------------------------------
+
+/** A pasted trust anchor: a verifier key, or a whole trust.json (then with its witness policy, if any). */
+export async function parseTrust(text) {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith("{")) return parseVerifierKey(trimmed);
+  let document;
+  try {
+    document = JSON.parse(trimmed);
+  } catch {
+    throw new VerifyError("trust_form", {});
+  }
+  if (typeof document !== "object" || document === null || typeof document.verifier_key !== "string") {
+    throw new VerifyError("trust_form", {});
+  }
+  const verifier = await parseVerifierKey(document.verifier_key);
+  if (typeof document.witness_policy === "string") verifier.policy = await parseWitnessPolicy(document.witness_policy);
+  verifier.text = trimmed;
+  return verifier;
+}
+
+/** Sigsum policy file (sigsum-go doc/policy.md): log, witness, group and quorum lines; names before use. */
+export async function parseWitnessPolicy(text) {
+  const witnesses = [];
+  const groups = new Map();
+  const names = new Set(["none"]);
+  let quorum = null;
+  const fail = (number, problem) => new VerifyError("policy_form", { problem: `line ${number}: ${problem}` });
+  const lines = text.split("\n");
+  for (let n = 0; n < lines.length; n++) {
+    const items = lines[n].split("#")[0].trim().split(/\s+/).filter(Boolean);
+    if (items.length === 0) continue;
+    const [keyword, ...args] = items;
+    if (keyword === "log") continue;
+    if (keyword === "witness") {
+      if (args.length < 2 || args.length > 3 || !/^[0-9a-fA-F]{64}$/.test(args[1]) || names.has(args[0])) throw fail(n + 1, "witness");
+      const publicKey = Uint8Array.from(args[1].match(/../g).map((byte) => parseInt(byte, 16)));
+      const keyId = (await sha256(concat(encoder.encode(args[0]), Uint8Array.of(0x0a, 0x04), publicKey))).slice(0, 4);
+      witnesses.push({ name: args[0], publicKey, keyId });
+      names.add(args[0]);
+    } else if (keyword === "group") {
+      const members = args.slice(2);
+      if (args.length < 3 || names.has(args[0]) || members.some((m) => !names.has(m) || m === "none")) throw fail(n + 1, "group");
+      const k = args[1] === "all" ? members.length : args[1] === "any" ? 1 : /^[1-9][0-9]*$/.test(args[1]) ? Number(args[1]) : 0;
+      if (k < 1 || k > members.length) throw fail(n + 1, "group threshold");
+      groups.set(args[0], { k, members });
+      names.add(args[0]);
+    } else if (keyword === "quorum") {
+      if (args.length !== 1 || quorum !== null || !names.has(args[0])) throw fail(n + 1, "quorum");
+      quorum = args[0];
+    } else throw fail(n + 1, `unknown keyword ${keyword}`);
+  }
+  if (quorum === null) throw new VerifyError("policy_form", { problem: "no quorum line" });
+  return { witnesses, groups, quorum };
+}
+
+function acts(policy, name, signed) {
+  if (name === "none") return true;
+  const group = policy.groups.get(name);
+  if (!group) return signed.has(name);
+  return group.members.filter((member) => acts(policy, member, signed)).length >= group.k;
+}
+
+function describeQuorum(policy, name) {
+  const group = policy.groups.get(name);
+  if (!group) return name;
+  return `${group.k} of (${group.members.map((m) => describeQuorum(policy, m)).join(", ")})`;
+}
+
+/** Every cosignature by a policy witness must verify; their names must meet the quorum. */
+export async function verifyCosignatures(noteText, policy) {
+  const note = parseNote(noteText);
+  const signed = new Set();
+  for (const witness of policy.witnesses) {
+    for (const s of note.signatures.filter((s) => s.name === witness.name && equal(s.keyId, witness.keyId))) {
+      if (s.signature.length !== 72) throw new VerifyError("cosignature_invalid", { witness: witness.name });
+      const timestamp = new DataView(s.signature.buffer, s.signature.byteOffset, 8).getBigUint64(0);
+      if (timestamp > 2n ** 63n - 1n) throw new VerifyError("cosignature_invalid", { witness: witness.name });
+      const message = encoder.encode(`cosignature/v1\ntime ${timestamp}\n${note.text}`);
+      if (!(await ed25519Verify(witness.publicKey, s.signature.slice(8), message))) {
+        throw new VerifyError("cosignature_invalid", { witness: witness.name });
+      }
+      signed.add(witness.name);
+    }
+  }
+  const quorum = describeQuorum(policy, policy.quorum);
+  const cosignedBy = [...signed].sort().join(", ");
+  if (!acts(policy, policy.quorum, signed)) throw new VerifyError("witness_quorum_not_met", { signed: cosignedBy || "—", quorum });
+  return { cosignedBy: cosignedBy || "—", quorum };
+}
+
 // --- tlog-proof and inclusion -----------------------------------------------------------------------
 
 /** C2SP tlog-proof: header, optional extra, index, proof hashes, blank line, the checkpoint verbatim. */
@@ -374,6 +465,11 @@ export async function verifyRecord({ verifier, leaf, signerKey, proofText, index
     });
   }
   results.push(checkpointResults[0]);
+  // 6. The witnesses' cosignatures on that checkpoint, when the trust anchor has a witness policy.
+  if (verifier.policy) {
+    if (checkpoint === null) skip(results, "witnesses", "checkpoint_unverified");
+    else await check(results, "witnesses", () => verifyCosignatures(bundle.checkpoint, verifier.policy));
+  }
   return results;
 }
 

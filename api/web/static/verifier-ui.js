@@ -2,7 +2,7 @@
 // from the answers being checked), and the list of checks with their outcome and reason, in the
 // page's language (the <html lang> the server rendered).
 
-import { VerifyError, ed25519Available, hex, parseVerifierKey } from "./tlog.js";
+import { VerifyError, ed25519Available, hex, parseTrust } from "./tlog.js";
 
 const STORAGE_KEY = "integritas.verifier-key";
 const lang = document.documentElement.lang === "en" ? "en" : "id";
@@ -15,6 +15,7 @@ const WORDS = {
       leaf: "Hash daun",
       inclusion: "Bukti inklusi (RFC 9162)",
       checkpoint: "Tanda tangan checkpoint",
+      witnesses: "Tanda tangan bersama saksi (kuorum)",
     },
     status: { passed: "Lulus", failed: "Gagal", skipped: "Tidak diperiksa" },
     allPassed: "Semua pemeriksaan lulus.",
@@ -27,6 +28,7 @@ const WORDS = {
       leaf: (d) => `SHA-256(0x00 ‖ daun) = ${d.hash}${d.shown ? "; entri yang diverifikasi adalah yang ditampilkan halaman ini." : ""}`,
       inclusion: (d) => `${d.count} hash mengantar daun di indeks ${d.index} ke akar checkpoint berukuran ${d.size}.`,
       checkpoint: (d) => `Ditandatangani oleh ${d.key}; ukuran ${d.size}, akar ${d.root}.`,
+      witnesses: (d) => `Ditandatangani bersama oleh ${d.cosignedBy}; kuorum ${d.quorum} terpenuhi.`,
     },
     reason: {
       fetch_failed: (d) => `tidak dapat mengambil ${d.url}: ${d.status}`,
@@ -65,8 +67,13 @@ const WORDS = {
       no_key: () => "tempel dulu kunci verifikasi log",
       no_files: () => "pilih berkas bukti dan berkas daun",
       no_webcrypto: () => "peramban ini tidak memiliki Web Crypto dengan Ed25519 (perlu HTTPS atau localhost, dan peramban terbaru)",
+      cosignature_invalid: (d) => `tanda tangan bersama oleh ${d.witness} tidak sah`,
+      witness_quorum_not_met: (d) => `kuorum saksi ${d.quorum} tidak terpenuhi; ditandatangani bersama oleh: ${d.signed}`,
+      policy_form: (d) => `kebijakan saksi tidak sah: ${d.problem}`,
+      trust_form: () => "trust.json tidak sah: perlu objek JSON dengan verifier_key",
       unexpected: (d) => d.message,
     },
+    withPolicy: "dengan kebijakan saksi",
   },
   en: {
     title: {
@@ -75,6 +82,7 @@ const WORDS = {
       leaf: "Leaf hash",
       inclusion: "Inclusion proof (RFC 9162)",
       checkpoint: "Checkpoint signature",
+      witnesses: "Witness cosignatures (quorum)",
     },
     status: { passed: "Passed", failed: "Failed", skipped: "Not checked" },
     allPassed: "All checks passed.",
@@ -87,6 +95,7 @@ const WORDS = {
       leaf: (d) => `SHA-256(0x00 ‖ leaf) = ${d.hash}${d.shown ? "; the entry verified is the one this page shows." : ""}`,
       inclusion: (d) => `${d.count} hashes lead from the leaf at index ${d.index} to the root of the checkpoint of size ${d.size}.`,
       checkpoint: (d) => `Signed by ${d.key}; size ${d.size}, root ${d.root}.`,
+      witnesses: (d) => `Cosigned by ${d.cosignedBy}; quorum ${d.quorum} met.`,
     },
     reason: {
       fetch_failed: (d) => `could not fetch ${d.url}: ${d.status}`,
@@ -125,8 +134,13 @@ const WORDS = {
       no_key: () => "paste the log's verifier key first",
       no_files: () => "choose the proof file and the leaf file",
       no_webcrypto: () => "this browser has no Web Crypto with Ed25519 (it needs HTTPS or localhost, and a recent browser)",
+      cosignature_invalid: (d) => `the cosignature by ${d.witness} does not verify`,
+      witness_quorum_not_met: (d) => `witness quorum ${d.quorum} not met; cosigned by: ${d.signed}`,
+      policy_form: (d) => `the witness policy is not valid: ${d.problem}`,
+      trust_form: () => "not a valid trust.json: want a JSON object with verifier_key",
       unexpected: (d) => d.message,
     },
+    withPolicy: "with its witness policy",
   },
 };
 
@@ -150,7 +164,7 @@ export function setupKeyBox() {
     saved.hidden = key === null;
     form.hidden = key !== null;
     if (key !== null) {
-      document.getElementById("key-name").textContent = key.name;
+      document.getElementById("key-name").textContent = key.name + (key.policy ? ` · ${words.withPolicy}` : "");
       document.getElementById("key-id").textContent = hex(key.keyId);
     }
   }
@@ -159,7 +173,7 @@ export function setupKeyBox() {
     const text = localStorage.getItem(STORAGE_KEY);
     if (!text) return show(null);
     try {
-      show(await parseVerifierKey(text));
+      show(await parseTrust(text));
     } catch {
       localStorage.removeItem(STORAGE_KEY);
       show(null);
@@ -170,7 +184,7 @@ export function setupKeyBox() {
     event.preventDefault();
     error.hidden = true;
     try {
-      const key = await parseVerifierKey(input.value);
+      const key = await parseTrust(input.value);
       localStorage.setItem(STORAGE_KEY, key.text);
       input.value = "";
       show(key);
