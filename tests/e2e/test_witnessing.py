@@ -209,6 +209,44 @@ def test_pages_show_who_cosigned(witnessed: dict) -> None:  # type: ignore[type-
     cosigned_by = httpx.get(f"{url}/v1/log/cosigned").json()["cosigned_by"]
     for name in cosigned_by:
         assert f"<code>{name}</code>" in page
-    assert httpx.get(f"{url}/log/trust.json").json()["witness_policy"] == (
-        witnessed["ledger"] / "witness-policy"
-    ).read_text()
+    assert (
+        httpx.get(f"{url}/log/trust.json").json()["witness_policy"]
+        == (witnessed["ledger"] / "witness-policy").read_text()
+    )
+
+
+def test_monitor_follows_the_witnessed_log(witnessed: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    import feedparser
+
+    url, token = witnessed["url"], witnessed["token"]
+    _wait_cosigned(url, 0)
+    arguments = [
+        "monitor",
+        url,
+        "--trust",
+        str(_trust(witnessed)),
+        "--state",
+        str(tmp_path / "m.json"),
+        "--feed",
+        str(tmp_path / "m.atom"),
+        "--token",
+        token,
+        "--unit",
+        "u0",
+        "--once",
+    ]
+    first = run_cli(*arguments)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert first.stdout.startswith("monitor started at tree size")
+    submission = _pact(witnessed["builder"], witnessed["keys"]["registrar"], "2024-02-01T08:00:00Z")
+    answer = httpx.post(
+        f"{url}/v1/entries", content=submission.leaf_bytes, headers={"content-type": "application/json"}
+    )
+    assert answer.status_code == 201
+    index = answer.json()["index"]
+    _wait_cosigned(url, index)
+    second = run_cli(*arguments)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert f"#{index} pact.signed pact/u0/" in second.stdout
+    feed = feedparser.parse(str(tmp_path / "m.atom"))
+    assert feed.bozo == 0 and feed.entries[0].title.startswith(f"#{index} pact.signed")
