@@ -15,6 +15,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from ledger.crypto.checkpoint import parse_checkpoint
+from ledger.crypto.cosignature import verify_cosignature
 from ledger.crypto.note import parse_note
 from ledger.crypto.witness_policy import WitnessPolicy
 from ledger.errors import LedgerError
@@ -30,8 +32,6 @@ LEADER_RETRY = 5.0
 
 def cosigned_checkpoint_covering(directory: Path, index: int) -> str | None:
     """The ledger's latest cosigned checkpoint if it holds leaf ``index``, else None."""
-    from ledger.crypto.checkpoint import parse_checkpoint
-
     note = CosignedCheckpointFile(directory / COSIGNED_FILE).read()
     if note is None:
         return None
@@ -145,8 +145,6 @@ class Witnessing:
         """The names of the policy's witnesses that validly cosigned ``note`` (for the pages)."""
         if self.policy is None:
             return []
-        from ledger.crypto.cosignature import verify_cosignature
-
         names = []
         for witness in self.policy.witnesses:
             try:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ledger.crypto.merkle import EMPTY_ROOT
 
-__all__ = ["Evidence", "Latest", "WitnessState"]
+__all__ = ["Evidence", "Latest", "Refusal", "WitnessState"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS latest (
