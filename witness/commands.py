@@ -3,6 +3,8 @@
     integritas witness init DIR --name NAME [--log VKEY ...]   # key, name, the logs it witnesses
     integritas witness add-log DIR VKEY
     integritas witness serve DIR [--host 127.0.0.1] [--port 8101]
+    integritas witness key DIR | evidence DIR
+    integritas witness policy --ledger DIR --witness VKEY URL ... [--quorum K]
     integritas monitor URL --trust trust.json --state FILE [--unit U ...] [--feed FILE.atom] [--once]
 
 Errors are raised as :class:`~ledger.errors.LedgerError` and printed by the CLI's one handler.
@@ -37,6 +39,9 @@ def add_witness_commands(commands: argparse._SubParsersAction) -> None:  # type:
     p.add_argument("directory", type=Path)
     p.add_argument("vkey", help="the log's verifier key <origin>+<key ID>+<key>")
     p.set_defaults(run=_add_log)
+    p = actions.add_parser("evidence", help="print the refused requests the log signed (possible split views)")
+    p.add_argument("directory", type=Path)
+    p.set_defaults(run=_evidence)
     p = actions.add_parser("key", help="print the witness's verifier key (type 04), for logs and policies")
     p.add_argument("directory", type=Path)
     p.set_defaults(run=_key)
@@ -79,6 +84,18 @@ def _init(args: argparse.Namespace) -> int:
     key = init_witness(args.directory, args.name, args.log)
     print(f"verifier key: {format_cosigner_key(key)}")
     print(f"policy line:  witness {key.name} {key.public_key.hex()}")
+    return 0
+
+
+def _evidence(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from witness.config import open_witness
+
+    for item in open_witness(args.directory).state.evidence():
+        when = datetime.fromtimestamp(item.received_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        print(f"# {item.id} {when} {item.origin}: {item.reason}")
+        print(item.request.decode("utf-8", "replace"), end="" if item.request.endswith(b"\n") else "\n")
     return 0
 
 

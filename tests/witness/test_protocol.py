@@ -91,6 +91,11 @@ def test_split_view_with_the_real_log_key_is_refused_and_kept(client: TestClient
     assert _post(client, log.request(10)).status_code == 200
     kept = open_witness(tmp_path / "w").state.evidence(ORIGIN)
     assert [e.request for e in kept] == [other.request(10, 10), other.request(10)]
+    from ledger.cli import main
+
+    assert main(["witness", "evidence", str(tmp_path / "w")]) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("# ") == 2 and other.checkpoint(10) in printed
     # Under a quorum of this witness, the fork's checkpoint fails verification.
     witness = open_witness(tmp_path / "w")
     public = witness.key.public_key.hex()
