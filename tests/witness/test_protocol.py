@@ -74,7 +74,9 @@ def test_wrong_old_size_is_409_with_the_known_size(client: TestClient, log: Fake
     assert _post(client, log.request(6)).status_code == 200
 
 
-def test_split_view_with_the_real_log_key_is_refused_and_kept(client: TestClient, log: FakeLog, tmp_path: Path) -> None:
+def test_split_view_with_the_real_log_key_is_refused_and_kept(
+    client: TestClient, log: FakeLog, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert _post(client, log.request(0)).status_code == 200
     # Same key, same size, a different history after leaf 4: the witness already cosigned size 10.
     other = fork(log, 4, "b")
