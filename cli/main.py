@@ -19,7 +19,19 @@ from ledger.errors import EXIT_FAILED, EXIT_USAGE, Conflict, LedgerError, Unavai
 
 # The modules of cli/ that register a family of subcommands (`register(commands)`), in the order of
 # `integritas --help`; a new family is its module and one more name here.
-COMMAND_FAMILIES = ("ledger_commands", "keys", "views", "proofs", "repair", "serve", "tokens", "operations", "demo")
+COMMAND_FAMILIES = (
+    "ledger_commands",
+    "keys",
+    "views",
+    "proofs",
+    "repair",
+    "serve",
+    "tokens",
+    "operations",
+    "demo",
+    "witness",
+    "monitor",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 from cli.options import Commands, add_ledger_option, open_store
 from cli.output import print_json, progress_bar
 from ledger.crypto.note import MAX_NOTE_BYTES
-from ledger.errors import UsageError
+from ledger import codes
+from ledger.crypto.checkpoint import SignedCheckpoint
+from ledger.errors import NotFound, UsageError
 from ledger.files import read_exact_text, write_atomically
 
 MAX_BUNDLE_BYTES = 2 * MAX_NOTE_BYTES  # a tlog-proof: at most 64 hashes and a checkpoint note
@@ -29,6 +31,9 @@ def register(commands: Commands) -> None:
     add_ledger_option(p)
     p.add_argument("index", type=int)
     p.add_argument("--leaf-out", type=Path, help="also write the leaf bytes to this file")
+    p.add_argument(
+        "--cosigned", action="store_true", help="require a cosigned checkpoint (exit 4 until one holds the leaf)"
+    )
     p.set_defaults(run=prove)
 
     p = commands.add_parser("export", help="write the log as a C2SP tlog-tiles directory for offline audit")
@@ -65,8 +70,14 @@ def register(commands: Commands) -> None:
 
 
 def prove(args: argparse.Namespace) -> int:
+    from witness.server import cosigned_checkpoint_covering
+
     store = open_store(args.ledger, args.allow_open_key_file)
-    bundle = store.record_proof(args.index)
+    # With witnesses, the bundle carries the latest cosigned checkpoint when it holds the leaf.
+    cosigned = cosigned_checkpoint_covering(args.ledger, args.index)
+    if cosigned is None and args.cosigned:
+        raise NotFound(f"no cosigned checkpoint holds leaf {args.index} yet: try again", code=codes.NOT_COSIGNED_YET)
+    bundle = store.record_proof(args.index, SignedCheckpoint(cosigned) if cosigned else None)
     if args.leaf_out is not None:
         args.leaf_out.write_bytes(store.leaf(args.index))
     sys.stdout.write(bundle)
@@ -75,10 +86,21 @@ def prove(args: argparse.Namespace) -> int:
 
 def export(args: argparse.Namespace) -> int:
     from ledger.store.export import export_log
+    from witness.ledger_witnesses import read_ledger_policy
+    from witness.server import cosigned_checkpoint_covering
 
     store = open_store(args.ledger, args.allow_open_key_file)
+    policy = read_ledger_policy(args.ledger)
+    # With witnesses, export at the latest cosigned checkpoint, so verifiers can hold it to the quorum.
+    cosigned = cosigned_checkpoint_covering(args.ledger, 0) if policy else None
     with progress_bar("exporting tiles") as progress:
-        size = export_log(store, args.directory, progress)
+        size = export_log(
+            store,
+            args.directory,
+            progress,
+            checkpoint=SignedCheckpoint(cosigned) if cosigned else None,
+            witness_policy=policy[0] if policy else None,
+        )
     print(f"exported {size} entries to {args.directory} (C2SP tlog-tiles; trust anchor in trust.json)")
     return 0
 
@@ -110,16 +132,17 @@ def verify(args: argparse.Namespace) -> int:
             source, trust, now=datetime.now(UTC), trusted_checkpoint=trusted, workers=args.workers, progress=progress
         )
     if args.json:
-        print_json(
-            {
-                "ok": report.ok,
-                "source": report.source,
-                "entries_checked": report.entries_checked,
-                "tiles_checked": report.tiles_checked,
-                "checkpoint": report.checkpoint_text,
-                "failures": [failure.to_json() for failure in report.failures],
-            }
-        )
+        document: dict[str, Any] = {
+            "ok": report.ok,
+            "source": report.source,
+            "entries_checked": report.entries_checked,
+            "tiles_checked": report.tiles_checked,
+            "checkpoint": report.checkpoint_text,
+            "failures": [failure.to_json() for failure in report.failures],
+        }
+        if trust.witness_policy_text is not None:
+            document["cosigned_by"] = report.cosigned_by
+        print_json(document)
     else:
         _print_report(report)
     if not report.ok:
@@ -139,6 +162,7 @@ def _print_report(report: Report) -> None:
         console.print(
             f"[green]OK[/green] {report.source}: {report.entries_checked} entries, "
             f"{report.tiles_checked} tiles, checkpoint size {size} verified"
+            + (f", cosigned by {', '.join(report.cosigned_by)}" if report.cosigned_by else "")
         )
         return
     table = Table(title=f"{report.source}: {len(report.failures)} failure(s), checkpoint size {size}")
@@ -152,10 +176,25 @@ def _print_report(report: Report) -> None:
 
 
 def verify_record(args: argparse.Namespace) -> int:
-    from ledger.crypto.record_proof import verify_record_proof
+    from ledger.crypto.record_proof import parse_record_proof, verify_record_proof
+    from ledger.crypto.witness_policy import verify_witness_quorum
 
-    key = _trust_anchor(args.trust, args.verifier_key, "-").verifier_key
+    trust = _trust_anchor(args.trust, args.verifier_key, "-")
     bundle = read_exact_text(args.bundle, MAX_BUNDLE_BYTES, "the bundle", "invalid_proof_bundle")
-    checkpoint = verify_record_proof(bundle, args.leaf.read_bytes(), key)
-    print(f"OK: the leaf is in {checkpoint.origin} at the bundle's index, checkpoint size {checkpoint.tree_size}")
+    checkpoint = verify_record_proof(bundle, args.leaf.read_bytes(), trust.verifier_key)
+    cosigned = ""
+    policy = trust.witness_policy
+    if policy is not None:
+        # The bundle carries the cosigned checkpoint (tlog-proof keeps the note verbatim).
+        signers = verify_witness_quorum(
+            parse_record_proof(bundle).checkpoint,
+            policy,
+            log_public_key=trust.verifier_key.public_key,
+            now=int(datetime.now(UTC).timestamp()),
+        )
+        cosigned = f", cosigned by {', '.join(sorted(signers))}" if signers else ""
+    print(
+        f"OK: the leaf is in {checkpoint.origin} at the bundle's index, checkpoint size {checkpoint.tree_size}"
+        + cosigned
+    )
     return 0

@@ -50,14 +50,14 @@ def _free_port() -> int:
 
 
 def _cli(*args: str) -> str:
-    result = subprocess.run([PYTHON, "-m", "ledger.cli", *args], cwd=ROOT, capture_output=True, text=True, check=True)
+    result = subprocess.run([PYTHON, "-m", "cli", *args], cwd=ROOT, capture_output=True, text=True, check=True)
     return result.stdout
 
 
 def _start(args: list[str], ready: str) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTEGRITAS_")}
     process = subprocess.Popen(
-        [PYTHON, "-m", "ledger.cli", *args],
+        [PYTHON, "-m", "cli", *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -48,8 +48,8 @@ from ledger.crypto.tiles import Tile
 from ledger.crypto.witness_policy import PolicyWitness, WitnessPolicy, parse_witness_policy
 from ledger.entry import parse_leaf
 from ledger.errors import LedgerError, MalformedInput
-from ledger.log_sources import LogSource, open_source
-from ledger.verify import TrustAnchor, verify_log
+from ledger.log_sources import open_source
+from ledger.verify import LogSource, TrustAnchor, verify_log
 from witness.atom import FeedItem, format_atom, write_atom
 
 __all__ = ["Monitor", "MonitorState", "fetch_witness_checkpoint", "run_monitor"]

@@ -34,7 +34,7 @@ KILLS = 6
 
 def _start(directory: Path, port: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [PYTHON, "-m", "ledger.cli", "witness", "serve", str(directory), "--port", str(port)],
+        [PYTHON, "-m", "cli", "witness", "serve", str(directory), "--port", str(port)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

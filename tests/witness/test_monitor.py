@@ -14,8 +14,8 @@ from ledger.crypto.cosignature import add_cosignatures, cosign_note, format_cosi
 from ledger.crypto.keys import fingerprint
 from ledger.crypto.note import parse_note
 from ledger.crypto.witness_policy import PolicyWitness, parse_witness_policy
-from ledger.log_sources import LogSource, open_source
-from ledger.verify import TrustAnchor
+from ledger.log_sources import open_source
+from ledger.verify import LogSource, TrustAnchor
 from tests.builder import key_for
 from tests.tampering_helpers import add_notes, small_ledger
 from witness.monitor import Monitor, load_trust

@@ -93,7 +93,7 @@ def test_split_view_with_the_real_log_key_is_refused_and_kept(
     assert _post(client, log.request(10)).status_code == 200
     kept = open_witness(tmp_path / "w").state.evidence(ORIGIN)
     assert [e.request for e in kept] == [other.request(10, 10), other.request(10)]
-    from ledger.cli import main
+    from cli.main import main
 
     assert main(["witness", "evidence", str(tmp_path / "w")]) == 0
     printed = capsys.readouterr().out

@@ -1,11 +1,10 @@
-"""The ``integritas witness ...`` and ``integritas monitor`` commands, registered by the CLI.
+"""``integritas witness ...``: an independent witness (C2SP tlog-witness) and a ledger's witnesses.
 
     integritas witness init DIR --name NAME [--log VKEY ...]   # key, name, the logs it witnesses
     integritas witness add-log DIR VKEY
     integritas witness serve DIR [--host 127.0.0.1] [--port 8101]
     integritas witness key DIR | evidence DIR
     integritas witness policy --ledger DIR --witness VKEY URL ... [--quorum K]
-    integritas monitor URL --trust trust.json --state FILE [--unit U ...] [--feed FILE.atom] [--once]
 
 Errors are raised as :class:`~ledger.errors.LedgerError` and printed by the CLI's one handler.
 """
@@ -15,13 +14,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from cli.options import Commands
 from ledger.crypto.cosignature import format_cosigner_key
 
-__all__ = ["add_monitor_command", "add_witness_commands"]
 
-
-def add_witness_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``witness init|add-log|serve`` to the CLI's subcommands."""
+def register(commands: Commands) -> None:
+    """Add ``witness init|add-log|key|evidence|policy|serve`` to the CLI's subcommands."""
     witness = commands.add_parser("witness", help="run an independent witness (C2SP tlog-witness)")
     actions = witness.add_subparsers(title="witness commands", metavar="ACTION")
     p = actions.add_parser("init", help="create a witness: its key, its name and the logs it witnesses")
@@ -62,20 +60,6 @@ def add_witness_commands(commands: argparse._SubParsersAction) -> None:  # type:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8101)
     p.set_defaults(run=_serve)
-
-
-def add_monitor_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``monitor`` to the CLI's subcommands."""
-    p = commands.add_parser("monitor", help="follow a log: consistency, every entry, witnesses; alerts and Atom feed")
-    p.add_argument("url", help="the log's base URL, e.g. http://127.0.0.1:8000")
-    p.add_argument("--trust", type=Path, required=True, help="trust.json (with its witness policy, if any)")
-    p.add_argument("--state", type=Path, required=True, help="the monitor's state file (created if absent)")
-    p.add_argument("--unit", action="append", default=[], help="report new entries of this unit (repeat)")
-    p.add_argument("--feed", type=Path, help="write new entries and alerts as an Atom feed to this file")
-    p.add_argument("--token", help="read token (entry contents need one); or $INTEGRITAS_TOKEN")
-    p.add_argument("--interval", type=float, default=10.0, help="seconds between polls (default 10)")
-    p.add_argument("--once", action="store_true", help="poll once and exit (status 1 on an alert)")
-    p.set_defaults(run=_monitor)
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -149,9 +133,3 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"witness {witness.name} on http://{args.host}:{args.port}/ key {format_cosigner_key(witness.key)}")
     uvicorn.run(create_witness_app(witness), host=args.host, port=args.port, log_level="warning")
     return 0
-
-
-def _monitor(args: argparse.Namespace) -> int:
-    from witness.monitor import run_monitor
-
-    return run_monitor(args)
