@@ -100,7 +100,7 @@ def _witnessing(settings: Settings, store: LedgerStore) -> Witnessing:
         store.refresh()  # never waits for a writer: it skips when one holds the lock
         return store.latest_checkpoint() if store.size else None
 
-    witnessing = Witnessing(settings.ledger_dir, latest, store.tree_consistency_proof)
+    witnessing = Witnessing(settings.ledger_dir, latest, store.consistency_proof)
     witnessing.start()
     return witnessing
 

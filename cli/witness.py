@@ -99,26 +99,20 @@ def _add_log(args: argparse.Namespace) -> int:
 
 
 def _policy(args: argparse.Namespace) -> int:
-    import json
+    import dataclasses
 
     from ledger.crypto.cosignature import parse_cosigner_key
-    from ledger.crypto.note import parse_verifier_key
-    from ledger.errors import MalformedInput
+    from ledger.trust import TRUST_FILE, TrustAnchor, format_trust_file
     from witness.ledger_witnesses import format_ledger_policy, write_ledger_policy
 
-    try:
-        trust = json.loads((args.ledger / "trust.json").read_text(encoding="utf-8"))
-        log_key = parse_verifier_key(trust["verifier_key"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise MalformedInput("not a ledger directory (no readable trust.json)", code="no_ledger") from exc
+    trust = TrustAnchor.load(args.ledger / TRUST_FILE)
     witnesses = [(parse_cosigner_key(vkey), url) for vkey, url in args.witness]
-    text = format_ledger_policy(log_key.public_key, None, witnesses, args.quorum)
+    text = format_ledger_policy(trust.verifier_key.public_key, None, witnesses, args.quorum)
     write_ledger_policy(args.ledger, text)
     # Auditors take trust.json away: it carries the policy they hold the log to.
-    trust["witness_policy"] = text
-    temporary = args.ledger / "trust.json.tmp"
-    temporary.write_text(json.dumps(trust, indent=2) + "\n", encoding="utf-8")
-    temporary.replace(args.ledger / "trust.json")
+    temporary = args.ledger / (TRUST_FILE + ".tmp")
+    temporary.write_text(format_trust_file(dataclasses.replace(trust, witness_policy_text=text)), encoding="utf-8")
+    temporary.replace(args.ledger / TRUST_FILE)
     print(text, end="")
     return 0
 

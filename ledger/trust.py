@@ -2,6 +2,8 @@
 
 `trust.json` holds the log's origin, its C2SP verifier key (signed-note key encoding, see
 ledger.crypto.note) and the SHA-256 fingerprint of the root key that signs the genesis entry.
+A trust.json may also carry `witness_policy`, a Sigsum policy (ledger.crypto.witness_policy): the
+log's checkpoints must then carry witness cosignatures that meet its quorum.
 `TrustAnchor.from_json` and `TrustAnchor.to_json` are exact inverses, and `format_trust_file` is
 the one way the file is written (`integritas init`, `integritas export`), so every copy an auditor
 compares is the same text. Pure: the standard library and the crypto core only.
@@ -16,6 +18,7 @@ from typing import Any
 
 from ledger import codes
 from ledger.crypto.note import VerifierKey, format_verifier_key, parse_verifier_key
+from ledger.crypto.witness_policy import WitnessPolicy, parse_witness_policy
 from ledger.entry import FINGERPRINT_PATTERN
 from ledger.errors import MalformedInput
 
@@ -23,6 +26,7 @@ __all__ = ["TRUST_FILE", "TrustAnchor", "format_trust_file"]
 
 TRUST_FILE = "trust.json"
 _MEMBERS = ("origin", "verifier_key", "root_fingerprint")  # in the order trust.json writes them
+_OPTIONAL = ("witness_policy",)
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,12 @@ class TrustAnchor:
     origin: str
     verifier_key: VerifierKey
     root_fingerprint: str
+    witness_policy_text: str | None = None  # a Sigsum policy file's text, or None: no witnesses required
+
+    @property
+    def witness_policy(self) -> WitnessPolicy | None:
+        """The parsed witness policy, if the anchor has one."""
+        return parse_witness_policy(self.witness_policy_text) if self.witness_policy_text is not None else None
 
     def __post_init__(self) -> None:
         if self.verifier_key.name != self.origin:
@@ -48,17 +58,19 @@ class TrustAnchor:
         """Read a parsed trust.json; exact inverse of :meth:`to_json`.
 
         Raises :class:`~ledger.errors.MalformedInput` (code ``invalid_trust_anchor``) unless the
-        document has exactly origin, verifier_key and root_fingerprint, as text, with a verifier
+        document has exactly origin, verifier_key and root_fingerprint (and optionally a valid
+        witness_policy), as text, with a verifier
         key named after the origin and a fingerprint of 64 lowercase hex digits; a verifier key
         that does not parse is ``invalid_verifier_key``.
         """
-        if not isinstance(document, dict) or set(document) != set(_MEMBERS):
+        if not isinstance(document, dict) or not set(_MEMBERS) <= set(document) <= {*_MEMBERS, *_OPTIONAL}:
             shown = sorted(document) if isinstance(document, dict) else type(document).__name__
             raise MalformedInput(
-                f"a trust anchor has exactly origin, verifier_key and root_fingerprint, not {shown}",
+                f"a trust anchor has exactly origin, verifier_key and root_fingerprint (and optionally "
+                f"witness_policy), not {shown}",
                 code=codes.INVALID_TRUST_ANCHOR,
             )
-        for name in _MEMBERS:
+        for name in (*_MEMBERS, *(n for n in _OPTIONAL if n in document)):
             if not isinstance(document[name], str):
                 raise MalformedInput(f"trust anchor {name} is not text", code=codes.INVALID_TRUST_ANCHOR)
         if not FINGERPRINT_PATTERN.fullmatch(document["root_fingerprint"]):
@@ -67,15 +79,23 @@ class TrustAnchor:
                 code=codes.INVALID_TRUST_ANCHOR,
             )
         # A key that does not parse keeps its own code, invalid_verifier_key, as the CLI's --verifier-key.
-        return cls(document["origin"], parse_verifier_key(document["verifier_key"]), document["root_fingerprint"])
+        policy = document.get("witness_policy")
+        if policy is not None:
+            parse_witness_policy(policy)  # refused here (invalid_witness_policy), not at first use
+        return cls(
+            document["origin"], parse_verifier_key(document["verifier_key"]), document["root_fingerprint"], policy
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The trust.json document, members in their file order."""
-        return {
+        document = {
             "origin": self.origin,
             "verifier_key": format_verifier_key(self.verifier_key),
             "root_fingerprint": self.root_fingerprint,
         }
+        if self.witness_policy_text is not None:
+            document["witness_policy"] = self.witness_policy_text
+        return document
 
     @classmethod
     def load(cls, path: Path) -> TrustAnchor:

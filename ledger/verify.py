@@ -40,6 +40,7 @@ from ledger.crypto.checkpoint import Checkpoint, verify_checkpoint
 from ledger.crypto.keys import encode_base64, load_public_key
 from ledger.crypto.merkle import MerkleTree, hash_leaf, verify_consistency
 from ledger.crypto.tiles import Tile, tile_hashes, tiles_for_size
+from ledger.crypto.witness_policy import verify_witness_quorum
 from ledger.entry import parse_leaf
 from ledger.errors import LedgerError, VerificationFailed, evidence_json
 from ledger.rules import LedgerState, decide, evolve
@@ -111,6 +112,7 @@ class Report:
     tiles_checked: int = 0
     failures: list[Failure] = field(default_factory=list)
     state: LedgerState | None = None
+    cosigned_by: list[str] = field(default_factory=list)  # witnesses whose cosignatures verified
 
     @property
     def ok(self) -> bool:
@@ -148,6 +150,18 @@ def verify_log(
         )
         return report
     report.checkpoint, report.checkpoint_text = checkpoint, text
+    policy = trust.witness_policy
+    if policy is not None:
+        # A checkpoint signed by the log key alone may be one of two histories shown to two
+        # auditors; the witnesses' cosignatures say it is the one history they saw.
+        try:
+            report.cosigned_by = sorted(
+                verify_witness_quorum(
+                    text, policy, log_public_key=trust.verifier_key.public_key, now=int(now.timestamp())
+                )
+            )
+        except LedgerError as exc:
+            report.fail(None, exc)
 
     trusted = None
     if trusted_checkpoint is not None:

@@ -38,14 +38,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from ledger.crypto.checkpoint import Checkpoint, parse_checkpoint, verify_checkpoint
 from ledger.crypto.cosignature import verify_cosignature
 from ledger.crypto.merkle import MerkleTree, hash_leaf
 from ledger.crypto.note import parse_note
 from ledger.crypto.tiles import Tile
-from ledger.crypto.witness_policy import PolicyWitness, WitnessPolicy, parse_witness_policy
+from ledger.crypto.witness_policy import PolicyWitness, WitnessPolicy
 from ledger.entry import parse_leaf
 from ledger.errors import LedgerError, MalformedInput
 from ledger.log_sources import open_source
@@ -324,9 +323,7 @@ class Monitor:
 def load_trust(path: Path) -> tuple[TrustAnchor, WitnessPolicy | None]:
     """The trust anchor and its witness policy (the ``witness_policy`` member, if present)."""
     trust = TrustAnchor.load(path)
-    document: Any = json.loads(path.read_text(encoding="utf-8"))
-    text = document.get("witness_policy") if isinstance(document, dict) else None
-    return trust, parse_witness_policy(text) if text is not None else None
+    return trust, trust.witness_policy
 
 
 def run_monitor(args: argparse.Namespace) -> int:

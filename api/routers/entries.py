@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
 
@@ -17,6 +17,7 @@ from api.deps import EntryReader, Reader, Store
 from api.errors import UnsupportedMediaType
 from api.schemas import Receipt, StoredEntry, Submission, problem_responses
 from ledger import codes
+from ledger.crypto.checkpoint import SignedCheckpoint
 from ledger.crypto.keys import encode_base64
 from ledger.entry import parse_submission
 from ledger.errors import NotFound, TooLarge
@@ -62,6 +63,7 @@ async def submit_entry(request: Request, store: Store) -> JSONResponse:
     body = await read_limited(request, request.app.state.settings.max_request_bytes)
     submission = parse_submission(body)
     receipt = await run_in_threadpool(store.append, submission)
+    request.app.state.witnessing.notify()  # wakes the witness threads; never waits for a witness
     proof = store.inclusion_proof(receipt.leaf_index, receipt.tree_size)
     document = Receipt(
         index=receipt.leaf_index,
@@ -84,12 +86,29 @@ def get_entry(index: INDEX, store: Reader, _: EntryReader) -> StoredEntry:
     response_class=PlainTextResponse,
     responses={200: {"content": {"text/plain": {}}, "description": "C2SP tlog-proof"}, **problem_responses(400, 404)},
 )
-async def get_entry_proof(index: INDEX, store: Reader) -> PlainTextResponse:
-    """The C2SP tlog-proof of leaf `index` against the latest checkpoint (public: hashes only)."""
+async def get_entry_proof(
+    index: INDEX, store: Reader, request: Request, cosigned: Annotated[bool, Query()] = False
+) -> PlainTextResponse:
+    """The C2SP tlog-proof of leaf `index` against the latest checkpoint (public: hashes only).
+
+    With `cosigned=true`, against the latest checkpoint the witnesses cosigned: the receipt
+    upgraded for verifiers that hold the log to a witness quorum. Until a cosigned checkpoint holds
+    the leaf: 404 `not_cosigned_yet` with `Retry-After: 1` (normally a fraction of a second).
+    """
     store.ensure(index + 1)
     if index >= store.size:
         raise NotFound(f"leaf index {index} is not below the tree size {store.size}", code=codes.INDEX_OUT_OF_RANGE)
-    return PlainTextResponse(store.record_proof(index), media_type="text/plain; charset=utf-8")
+    checkpoint = None
+    if cosigned:
+        note = request.app.state.witnessing.cosigned()
+        checkpoint = SignedCheckpoint(note) if note is not None else None
+        if checkpoint is None or checkpoint.tree_size <= index:
+            raise NotFound(
+                f"no cosigned checkpoint holds leaf {index} yet: try again in a second",
+                code=codes.NOT_COSIGNED_YET,
+                retry_after=1,
+            )
+    return PlainTextResponse(store.record_proof(index, checkpoint), media_type="text/plain; charset=utf-8")
 
 
 def stored_entry(store: LedgerReader, index: int) -> StoredEntry:

@@ -10,8 +10,9 @@ from fastapi.responses import JSONResponse
 
 from api.deps import Reader, ledger_reader
 from api.errors import INVALID_REQUEST
-from api.schemas import ConsistencyProof, InclusionProof, LogInfo, problem_responses
+from api.schemas import ConsistencyProof, CosignedCheckpoint, InclusionProof, LogInfo, problem_responses
 from ledger import codes
+from ledger.crypto.checkpoint import SignedCheckpoint
 from ledger.crypto.keys import encode_base64
 from ledger.errors import MalformedInput, NotFound
 
@@ -54,6 +55,19 @@ async def log_info(store: Reader) -> LogInfo:
         verifier_key=store.verifier_key_text,
         size=store.size,
         checkpoint=store.latest_checkpoint(),
+    )
+
+
+@router.get("/v1/log/cosigned", response_model=CosignedCheckpoint, responses=problem_responses(404))
+async def cosigned_checkpoint(request: Request) -> CosignedCheckpoint:
+    """The latest checkpoint the ledger's witnesses cosigned (C2SP tlog-cosignature lines appended),
+    its size and who cosigned it. 404 `not_cosigned_yet` (with `Retry-After`) until one has."""
+    witnessing = request.app.state.witnessing
+    note = witnessing.cosigned()
+    if note is None:
+        raise NotFound("no checkpoint of this log is cosigned yet", code=codes.NOT_COSIGNED_YET, retry_after=1)
+    return CosignedCheckpoint(
+        size=SignedCheckpoint(note).tree_size, checkpoint=note, cosigned_by=witnessing.cosigners(note)
     )
 
 

@@ -50,12 +50,13 @@ OCTETS: dict[int | str, dict[str, Any]] = {
     },
 )
 async def checkpoint(request: Request) -> PlainTextResponse:
-    """The latest checkpoint (C2SP signed note); changes with every append."""
+    """The latest checkpoint (C2SP signed note); with witnesses, the latest cosigned one."""
     store = ledger_reader(request)  # no dependency to solve: the hottest read of all
     store.refresh()
-    return PlainTextResponse(
-        store.latest_checkpoint(), media_type="text/plain; charset=utf-8", headers={"Cache-Control": MUTABLE}
-    )
+    # With witnesses, the newest cosigned checkpoint (C2SP logs serve cosigned checkpoints here),
+    # until the first cosignature arrives the latest signed one.
+    served = request.app.state.witnessing.cosigned() or store.latest_checkpoint()
+    return PlainTextResponse(served, media_type="text/plain; charset=utf-8", headers={"Cache-Control": MUTABLE})
 
 
 @router.get("/tlog/tile/{path:path}", responses={**OCTETS, **problem_responses(400, 401, 403, 404)})

@@ -316,10 +316,12 @@ class LedgerStore(LedgerEvents):
             position += READ_PAGE
         raise StoreDamaged(f"no checkpoint was stored at or after leaf {index}")
 
-    def record_proof(self, index: int) -> str:
-        """A C2SP tlog-proof of leaf `index` against the latest checkpoint."""
-        checkpoint = self.signed_checkpoint()
+    def record_proof(self, index: int, checkpoint: SignedCheckpoint | None = None) -> str:
+        """A C2SP tlog-proof of leaf `index` against the latest checkpoint, or against `checkpoint`
+        (one of this log's, no larger than the tree: e.g. the witnesses' cosigned one)."""
+        checkpoint = checkpoint or self.signed_checkpoint()
         size = checkpoint.tree_size
+        self.ensure(size)
         if not 0 <= index < size:
             raise NotFound(f"leaf index {index} is not below the tree size {size}", code=codes.INDEX_OUT_OF_RANGE)
         return format_record_proof(RecordProof(index, tuple(self.inclusion_proof(index, size)), checkpoint.text))

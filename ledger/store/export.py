@@ -11,9 +11,11 @@ the checkpoint taken at the start, so an export is one consistent tree even whil
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
+from ledger.crypto.checkpoint import SignedCheckpoint
 from ledger.crypto.tiles import TILE_WIDTH, entry_bundles_for_size, format_entry_bundle, tiles_for_size
 from ledger.files import make_private_directory, write_atomically
 from ledger.store.reader import LedgerReader
@@ -22,9 +24,18 @@ from ledger.trust import TRUST_FILE, format_trust_file
 __all__ = ["TRUST_FILE", "export_log"]
 
 
-def export_log(store: LedgerReader, directory: Path, progress: Callable[[int, int], None] | None = None) -> int:
-    """Write the tiles directory of the store's latest checkpoint into `directory`; return its size."""
-    checkpoint = store.signed_checkpoint()
+def export_log(
+    store: LedgerReader,
+    directory: Path,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    checkpoint: SignedCheckpoint | None = None,
+    witness_policy: str | None = None,
+) -> int:
+    """Write the tiles directory of the store's latest checkpoint (or of `checkpoint`, one of this
+    log's, e.g. the cosigned one) into `directory`; return its size. With a witness policy,
+    trust.json carries it (`witness_policy`)."""
+    checkpoint = checkpoint or store.signed_checkpoint()
     size = checkpoint.tree_size
     make_private_directory(directory)
     for tile in tiles_for_size(size):
@@ -37,7 +48,8 @@ def export_log(store: LedgerReader, directory: Path, progress: Callable[[int, in
         done += bundle.width
         if progress:
             progress(done, size)
-    _write(directory / TRUST_FILE, format_trust_file(store.trust_anchor()).encode())
+    trust = dataclasses.replace(store.trust_anchor(), witness_policy_text=witness_policy)
+    _write(directory / TRUST_FILE, format_trust_file(trust).encode())
     # The checkpoint last: a reader that finds it finds every tile it names.
     _write(directory / "checkpoint", checkpoint.text.encode("utf-8"))
     return size

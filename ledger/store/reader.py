@@ -104,6 +104,6 @@ class LedgerReader(Protocol):
 
     def tile_hashes(self, tile: Tile) -> bytes: ...
 
-    def record_proof(self, index: int) -> str:
-        """A C2SP tlog-proof of leaf `index` against the latest checkpoint."""
+    def record_proof(self, index: int, checkpoint: SignedCheckpoint | None = None) -> str:
+        """A C2SP tlog-proof of leaf `index` against the latest checkpoint (or `checkpoint`)."""
         ...

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
@@ -9,6 +12,32 @@ from api.routers.tlog import export as export_archive
 from api.web.access import ExportPageReader
 from api.web.pages.shared import latest_checkpoint, page_store, router
 from api.web.render import render
+from ledger.crypto.checkpoint import SignedCheckpoint
+from ledger.store.reader import LedgerReader
+
+
+def _trust(store: LedgerReader, request: Request) -> dict[str, Any]:
+    """The trust anchor as trust.json states it, with the ledger's witness policy if it has one."""
+    anchor = store.trust_anchor()
+    policy = request.app.state.witnessing.policy_text
+    if policy is not None:
+        anchor = dataclasses.replace(anchor, witness_policy_text=policy)
+    return anchor.to_json()
+
+
+def _witnesses(request: Request) -> dict[str, Any] | None:
+    """The ledger's witnesses and who cosigned the checkpoint served now, for the page."""
+    witnessing = request.app.state.witnessing
+    if witnessing.policy is None:
+        return None
+    cosigned = witnessing.cosigned()
+    return {
+        "names": [witness.name for witness in witnessing.policy.witnesses],
+        "quorum": witnessing.policy.describe_quorum(),
+        "cosigned_by": witnessing.cosigners(cosigned) if cosigned else [],
+        "size": SignedCheckpoint(cosigned).tree_size if cosigned else None,
+        "text": cosigned,
+    }
 
 
 @router.get("/log")
@@ -20,7 +49,8 @@ def log_page(request: Request) -> HTMLResponse:
         request,
         "log.html",
         nav="log",
-        trust=store.trust_anchor().to_json(),
+        trust=_trust(store, request),
+        witnesses=_witnesses(request),
         key_id=store.verifier_key.key_id.hex(),
         checkpoint=checkpoint,
         base_url=str(request.base_url).rstrip("/"),
@@ -30,8 +60,8 @@ def log_page(request: Request) -> HTMLResponse:
 @router.get("/log/trust.json")
 def trust_file(request: Request) -> JSONResponse:
     """The trust anchor as this server states it; compare it with the one the administrator gave you."""
-    anchor = page_store(request).trust_anchor()
-    return JSONResponse(anchor.to_json(), headers={"Content-Disposition": 'attachment; filename="trust.json"'})
+    anchor = _trust(page_store(request), request)
+    return JSONResponse(anchor, headers={"Content-Disposition": 'attachment; filename="trust.json"'})
 
 
 @router.get("/log/export")

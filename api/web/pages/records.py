@@ -34,7 +34,13 @@ def record_page(index: INDEX, request: Request, _: PageReader) -> HTMLResponse:
     _record_index(store, index)
     record = stored_entry(store, index)
     entry = record.entry
-    bundle = parse_record_proof(store.record_proof(index))
+    # Against the witnesses' cosigned checkpoint when it already holds the record.
+    witnessing = request.app.state.witnessing
+    note = witnessing.cosigned()
+    cosigned = SignedCheckpoint(note) if note is not None else None
+    if cosigned is not None and cosigned.tree_size <= index:
+        cosigned = None
+    bundle = parse_record_proof(store.record_proof(index, cosigned))
     checkpoint = SignedCheckpoint(bundle.checkpoint).checkpoint
     key = store.key(entry["signer"])
     return render(
@@ -52,6 +58,8 @@ def record_page(index: INDEX, request: Request, _: PageReader) -> HTMLResponse:
             "size": checkpoint.tree_size,
             "root": encode_base64(checkpoint.root_hash),
         },
+        cosigned_by=witnessing.cosigners(bundle.checkpoint) if cosigned else None,
+        witnessed=witnessing.policy is not None,
     )
 
 
