@@ -106,6 +106,24 @@ IO_ERROR = _code("io_error", MalformedInput, "CLI only: a file could not be read
 KEY_FILE_PERMISSIONS = _code(
     "key_file_permissions", MalformedInput, "a key file its group or others may read (--allow-open-key-file)"
 )
+# witnesses (C2SP tlog-witness, tlog-cosignature; Sigsum policies) and the monitor
+INVALID_COSIGNER_KEY = _code(
+    "invalid_cosigner_key", MalformedInput, "a witness verifier key not <name>+<hex id>+<base64(0x04 ‖ key)>"
+)
+INVALID_COSIGNATURE = _code(
+    "invalid_cosignature", MalformedInput, "a cosignature timestamp or signature of the wrong size or range"
+)
+INVALID_WITNESS_POLICY = _code(
+    "invalid_witness_policy", MalformedInput, "a witness policy that is not a valid Sigsum policy file"
+)
+INVALID_QUORUM = _code("invalid_quorum", MalformedInput, "a ledger's witness quorum above its number of witnesses")
+INVALID_WITNESS_NAME = _code(
+    "invalid_witness_name", MalformedInput, "a witness name that is not a signed-note key name"
+)
+WITNESS_EXISTS = _code("witness_exists", MalformedInput, "witness init into a directory that is not empty")
+WITNESS_LOG_EXISTS = _code("witness_log_exists", MalformedInput, "a log the witness already witnesses")
+NOT_A_WITNESS = _code("not_a_witness", MalformedInput, "a directory with no readable witness.json")
+INVALID_MONITOR_STATE = _code("invalid_monitor_state", MalformedInput, "a monitor state file that is not one")
 
 # --- too large ----------------------------------------------------------------------------------------
 ENTRY_TOO_LARGE = _code(TooLarge.code, TooLarge, "a leaf over 65,535 bytes (or a submission over 1 MiB)")
@@ -142,6 +160,19 @@ STORED_CHECKPOINT_MISMATCH = _code(
 )
 REPAIR_REFUSED = _code(
     "repair_refused", VerificationFailed, "repair of leaves that do not verify against the latest signed checkpoint"
+COSIGNATURE_MISSING = _code(
+    "cosignature_missing", VerificationFailed, "a checkpoint with no cosignature by the witness asked about"
+)
+COSIGNATURE_INVALID = _code(
+    "cosignature_invalid", VerificationFailed, "a witness cosignature (tlog-cosignature v1) that does not verify"
+)
+WITNESS_QUORUM_NOT_MET = _code(
+    "witness_quorum_not_met",
+    VerificationFailed,
+    "a checkpoint whose valid cosignatures do not meet the witness policy's quorum",
+)
+WITNESS_POLICY_LOG_UNKNOWN = _code(
+    "witness_policy_log_unknown", VerificationFailed, "a witness policy that does not list the log's key"
 )
 
 # --- refused by the rules -----------------------------------------------------------------------------
@@ -202,6 +233,9 @@ MISSING_LEAF = _code("missing_leaf", NotFound, "a leaf missing from a data direc
 UNKNOWN_STREAM = _code("unknown_stream", NotFound, "a stream with no entries")
 UNKNOWN_TOKEN = _code("unknown_token", NotFound, "a token id with no active token")
 TILE_NOT_FOUND = _code("tile_not_found", NotFound, "a tile beyond the log's size")
+NOT_COSIGNED_YET = _code(
+    "not_cosigned_yet", NotFound, "no cosigned checkpoint holds the leaf yet: try again (Retry-After)"
+)
 
 # --- unavailable --------------------------------------------------------------------------------------
 BUSY = _code(Unavailable.code, Unavailable, "too many concurrent writers: try again")

@@ -29,7 +29,7 @@ from ledger.rules.messages import REFUSALS, Message
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "contract"
-PRODUCTION = ("ledger", "api", "projections", "cli", "demo")
+PRODUCTION = ("ledger", "api", "projections", "cli", "demo", "witness")
 
 
 # --- reading the documents' tables ------------------------------------------------------------------
