@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ledger import codes
 from ledger.crypto.cosignature import CosignerKey, cosigner_key_for
 from ledger.crypto.keys import generate_private_key, read_private_key, write_private_key
 from ledger.crypto.note import VerifierKey, format_verifier_key, parse_verifier_key
@@ -35,11 +36,11 @@ def init_witness(directory: Path, name: str, logs: list[str]) -> CosignerKey:
     try:
         cosigner_key_for(name, generate_private_key().public_key())  # the name must be a key name
     except LedgerError as exc:
-        raise MalformedInput(f"witness name {name!r}: {exc.message}", code="invalid_witness_name") from exc
+        raise MalformedInput(f"witness name {name!r}: {exc.message}", code=codes.INVALID_WITNESS_NAME) from exc
     verifiers = [_log_key(text) for text in logs]
     directory.mkdir(parents=True, exist_ok=True)
     if any(directory.iterdir()):
-        raise MalformedInput("the witness directory is not empty", code="witness_exists")
+        raise MalformedInput("the witness directory is not empty", code=codes.WITNESS_EXISTS)
     key = generate_private_key()
     write_private_key(key, directory / KEY_FILE)
     _write_config(directory, name, verifiers)
@@ -52,7 +53,7 @@ def add_log(directory: Path, log: str) -> VerifierKey:
     name, verifiers = _read_config(directory)
     verifier = _log_key(log)
     if any(v.name == verifier.name for v in verifiers):
-        raise MalformedInput(f"the witness already knows log {verifier.name!r}", code="witness_log_exists")
+        raise MalformedInput(f"the witness already knows log {verifier.name!r}", code=codes.WITNESS_LOG_EXISTS)
     _write_config(directory, name, [*verifiers, verifier])
     return verifier
 
@@ -68,7 +69,7 @@ def _log_key(text: str) -> VerifierKey:
     try:
         return parse_verifier_key(text)
     except LedgerError as exc:
-        raise MalformedInput(f"log verifier key: {exc.message}", code="invalid_verifier_key") from exc
+        raise MalformedInput(f"log verifier key: {exc.message}", code=codes.INVALID_VERIFIER_KEY) from exc
 
 
 def _read_config(directory: Path) -> tuple[str, list[VerifierKey]]:
@@ -76,9 +77,9 @@ def _read_config(directory: Path) -> tuple[str, list[VerifierKey]]:
         document: Any = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
         return document["name"], [_log_key(log["verifier_key"]) for log in document["logs"]]
     except OSError as exc:
-        raise MalformedInput("not a witness directory (no readable witness.json)", code="not_a_witness") from exc
+        raise MalformedInput("not a witness directory (no readable witness.json)", code=codes.NOT_A_WITNESS) from exc
     except (ValueError, KeyError, TypeError) as exc:
-        raise MalformedInput("witness.json is not a witness configuration", code="not_a_witness") from exc
+        raise MalformedInput("witness.json is not a witness configuration", code=codes.NOT_A_WITNESS) from exc
 
 
 def _write_config(directory: Path, name: str, verifiers: list[VerifierKey]) -> None:

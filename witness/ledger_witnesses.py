@@ -12,6 +12,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from ledger import codes
 from ledger.crypto.cosignature import CosignerKey
 from ledger.crypto.witness_policy import WitnessPolicy, parse_witness_policy
 from ledger.errors import MalformedInput
@@ -28,7 +29,9 @@ def format_ledger_policy(
 ) -> str:
     """A policy: this log, its witnesses, and a quorum of ``quorum`` of them (0: none)."""
     if not 0 <= quorum <= len(witnesses):
-        raise MalformedInput(f"quorum {quorum} is not between 0 and {len(witnesses)} witnesses", code="invalid_quorum")
+        raise MalformedInput(
+            f"quorum {quorum} is not between 0 and {len(witnesses)} witnesses", code=codes.INVALID_QUORUM
+        )
     lines = ["# Sigsum policy format (sigsum-go doc/policy.md); written by `integritas witness policy`"]
     lines.append(f"log {log_public_key.hex()}" + (f" {log_url}" if log_url else ""))
     for key, url in witnesses:

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ledger import codes
 from ledger.crypto.checkpoint import Checkpoint, parse_checkpoint, verify_checkpoint
 from ledger.crypto.cosignature import verify_cosignature
 from ledger.crypto.merkle import MerkleTree, hash_leaf
@@ -71,12 +72,14 @@ class MonitorState:
         except FileNotFoundError:
             return cls()
         except (OSError, ValueError) as exc:
-            raise MalformedInput("the monitor's state file is not readable JSON", code="invalid_monitor_state") from exc
+            raise MalformedInput(
+                "the monitor's state file is not readable JSON", code=codes.INVALID_MONITOR_STATE
+            ) from exc
         try:
             return cls(document["checkpoint"], [FeedItem.from_json(item) for item in document["items"]])
         except (KeyError, TypeError) as exc:
             raise MalformedInput(
-                "the monitor's state file is not a monitor state", code="invalid_monitor_state"
+                "the monitor's state file is not a monitor state", code=codes.INVALID_MONITOR_STATE
             ) from exc
 
     def save(self, path: Path) -> None:

@@ -34,6 +34,7 @@ from typing import Final
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from ledger import codes
 from ledger.crypto.keys import decode_base64, encode_base64
 from ledger.crypto.note import Note, NoteSignature, format_note, parse_note
 from ledger.errors import MalformedInput, VerificationFailed
@@ -71,7 +72,7 @@ def compute_cosigner_key_id(name: str, public_key: bytes) -> bytes:
     """SHA-256(name || 0x0A || 0x04 || public key)[:4], the key ID of an Ed25519 cosigner."""
     NoteSignature(name, b"\0" * _KEY_ID_SIZE, b"\0")  # the signed-note rules for key names
     if not isinstance(public_key, bytes) or len(public_key) != _ED25519_PUBLIC_KEY_SIZE:
-        raise MalformedInput("cosigner public key must be 32 bytes", code="invalid_key")
+        raise MalformedInput("cosigner public key must be 32 bytes", code=codes.INVALID_KEY)
     material = name.encode("utf-8") + b"\n" + bytes([SIGNATURE_TYPE_COSIGNATURE_V1]) + public_key
     return hashlib.sha256(material).digest()[:_KEY_ID_SIZE]
 
@@ -90,7 +91,7 @@ class CosignerKey:
             shown = self.key_id.hex() if isinstance(self.key_id, bytes) else repr(self.key_id)
             raise MalformedInput(
                 f"cosigner key ID {shown} is not {want.hex()}, the ID of witness {self.name!r}",
-                code="key_id_mismatch",
+                code=codes.KEY_ID_MISMATCH,
             )
 
     @property
@@ -118,21 +119,23 @@ def parse_cosigner_key(text: str) -> CosignerKey:
     text or key type, and ``key_id_mismatch`` for a key ID that is not the name's and key's.
     """
     if not isinstance(text, str):
-        raise MalformedInput("cosigner key must be text", code="invalid_cosigner_key")
+        raise MalformedInput("cosigner key must be text", code=codes.INVALID_COSIGNER_KEY)
     name, plus, rest = text.partition("+")
     key_id_hex, plus_again, key_text = rest.partition("+")
     if not plus or not plus_again or not name:
-        raise MalformedInput("cosigner key does not have the form <name>+<key ID>+<key>", code="invalid_cosigner_key")
+        raise MalformedInput(
+            "cosigner key does not have the form <name>+<key ID>+<key>", code=codes.INVALID_COSIGNER_KEY
+        )
     if not _KEY_ID_HEX.fullmatch(key_id_hex):
         raise MalformedInput(
-            f"cosigner key ID {key_id_hex[:16]!r} is not 8 lowercase hex digits", code="invalid_cosigner_key"
+            f"cosigner key ID {key_id_hex[:16]!r} is not 8 lowercase hex digits", code=codes.INVALID_COSIGNER_KEY
         )
     key = decode_base64(key_text, what="cosigner key")
     if len(key) != 1 + _ED25519_PUBLIC_KEY_SIZE or key[0] != SIGNATURE_TYPE_COSIGNATURE_V1:
         raise MalformedInput(
             f"cosigner key is {len(key)} bytes of type {key[:1].hex() or 'none'}, "
             "want type 04 (Ed25519 cosignature/v1) followed by a 32-byte key",
-            code="invalid_cosigner_key",
+            code=codes.INVALID_COSIGNER_KEY,
         )
     return CosignerKey(name, bytes.fromhex(key_id_hex), key[1:])
 
@@ -141,7 +144,7 @@ def cosignature_message(note_text: str, timestamp: int) -> bytes:
     """The bytes an Ed25519 cosigner signs: ``cosignature/v1\\ntime <t>\\n`` then the note text."""
     _check_timestamp(timestamp)
     if not isinstance(note_text, str) or not note_text.endswith("\n"):
-        raise MalformedInput("cosigned note text must end with a newline", code="invalid_note_text")
+        raise MalformedInput("cosigned note text must end with a newline", code=codes.INVALID_NOTE_TEXT)
     return f"cosignature/v1\ntime {timestamp}\n".encode("ascii") + note_text.encode("utf-8")
 
 
@@ -157,7 +160,7 @@ class Cosignature:
     def __post_init__(self) -> None:
         _check_timestamp(self.timestamp)
         if not isinstance(self.signature, bytes) or len(self.signature) != _ED25519_SIGNATURE_SIZE:
-            raise MalformedInput("cosignature must carry a 64-byte Ed25519 signature", code="invalid_cosignature")
+            raise MalformedInput("cosignature must carry a 64-byte Ed25519 signature", code=codes.INVALID_COSIGNATURE)
 
     def note_signature(self) -> NoteSignature:
         """The signed-note signature: key ID, then the ``timestamped_signature`` structure."""
@@ -206,7 +209,7 @@ def verify_cosignature(signed_note: str, key: CosignerKey, *, now: int | None = 
     if not ours:
         raise VerificationFailed(
             f"the checkpoint has no cosignature by witness {key.label}",
-            code="cosignature_missing",
+            code=codes.COSIGNATURE_MISSING,
             witness=key.label,
         )
     public_key = Ed25519PublicKey.from_public_bytes(key.public_key)
@@ -217,20 +220,20 @@ def verify_cosignature(signed_note: str, key: CosignerKey, *, now: int | None = 
             raise VerificationFailed(
                 f"cosignature by {key.label} is {len(signature.signature)} bytes after its key ID, "
                 f"want {_TIMESTAMP_SIZE + _ED25519_SIGNATURE_SIZE} (timestamp and Ed25519 signature)",
-                code="cosignature_invalid",
+                code=codes.COSIGNATURE_INVALID,
                 **evidence,
             )
         timestamp = int.from_bytes(signature.signature[:_TIMESTAMP_SIZE], "big")
         if timestamp > MAX_TIMESTAMP:
             raise VerificationFailed(
                 f"cosignature by {key.label} has timestamp {timestamp}, more than 2^63 - 1",
-                code="cosignature_invalid",
+                code=codes.COSIGNATURE_INVALID,
                 **evidence,
             )
         if now is not None and timestamp > now + 600:
             raise VerificationFailed(
                 f"cosignature by {key.label} is dated {timestamp}, in the future (now {now})",
-                code="cosignature_invalid",
+                code=codes.COSIGNATURE_INVALID,
                 **evidence,
             )
         try:
@@ -238,7 +241,7 @@ def verify_cosignature(signed_note: str, key: CosignerKey, *, now: int | None = 
         except InvalidSignature as exc:
             raise VerificationFailed(
                 f"cosignature by {key.label} does not verify over the checkpoint",
-                code="cosignature_invalid",
+                code=codes.COSIGNATURE_INVALID,
                 **evidence,
             ) from exc
         found.append(Cosignature(key.name, key.key_id, timestamp, signature.signature[_TIMESTAMP_SIZE:]))
@@ -248,5 +251,5 @@ def verify_cosignature(signed_note: str, key: CosignerKey, *, now: int | None = 
 def _check_timestamp(timestamp: int) -> None:
     if type(timestamp) is not int or not 0 <= timestamp <= MAX_TIMESTAMP:
         raise MalformedInput(
-            f"cosignature timestamp {timestamp!r} is not an integer from 0 to 2^63 - 1", code="invalid_cosignature"
+            f"cosignature timestamp {timestamp!r} is not an integer from 0 to 2^63 - 1", code=codes.INVALID_COSIGNATURE
         )

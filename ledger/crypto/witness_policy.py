@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final
 
+from ledger import codes
 from ledger.crypto.cosignature import Cosignature, CosignerKey, compute_cosigner_key_id, verify_cosignature
 from ledger.crypto.note import parse_note
 from ledger.errors import LedgerError, MalformedInput, VerificationFailed
@@ -120,9 +121,11 @@ def parse_witness_policy(text: str) -> WitnessPolicy:
     The code of every error is ``invalid_witness_policy``.
     """
     if not isinstance(text, str):
-        raise MalformedInput("witness policy must be text", code="invalid_witness_policy")
+        raise MalformedInput("witness policy must be text", code=codes.INVALID_WITNESS_POLICY)
     if len(text.encode("utf-8", "replace")) > MAX_POLICY_BYTES:
-        raise MalformedInput(f"witness policy is larger than {MAX_POLICY_BYTES} bytes", code="invalid_witness_policy")
+        raise MalformedInput(
+            f"witness policy is larger than {MAX_POLICY_BYTES} bytes", code=codes.INVALID_WITNESS_POLICY
+        )
     logs: list[tuple[bytes, str | None]] = []
     witnesses: list[PolicyWitness] = []
     groups: list[PolicyGroup] = []
@@ -131,7 +134,7 @@ def parse_witness_policy(text: str) -> WitnessPolicy:
     for number, raw in enumerate(text.splitlines(), 1):
 
         def fail(problem: str, number: int = number) -> MalformedInput:
-            return MalformedInput(f"witness policy line {number}: {problem}", code="invalid_witness_policy")
+            return MalformedInput(f"witness policy line {number}: {problem}", code=codes.INVALID_WITNESS_POLICY)
 
         items = raw.split("#", 1)[0].split()
         if not items:
@@ -183,7 +186,7 @@ def parse_witness_policy(text: str) -> WitnessPolicy:
         else:
             raise fail(f"unknown keyword {keyword[:20]!r}; want log, witness, group or quorum")
     if quorum is None:
-        raise MalformedInput("witness policy has no quorum line", code="invalid_witness_policy")
+        raise MalformedInput("witness policy has no quorum line", code=codes.INVALID_WITNESS_POLICY)
     return WitnessPolicy(tuple(logs), tuple(witnesses), tuple(groups), quorum)
 
 
@@ -200,7 +203,9 @@ def verify_witness_quorum(
     signed (``cosigned_by``), which are known (``witnesses``) and the quorum (``quorum``).
     """
     if log_public_key is not None and policy.logs and all(key != log_public_key for key, _ in policy.logs):
-        raise VerificationFailed("the witness policy does not list this log's key", code="witness_policy_log_unknown")
+        raise VerificationFailed(
+            "the witness policy does not list this log's key", code=codes.WITNESS_POLICY_LOG_UNKNOWN
+        )
     note = parse_note(signed_checkpoint)
     present = {(s.name, s.key_id) for s in note.signatures}
     cosigned: dict[str, Cosignature] = {}
@@ -213,7 +218,7 @@ def verify_witness_quorum(
         raise VerificationFailed(
             f"witness quorum {policy.describe_quorum()} not met: cosigned by "
             f"{', '.join(signed) if signed else 'no known witness'}",
-            code="witness_quorum_not_met",
+            code=codes.WITNESS_QUORUM_NOT_MET,
             cosigned_by=signed,
             witnesses=[w.name for w in policy.witnesses],
             quorum=policy.describe_quorum(),
