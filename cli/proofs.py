@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from cli.options import Commands, add_ledger_option, open_store
 from cli.output import print_json, progress_bar
-from ledger.crypto.note import MAX_NOTE_BYTES
 from ledger import codes
 from ledger.crypto.checkpoint import SignedCheckpoint
+from ledger.crypto.note import MAX_NOTE_BYTES
 from ledger.errors import NotFound, UsageError
 from ledger.files import read_exact_text, write_atomically
 

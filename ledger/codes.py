@@ -160,6 +160,7 @@ STORED_CHECKPOINT_MISMATCH = _code(
 )
 REPAIR_REFUSED = _code(
     "repair_refused", VerificationFailed, "repair of leaves that do not verify against the latest signed checkpoint"
+)
 COSIGNATURE_MISSING = _code(
     "cosignature_missing", VerificationFailed, "a checkpoint with no cosignature by the witness asked about"
 )
