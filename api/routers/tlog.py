@@ -7,6 +7,7 @@ served as immutable; the checkpoint changes with every append and is served as s
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import tarfile
@@ -21,6 +22,7 @@ from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from api.deps import ENTRY_READERS, ExportReader, Reader, ledger_reader, reader
 from api.schemas import problem_responses
 from ledger import codes
+from ledger.crypto.checkpoint import SignedCheckpoint
 from ledger.crypto.tiles import (
     TILE_WIDTH,
     Tile,
@@ -90,17 +92,22 @@ async def tile(path: str, request: Request, store: Reader) -> Response:
         **problem_responses(401, 403, 404),
     },
 )
-def export(store: Reader, _: ExportReader) -> StreamingResponse:
+def export(request: Request, store: Reader, _: ExportReader) -> StreamingResponse:
     """The whole log at its latest checkpoint as a tar.gz of the tlog-tiles directory, streamed.
 
     The same layout `integritas export` writes: checkpoint, tiles, entry bundles and trust.json;
-    verify it offline with `integritas verify DIR --trust trust.json`.
+    verify it offline with `integritas verify DIR --trust trust.json`. With witnesses, as
+    `integritas export` does, the archive is cut at the latest cosigned checkpoint and its trust.json
+    carries the ledger's witness policy, so a verifier holds it to the quorum.
     """
     store.refresh(0)
-    checkpoint = store.signed_checkpoint()
+    witnessing = request.app.state.witnessing
+    cosigned = witnessing.cosigned() if witnessing.policy_text is not None else None
+    checkpoint = SignedCheckpoint(cosigned) if cosigned else store.signed_checkpoint()
     size = checkpoint.tree_size
+    anchor = dataclasses.replace(store.trust_anchor(), witness_policy_text=witnessing.policy_text)
     # As this archive has always held it: trust.json without the file's final newline.
-    trust = json.dumps(store.trust_anchor().to_json(), indent=2).encode()
+    trust = json.dumps(anchor.to_json(), indent=2).encode()
     return StreamingResponse(
         _tar_stream(store, size, checkpoint.text.encode(), trust),
         media_type="application/gzip",

@@ -250,3 +250,31 @@ def test_monitor_follows_the_witnessed_log(witnessed: dict, tmp_path: Path) -> N
     assert f"#{index} pact.signed pact/u0/" in second.stdout
     feed = feedparser.parse(str(tmp_path / "m.atom"))
     assert feed.bozo == 0 and feed.entries[0].title.startswith(f"#{index} pact.signed")
+
+
+def test_the_http_export_carries_the_policy_and_the_cosigned_checkpoint(witnessed: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    # GET /v1/export holds what `integritas export` holds: the cosigned checkpoint and the witness
+    # policy in trust.json, so the archive verifies under the quorum with its own trust.json alone.
+    import io
+    import tarfile
+
+    url, token = witnessed["url"], witnessed["token"]
+    _wait_cosigned(url, 0)
+    answer = httpx.get(f"{url}/v1/export", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    assert answer.status_code == 200, answer.text
+    out = tmp_path / "export"
+    with tarfile.open(fileobj=io.BytesIO(answer.content), mode="r:gz") as archive:
+        archive.extractall(out, filter="data")
+    trust = json.loads((out / "trust.json").read_text())
+    assert trust["witness_policy"] == (witnessed["ledger"] / "witness-policy").read_text()
+    assert (
+        "\n\u2014 " + KEJARI in (out / "checkpoint").read_text()
+        or "\n\u2014 " + POLRES in (out / "checkpoint").read_text()
+    )
+    ok = run_cli("verify", str(out), "--trust", str(out / "trust.json"), "--json")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert json.loads(ok.stdout)["cosigned_by"]
+    # Its negative twin: the same archive held to a witness that never cosigned fails by name.
+    failed = run_cli("verify", str(out), "--trust", str(_trust(witnessed, DOWN)), "--json")
+    assert failed.returncode == 1
+    assert [f["code"] for f in json.loads(failed.stdout)["failures"]] == ["witness_quorum_not_met"]

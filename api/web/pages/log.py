@@ -67,4 +67,4 @@ def trust_file(request: Request) -> JSONResponse:
 @router.get("/log/export")
 def log_export(request: Request, reader: ExportPageReader) -> Response:
     """The whole log as a tlog-tiles archive (as `GET /v1/export`), for a token held in the cookie."""
-    return export_archive(page_store(request), reader)
+    return export_archive(request, page_store(request), reader)
