@@ -118,6 +118,8 @@ def create_app(settings: Settings, *, store: LedgerStore | None = None) -> FastA
             views.start()
         app.state.views = views
         app.state.witnessing = _witnessing(settings, app.state.store)
+        if app.state.witnessing.configured:  # witness lag for /metrics and /healthz (api.observability)
+            app.state.witness_sizes = app.state.witnessing.witness_sizes
         try:
             yield
         finally:

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from ledger.crypto.checkpoint import parse_checkpoint
+from ledger.crypto.checkpoint import SignedCheckpoint, parse_checkpoint
 from ledger.crypto.cosignature import verify_cosignature
 from ledger.crypto.note import parse_note
 from ledger.crypto.witness_policy import WitnessPolicy
@@ -140,6 +140,24 @@ class Witnessing:
         except LedgerError:
             return checkpoint
         return cosigned if same else checkpoint
+
+    def witness_sizes(self) -> dict[str, int]:
+        """The tree size each of the policy's witnesses is known to have cosigned (0: none known).
+
+        The submitting process knows each witness's answers; the others know who cosigned the
+        published checkpoint only, so a witness missing from it counts as lagging the whole log.
+        """
+        if self.policy is None:
+            return {}
+        known: dict[str, int] = {}
+        if self._submitter is not None:
+            known = dict(self._submitter.cosigned_sizes)
+        else:
+            note = self.cosigned()
+            if note is not None:
+                size = SignedCheckpoint(note).tree_size
+                known = dict.fromkeys(self.cosigners(note), size)
+        return {witness.name: known.get(witness.name, 0) for witness in self.policy.witnesses}
 
     def cosigners(self, note: str) -> list[str]:
         """The names of the policy's witnesses that validly cosigned ``note`` (for the pages)."""

@@ -108,6 +108,9 @@ class WitnessSubmitter:
         # The newest checkpoint that has at least one cosignature, with all of them.
         self._cosigned: str | None = published.read() if published else None
         self._cosigned_size = _size(self._cosigned)
+        # The size each witness is known to have cosigned (its answer, or the size its 409 names), for
+        # the witness-lag metric and /healthz; a witness that never answered is absent.
+        self.cosigned_sizes: dict[str, int] = {}
         self._quorum_met = quorum_met or (lambda names: bool(names))
         # Recent checkpoints (size, text) with their cosigned note and cosigners' names.
         self._recent: dict[tuple[int, str], tuple[str, frozenset[str]]] = {}
@@ -241,12 +244,14 @@ class WitnessSubmitter:
                 else:
                     self._record(note, checkpoint, name, line)
                     known_size, done, backoff = checkpoint.tree_size, parsed.text, MIN_BACKOFF
+                    self.cosigned_sizes[name] = checkpoint.tree_size
                     self.errors.pop(name, None)
                     continue
             elif status == 409 and content_type.split(";")[0].strip() == "text/x.tlog.size":
                 witness_size = _decimal(answer)
                 if witness_size is not None and witness_size != known_size:
                     known_size = witness_size
+                    self.cosigned_sizes[name] = witness_size
                     continue  # at once: the next request carries the size the witness knows
                 self._failed(name, f"witness cosigned a different tree of size {known_size}: split view?")
             else:

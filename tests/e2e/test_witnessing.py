@@ -278,3 +278,22 @@ def test_the_http_export_carries_the_policy_and_the_cosigned_checkpoint(witnesse
     failed = run_cli("verify", str(out), "--trust", str(_trust(witnessed, DOWN)), "--json")
     assert failed.returncode == 1
     assert [f["code"] for f in json.loads(failed.stdout)["failures"]] == ["witness_quorum_not_met"]
+
+
+def test_healthz_reports_each_witness_lag(witnessed: dict) -> None:  # type: ignore[type-arg]
+    # /healthz (and the integritas_witness_lag_entries gauge) know each witness's cosigned size: the
+    # two running witnesses catch up to the log; the one that is down lags it, so the ledger's health
+    # says a witness is not current (worth paging someone) although the quorum of one is met.
+    url = witnessed["url"]
+    deadline = time.monotonic() + 20
+    health: dict = {}  # type: ignore[type-arg]
+    while time.monotonic() < deadline:
+        health = httpx.get(f"{url}/healthz", timeout=5).json()
+        lag = health["witness_lag"]
+        if lag.get(KEJARI) == 0 and lag.get(POLRES) == 0:
+            break
+        time.sleep(0.1)
+    assert health["witness_lag"][KEJARI] == 0 and health["witness_lag"][POLRES] == 0, health
+    assert health["witness_lag"][DOWN] == health["log_entries"] > 0
+    assert health["witnesses_current"] is False
+    assert "a witness has not cosigned the latest checkpoint" in health["reasons"]
