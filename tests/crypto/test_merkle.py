@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -504,31 +503,19 @@ def test_bad_leaf_hashes_leave_the_tree_unchanged() -> None:
 
 @pytest.mark.slow
 def test_a_million_leaves() -> None:
+    # Appending one by one and extending from leaf hashes agree at a million leaves, and proofs at that
+    # size verify. How fast is a benchmark (`scripts/bench merkle`), never a bound here.
     leaves = [hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(1_000_000)]
-    started = time.perf_counter()
     tree = MerkleTree()
     append = tree.append
     for leaf in leaves:
         append(leaf)
-    appended = time.perf_counter() - started
     root = tree.root()
     del tree  # one tree of a million leaves at a time keeps the test's memory modest
-    started = time.perf_counter()
     tree = MerkleTree.from_leaf_hashes(leaves)
-    extended = time.perf_counter() - started
     assert tree.root() == root == root_from_leaf_hashes(leaves)
-    # Generous bounds keep a loaded CI machine green; typical times are under a second each.
-    assert appended < 3.0, f"1,000,000 appends took {appended:.2f} s"
-    assert extended < 3.0, f"extending by 1,000,000 leaves took {extended:.2f} s"
-
-    started = time.perf_counter()
     for index in range(0, 1_000_000, 10_000):
         proof = tree.inclusion_proof(index, 1_000_000)
-    per_proof = (time.perf_counter() - started) / 100
-    verify_inclusion(leaves[index], index, 1_000_000, proof, root)
-    started = time.perf_counter()
+        verify_inclusion(leaves[index], index, 1_000_000, proof, root)
     consistency = tree.consistency_proof(654_321, 1_000_000)
-    consistency_time = time.perf_counter() - started
     verify_consistency(654_321, 1_000_000, tree.root(654_321), root, consistency)
-    assert per_proof < 0.001, f"an inclusion proof took {per_proof * 1000:.3f} ms"
-    assert consistency_time < 0.001, f"a consistency proof took {consistency_time * 1000:.3f} ms"
