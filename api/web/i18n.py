@@ -83,6 +83,7 @@ MESSAGES: dict[str, str] = {
     "Next": "Berikutnya",
     "Page navigation": "Navigasi halaman",
     "Showing {first}–{last} of {total}": "Menampilkan {first}–{last} dari {total}",
+    "of": "dari",  # a witness quorum: "1 dari (kejari, polres)"
     "Nothing to show.": "Tidak ada yang ditampilkan.",
     "record": "catatan",
     "Signer": "Penanda tangan",

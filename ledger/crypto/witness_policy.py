@@ -101,8 +101,9 @@ class WitnessPolicy:
         """Whether the cosigners named meet the policy's quorum."""
         return self.acts(self.quorum, cosigners)
 
-    def describe_quorum(self) -> str:
-        """The quorum in words for error messages: ``1 of kejari, polres`` and the like."""
+    def describe_quorum(self, of: str = "of") -> str:
+        """The quorum in words for error messages: ``1 of kejari, polres`` and the like (a page passes
+        its language's word for ``of``)."""
         groups = {group.name: group for group in self.groups}
 
         def describe(name: str) -> str:
@@ -110,7 +111,7 @@ class WitnessPolicy:
             if group is None:
                 return name
             inner = ", ".join(describe(m) for m in group.members)
-            return f"{group.threshold} of ({inner})"
+            return f"{group.threshold} {of} ({inner})"
 
         return describe(self.quorum)
 

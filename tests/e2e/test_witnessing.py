@@ -213,6 +213,10 @@ def test_pages_show_who_cosigned(witnessed: dict) -> None:  # type: ignore[type-
         httpx.get(f"{url}/log/trust.json").json()["witness_policy"]
         == (witnessed["ledger"] / "witness-policy").read_text()
     )
+    # The quorum reads in the page's language: "1 of (...)" in English, "1 dari (...)" in Indonesian.
+    assert "<code>1 of (" in page and "<code>1 dari (" not in page
+    indonesian = httpx.get(f"{url}/log", params={"lang": "id"}).text
+    assert "<code>1 dari (" in indonesian and "<code>1 of (" not in indonesian
 
 
 def test_monitor_follows_the_witnessed_log(witnessed: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from api.routers.tlog import export as export_archive
 from api.web.access import ExportPageReader
 from api.web.pages.shared import latest_checkpoint, page_store, router
-from api.web.render import render
+from api.web.render import render, translator
 from ledger.crypto.checkpoint import SignedCheckpoint
 from ledger.store.reader import LedgerReader
 
@@ -33,7 +33,7 @@ def _witnesses(request: Request) -> dict[str, Any] | None:
     cosigned = witnessing.cosigned()
     return {
         "names": [witness.name for witness in witnessing.policy.witnesses],
-        "quorum": witnessing.policy.describe_quorum(),
+        "quorum": witnessing.policy.describe_quorum(of=translator(request).gettext("of")),
         "cosigned_by": witnessing.cosigners(cosigned) if cosigned else [],
         "size": SignedCheckpoint(cosigned).tree_size if cosigned else None,
         "text": cosigned,
