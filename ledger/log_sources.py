@@ -120,23 +120,28 @@ class DataDirSource:
             raise MalformedInput("the last log event carries no checkpoint", code=codes.NO_CHECKPOINT)
         return checkpoint
 
-    def leaves(self, size: int) -> Iterator[bytes]:
+    def _log_events(self, size: int) -> Iterator[tuple[int, Any]]:
+        """(version, stored state) of the first `size` log events, a page at a time."""
         position = 0
         while position < size:
             rows = self._rows(desc=False, after=position, limit=min(READ_PAGE, size - position))
             if not rows:
                 return
             for version, state in rows:
-                # Versions are leaf index + 1 with no gaps; a gap is a deleted leaf, named as such.
-                if version != position + 1:
-                    raise NotFound(
-                        f"leaf {position} is missing from the store (the next stored is leaf {version - 1})",
-                        code=codes.MISSING_LEAF,
-                        leaf_index=position,
-                    )
-                leaf: str = _event_state(state)["leaf"]
-                yield leaf.encode("utf-8")
-                position += 1
+                yield version, state
+                position = version
+
+    def leaves(self, size: int) -> Iterator[bytes]:
+        for position, (version, state) in enumerate(self._log_events(size)):
+            # Versions are leaf index + 1 with no gaps; a gap is a deleted leaf, named as such.
+            if version != position + 1:
+                raise NotFound(
+                    f"leaf {position} is missing from the store (the next stored is leaf {version - 1})",
+                    code=codes.MISSING_LEAF,
+                    leaf_index=position,
+                )
+            leaf: str = _event_state(state)["leaf"]
+            yield leaf.encode("utf-8")
 
     def hash_tile(self, tile: Tile) -> bytes:
         raise NotFound("a data directory stores leaves, not tiles", code=codes.TILE_MISSING)
@@ -144,15 +149,9 @@ class DataDirSource:
     def stored_heads(self, size: int) -> Iterator[tuple[int, str, str | None]]:
         """(leaf index, stored root_hash, stored checkpoint or None) of the first `size` log events:
         what the server compares with the recomputed tree at every open."""
-        position = 0
-        while position < size:
-            rows = self._rows(desc=False, after=position, limit=min(READ_PAGE, size - position))
-            if not rows:
-                return
-            for version, state in rows:
-                event = _event_state(state)
-                yield version - 1, event["root_hash"], event.get("checkpoint")
-                position = version
+        for version, state in self._log_events(size):
+            event = _event_state(state)
+            yield version - 1, event["root_hash"], event.get("checkpoint")
 
     def check_signed_head(self, size: int, root_of: Callable[[int], bytes]) -> None:
         """The check of the directory's signed-head.json guard that the server runs at open, against
