@@ -173,3 +173,14 @@ def test_a_full_disk_leaves_the_old_file_and_no_temporary(tmp_path: Path, monkey
     assert caught.value.errno == errno.ENOSPC
     assert (tmp_path / "tokens.json").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tokens.json"]
+
+
+def test_a_ledger_json_that_is_no_object_is_one_line(ledger: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # One reader of ledger.json (ledger.store.migrations.read_config) serves opening and migrating;
+    # a list where the object belongs is a named fault, not a traceback.
+    (ledger / "ledger.json").write_text("[]\n", encoding="utf-8")
+    status, _, err = run(capsys, "show", "--ledger", str(ledger), "0")
+    assert status == 1
+    assert err.startswith("integritas: invalid_config: ") and err.count("\n") == 1 and "Traceback" not in err
+    status, _, err = run(capsys, "migrate", "--ledger", str(ledger))
+    assert status == 1 and err.startswith("integritas: invalid_config: ")

@@ -30,16 +30,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger import codes
 from ledger.crypto.keys import encode_base64, fingerprint, public_key_bytes, read_private_key, write_private_key
 from ledger.entry import format_time, sign_entry
-from ledger.errors import MalformedInput, NotFound
+from ledger.errors import MalformedInput
 from ledger.files import PRIVATE_FILE, make_private_directory, write_atomically
 from ledger.rules import default_policy_document
 from ledger.store.application import LedgerStore, utc_now
 from ledger.store.config import Storage
-from ledger.store.migrations import FORMAT_KEY, FORMAT_VERSION, check_openable
+from ledger.store.migrations import CONFIG_FILE, FORMAT_KEY, FORMAT_VERSION, check_openable, read_config
 from ledger.trust import TRUST_FILE as TRUST_FILE  # the data directory holds one too
 from ledger.trust import format_trust_file
 
-CONFIG_FILE = "ledger.json"
 LOG_KEY_FILE = "log.key"
 SQLITE_FILE = "ledger.sqlite"
 SIGNED_HEAD_FILE = "signed-head.json"
@@ -57,15 +56,7 @@ class LedgerConfig:
     def read(cls, directory: Path, *, check_format: bool = True) -> LedgerConfig:
         """ledger.json, refused if this release cannot read the directory (unless `check_format` is off,
         for `integritas migrate`)."""
-        path = directory / CONFIG_FILE
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise NotFound(
-                f"{directory} is not a ledger directory (no {CONFIG_FILE}): run `integritas init`", code=codes.NO_LEDGER
-            ) from exc
-        except (OSError, ValueError) as exc:
-            raise MalformedInput(f"cannot read {path}: {exc}", code=codes.INVALID_CONFIG) from exc
+        document = read_config(directory)
         if check_format:
             check_openable(document)
         storage_doc = document.get("storage", {})

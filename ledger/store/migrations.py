@@ -147,10 +147,10 @@ def migrate(
     logged to DIR/migrations.log and stamped into ledger.json before the next one starts. With
     `dry_run` nothing is changed and the records say what would run.
     """
-    pending(_read_config(directory), migrations)  # a newer format is refused before anything is locked
+    pending(read_config(directory), migrations)  # a newer format is refused before anything is locked
     done: list[MigrationRecord] = []
     with writer_lock(storage):
-        config = _read_config(directory)  # again, under the lock: another migrate may have run
+        config = read_config(directory)  # again, under the lock: another migrate may have run
         for migration in pending(config, migrations):
             record = MigrationRecord(
                 at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -196,15 +196,17 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def _read_config(directory: Path) -> dict[str, Any]:
+def read_config(directory: Path) -> dict[str, Any]:
+    """The data directory's ledger.json as a JSON object: one reader for opening and migrating."""
+    path = directory / CONFIG_FILE
     try:
-        document = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise NotFound(
-            f"no {CONFIG_FILE} in the ledger directory: run `integritas init`", code=codes.NO_LEDGER
+            f"{directory} is not a ledger directory (no {CONFIG_FILE}): run `integritas init`", code=codes.NO_LEDGER
         ) from exc
     except (OSError, ValueError) as exc:
-        raise MalformedInput(f"cannot read {CONFIG_FILE}: {exc}", code=codes.INVALID_CONFIG) from exc
+        raise MalformedInput(f"cannot read {path}: {exc}", code=codes.INVALID_CONFIG) from exc
     if not isinstance(document, dict):
         raise MalformedInput(f"{CONFIG_FILE} is not a JSON object", code=codes.INVALID_CONFIG)
     return document
