@@ -43,6 +43,7 @@ def build_demo(
         root_key=story.key("root"),
         log_key=story.key("log"),
         genesis_at=GENESIS_AT,
+        policy=story.policy_document,
     )
     total = len(submissions) + 1
     for start in range(0, len(submissions), BATCH_SIZE):

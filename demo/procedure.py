@@ -32,7 +32,7 @@ from demo.cast import (
 )
 from demo.timeline import Ref, Timeline
 from ledger.entry import SCORE_AREAS, WITNESS_OFFICES
-from ledger.rules import Policy, default_policy_document, failing_checks, parse_policy
+from ledger.rules import Policy, failing_checks, legacy_policy_document, parse_policy
 
 
 @dataclass
@@ -79,7 +79,8 @@ class Procedure(Timeline):
     def __init__(self, seed: str, origin: str) -> None:
         super().__init__(seed, origin)
         self.rng = random.Random(seed)
-        self.policy: Policy = parse_policy(default_policy_document())
+        self.policy_document = legacy_policy_document()  # until the edition-2 story
+        self.policy: Policy = parse_policy(self.policy_document)
         self.units: dict[str, UnitRun] = {}
         self._names: set[str] = set()
         self._numbers: set[str] = set()

@@ -213,6 +213,9 @@ EMPLOYEE_MISMATCH = _code("employee_mismatch", Refused, "a pact whose employee i
 PACT_NOT_VALID = _code("pact_not_valid", Refused, "a release of a pact that is not valid")
 UNKNOWN_DECLARATION = _code("unknown_declaration", Refused, "a witness of something not a declaration of the unit")
 ALREADY_WITNESSED = _code("already_witnessed", Refused, "a witness attesting the same declaration twice")
+RULES_EDITION = _code(
+    "rules_edition", Refused, "a kind the log's rules edition does not have (edition 2 kinds in an edition-1 log)"
+)
 
 # --- conflict -----------------------------------------------------------------------------------------
 STALE_HEAD = _code(Conflict.code, Conflict, "seq/prev not on the stream's head: re-sign on head")

@@ -61,8 +61,12 @@ ROLES = (
     "national_assessor",
     "minister",
     "overseer",
+    "national_authority",  # KemenPANRB: opens the yearly cycles (rules edition 2)
 )
-UNIT_TYPES = ("badan", "dinas", "kantor", "kecamatan", "rsud", "bagian", "other")
+# Roles whose keys act for the ministry: in rules edition 2 their registration carries the national
+# root's endorsement (docs/design/rules-edition-2.md).
+NATIONAL_ROLES = ("national_authority", "national_assessor", "minister")
+UNIT_TYPES = ("badan", "dinas", "kantor", "kecamatan", "rsud", "bagian", "other", "puskesmas")
 STAGES = ("registered", "declared", "building", "nominated", "designated", "revoked")
 TRACKS = ("wbk", "wbbm")
 # The nine components of the 90/2021 evaluation model; enablers first, then results (DOMAIN.md).
@@ -77,6 +81,15 @@ SCORE_AREAS = (
     "performance",
     "ipkp",
 )
+# Every score area any model names: the 10/2019 model has the follow-up of audit findings (TLHP)
+# where 90/2021 has performance achievement (DOMAIN.md, evaluation models).
+ALL_SCORE_AREAS = (*SCORE_AREAS, "tlhp")
+RESULTS_OPTIONAL = ("performance", "tlhp")  # the schema takes either; the rules require the model's
+PACT_OCCASIONS = ("declaration", "unit_ceremony", "appointment", "transfer", "yearly")
+REVOCATION_GROUNDS = ("suspect_named", "caught_red_handed", "maladministration", "public_report", "other")
+CASE_STAGES = ("inquiry", "investigation", "prosecution")
+CASE_CONCERNS = ("unit", "unit_head", "employee", "official")
+CASE_OUTCOMES = ("stopped", "referred", "convicted", "acquitted", "other")
 WITNESS_OFFICES = (
     "regent",
     "parliament_chair",
@@ -232,6 +245,52 @@ def _policy(value: Any, where: str) -> None:
         raise _fail(where, f"must be an object, not {_json_type(value)}", codes.WRONG_TYPE)
 
 
+def _map_of(item: Validator) -> Validator:
+    """An object whose member names are ids and whose values all pass `item`."""
+
+    def check(value: Any, where: str) -> None:
+        if not isinstance(value, dict):
+            raise _fail(where, f"must be an object, not {_json_type(value)}", codes.WRONG_TYPE)
+        for name, member in value.items():
+            _identifier(name, f"{where} member name")
+            item(member, f"{where}.{name}")
+
+    return check
+
+
+_OFFICE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # edition 1's office names have "_"
+
+
+def _office_id(value: Any, where: str) -> None:
+    _string(value, where)
+    if not _OFFICE_PATTERN.fullmatch(value):
+        raise _fail(where, f"{value!r} does not match {_OFFICE_PATTERN.pattern}", codes.INVALID_ID)
+
+
+def _signature_value(value: Any, where: str) -> None:
+    _string(value, where)
+    decode_base64(value, size=SIGNATURE_SIZE, what=where)
+
+
+def _index_value(value: Any, where: str) -> None:
+    """A survey index: a decimal string like the scores ("3.42")."""
+    _score(value, where)
+
+
+_DECREE = _object({"number": _text, "date": _date, "document": _digest})
+_OFFICE = _object({"id": _identifier, "name": _text})
+_EVIDENCE_DOCUMENTS = _object({"root": _digest, "count": _positive_count})
+_EVIDENCE = _object(
+    {},
+    {
+        "workbook": _digest,
+        "documents": _EVIDENCE_DOCUMENTS,
+        "items": _map_of(_EVIDENCE_DOCUMENTS),
+        "surveys": _list_of(_object({"survey": _identifier, "respondents": _positive_count, "index": _index_value})),
+    },
+)
+
+
 def _json_type(value: Any) -> str:
     if value is None:
         return "null"
@@ -254,11 +313,117 @@ BODIES: dict[str, tuple[dict[str, Validator], dict[str, Validator]]] = {
             "scope": _scope,
             "holder": _object({"name": _text, "title": _text}),
         },
-        {},
+        {"endorsement": _signature_value, "office": _OFFICE},
     ),
     "key.revoked": ({"reason": _text}, {}),
     "unit.registered": (
         {"name": _text, "type": _one_of(*UNIT_TYPES), "headcount": _positive_count},
+        {"agency": _identifier},
+    ),
+    "unit.headcount_set": ({"headcount": _positive_count}, {"source": _text}),
+    "stage.advanced": (
+        {"from": _one_of(*STAGES), "to": _one_of(*STAGES), "track": _one_of(*TRACKS), "note": _string},
+        {"basis": _digest, "decree": _text, "cycle": _year, "statement": _digest, "sk": _DECREE},
+    ),
+    "assessment.reviewed": (
+        {
+            "level": _one_of("internal", "national"),
+            "year": _year,
+            "track": _one_of(*TRACKS),
+            "step": _one_of("lke", "screening", "desk", "field"),
+            "scores": _object(
+                {area: _score for area in SCORE_AREAS if area not in RESULTS_OPTIONAL},
+                dict.fromkeys(RESULTS_OPTIONAL, _score),
+            ),
+            "outcome": _one_of("passed", "failed"),
+            "remediation": _list_of(_object({"id": _identifier, "area": _one_of(*ALL_SCORE_AREAS), "text": _text})),
+        },
+        {"evidence": _EVIDENCE},
+    ),
+    "remediation.completed": (
+        {"item": _identifier, "evidence": _list_of(_digest, min_items=1)},
+        {},
+    ),
+    "pact.signed": (
+        {
+            "employee": _object({"name": _text, "number": _identifier}),
+            "pact_digest": _digest,
+            "signed_on": _date,
+        },
+        {"document_digest": _digest, "occasion": _one_of(*PACT_OCCASIONS)},
+    ),
+    "pact.released": ({"reason": _one_of("transfer", "retired", "other")}, {}),
+    # `office` is required by the edition-1 rules (one of WITNESS_OFFICES / the two overseers) and
+    # comes from the signing key in edition 2 (docs/design/rules-edition-2.md).
+    "declaration.witnessed": ({"declaration": _digest}, {"office": _office_id}),
+    "oversight.noted": (
+        {
+            "topic": _one_of("accompaniment", "finding", "case_opened", "case_closed"),
+            "text": _text,
+        },
+        {"office": _office_id},
+    ),
+    # --- rules edition 2 (docs/design/rules-edition-2.md) ---
+    "cycle.opened": (
+        {
+            "year": _year,
+            "model": _identifier,
+            "proposal_deadline": _date,
+            "appeal_days": _positive_count,
+            "closes_on": _date,
+            "quota": _positive_count,
+        },
+        {"quotas": _map_of(_positive_count), "circular": _DECREE},
+    ),
+    "screening.recorded": (
+        {"cycle": _year, "outcome": _one_of("passed", "passed_with_notes", "failed"), "notes": _list_of(_text)},
+        {},
+    ),
+    "appeal.filed": ({"cycle": _year, "text": _text, "documents": _list_of(_digest)}, {}),
+    "appeal.decided": ({"cycle": _year, "outcome": _one_of("granted", "rejected"), "note": _text}, {}),
+    "predicate.revoked": (
+        {
+            "predicate": _one_of(*TRACKS),
+            "ground": _one_of(*REVOCATION_GROUNDS),
+            "sk": _DECREE,
+            "note": _text,
+        },
+        {"basis": _digest},
+    ),
+    "monitoring.recorded": (
+        {"year": _year, "outcome": _one_of("maintained", "concerns"), "note": _text},
+        {"evidence": _EVIDENCE},
+    ),
+    "case.opened": (
+        {"stage": _one_of(*CASE_STAGES), "concerns": _one_of(*CASE_CONCERNS), "text": _text},
+        {},
+    ),
+    "case.advanced": ({"stage": _one_of(*CASE_STAGES), "text": _text}, {}),
+    "case.closed": ({"outcome": _one_of(*CASE_OUTCOMES), "text": _text}, {}),
+}
+KINDS = tuple(BODIES)
+
+# The bodies of rules edition 1, exactly as they were before edition 2 added members, kinds, roles
+# and unit types: a log under the edition-1 policy is held to them (`check_edition_1_body`), so
+# that it accepts and refuses exactly what it did (docs/design/rules-edition-2.md).
+_EDITION_1_ROLES = tuple(role for role in ROLES if role != "national_authority")
+_EDITION_1_UNIT_TYPES = tuple(t for t in UNIT_TYPES if t != "puskesmas")
+EDITION_1_BODIES: dict[str, tuple[dict[str, Validator], dict[str, Validator]]] = {
+    **{
+        kind: BODIES[kind]
+        for kind in ("ledger.genesis", "policy.set", "key.revoked", "remediation.completed", "pact.released")
+    },
+    "key.registered": (
+        {
+            "public_key": _public_key,
+            "role": _one_of(*_EDITION_1_ROLES),
+            "scope": _scope,
+            "holder": _object({"name": _text, "title": _text}),
+        },
+        {},
+    ),
+    "unit.registered": (
+        {"name": _text, "type": _one_of(*_EDITION_1_UNIT_TYPES), "headcount": _positive_count},
         {},
     ),
     "unit.headcount_set": ({"headcount": _positive_count}, {}),
@@ -278,10 +443,6 @@ BODIES: dict[str, tuple[dict[str, Validator], dict[str, Validator]]] = {
         },
         {},
     ),
-    "remediation.completed": (
-        {"item": _identifier, "evidence": _list_of(_digest, min_items=1)},
-        {},
-    ),
     "pact.signed": (
         {
             "employee": _object({"name": _text, "number": _identifier}),
@@ -290,7 +451,6 @@ BODIES: dict[str, tuple[dict[str, Validator], dict[str, Validator]]] = {
         },
         {"document_digest": _digest},
     ),
-    "pact.released": ({"reason": _one_of("transfer", "retired", "other")}, {}),
     "declaration.witnessed": ({"declaration": _digest, "office": _one_of(*WITNESS_OFFICES)}, {}),
     "oversight.noted": (
         {
@@ -301,7 +461,18 @@ BODIES: dict[str, tuple[dict[str, Validator], dict[str, Validator]]] = {
         {},
     ),
 }
-KINDS = tuple(BODIES)
+EDITION_2_KINDS = tuple(kind for kind in BODIES if kind not in EDITION_1_BODIES)
+
+
+def check_edition_1_body(entry: Entry) -> None:
+    """Hold a body to edition 1's members, as parsing did before edition 2 (same codes and texts).
+
+    A kind added by edition 2 is not checked here: the rules refuse it in an edition-1 log.
+    """
+    if entry.kind in EDITION_1_BODIES:
+        required, optional = EDITION_1_BODIES[entry.kind]
+        _check_members(entry.body, "entry.body", required, optional)
+
 
 # Which stream each kind belongs in: (pattern, name of the captured unit group or None).
 _UNIT = r"(?P<unit>[a-z0-9][a-z0-9-]{0,63})"
@@ -319,10 +490,19 @@ _STREAM_OF_KIND: dict[str, re.Pattern[str]] = {
     "pact.released": re.compile(rf"pact/{_UNIT}/(?P<employee>[a-z0-9][a-z0-9-]{{0,63}})"),
     "declaration.witnessed": re.compile(rf"witness/{_UNIT}"),
     "oversight.noted": re.compile(rf"oversight/{_UNIT}"),
+    "cycle.opened": re.compile(r"cycle/(?P<year>[0-9]{4})"),
+    "screening.recorded": re.compile(rf"unit/{_UNIT}"),
+    "appeal.filed": re.compile(rf"unit/{_UNIT}"),
+    "appeal.decided": re.compile(rf"unit/{_UNIT}"),
+    "predicate.revoked": re.compile(rf"unit/{_UNIT}"),
+    "monitoring.recorded": re.compile(rf"unit/{_UNIT}"),
+    "case.opened": re.compile(rf"case/{_UNIT}/(?P<case>[a-z0-9][a-z0-9-]{{0,63}})"),
+    "case.advanced": re.compile(rf"case/{_UNIT}/(?P<case>[a-z0-9][a-z0-9-]{{0,63}})"),
+    "case.closed": re.compile(rf"case/{_UNIT}/(?P<case>[a-z0-9][a-z0-9-]{{0,63}})"),
 }
 STREAM_PATTERN = re.compile(
     r"ledger|key/[0-9a-f]{64}|(?:unit|witness|oversight)/[a-z0-9][a-z0-9-]{0,63}"
-    r"|pact/[a-z0-9][a-z0-9-]{0,63}/[a-z0-9][a-z0-9-]{0,63}"
+    r"|(?:pact|case)/[a-z0-9][a-z0-9-]{0,63}/[a-z0-9][a-z0-9-]{0,63}|cycle/[0-9]{4}"
 )
 
 
@@ -371,7 +551,8 @@ class Entry:
     unit: str | None = field(default=None, compare=False)
     """The unit whose history this entry belongs to, if its stream names one."""
     stream_subject: str | None = field(default=None, compare=False)
-    """The key fingerprint of a `key/...` stream or the employee number of a `pact/...` one."""
+    """The key fingerprint of a `key/...` stream, the employee number of a `pact/...` one, the case id
+    of a `case/...` one or the year of a `cycle/...` one."""
     time: datetime = field(default=datetime.min, compare=False, repr=False)
     """`at` as an aware datetime."""
     plain: bool = field(default=False, compare=False, repr=False)  # see canonical_json
@@ -478,7 +659,7 @@ def parse_entry(value: Any, where: str = "entry") -> Entry:
         signer=signer,
         body=value["body"],
         unit=groups.get("unit"),
-        stream_subject=groups.get("key") or groups.get("employee"),
+        stream_subject=groups.get("key") or groups.get("employee") or groups.get("case") or groups.get("year"),
         time=moment,
         plain=plain,
     )

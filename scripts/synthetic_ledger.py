@@ -34,7 +34,7 @@ from ledger.crypto.merkle import MerkleTree  # noqa: E402
 from ledger.crypto.note import format_verifier_key, verifier_key_for  # noqa: E402
 from ledger.crypto.tiles import TILE_WIDTH, Tile, format_entry_bundle, tile_hashes, tiles_for_size  # noqa: E402
 from ledger.entry import format_time, sign_entry  # noqa: E402
-from ledger.rules import LedgerState, default_policy_document, fold  # noqa: E402
+from ledger.rules import LedgerState, fold, legacy_policy_document  # noqa: E402
 
 ORIGIN = "synthetic.integritas.example/regency"
 LOG_TIME = datetime(2100, 1, 1, tzinfo=UTC)
@@ -111,7 +111,7 @@ class Generator:
         body = {
             "name": "Kabupaten Sintetis",
             "root_key": encode_base64(public_key_bytes(self.root.public_key())),
-            "policy": default_policy_document(),
+            "policy": legacy_policy_document(),
         }
         yield self.sign(self.root, "ledger.genesis", "ledger", body)
         self.tick()

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.crypto.keys import encode_base64, fingerprint, private_key_from_seed, public_key_bytes
 from ledger.entry import Submission, format_time, sign_entry
-from ledger.rules import LedgerState, default_policy_document, fold
+from ledger.rules import LedgerState, fold, legacy_policy_document
 
 ORIGIN = "test.integritas.example/log"
 LOG_TIME = datetime(2030, 1, 1, tzinfo=UTC)
@@ -106,7 +106,7 @@ class LedgerBuilder:
         body = {
             "name": "Test regency",
             "root_key": encode_base64(public_key_bytes(self.root.public_key())),
-            "policy": policy or default_policy_document(),
+            "policy": policy or legacy_policy_document(),
         }
         return self.submit(self.root, "ledger.genesis", "ledger", body)
 

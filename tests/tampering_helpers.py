@@ -31,6 +31,7 @@ from ledger.crypto.merkle import MerkleTree, hash_leaf
 from ledger.crypto.tiles import TILE_WIDTH, entry_bundles_for_size, format_entry_bundle, tile_hashes, tiles_for_size
 from ledger.entry import parse_leaf, sign_entry, submission_from_json
 from ledger.log_sources import ExportSource, open_source
+from ledger.rules import legacy_policy_document
 from ledger.store.application import LedgerStore
 from ledger.store.datadir import init_ledger
 from ledger.store.export import export_log
@@ -240,6 +241,7 @@ def small_ledger(directory: Path, *, postgres_dsn: str | None = None, notes: int
         postgres_dsn=postgres_dsn,
         genesis_at=SMALL_GENESIS_AT,
         clock=fixed_clock,
+        policy=legacy_policy_document(),
     )
     builder = StoreBuilder(store)
     builder.admin = builder.register_key("admin", "administrator")

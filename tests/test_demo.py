@@ -15,12 +15,12 @@ from demo.cast import DEMO_NOTE, DEMO_UNITS, pact_digest
 from demo.story import DEMO_OUTCOMES, REVOKED_ON
 from ledger.crypto.keys import decode_base64, encode_base64
 from ledger.entry import SCORE_AREAS, WITNESS_OFFICES, Submission, format_time, parse_leaf
-from ledger.rules import default_policy_document, failing_checks, parse_policy
+from ledger.rules import failing_checks, legacy_policy_document, parse_policy
 from ledger.store.application import LedgerStore
 from ledger.store.datadir import open_ledger
 
 ENTRIES = 4681  # the story's size: fixed by its structure, whatever the seed
-POLICY = parse_policy(default_policy_document())
+POLICY = parse_policy(legacy_policy_document())
 
 
 @pytest.fixture(scope="module")

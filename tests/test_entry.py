@@ -825,7 +825,9 @@ def test_nfc_strings_that_are_not_nfkc_are_accepted() -> None:
         case("remediation.completed", (*B, "evidence"), [], id="evidence-empty"),
         case("stage.advanced", (*B, "track"), "wbbm ", id="track"),
         case("pact.released", (*B, "reason"), "pensiun", id="pact-reason"),
-        case("declaration.witnessed", (*B, "office"), "overseer", id="witness-office"),
+        case("cycle.opened", (*B, "appeal_days"), 0, id="appeal-days"),
+        case("predicate.revoked", (*B, "ground"), "rumour", id="revocation-ground"),
+        case("case.opened", (*B, "stage"), "trial", id="case-stage"),
     ],
 )
 def test_invalid_member(kind: str, path: tuple[Any, ...], value: Any) -> None:

@@ -22,7 +22,7 @@ from ledger.canonical import load_json
 from ledger.crypto.keys import encode_base64, public_key_bytes
 from ledger.entry import SCORE_AREAS, Submission, format_time, parse_time
 from ledger.errors import LedgerError, MalformedInput, Refused
-from ledger.rules import Policy, default_policy_document, fold, parse_policy
+from ledger.rules import Policy, default_policy_document, fold, legacy_policy_document, parse_policy
 from tests.builder import LOG_TIME, PASSING_WBK, LedgerBuilder
 
 U = "dinkes"
@@ -47,7 +47,7 @@ def refuse(b: LedgerBuilder, submission: Submission, code: str) -> Refused:
 
 
 def policy_doc(version: int = 2, **changes: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
-    document = default_policy_document()
+    document = legacy_policy_document()
     document["version"] = version
     for change in changes.values():
         change(document)
@@ -75,7 +75,7 @@ def stage(b: LedgerBuilder, source: str, target: str, **kwargs: Any) -> Submissi
 
 
 def test_default_policy_parses() -> None:
-    policy = parse_policy(default_policy_document())
+    policy = parse_policy(legacy_policy_document())
     assert isinstance(policy, Policy) and policy.version == 1
     assert policy.weights == {
         "change_management": Decimal("8"),
@@ -116,6 +116,11 @@ def test_default_policy_file_is_the_packaged_document() -> None:
     assert load_json(text) == default_policy_document()  # no floats, no duplicate members
 
 
+def test_edition_1_policy_file_is_the_packaged_legacy_document() -> None:
+    text = resources.files("ledger").joinpath("policy/edition-1.json").read_text(encoding="utf-8")
+    assert load_json(text) == legacy_policy_document()  # no floats, no duplicate members
+
+
 def _unsourced_numbers(node: Any, path: str, sourced: bool) -> list[str]:
     if isinstance(node, dict):
         if set(node) == {"value", "source"}:
@@ -127,7 +132,7 @@ def _unsourced_numbers(node: Any, path: str, sourced: bool) -> list[str]:
 
 
 def test_every_number_of_the_default_policy_has_a_source() -> None:
-    document = default_policy_document()
+    document = legacy_policy_document()
     body = {k: v for k, v in document.items() if k != "version"}
     assert _unsourced_numbers(body, "policy", False) == []
     # And each named item carries its own source.
@@ -163,7 +168,7 @@ def _edit(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
 
 INVALID = {
     # missing or empty sources
-    "weights without source": _edit("weights", default_policy_document()["weights"]["value"]),
+    "weights without source": _edit("weights", legacy_policy_document()["weights"]["value"]),
     "weights source missing": _edit("weights.source", ...),
     "total source missing": _edit("thresholds.wbk.total.source", ...),
     "enabler_share source missing": _edit("thresholds.wbbm.enabler_share.source", ...),
@@ -224,7 +229,7 @@ INVALID = {
 
 @pytest.mark.parametrize("case", list(INVALID))
 def test_parse_policy_refuses(case: str) -> None:
-    document = default_policy_document()
+    document = legacy_policy_document()
     INVALID[case](document)
     with pytest.raises(LedgerError) as info:
         parse_policy(document)
@@ -250,13 +255,13 @@ def test_parse_policy_refuses_a_non_object(document: Any) -> None:
     ],
 )
 def test_parse_policy_accepts_edges(path: str, value: Any) -> None:
-    document = default_policy_document()
+    document = legacy_policy_document()
     _edit(path, value)(document)
     parse_policy(document)
 
 
 def test_parse_policy_refuses_an_enabler_share_above_one() -> None:
-    document = default_policy_document()
+    document = legacy_policy_document()
     document["thresholds"]["wbk"]["enabler_share"]["value"] = "1.50"
     with pytest.raises(Refused) as info:
         parse_policy(document)
@@ -271,7 +276,7 @@ def test_a_float_cannot_reach_the_policy_on_the_wire() -> None:
 
 def test_genesis_with_an_invalid_policy_is_refused() -> None:
     b = LedgerBuilder()
-    document = default_policy_document()
+    document = legacy_policy_document()
     del document["min_pact_coverage"]["source"]
     body = {
         "name": "Test regency",
@@ -384,4 +389,4 @@ def test_new_revocation_bar_applies_to_later_revocations(b: LedgerBuilder) -> No
 
 
 def test_weights_name_every_score_area() -> None:
-    assert set(default_policy_document()["weights"]["value"]) == set(SCORE_AREAS)
+    assert set(legacy_policy_document()["weights"]["value"]) == set(SCORE_AREAS)

@@ -21,9 +21,9 @@ from ledger.rules import (
     MESSAGES,
     REFUSALS,
     FailingCheck,
-    default_policy_document,
     failing_checks,
     fold,
+    legacy_policy_document,
     parse_failing_check,
     parse_policy,
     render,
@@ -150,7 +150,7 @@ def test_a_thresholds_refusal_carries_each_failing_check(b: LedgerBuilder) -> No
         "remediation": [],
     }
     error = refusal(b, b.tpi, "assessment.reviewed", "unit/dinkes", body)
-    expected = failing_checks(FAILING, "wbk", parse_policy(default_policy_document()))
+    expected = failing_checks(FAILING, "wbk", parse_policy(legacy_policy_document()))
     assert (error.code, error.reason) == ("thresholds_not_met", "passed_below_thresholds")
     assert error.params == {"checks": [{"code": check.code, "params": dict(check.params)} for check in expected]}
     assert error.evidence["failing"] == expected
@@ -161,7 +161,7 @@ def test_a_thresholds_refusal_carries_each_failing_check(b: LedgerBuilder) -> No
 
 
 def test_a_failing_check_is_its_sentence_and_reads_back() -> None:
-    policy = parse_policy(default_policy_document())
+    policy = parse_policy(legacy_policy_document())
     weak_enabler = {**PASSING_WBK, "business_process": "3.10"}
     checks = failing_checks(FAILING, "wbk", policy) + failing_checks(weak_enabler, "wbbm", policy)
     assert {check.code for check in checks} == {"score_below", "share_below"}

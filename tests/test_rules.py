@@ -34,10 +34,10 @@ from ledger.rules import (
     LedgerState,
     compute_total,
     decide,
-    default_policy_document,
     evolve,
     failing_checks,
     fold,
+    legacy_policy_document,
 )
 from tests.builder import (
     FAILING,
@@ -364,7 +364,7 @@ def test_second_genesis_is_refused(b: LedgerBuilder, fresh_stream_head: bool) ->
     body = {
         "name": "Again",
         "root_key": encode_base64(public_key_bytes(b.root.public_key())),
-        "policy": default_policy_document(),
+        "policy": legacy_policy_document(),
     }
     overrides = {"seq": 0, "prev": None} if fresh_stream_head else {}
     refuse(b, b.sign(b.root, "ledger.genesis", "ledger", body, **overrides), "genesis_exists")
@@ -376,7 +376,7 @@ def test_genesis_must_be_signed_by_its_root_key() -> None:
     body = {
         "name": "Test regency",
         "root_key": encode_base64(public_key_bytes(b.root.public_key())),
-        "policy": default_policy_document(),
+        "policy": legacy_policy_document(),
     }
     refuse(b, b.sign(other, "ledger.genesis", "ledger", body), "unknown_signer")
     refuse(b, forged(b, b.root, other, "ledger.genesis", "ledger", body), "bad_signature", VerificationFailed)
@@ -388,7 +388,7 @@ def test_genesis_for_another_log_is_refused() -> None:
     body = {
         "name": "Test regency",
         "root_key": encode_base64(public_key_bytes(b.root.public_key())),
-        "policy": default_policy_document(),
+        "policy": legacy_policy_document(),
     }
     refuse(b, b.sign(b.root, "ledger.genesis", "ledger", body, log="other.example/log"), "wrong_log")
 
@@ -648,6 +648,33 @@ def test_pact_released_needs_a_valid_pact(b: LedgerBuilder) -> None:
 # --- witnesses, oversight, remediation, assessments: the accepted path ----------------------------------
 
 
+def test_an_edition_1_log_holds_bodies_to_edition_1s_members(b: LedgerBuilder) -> None:
+    # Edition 2 made `office` optional and widened its values; a log under the edition-1 policy
+    # refuses exactly what parsing refused before, with the same code.
+    b.register_unit(U)
+    declaration = encode_base64(b.stage(U, "registered", "declared").submission.leaf_hash)
+    stream = f"witness/{U}"
+    wrong_office = b.sign(
+        b.witness, "declaration.witnessed", stream, {"declaration": declaration, "office": "overseer"}
+    )
+    refuse(b, wrong_office, "invalid_member", MalformedInput)
+    no_office = b.sign(b.witness, "declaration.witnessed", stream, {"declaration": declaration})
+    refuse(b, no_office, "missing_member", MalformedInput)
+    b.submit(b.witness, "declaration.witnessed", stream, {"declaration": declaration, "office": "regent"})
+
+
+def test_an_edition_1_log_refuses_the_kinds_of_edition_2(b: LedgerBuilder) -> None:
+    body = {
+        "year": 2022,
+        "model": "permenpanrb-90-2021",
+        "proposal_deadline": "2022-06-30",
+        "appeal_days": 7,
+        "closes_on": "2022-12-31",
+        "quota": 5,
+    }
+    refuse(b, b.sign(b.admin, "cycle.opened", "cycle/2022", body), "rules_edition")
+
+
 def test_witness_attestations_are_stored_per_declaration(b: LedgerBuilder) -> None:
     b.register_unit(U)
     first = b.stage(U, "registered", "declared").submission.leaf_hash
@@ -888,7 +915,7 @@ def test_nomination_needs_no_open_remediation(b: LedgerBuilder) -> None:
 def test_nomination_checks_thresholds_of_the_current_policy(b: LedgerBuilder) -> None:
     b.to_building(U)
     b.assess(U, "internal", "lke", PASSING_WBK, "passed")  # total 86.50
-    policy = default_policy_document()
+    policy = legacy_policy_document()
     policy["version"] = 2
     policy["thresholds"]["wbk"]["total"]["value"] = "90.00"
     b.submit(b.admin, "policy.set", "ledger", {"policy": policy})
@@ -931,7 +958,7 @@ def test_designation_checks_field_scores_against_the_thresholds(b: LedgerBuilder
     to_nominated(b)
     for step in ("screening", "desk", "field"):
         b.assess(U, "national", step, PASSING_WBK, "passed")
-    policy = default_policy_document()
+    policy = legacy_policy_document()
     policy["version"] = 2
     policy["thresholds"]["wbk"]["ipkp"]["value"] = "15.50"
     b.submit(b.admin, "policy.set", "ledger", {"policy": policy})
@@ -1106,7 +1133,7 @@ def test_every_failing_check_is_named(b: LedgerBuilder) -> None:
 
 
 def test_enabler_share_is_not_rounded_down(b: LedgerBuilder) -> None:
-    policy = default_policy_document()
+    policy = legacy_policy_document()
     policy["version"] = 2
     policy["thresholds"]["wbk"]["enabler_share"]["value"] = "0.6666"
     b.submit(b.admin, "policy.set", "ledger", {"policy": policy})
@@ -1259,7 +1286,7 @@ def test_assessment_track_must_be_the_units(b: LedgerBuilder) -> None:
 def _kind_case(b: LedgerBuilder, kind: str, signer: Ed25519PrivateKey, target: Ed25519PrivateKey) -> Submission:
     """A valid entry of `kind` for unit U (set up by `test_kind_signer_role`), signed by `signer`."""
     if kind == "policy.set":
-        return b.sign(signer, kind, "ledger", {"policy": {**default_policy_document(), "version": 2}})
+        return b.sign(signer, kind, "ledger", {"policy": {**legacy_policy_document(), "version": 2}})
     if kind == "key.registered":
         new = key_for("new-key")
         return b.sign(signer, kind, f"key/{fp(new)}", key_body(new))

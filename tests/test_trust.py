@@ -11,6 +11,7 @@ import pytest
 from ledger.crypto.keys import fingerprint
 from ledger.crypto.note import format_verifier_key, verifier_key_for
 from ledger.errors import MalformedInput
+from ledger.rules import legacy_policy_document
 from ledger.store.datadir import init_ledger
 from ledger.trust import TRUST_FILE, TrustAnchor, format_trust_file
 from tests.builder import ORIGIN, key_for
@@ -37,7 +38,12 @@ def test_the_file_is_the_document_indented_with_a_final_newline(tmp_path: Path) 
 
 def test_init_writes_the_stores_trust_anchor_byte_for_byte(tmp_path: Path) -> None:
     store = init_ledger(
-        tmp_path / "ledger", origin=ORIGIN, name="Uji", root_key=key_for("root"), log_key=key_for("log")
+        tmp_path / "ledger",
+        origin=ORIGIN,
+        name="Uji",
+        root_key=key_for("root"),
+        log_key=key_for("log"),
+        policy=legacy_policy_document(),
     )
     try:
         written = (tmp_path / "ledger" / TRUST_FILE).read_text(encoding="utf-8")

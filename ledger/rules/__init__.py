@@ -18,7 +18,7 @@ assigns it. The package reads in that order:
 
 Time comes in as a parameter: the entry's own `at` for the domain (bars, ages) and the log's clock
 only for the "not in the future" rule. Nothing here reads a clock, the environment or a file,
-except `default_policy_document`, which reads the packaged policy file.
+except `default_policy_document` and `legacy_policy_document`, which read the packaged policy files.
 """
 
 from ledger.rules.assessments import MAX_SCREENINGS, NATIONAL_STEPS
@@ -27,11 +27,14 @@ from ledger.rules.messages import MESSAGES, REFUSALS, render
 from ledger.rules.policy import (
     ENABLER_AREAS,
     FailingCheck,
+    ModelThresholds,
     Policy,
+    ScoreModel,
     TrackThresholds,
     compute_total,
     default_policy_document,
     failing_checks,
+    legacy_policy_document,
     parse_failing_check,
     parse_policy,
 )
@@ -64,9 +67,11 @@ __all__ = [
     "KeyRecord",
     "KindRule",
     "LedgerState",
+    "ModelThresholds",
     "Pact",
     "Policy",
     "RemediationItem",
+    "ScoreModel",
     "StreamHead",
     "TrackThresholds",
     "UnitState",
@@ -76,6 +81,7 @@ __all__ = [
     "evolve",
     "failing_checks",
     "fold",
+    "legacy_policy_document",
     "parse_failing_check",
     "parse_policy",
     "render",

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from ledger import codes
 from ledger.crypto.keys import decode_base64, fingerprint
-from ledger.entry import Submission, format_time
+from ledger.entry import EDITION_2_KINDS, Entry, Submission, check_edition_1_body, format_time
 from ledger.errors import Conflict
 from ledger.rules import assessments, keys, ledger_kinds, oversight, pacts, stages, units
 from ledger.rules.messages import refused
@@ -70,6 +70,9 @@ def decide(
     if entry.log != state.origin:
         raise refused("wrong_log", log=entry.log, origin=state.origin)
 
+    if state.policy is not None:
+        _check_edition(state.policy.rules, entry)
+
     key = _authenticate(state, submission, index, signature_verified)
     _check_chain(state, submission, log_time)
     if key is not None:
@@ -92,6 +95,15 @@ def fold(state: LedgerState, submission: Submission, log_time: datetime) -> Deci
     decision = decide(state, submission, state.size, log_time)
     evolve(state, decision)
     return decision
+
+
+def _check_edition(rules: int, entry: Entry) -> None:
+    """An edition-1 log keeps edition 1's bodies and kinds; edition 2's additions need its policy."""
+    if rules >= 2:
+        return
+    if entry.kind in EDITION_2_KINDS:
+        raise refused("kind_needs_edition_2", kind=entry.kind)
+    check_edition_1_body(entry)
 
 
 def _authenticate(state: LedgerState, submission: Submission, index: int, signature_verified: bool) -> KeyRecord | None:

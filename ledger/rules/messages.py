@@ -107,12 +107,52 @@ REFUSALS: dict[str, Message] = {
         "policy.revocation_bar_days must be a whole number of days",
         "policy.revocation_bar_days harus bilangan hari yang bulat",
     ),
+    "policy_rules_edition": Message(
+        codes.INVALID_POLICY,
+        "policy.rules must be 1 or 2, not {rules!r}",
+        "policy.rules harus 1 atau 2, bukan {rules!r}",
+    ),
+    "policy_national_root": Message(
+        codes.INVALID_POLICY,
+        "policy.national_root must be a base64 Ed25519 public key (32 bytes)",
+        "policy.national_root harus kunci publik Ed25519 base64 (32 byte)",
+    ),
+    "policy_models": Message(
+        codes.INVALID_POLICY,
+        "policy.models must name at least one score model",
+        "policy.models harus menyebut paling sedikit satu model penilaian",
+    ),
+    "policy_model_members": Message(
+        codes.INVALID_POLICY,
+        "policy model {model} must be an id with exactly {names}",
+        "model kebijakan {model} harus berkode dan memuat tepat {names}",
+    ),
+    "policy_model_years": Message(
+        codes.INVALID_POLICY,
+        "policy model {model}: years must be [first, last or null]",
+        "model kebijakan {model}: years harus [awal, akhir atau null]",
+    ),
+    "policy_model_areas": Message(
+        codes.INVALID_POLICY,
+        "policy model {model}: areas must be distinct, from {areas}",
+        "model kebijakan {model}: area harus berbeda, dari {areas}",
+    ),
+    "policy_models_overlap": Message(
+        codes.INVALID_POLICY,
+        "policy models {first} and {second} cover the same year",
+        "model kebijakan {first} dan {second} mencakup tahun yang sama",
+    ),
     "policy_version_not_above": Message(
         codes.INVALID_POLICY,
         "policy version {version} must be above the current {current}",
         "versi kebijakan {version} harus di atas versi yang berlaku, {current}",
     ),
     # --- every entry: log, signer, chain, role ---
+    "kind_needs_edition_2": Message(
+        codes.RULES_EDITION,
+        "kind {kind} needs rules edition 2: this log's policy is edition 1",
+        "jenis {kind} memerlukan edisi aturan 2: kebijakan log ini edisi 1",
+    ),
     "not_genesis": Message(
         codes.NOT_GENESIS,
         "the first entry of a log must be ledger.genesis, not {kind}",

@@ -8,15 +8,18 @@ the views keep for a failed assessment, and which `parse_failing_check` reads ba
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
 from typing import Any
 
-from ledger.entry import RATIO_PATTERN, SCORE_AREAS, SCORE_PATTERN
+from ledger.crypto.keys import decode_base64
+from ledger.entry import ALL_SCORE_AREAS, ID_PATTERN, RATIO_PATTERN, SCORE_AREAS, SCORE_PATTERN
+from ledger.errors import MalformedInput
 from ledger.rules.messages import refused, render
 
 ENABLER_AREAS = SCORE_AREAS[:6]
@@ -35,8 +38,45 @@ class TrackThresholds:
 
 
 @dataclass(frozen=True)
+class ModelThresholds:
+    """The bar of one predicate in one score model (edition 2; docs/design/rules-edition-2.md)."""
+
+    total: Decimal
+    enabler_share: Decimal | None  # each enabler area at least this share of its weight (90/2021)
+    enablers_total: Decimal | None  # the enablers' sum at least this (10/2019)
+    minimums: Mapping[str, Decimal]  # result area -> minimum score
+    prior_predicate: str
+
+
+@dataclass(frozen=True)
+class ScoreModel:
+    """An evaluation model (areas, weights, thresholds) and the cycle years it applies to."""
+
+    id: str
+    first_year: int
+    last_year: int | None
+    enablers: tuple[str, ...]
+    results: tuple[str, ...]
+    weights: Mapping[str, Decimal]
+    thresholds: Mapping[str, ModelThresholds]
+    sources: Mapping[str, str]
+
+    @property
+    def areas(self) -> tuple[str, ...]:
+        return self.enablers + self.results
+
+    def covers(self, year: int) -> bool:
+        return self.first_year <= year and (self.last_year is None or year <= self.last_year)
+
+
+@dataclass(frozen=True)
 class Policy:
-    """The versioned policy carried by `ledger.genesis` and `policy.set` entries."""
+    """The versioned policy carried by `ledger.genesis` and `policy.set` entries.
+
+    `rules` is the rules edition (absent in the document: 1). Edition 1 reads `weights`,
+    `thresholds` and `min_pact_coverage`; edition 2 reads `models` and `national_root` instead
+    (docs/design/rules-edition-2.md), and leaves the edition-1 members empty.
+    """
 
     version: int
     weights: Mapping[str, Decimal]
@@ -44,6 +84,14 @@ class Policy:
     min_pact_coverage: Decimal
     revocation_bar_days: int
     document: Mapping[str, Any]
+    rules: int = 1
+    national_root: bytes | None = None
+    models: Mapping[str, ScoreModel] = field(default_factory=dict)
+
+    def model_for_year(self, year: int) -> ScoreModel | None:
+        """The one score model whose years include `year` (edition 2), or None."""
+        found = [model for model in self.models.values() if model.covers(year)]
+        return found[0] if len(found) == 1 else None
 
 
 def _sourced(document: Mapping[str, Any], name: str) -> Any:
@@ -65,13 +113,16 @@ def parse_policy(document: Any) -> Policy:
     """Validate a policy document and return it; raise `Refused` (code `invalid_policy`)."""
     if not isinstance(document, dict):
         raise refused("policy_not_object")
+    rules = document.get("rules", 1)
+    if rules not in (1, 2) or isinstance(rules, bool):
+        raise refused("policy_rules_edition", rules=rules)
+    if rules == 2:
+        return _parse_edition_2(document)
     allowed = {"version", "name", "note", "weights", "thresholds", "min_pact_coverage", "revocation_bar_days"}
     unknown = sorted(set(document) - allowed)
     if unknown:
         raise refused("policy_unknown_members", members=unknown)
-    version = document.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise refused("policy_version_invalid")
+    version = _version(document)
     weights_doc = _sourced(document, "weights")
     if not isinstance(weights_doc, dict) or set(weights_doc) != set(SCORE_AREAS):
         raise refused("policy_weights_areas", areas=list(SCORE_AREAS))
@@ -103,17 +154,141 @@ def parse_policy(document: Any) -> Policy:
     coverage = _decimal(_sourced(document, "min_pact_coverage"), "policy.min_pact_coverage", RATIO_PATTERN)
     if coverage > 1:
         raise refused("policy_coverage_above_one")
+    return Policy(version, weights, thresholds, coverage, _bar_days(document), document)
+
+
+def _version(document: Mapping[str, Any]) -> int:
+    version = document.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise refused("policy_version_invalid")
+    return version
+
+
+def _bar_days(document: Mapping[str, Any]) -> int:
     bar = _sourced(document, "revocation_bar_days")
     if not isinstance(bar, int) or isinstance(bar, bool) or not 0 <= bar <= 36500:
         raise refused("policy_bar_days")
-    return Policy(version, weights, thresholds, coverage, bar, document)
+    return bar
+
+
+_EDITION_2_MEMBERS = {"version", "rules", "name", "note", "national_root", "models", "revocation_bar_days"}
+_MODEL_MEMBERS = {"years", "enablers", "results", "weights", "thresholds", "sources"}
+_MODEL_THRESHOLD_MEMBERS = {"total", "enabler_share", "enablers_total", "minimums", "prior_predicate"}
+
+
+def _parse_edition_2(document: Mapping[str, Any]) -> Policy:
+    unknown = sorted(set(document) - _EDITION_2_MEMBERS)
+    if unknown:
+        raise refused("policy_unknown_members", members=unknown)
+    version = _version(document)
+    national_root = None
+    if "national_root" in document:
+        root_text = _sourced(document, "national_root")
+        try:
+            national_root = decode_base64(root_text, size=32, what="policy.national_root")
+        except MalformedInput as exc:
+            raise refused("policy_national_root") from exc
+    models_doc = _sourced(document, "models")
+    if not isinstance(models_doc, dict) or not models_doc:
+        raise refused("policy_models")
+    models = {model_id: _parse_model(model_id, doc) for model_id, doc in sorted(models_doc.items())}
+    ordered = sorted(models.values(), key=lambda m: m.first_year)
+    for earlier, later in itertools.pairwise(ordered):
+        if earlier.last_year is None or earlier.last_year >= later.first_year:
+            raise refused("policy_models_overlap", first=earlier.id, second=later.id)
+    return Policy(
+        version=version,
+        weights={},
+        thresholds={},
+        min_pact_coverage=Decimal(0),
+        revocation_bar_days=_bar_days(document),
+        document=document,
+        rules=2,
+        national_root=national_root,
+        models=models,
+    )
+
+
+def _parse_model(model_id: str, doc: Any) -> ScoreModel:
+    where = f"policy.models.{model_id}"
+    if not ID_PATTERN.fullmatch(model_id) or not isinstance(doc, dict) or set(doc) != _MODEL_MEMBERS:
+        raise refused("policy_model_members", model=model_id, names=sorted(_MODEL_MEMBERS))
+    years = doc["years"]
+    if (
+        not isinstance(years, list)
+        or len(years) != 2
+        or not _is_year(years[0])
+        or not (years[1] is None or (_is_year(years[1]) and years[1] >= years[0]))
+    ):
+        raise refused("policy_model_years", model=model_id)
+    enablers, results = doc["enablers"], doc["results"]
+    for group in (enablers, results):
+        if not isinstance(group, list) or not group or not all(a in ALL_SCORE_AREAS for a in group):
+            raise refused("policy_model_areas", model=model_id, areas=list(ALL_SCORE_AREAS))
+    areas = (*enablers, *results)
+    if len(set(areas)) != len(areas):
+        raise refused("policy_model_areas", model=model_id, areas=list(ALL_SCORE_AREAS))
+    weights_doc = doc["weights"]
+    if not isinstance(weights_doc, dict) or set(weights_doc) != set(areas):
+        raise refused("policy_weights_areas", areas=list(areas))
+    weights = {area: _decimal(weights_doc[area], f"{where}.weights.{area}") for area in areas}
+    thresholds_doc = doc["thresholds"]
+    if not isinstance(thresholds_doc, dict) or set(thresholds_doc) != {"wbk", "wbbm"}:
+        raise refused("policy_thresholds_tracks")
+    thresholds = {}
+    for track, bar in sorted(thresholds_doc.items()):
+        if (
+            not isinstance(bar, dict)
+            or not {"total", "minimums", "prior_predicate"} <= set(bar) <= _MODEL_THRESHOLD_MEMBERS
+        ):
+            raise refused("policy_threshold_members", track=track, names=sorted(_MODEL_THRESHOLD_MEMBERS))
+        if bar["prior_predicate"] not in ("none", "wbk"):
+            raise refused("policy_prior_predicate", track=track)
+        minimums = bar["minimums"]
+        if not isinstance(minimums, dict) or not set(minimums) <= set(results):
+            raise refused("policy_model_areas", model=model_id, areas=list(results))
+        share = bar.get("enabler_share")
+        thresholds[track] = ModelThresholds(
+            total=_decimal(bar["total"], f"{where}.thresholds.{track}.total"),
+            enabler_share=None
+            if share is None
+            else _decimal(share, f"{where}.thresholds.{track}.enabler_share", RATIO_PATTERN),
+            enablers_total=None
+            if bar.get("enablers_total") is None
+            else _decimal(bar["enablers_total"], f"{where}.thresholds.{track}.enablers_total"),
+            minimums={a: _decimal(v, f"{where}.thresholds.{track}.minimums.{a}") for a, v in sorted(minimums.items())},
+            prior_predicate=bar["prior_predicate"],
+        )
+        if thresholds[track].enabler_share is not None and thresholds[track].enabler_share > 1:  # type: ignore[operator]
+            raise refused("policy_share_above_one", track=track)
+    sources = doc["sources"]
+    if (
+        not isinstance(sources, dict)
+        or not sources
+        or not all(isinstance(v, str) and v.strip() for v in sources.values())
+    ):
+        raise refused("policy_source_missing", name=f"{where}.sources")
+    return ScoreModel(model_id, years[0], years[1], tuple(enablers), tuple(results), weights, thresholds, dict(sources))
+
+
+def _is_year(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1900 <= value <= 2999
+
+
+def _policy_file(name: str) -> dict[str, Any]:
+    text = resources.files("ledger").joinpath(f"policy/{name}").read_text(encoding="utf-8")
+    document: dict[str, Any] = json.loads(text)
+    return document
 
 
 def default_policy_document() -> dict[str, Any]:
-    """The packaged default policy (ledger/policy/default.json) as JSON."""
-    text = resources.files("ledger").joinpath("policy/default.json").read_text(encoding="utf-8")
-    document: dict[str, Any] = json.loads(text)
-    return document
+    """The packaged default policy for new ledgers (ledger/policy/default.json, rules edition 2)."""
+    return _policy_file("default.json")
+
+
+def legacy_policy_document() -> dict[str, Any]:
+    """The edition-1 policy (ledger/policy/edition-1.json): the rules every log before edition 2 was written under."""
+    return _policy_file("edition-1.json")
 
 
 def compute_total(scores: Mapping[str, str]) -> Decimal:

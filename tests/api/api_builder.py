@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from api.tokens import TokenFile
 from ledger.crypto.keys import encode_base64
 from ledger.entry import Submission
-from ledger.rules import LedgerState
+from ledger.rules import LedgerState, legacy_policy_document
 from ledger.store.application import LedgerStore
 from ledger.store.datadir import init_ledger
 from tests.builder import ORIGIN, LedgerBuilder, key_for
@@ -25,7 +25,14 @@ PROBLEM_MEMBERS = {"type", "title", "status", "detail", "code"}
 
 def new_ledger(directory: Path) -> Path:
     """A ledger holding only its genesis entry, whose root key is `tests.builder`'s root key."""
-    init_ledger(directory, origin=ORIGIN, name="Uji API", root_key=key_for("root"), log_key=key_for("log"))
+    init_ledger(
+        directory,
+        origin=ORIGIN,
+        name="Uji API",
+        root_key=key_for("root"),
+        log_key=key_for("log"),
+        policy=legacy_policy_document(),
+    )
     return directory
 
 

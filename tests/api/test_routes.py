@@ -34,7 +34,7 @@ from ledger.crypto.tiles import TILE_WIDTH, Tile, entry_bundles_for_size, parse_
 from ledger.entry import MAX_LEAF_BYTES, format_time, parse_entry, sign_entry
 from ledger.errors import VerificationFailed
 from ledger.log_sources import ExportSource
-from ledger.rules import default_policy_document, failing_checks, parse_policy
+from ledger.rules import failing_checks, legacy_policy_document, parse_policy
 from ledger.verify import TrustAnchor, verify_log
 from tests.api.api_builder import (
     JSON,
@@ -250,7 +250,7 @@ def test_refusals_by_the_rules_are_422_naming_the_rule(client: TestClient, build
     }
     submission = builder.sign(builder.tpi, "assessment.reviewed", "unit/dinkes", assessment)
     problem = assert_problem(post_submission(client, submission), 422, "thresholds_not_met")
-    expected = failing_checks(FAILING, "wbk", parse_policy(default_policy_document()))
+    expected = failing_checks(FAILING, "wbk", parse_policy(legacy_policy_document()))
     assert problem["failing_checks"] == expected
     assert any(check.startswith("ipak 12.00 is below") for check in problem["failing_checks"])
     # ... and with the rule's reason and parameters, for a client to render in its own language.

@@ -29,6 +29,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.crypto.note import VerifierKey, parse_verifier_key
+from ledger.rules import legacy_policy_document
 from ledger.store.datadir import TRUST_FILE, init_ledger
 from tests.builder import LedgerBuilder, key_for
 
@@ -247,6 +248,7 @@ def prepare_ledger(directory: Path, postgres_url: str | None) -> tuple[LedgerBui
         log_key=key_for("e2e-log"),
         postgres_dsn=postgres_url,
         genesis_at=datetime(2020, 1, 1, tzinfo=UTC),
+        policy=legacy_policy_document(),
     )
     try:
         builder = LedgerBuilder(state=store.state, apply=store.append, origin=ORIGIN)

@@ -11,6 +11,7 @@ import pytest
 
 from ledger.crypto.keys import private_key_from_seed
 from ledger.errors import Unavailable
+from ledger.rules import legacy_policy_document
 from ledger.store.datadir import LedgerConfig, init_ledger, open_ledger
 from ledger.store.migrations import (
     FORMAT_VERSION,
@@ -38,6 +39,7 @@ def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
         root_key=private_key_from_seed(b"r" * 32),
         log_key=private_key_from_seed(b"l" * 32),
         postgres_dsn=dsn,
+        policy=legacy_policy_document(),
     )
     store.close()
     return directory

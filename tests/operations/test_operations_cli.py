@@ -10,6 +10,7 @@ import pytest
 
 from cli.main import main
 from ledger.crypto.keys import private_key_from_seed
+from ledger.rules import legacy_policy_document
 from ledger.store.datadir import init_ledger, open_ledger
 from tests.builder import LedgerBuilder
 
@@ -23,6 +24,7 @@ def make_ledger(directory: Path) -> LedgerBuilder:
         name="CLI operations",
         root_key=private_key_from_seed(b"r" * 32),
         log_key=private_key_from_seed(b"l" * 32),
+        policy=legacy_policy_document(),
     )
 
     class Builder(LedgerBuilder):

@@ -17,7 +17,7 @@ from demo.build import DEMO_NAME, DEMO_ORIGIN, DEMO_SEED
 from demo.story import GENESIS_AT
 from ledger.crypto.keys import encode_base64, fingerprint, private_key_from_seed
 from ledger.entry import Submission, parse_leaf
-from ledger.rules import LedgerState, fold
+from ledger.rules import LedgerState, fold, legacy_policy_document
 from ledger.store.application import LedgerStore, Receipt
 from ledger.store.datadir import SQLITE_FILE, LedgerConfig, init_ledger
 from projections import queries
@@ -98,6 +98,7 @@ def demo_prefix_ledger(
         log_key=demo_key("log"),
         genesis_at=GENESIS_AT,
         postgres_dsn=postgres_url,
+        policy=parse_leaf(leaves[0]).entry.body["policy"],
     )
     assert store.leaf(0) == leaves[0], "init_ledger no longer makes the demo's genesis leaf"
     append_leaves(store, leaves, size)
@@ -125,6 +126,7 @@ def new_test_ledger(directory: Path, *, postgres_url: str | None = None) -> Ledg
         log_key=key_for("log"),
         postgres_dsn=postgres_url,
         genesis_at=datetime(2010, 1, 1, tzinfo=UTC),
+        policy=legacy_policy_document(),
     )
 
 

@@ -17,7 +17,7 @@ from demo.story import DEMO_OUTCOMES, REVOKED_ON
 from ledger.crypto.keys import encode_base64
 from ledger.entry import SCORE_AREAS, WITNESS_OFFICES, Submission, format_time, parse_leaf
 from ledger.errors import LedgerError
-from ledger.rules import LedgerState, default_policy_document, failing_checks, parse_policy
+from ledger.rules import LedgerState, failing_checks, legacy_policy_document, parse_policy
 from ledger.rules import fold as rules_fold
 from ledger.store.datadir import open_ledger
 from projections.fold import ViewFold
@@ -26,7 +26,7 @@ from projections.queries import MemoryViews
 from tests.builder import LOG_TIME, ORIGIN, LedgerBuilder, key_for
 from tests.projections.helpers import DemoLedger, demo_fingerprint
 
-POLICY = parse_policy(default_policy_document())
+POLICY = parse_policy(legacy_policy_document())
 REFUSED_CODES = ("transition_not_allowed", "stale_head", "malformed_json", "unknown_signer")
 KAJARI = "overseer/district_prosecutor"
 KAPOLRES = "overseer/district_police_chief"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ledger.crypto.keys import private_key_from_seed
+from ledger.rules import legacy_policy_document
 from ledger.store.application import StoreDamaged
 from ledger.store.datadir import SIGNED_HEAD_FILE, init_ledger, open_ledger
 from tests.builder import LedgerBuilder
@@ -20,6 +21,7 @@ def make_ledger(directory: Path) -> int:
         name="Guard",
         root_key=private_key_from_seed(b"r" * 32),
         log_key=private_key_from_seed(b"l" * 32),
+        policy=legacy_policy_document(),
     )
 
     class Builder(LedgerBuilder):

@@ -23,6 +23,7 @@ from api.app import create_app
 from api.settings import Settings
 from ledger import files
 from ledger.crypto.keys import private_key_from_seed
+from ledger.rules import legacy_policy_document
 from ledger.store.application import LedgerStore, StorageFull
 from ledger.store.datadir import SIGNED_HEAD_FILE, init_ledger, open_ledger
 from tests.api.api_builder import JSON, assert_problem
@@ -63,7 +64,9 @@ class Builder(LedgerBuilder):
 
 
 def new_ledger(directory: Path) -> tuple[LedgerStore, Builder]:
-    store = init_ledger(directory, origin=ORIGIN, name="Penuh", root_key=ROOT, log_key=LOG)
+    store = init_ledger(
+        directory, origin=ORIGIN, name="Penuh", root_key=ROOT, log_key=LOG, policy=legacy_policy_document()
+    )
     builder = Builder(store)
     builder.admin = builder.register_key("admin", "administrator")
     return store, builder
