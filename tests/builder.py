@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.crypto.keys import encode_base64, fingerprint, private_key_from_seed, public_key_bytes
 from ledger.entry import Submission, format_time, sign_entry
-from ledger.rules import LedgerState, fold, legacy_policy_document
+from ledger.endorsement import sign_endorsement
+from ledger.rules import LedgerState, default_policy_document, fold, legacy_policy_document
 
 ORIGIN = "test.integritas.example/log"
 LOG_TIME = datetime(2030, 1, 1, tzinfo=UTC)
@@ -56,6 +57,7 @@ class LedgerBuilder:
         self._apply = apply or (lambda s: fold(self._state, s, LOG_TIME))
         self.clock = start
         self.root = key_for("root")
+        self.national_root = key_for("national-root")  # the ministry's, outside every regency's log
 
     @property
     def state(self) -> LedgerState:
@@ -118,14 +120,22 @@ class LedgerBuilder:
         *,
         by: Ed25519PrivateKey | None = None,
         holder: str | None = None,
+        office: dict[str, str] | None = None,
+        endorse: bool = False,
     ) -> Ed25519PrivateKey:
+        """Register key `name`; `office` for witness and overseer keys, `endorse` for national keys
+        (the national root's endorsement, rules edition 2)."""
         key = key_for(name)
-        body = {
+        body: dict[str, Any] = {
             "public_key": encode_base64(public_key_bytes(key.public_key())),
             "role": role,
             "scope": scope or ["*"],
             "holder": {"name": holder or name, "title": role},
         }
+        if office is not None:
+            body["office"] = office
+        if endorse:
+            body["endorsement"] = sign_endorsement(self.national_root, body)
         self.submit(by or self.root, "key.registered", f"key/{fingerprint(key.public_key())}", body)
         return key
 
@@ -139,6 +149,53 @@ class LedgerBuilder:
         self.tpn = self.register_key("tpn", "national_assessor")
         self.minister = self.register_key("minister", "minister")
         self.overseer = self.register_key("kajari", "overseer")
+
+    # --- rules edition 2 (docs/design/rules-edition-2.md) -------------------------------------------
+
+    def edition_2_policy(self) -> dict[str, Any]:
+        """The packaged edition-2 policy with this builder's national root."""
+        national_root = encode_base64(public_key_bytes(self.national_root.public_key()))
+        return {**default_policy_document(), "national_root": {"value": national_root, "source": "test national root"}}
+
+    def standard_cast_edition_2(self) -> None:
+        """Genesis under the edition-2 policy, the regency's keys (witness and overseer with their
+        offices) and the ministry's keys endorsed by the national root."""
+        self.genesis(self.edition_2_policy())
+        self.admin = self.register_key("admin", "administrator")
+        self.regent = self.register_key("regent", "regent")
+        self.witness = self.register_key(
+            "kajari-witness", "witness", office={"id": "kejari-blora", "name": "Kejaksaan Negeri Blora"}
+        )
+        self.tpi = self.register_key("tpi", "internal_assessor")
+        self.overseer = self.register_key(
+            "kajari", "overseer", office={"id": "kejari-blora", "name": "Kejaksaan Negeri Blora"}
+        )
+        self.national_authority = self.register_key("kemenpanrb", "national_authority", endorse=True)
+        self.tpn = self.register_key("tpn", "national_assessor", endorse=True)
+        self.minister = self.register_key("minister", "minister", endorse=True)
+
+    def open_cycle(
+        self,
+        year: int,
+        *,
+        deadline: str | None = None,
+        closes_on: str | None = None,
+        appeal_days: int = 7,
+        quota: int = 5,
+        model: str | None = None,
+        **extra: Any,
+    ) -> Any:
+        """Open the cycle of `year` (signed by the national authority): deadline 30 June, closing 31 December."""
+        body = {
+            "year": year,
+            "model": model or ("permenpanrb-10-2019" if year <= 2021 else "permenpanrb-90-2021"),
+            "proposal_deadline": deadline or f"{year}-06-30",
+            "appeal_days": appeal_days,
+            "closes_on": closes_on or f"{year}-12-31",
+            "quota": quota,
+            **extra,
+        }
+        return self.submit(self.national_authority, "cycle.opened", f"cycle/{year}", body)
 
     def register_unit(self, unit: str, headcount: int = 10, type_: str = "dinas") -> None:
         self.submit(
