@@ -11,8 +11,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.crypto.keys import encode_base64, fingerprint, private_key_from_seed, public_key_bytes
-from ledger.entry import Submission, format_time, sign_entry
 from ledger.endorsement import sign_endorsement
+from ledger.entry import Submission, format_time, sign_entry
 from ledger.rules import LedgerState, default_policy_document, fold, legacy_policy_document
 
 ORIGIN = "test.integritas.example/log"
