@@ -24,6 +24,7 @@ COMMAND_FAMILIES = (
     "keys",
     "views",
     "proofs",
+    "evidence",
     "repair",
     "serve",
     "tokens",

@@ -270,5 +270,20 @@ RESTORE_FAILED = _code("restore_failed", VerificationFailed, "a restored ledger 
 NO_BACKUP = _code("no_backup", NotFound, "a directory with no backup.json: not a backup")
 INVALID_BACKUP = _code("invalid_backup", MalformedInput, "a backup.json that cannot be read or of another format")
 
+# --- evidence of assessments (issue 11; ledger.evidence, `integritas evidence`) ----------------------
+INVALID_MANIFEST = _code(
+    "invalid_manifest", MalformedInput, 'an evidence manifest that is not {"documents": [base64 SHA-256, ...]}'
+)
+DUPLICATE_DOCUMENT = _code("duplicate_document", MalformedInput, "an evidence manifest that lists a digest twice")
+DOCUMENT_NOT_IN_MANIFEST = _code(
+    "document_not_in_manifest", VerificationFailed, "a file whose SHA-256 the evidence manifest does not list"
+)
+EVIDENCE_MISMATCH = _code(
+    "evidence_mismatch", VerificationFailed, "a manifest whose root or count differs from the logged evidence"
+)
+WORKBOOK_MISMATCH = _code("workbook_mismatch", VerificationFailed, "a workbook whose SHA-256 is not the logged one")
+NO_EVIDENCE = _code("no_evidence", NotFound, "an entry that carries no evidence, or not the part asked for")
+UNKNOWN_EVIDENCE_ITEM = _code("unknown_evidence_item", NotFound, "an LKE item the entry's evidence does not name")
+
 # --- usage (the command line) ------------------------------------------------------------------------
 USAGE = _code(UsageError.code, UsageError, "CLI only: a missing or conflicting option or argument")

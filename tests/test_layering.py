@@ -21,6 +21,7 @@ PURE_MODULES = [
     "ledger.crypto.cosignature",
     "ledger.crypto.witness_policy",
     "ledger.entry",
+    "ledger.evidence",
     "ledger.rules",
     "ledger.verify",
 ]
