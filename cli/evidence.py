@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+from collections import deque
 from pathlib import Path
 
 from cli.options import Commands
@@ -104,10 +105,10 @@ def _entry(ledger: Path, index: int) -> tuple[str, dict[str, object]]:
     size = SignedCheckpoint(source.checkpoint()).tree_size
     if index >= size:
         raise NotFound(f"entry {index} is not in the log (size {size})", code=codes.LEAF_NOT_FOUND)
-    leaf = b""
-    for leaf in source.leaves(index + 1):
-        pass
-    entry = parse_leaf(leaf).entry
+    last = deque(source.leaves(index + 1), maxlen=1)  # the leaves are read in order, up to leaf `index`
+    if not last:
+        raise NotFound(f"entry {index} is not in the log", code=codes.LEAF_NOT_FOUND)
+    entry = parse_leaf(last[0]).entry
     return entry.kind, dict(entry.body)
 
 
@@ -122,4 +123,3 @@ def _file_digest(path: Path) -> bytes:
 def _read_manifest(path: Path) -> Manifest:
     with path.open("rb") as handle:
         return parse_manifest(read_at_most(handle, MAX_SUBMISSION_BYTES, "the manifest"))
-

@@ -327,7 +327,7 @@ def _object(value: Any, where: str) -> dict[str, Any]:
     return value
 
 
-def _members(value: dict[str, Any], where: str, required: set[str], optional: set[str] = set()) -> None:
+def _members(value: dict[str, Any], where: str, required: set[str], optional: frozenset[str] = frozenset()) -> None:
     missing = sorted(required - value.keys())
     if missing:
         raise _fail(where, f"is missing member(s) {', '.join(missing)}", codes.MISSING_MEMBER)
@@ -404,7 +404,7 @@ def validate_evidence(value: Any, where: str) -> None:
     {root, count}, `items` {item id: {root, count}}, `surveys` [{survey, respondents, index}]; at least
     one of them. Raises :class:`~ledger.errors.MalformedInput` naming the member at fault."""
     evidence = _object(value, where)
-    _members(evidence, where, set(), set(_EVIDENCE_MEMBERS))
+    _members(evidence, where, set(), frozenset(_EVIDENCE_MEMBERS))
     if not evidence:
         raise _fail(where, f"must have at least one of {', '.join(_EVIDENCE_MEMBERS)}")
     for name, validate in _EVIDENCE_MEMBERS.items():

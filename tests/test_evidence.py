@@ -155,7 +155,9 @@ def test_a_proof_of_the_wrong_length_fails() -> None:
 def test_format_and_parse_are_inverses() -> None:
     manifest = manifest_of(4)
     text = format_manifest(manifest)
-    assert text == json.dumps({"documents": [b64(d) for d in manifest.documents]}, separators=(",", ":")).encode() + b"\n"
+    assert (
+        text == json.dumps({"documents": [b64(d) for d in manifest.documents]}, separators=(",", ":")).encode() + b"\n"
+    )
     assert parse_manifest(text) == manifest
     assert parse_manifest(json.dumps({"documents": [b64(d) for d in manifest.documents]}, indent=2)) == manifest
 
@@ -283,7 +285,13 @@ FULL = {
 
 @pytest.mark.parametrize(
     "value",
-    [FULL, {"workbook": DIGEST}, {"documents": FULL["documents"]}, {"items": FULL["items"]}, {"surveys": FULL["surveys"]}],
+    [
+        FULL,
+        {"workbook": DIGEST},
+        {"documents": FULL["documents"]},
+        {"items": FULL["items"]},
+        {"surveys": FULL["surveys"]},
+    ],
 )
 def test_the_validator_accepts_the_designed_member(value: dict[str, Any]) -> None:
     EVIDENCE_VALIDATOR(copy.deepcopy(value), "entry.body.evidence")
