@@ -87,8 +87,8 @@ def check(args: argparse.Namespace) -> int:
         claim = documents_claim(evidence, args.item)
         proof = verify_document(evidence, manifest, _file_digest(args.file), args.item)
         print(
-            f"OK: {args.file.name} is document {proof.index} of {proof.count} under {claim.what} of entry "
-            f"{args.entry} (root {encode_base64(proof.root)})"
+            f"OK: {args.file.name} is at index {proof.index} of the {proof.count} documents under {claim.what} "
+            f"of entry {args.entry} (root {encode_base64(proof.root)})"
         )
     return 0
 

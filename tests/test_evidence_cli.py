@@ -110,7 +110,9 @@ def test_check_accepts_a_listed_file(capsys: pytest.CaptureFixture[str], ledger:
         capsys, *check(ledger, ledger.assessment, "--manifest", ledger.manifest, ledger.documents[3])
     )
     assert (status, err) == (0, "")
-    assert out.startswith(f"OK: bukti-4.txt is document 3 of 5 under evidence.documents of entry {ledger.assessment}")
+    assert out.startswith(
+        f"OK: bukti-4.txt is at index 3 of the 5 documents under evidence.documents of entry {ledger.assessment}"
+    )
 
 
 def test_check_refuses_an_altered_file(capsys: pytest.CaptureFixture[str], ledger: EvidenceLedger) -> None:
@@ -165,7 +167,7 @@ def test_check_per_item(capsys: pytest.CaptureFixture[str], ledger: EvidenceLedg
         ),
     )
     assert (status, err) == (0, "")
-    assert "document 1 of 3 under evidence.items.ipak" in out
+    assert "at index 1 of the 3 documents under evidence.items.ipak" in out
     # The wrong item, and the item's file checked against all documents: both fail.
     refused(
         capsys,

@@ -225,6 +225,29 @@ MESSAGES: dict[str, str] = {
     "This page needs JavaScript for the checks; or use the command line: integritas verify-record.": (
         "Halaman ini butuh JavaScript untuk pemeriksaan; atau gunakan baris perintah: integritas verify-record."
     ),
+    # evidence page
+    "Check a document against this record's evidence": "Periksa dokumen terhadap bukti dukung catatan ini",
+    "Check a document against an assessment's evidence": "Periksa dokumen terhadap bukti dukung penilaian",
+    "An assessment may log the Merkle root of the digests of the documents the assessors saw. Pick a "
+    "document and the assessors' manifest: this browser hashes them (SHA-256, Web Crypto) and checks them "
+    "against the record's evidence. The files are never uploaded.": (
+        "Penilaian dapat mencatat akar Merkle dari digest dokumen yang dilihat penilai. Pilih dokumen dan "
+        "manifes penilai: peramban ini menghitung hash-nya (SHA-256, Web Crypto) dan memeriksanya terhadap "
+        "bukti dukung catatan. Berkas tidak pernah diunggah."
+    ),
+    "Check in this browser": "Periksa di peramban ini",
+    "Record number (the assessment)": "Nomor catatan (penilaian)",
+    "LKE item (optional)": "Butir LKE (opsional)",
+    "Leave empty to check against all documents; give an item id to check against that item's documents.": (
+        "Kosongkan untuk memeriksa terhadap semua dokumen; isi id butir untuk memeriksa terhadap dokumen butir itu."
+    ),
+    "Manifest (JSON)": "Manifes (JSON)",
+    "Document": "Dokumen",
+    "LKE workbook (optional)": "Kertas kerja LKE (opsional)",
+    "Check the document": "Periksa dokumen",
+    "This page needs JavaScript for the checks; or use the command line: integritas evidence check.": (
+        "Halaman ini butuh JavaScript untuk pemeriksaan; atau gunakan baris perintah: integritas evidence check."
+    ),
     # bundle page
     "Check a record bundle offline": "Periksa bundel catatan secara luring",
     "Open a record's proof (.tlog-proof) and its leaf from your disk: they are read here and never "

@@ -6,7 +6,7 @@ the JSON API, read directly: the status views through `projections.queries` and 
 entries, proofs and checkpoints.
 """
 
-from api.web.pages import log, oversight, overview, records, static, token, units, verify
+from api.web.pages import evidence, log, oversight, overview, records, static, token, units, verify
 from api.web.pages.shared import router
 
-__all__ = ["log", "oversight", "overview", "records", "router", "static", "token", "units", "verify"]
+__all__ = ["evidence", "log", "oversight", "overview", "records", "router", "static", "token", "units", "verify"]

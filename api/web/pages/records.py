@@ -15,6 +15,7 @@ from api.web.render import render
 from ledger.crypto.checkpoint import SignedCheckpoint
 from ledger.crypto.keys import encode_base64
 from ledger.crypto.record_proof import parse_record_proof
+from ledger.evidence import EVIDENCE_KINDS
 from ledger.store.reader import LedgerReader
 
 INDEX = Annotated[int, Path(ge=0, le=2**63 - 1)]
@@ -50,6 +51,7 @@ def record_page(index: INDEX, request: Request, _: PageReader) -> HTMLResponse:
         entry=entry,
         body=json.dumps(entry["body"], indent=2, ensure_ascii=False, sort_keys=True),
         unit=unit_of_stream(entry["stream"]),
+        carries_evidence=entry["kind"] in EVIDENCE_KINDS and "evidence" in entry["body"],
         key=key,
         key_valid_then=key is not None and (key.revoked_index is None or index <= key.revoked_index),
         proof=[encode_base64(node) for node in bundle.proof],

@@ -344,6 +344,29 @@ export async function rootFromInclusionProof(leafHash, index, size, proof) {
   return r;
 }
 
+/** RFC 9162 §2.1.1: the Merkle Tree Hash of leaves already hashed (at least one). */
+export async function rootFromLeafHashes(hashes) {
+  let level = hashes;
+  // Pairing neighbours and carrying an odd last node up builds the same tree as MTH's recursion
+  // (as ledger.crypto.merkle.root_from_leaf_hashes does).
+  while (level.length > 1) {
+    const paired = [];
+    for (let i = 0; i + 1 < level.length; i += 2) paired.push(await hashChildren(level[i], level[i + 1]));
+    if (level.length % 2) paired.push(level[level.length - 1]);
+    level = paired;
+  }
+  return level[0];
+}
+
+/** RFC 9162 §2.1.3.1: PATH(index, hashes), the inclusion proof of leaf `index`, lowest first. */
+export async function inclusionProof(hashes, index) {
+  if (hashes.length <= 1) return [];
+  let k = 1;
+  while (k * 2 < hashes.length) k *= 2;
+  if (index < k) return [...(await inclusionProof(hashes.slice(0, k), index)), await rootFromLeafHashes(hashes.slice(k))];
+  return [...(await inclusionProof(hashes.slice(k), index - k)), await rootFromLeafHashes(hashes.slice(0, k))];
+}
+
 // --- the checks of one record -------------------------------------------------------------------------
 
 /** The public key a key's registration record gives, checked to be the registration of `signer`. */
