@@ -352,3 +352,41 @@ def test_the_validator_refuses_with_a_code(path: tuple[Any, ...], new: Any, code
 def test_the_validator_refuses_an_empty_or_non_object_member(value: Any) -> None:
     with pytest.raises(MalformedInput):
         EVIDENCE_VALIDATOR(value, "entry.body.evidence")
+
+
+# --- plugged into Entry v1 (what the rules engineer's one-line change to ledger.entry.BODIES does) ----
+
+
+def test_an_assessment_entry_carries_evidence_once_bodies_name_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledger.entry import parse_entry
+    from tests.builder import PASSING_WBK
+    from tests.evidence_ledger import allow_evidence
+
+    allow_evidence(monkeypatch.setitem)
+    entry = {
+        "v": 1,
+        "log": "evidence.integritas.example/log",
+        "kind": "assessment.reviewed",
+        "stream": "unit/u1",
+        "seq": 0,
+        "prev": None,
+        "at": "2021-10-01T09:00:00Z",
+        "signer": "0" * 64,
+        "body": {
+            "level": "internal",
+            "year": 2021,
+            "track": "wbk",
+            "step": "lke",
+            "scores": PASSING_WBK,
+            "outcome": "passed",
+            "remediation": [],
+            "evidence": copy.deepcopy(FULL),
+        },
+    }
+    assert parse_entry(copy.deepcopy(entry)).body["evidence"] == FULL
+    bad = copy.deepcopy(entry)
+    bad["body"]["evidence"]["documents"]["count"] = 0
+    with pytest.raises(MalformedInput) as refused:
+        parse_entry(bad)
+    assert refused.value.code == codes.INVALID_MEMBER
+    assert refused.value.message.startswith("entry.body.evidence.documents.count")

@@ -202,3 +202,32 @@ def test_the_page_needs_a_read_token(served: Served) -> None:
     assert httpx.get(f"{served.url}/evidence", timeout=10).status_code == 401
     cookies = {"integritas_token": served.token}
     assert httpx.get(f"{served.url}/evidence?record=x", cookies=cookies, timeout=10).status_code == 400
+
+
+BROWSER_TREE = """async (documents) => {
+  const t = await import("/static/tlog.js");
+  const leaves = await Promise.all(documents.map((d) => t.hashLeaf(t.decodeBase64(d, 32, "digest"))));
+  const proofs = [];
+  for (let i = 0; i < leaves.length; i++) proofs.push((await t.inclusionProof(leaves, i)).map(t.encodeBase64));
+  return { root: t.encodeBase64(await t.rootFromLeafHashes(leaves)), proofs };
+}"""
+
+
+def test_the_browsers_root_and_proofs_equal_the_ledgers(page: Any, served: Served) -> None:
+    """tlog.js's RFC 6962 root and inclusion proofs, which the page uses, equal ledger.crypto.merkle's
+    (itself held to Go's golang.org/x/mod/sumdb/tlog in tests/test_evidence.py)."""
+    import base64
+
+    from ledger.evidence import prove_document
+
+    page.goto(f"{served.url}/evidence")
+    for count in (1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17):
+        manifest = Manifest(tuple(digest_of(f"{count}/{i}".encode()) for i in range(count)))
+        texts = [base64.b64encode(d).decode() for d in manifest.documents]
+        got = page.evaluate(BROWSER_TREE, texts)
+        assert got["root"] == base64.b64encode(manifest.root()).decode(), count
+        want = [[base64.b64encode(h).decode() for h in prove_document(manifest, d).proof] for d in manifest.documents]
+        assert got["proofs"] == want, count
+    # The twin: one changed digest, another root.
+    changed = page.evaluate(BROWSER_TREE, [*texts[:-1], base64.b64encode(digest_of(b"changed")).decode()])
+    assert changed["root"] != got["root"]
