@@ -55,7 +55,7 @@ EVIDENCE_KINDS: Final = ("assessment.reviewed", "monitoring.recorded")
 """The kinds whose body may carry `evidence` (rules edition 2)."""
 
 _ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # ledger.entry.ID_PATTERN
-_INDEX_PATTERN = re.compile(r"[0-9]\.[0-9]{2}")  # a survey index "d.dd" (IPAK, IPKP: a 1–4 scale)
+_INDEX_PATTERN = re.compile(r"[0-9]\.[0-9]{2}")  # a survey index, "d.dd" as the design writes it
 
 
 def digest_of(data: bytes) -> bytes:
@@ -194,7 +194,10 @@ def verify_document_proof(digest: bytes, index: int, count: int, proof: Sequence
     :class:`~ledger.errors.VerificationFailed` (``inclusion_proof_invalid``) with the evidence.
     """
     if type(digest) is not bytes or len(digest) != HASH_SIZE:
-        raise MalformedInput(f"a document digest is {HASH_SIZE} bytes", code=codes.INVALID_MANIFEST)
+        # hash_leaf would hash any length into 32 bytes: the digest's own length is checked here.
+        raise VerificationFailed(
+            f"a document digest is {HASH_SIZE} bytes, not {len(digest)}", code=codes.INCLUSION_PROOF_INVALID
+        )
     verify_inclusion(hash_leaf(digest), index, count, proof, root)
 
 
@@ -401,8 +404,13 @@ _EVIDENCE_MEMBERS = {"workbook": _digest, "documents": _documents, "items": _ite
 
 def validate_evidence(value: Any, where: str) -> None:
     """Check the body member `evidence` (rules edition 2): optional `workbook` (digest), `documents`
-    {root, count}, `items` {item id: {root, count}}, `surveys` [{survey, respondents, index}]; at least
-    one of them. Raises :class:`~ledger.errors.MalformedInput` naming the member at fault."""
+    {root, count}, `items` {item id: {root, count}}, `surveys` [{survey, respondents, index}].
+
+    Where the design is silent this module decides: at least one member; every count and every
+    `respondents` at least 1 (a root over no documents says nothing); item ids and survey names are
+    identifiers, `items` names at least one item and `surveys` lists at least one, each survey once;
+    an index is one digit, a point and two (`3.41`). Raises :class:`~ledger.errors.MalformedInput`
+    naming the member at fault, with the codes of ledger.entry's validators."""
     evidence = _object(value, where)
     _members(evidence, where, set(), frozenset(_EVIDENCE_MEMBERS))
     if not evidence:

@@ -390,3 +390,11 @@ def test_an_assessment_entry_carries_evidence_once_bodies_name_it(monkeypatch: p
         parse_entry(bad)
     assert refused.value.code == codes.INVALID_MEMBER
     assert refused.value.message.startswith("entry.body.evidence.documents.count")
+
+
+def test_a_digest_of_the_wrong_length_has_no_proof() -> None:
+    manifest = manifest_of(2)
+    proof = prove_document(manifest, manifest.documents[0])
+    with pytest.raises(VerificationFailed) as failed:
+        verify_document_proof(manifest.documents[0][:31], 0, 2, proof.proof, manifest.root())
+    assert failed.value.code == codes.INCLUSION_PROOF_INVALID
