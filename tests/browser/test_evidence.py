@@ -139,8 +139,9 @@ def test_a_listed_document_passes_and_nothing_is_uploaded(page: Any, served: Ser
     assert verdict(page) == "passed"
     assert "ada di indeks 2 dari 5 dokumen manifes" in reason(page, "document")
     screenshot(page, "evidence-passed-id")
-    # The files stayed here: the one request is the record's entry, a GET without a body.
-    assert requests == [("GET", f"{served.url}/records/{ledger.assessment}/entry", None)]
+    # The files stayed here: every request is the record's entry, a GET without a body (Chromium may
+    # send it twice when a kept-alive connection was closed under it).
+    assert set(requests) == {("GET", f"{served.url}/records/{ledger.assessment}/entry", None)}
     assert console.errors == []
 
 
