@@ -13,7 +13,7 @@ is the proof of RFC 9162 §2.1.3: the log's own tree code (ledger.crypto.merkle)
 RFC 6962 implementation (Go's golang.org/x/mod/sumdb/tlog, the browser's tlog.js) agrees.
 
 `EVIDENCE_VALIDATOR` checks the body member's shape in the style of ledger.entry's validators, for
-ledger.entry.BODIES. This module does not import ledger.entry (which will import it); like it, it
+ledger.entry.BODIES. This module does not import ledger.entry (which may import it); like it, it
 imports only the standard library, cryptography and rfc8785.
 """
 
@@ -214,7 +214,8 @@ class DocumentsClaim:
 
 
 def evidence_of(kind: str, body: Mapping[str, Any], index: int | None = None) -> Mapping[str, Any]:
-    """The `evidence` member of an entry's body, validated.
+    """The `evidence` member of an entry's body, as ledger.entry.parse_entry (or parse_leaf) parsed
+    it: the entry's own parsing is what holds the member to its shape, so it is not checked twice.
 
     Raises :class:`~ledger.errors.NotFound` (``no_evidence``) for a kind that carries no evidence or a
     body without it.
@@ -225,12 +226,10 @@ def evidence_of(kind: str, body: Mapping[str, Any], index: int | None = None) ->
             f"{where} is {kind}, which carries no evidence (only {', '.join(EVIDENCE_KINDS)})",
             code=codes.NO_EVIDENCE,
         )
-    evidence = body.get("evidence")
+    evidence: Mapping[str, Any] | None = body.get("evidence")
     if evidence is None:
         raise NotFound(f"{where} ({kind}) carries no evidence", code=codes.NO_EVIDENCE)
-    validate_evidence(evidence, "body.evidence")
-    result: Mapping[str, Any] = evidence
-    return result
+    return evidence
 
 
 def documents_claim(evidence: Mapping[str, Any], item: str | None = None) -> DocumentsClaim:

@@ -1,10 +1,13 @@
 """A small ledger whose assessments carry `evidence`, for the tests of `integritas evidence check` and
 the /evidence page.
 
-Until the rules engineer names `evidence` in ledger.entry.BODIES (rules edition 2), an entry with it
-does not parse. `allow_evidence()` adds the member to the optional members of `assessment.reviewed`
-in the calling process only (tests call it through monkeypatch, the browser test's server through
-tests/evidence_serve.py); once BODIES names the member it changes nothing.
+`evidence` is a member of rules edition 2 (ledger.entry.BODIES names it), but edition 2's rules do
+not take an assessment yet (the edition-2 assessment rules are being built in parallel), and an
+edition-1 log holds bodies to edition 1's members (ledger.entry.EDITION_1_BODIES), which lack it.
+Until an edition-2 ledger can log an assessment, `allow_evidence()` lets edition-1 assessments carry
+the member, in the calling process only (the tests call it through monkeypatch, the browser test's
+server at its start); nothing outside the tests changes. Once the edition-2 rules take assessments,
+this ledger should be built under the edition-2 policy and `allow_evidence` deleted.
 """
 
 from __future__ import annotations
@@ -16,9 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ledger.entry import BODIES
+from ledger.entry import BODIES, EDITION_1_BODIES
 from ledger.evidence import EVIDENCE_VALIDATOR, Manifest, digest_of, format_manifest
-from ledger.rules import default_policy_document
+from ledger.rules import legacy_policy_document
 from ledger.store.datadir import init_ledger
 from tests.builder import PASSING_WBK, LedgerBuilder, key_for
 
@@ -26,13 +29,16 @@ ORIGIN = "evidence.integritas.example/log"
 
 
 def allow_evidence(setitem: Callable[[dict[str, Any], str, Any], None] | None = None) -> None:
-    """Let `assessment.reviewed` carry `evidence` in this process (a no-op once BODIES names it)."""
-    optional = BODIES["assessment.reviewed"][1]
-    if "evidence" not in optional:
-        if setitem is None:
-            optional["evidence"] = EVIDENCE_VALIDATOR
-        else:
-            setitem(optional, "evidence", EVIDENCE_VALIDATOR)
+    """Let `assessment.reviewed` carry `evidence` in an edition-1 log, in this process only."""
+    for bodies in (BODIES, EDITION_1_BODIES):
+        optional = bodies["assessment.reviewed"][1]
+        if "evidence" not in optional:
+            # BODIES names it already; for edition 1, the validator BODIES uses.
+            validator = BODIES["assessment.reviewed"][1].get("evidence", EVIDENCE_VALIDATOR)
+            if setitem is None:
+                optional["evidence"] = validator
+            else:
+                setitem(optional, "evidence", validator)
 
 
 @dataclass(frozen=True)
@@ -85,7 +91,7 @@ def build_evidence_ledger(base: Path) -> EvidenceLedger:
         name="Uji bukti",
         root_key=key_for("root"),
         log_key=key_for("evidence-log"),
-        policy=default_policy_document(),
+        policy=legacy_policy_document(),  # see the module's docstring
         genesis_at=datetime(2020, 1, 1, tzinfo=UTC),
     )
     try:
