@@ -38,6 +38,7 @@ from ledger.crypto.keys import (
 )
 from ledger.crypto.merkle import hash_leaf
 from ledger.errors import MalformedInput, TooLarge
+from ledger.evidence import EVIDENCE_VALIDATOR
 
 SIGNING_CONTEXT = b"integritas/entry/v1\n"
 MAX_LEAF_BYTES = 65_535  # tlog-tiles entry bundles carry 16-bit lengths
@@ -272,23 +273,8 @@ def _signature_value(value: Any, where: str) -> None:
     decode_base64(value, size=SIGNATURE_SIZE, what=where)
 
 
-def _index_value(value: Any, where: str) -> None:
-    """A survey index: a decimal string like the scores ("3.42")."""
-    _score(value, where)
-
-
 _DECREE = _object({"number": _text, "date": _date, "document": _digest})
 _OFFICE = _object({"id": _identifier, "name": _text})
-_EVIDENCE_DOCUMENTS = _object({"root": _digest, "count": _positive_count})
-_EVIDENCE = _object(
-    {},
-    {
-        "workbook": _digest,
-        "documents": _EVIDENCE_DOCUMENTS,
-        "items": _map_of(_EVIDENCE_DOCUMENTS),
-        "surveys": _list_of(_object({"survey": _identifier, "respondents": _positive_count, "index": _index_value})),
-    },
-)
 
 
 def _json_type(value: Any) -> str:
@@ -338,7 +324,7 @@ BODIES: dict[str, tuple[dict[str, Validator], dict[str, Validator]]] = {
             "outcome": _one_of("passed", "failed"),
             "remediation": _list_of(_object({"id": _identifier, "area": _one_of(*ALL_SCORE_AREAS), "text": _text})),
         },
-        {"evidence": _EVIDENCE},
+        {"evidence": EVIDENCE_VALIDATOR},
     ),
     "remediation.completed": (
         {"item": _identifier, "evidence": _list_of(_digest, min_items=1)},
@@ -392,7 +378,7 @@ BODIES: dict[str, tuple[dict[str, Validator], dict[str, Validator]]] = {
     ),
     "monitoring.recorded": (
         {"year": _year, "outcome": _one_of("maintained", "concerns"), "note": _text},
-        {"evidence": _EVIDENCE},
+        {"evidence": EVIDENCE_VALIDATOR},
     ),
     "case.opened": (
         {"stage": _one_of(*CASE_STAGES), "concerns": _one_of(*CASE_CONCERNS), "text": _text},
