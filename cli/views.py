@@ -79,7 +79,8 @@ def _asked_by(command: str) -> list[Query]:
 
 def _query_options(parser: argparse.ArgumentParser, asked: list[Query], *, paging: bool = True) -> None:
     """The catalog's command-line parameters of the queries `asked`: a `subject` positional if any query
-    has one, and each option once, with the default its queries share."""
+    has one, and each option once, with the default its queries share; where their defaults differ
+    (`--below` of units and pact-gaps), none, and each query takes its own (run_query)."""
     subjects: dict[str, list[str]] = {}
     for query in asked:
         if query.subject is not None:
@@ -97,14 +98,16 @@ def _query_options(parser: argparse.ArgumentParser, asked: list[Query], *, pagin
         param = uses[0][1]
         defaults = {query.defaults[name] for query, _ in uses}
         shapes = {(p.keyword, p.value_type, p.choices) for _, p in uses}
-        if len(defaults) != 1 or len(shapes) != 1:
+        if len(shapes) != 1:
             raise TypeError(f"queries {[q.name for q, _ in uses]} define --{name} differently")
         users = "" if len(uses) == len(asked) else f" ({', '.join(q.name for q, _ in uses)})"
+        if len(defaults) != 1:
+            users += "; default: " + ", ".join(f"{q.name} {q.defaults[name]}" for q, _ in uses)
         parser.add_argument(
             param.option,
             dest=param.keyword,
             type=date.fromisoformat if param.value_type is date else param.value_type,
-            default=defaults.pop(),
+            default=defaults.pop() if len(defaults) == 1 else None,
             choices=param.choices or None,
             help=param.help + users,
         )
@@ -127,7 +130,12 @@ def run_query(views: Any, name: str, args: argparse.Namespace) -> dict[str, Any]
     if query is None:
         raise _usage(f"no query {name}")
     subject = [] if query.subject is None else [_need(getattr(args, "subject", None), query.subject.subject)]
-    options = {p.keyword: getattr(args, p.keyword) for p in query.on("cli") if not p.subject}
+    options = {}
+    for param in query.on("cli"):
+        if not param.subject:
+            value = getattr(args, param.keyword)
+            # An option the asked queries share with different defaults has none: this query's own applies.
+            options[param.keyword] = query.defaults[param.name] if value is None else value
     return query.runner(views, *subject, **options)
 
 

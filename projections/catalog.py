@@ -27,7 +27,7 @@ NOT_WEB: frozenset[Surface] = frozenset(("cli", "http"))
 HTTP_AND_WEB: frozenset[Surface] = frozenset(("http", "web"))
 MAX_DAYS = 36500  # a hundred years: the bound of a count of days over HTTP and on the pages
 LEVELS = ("internal", "national")
-PREDICATES = ("none", "wbk", "wbbm")
+PREDICATES = queries.PREDICATES
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ TRACK = Param("track", "track (wbk, wbbm)", TRACK_WORD, choices=TRACKS, widget="
 UNIT = Param("unit", "only this unit (its id)", Words("Unit id", "Kode unit"), widget="unit")
 ON = Param(
     "on",
-    "count days to this date (default today)",
+    "count days to this date (default: the date of the log's last entry)",
     Words("Counted to date", "Dihitung sampai tanggal"),
     value_type=date,
     widget="date",
@@ -178,8 +178,8 @@ CATALOG: dict[str, Query] = {
                 UNIT_TYPE,
                 STAGE,
                 replace(TRACK, surfaces=NOT_WEB),  # the units page has no track filter
-                Param("predicate", "current predicate", choices=PREDICATES, surfaces=HTTP_AND_WEB),
-                _below(None, HTTP_AND_WEB),
+                Param("predicate", "current predicate", choices=PREDICATES),
+                _below(None, EVERYWHERE),
                 Param("sort", "order of the rows", choices=tuple(queries.UNIT_ORDERS), surfaces=NOT_WEB),
                 *PAGING,
             ),
@@ -203,7 +203,7 @@ CATALOG: dict[str, Query] = {
         Query(
             "stalled",
             queries.stalled,
-            "Units with no stage change for `days` days before `on` (default today); longest first.",
+            "Units with no stage change for `days` days before `on` (default: the last entry's date); longest first.",
             (
                 Param(
                     "days",

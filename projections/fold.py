@@ -84,6 +84,9 @@ class ViewFold:
         self.refused: list[dict[str, Any]] = []  # leaves the rules refuse (only a damaged log has any)
         self.assessment_log: list[dict[str, Any]] = []  # every assessment result, in log order
         self.size = 0
+        # The `at` of the last leaf that parsed as an entry, refused or not: answers' `as_of.at`, the
+        # day they count to by default (a leaf too damaged to parse has no time to give).
+        self.last_at: str | None = None
 
     # --- folding -------------------------------------------------------------------------------
 
@@ -96,6 +99,7 @@ class ViewFold:
         try:
             submission = parse_leaf(leaf)
             changes.leaf_hash = submission.leaf_hash
+            self.last_at = submission.entry.at
             decision = decide(self.state, submission, index, VIEW_CLOCK, signature_verified=True)
         except LedgerError as exc:
             if not changes.leaf_hash:  # the leaf did not parse: hash its bytes as they are

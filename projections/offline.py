@@ -1,20 +1,24 @@
 """Views recomputed offline from any log source (DESIGN §7): a ledger directory or an export.
 
 Reads leaves with ledger.log_sources (no server, no eventsourcing) and folds the first `size` of
-them; the answers then carry the digest an auditor compares with the server's.
+them; the answers then carry the digest an auditor compares with the server's. `digest_command` is
+the command line that does it for a given answer, as the pages print it.
 """
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
+from typing import Any
 
 from ledger import codes
 from ledger.crypto.keys import encode_base64
 from ledger.crypto.merkle import MerkleTree
 from ledger.errors import NotFound
 from ledger.verify import LogSource
+from projections.catalog import CATALOG
 from projections.fold import ViewFold
-from projections.queries import MemoryViews
+from projections.queries import MemoryViews, default_on
 
 
 def fold_source(
@@ -35,3 +39,30 @@ def fold_source(
         if progress and index % 4096 == 0:
             progress(index, size)
     return MemoryViews(fold, encode_base64(tree.root()))
+
+
+def digest_command(answer: dict[str, Any], source: str = "log") -> str:
+    """The `integritas views digest` command that recomputes `answer`, and so its digest, from `source`.
+
+    It names the answer's log size, its query and subject, and every parameter not at its default,
+    paging included. `on` is left out when it is the default (the date of `as_of.at`), which the
+    same prefix gives offline too.
+    """
+    query = CATALOG[answer["query"]]
+    params, page = answer["params"], answer.get("page", {})
+    log_day = default_on(answer["as_of"])
+    words = ["integritas", "views", "digest", source, "--at-size", str(answer["as_of"]["tree_size"]), query.name]
+    offline = {p.name for p in query.on("cli")}
+    if not offline >= set(params):
+        raise ValueError(f"{query.name} answers with parameters the command line lacks: {set(params) - offline}")
+    for param in query.on("cli"):
+        value = page[param.name] if param.name in ("offset", "limit") else params[param.name]
+        if param.subject:
+            words.append(str(value))
+            continue
+        default = query.defaults[param.name]
+        if param.name == "on" and log_day is not None:
+            default = log_day.isoformat()
+        if value is not None and value != default:
+            words += [param.option, str(value)]
+    return shlex.join(words)

@@ -109,6 +109,7 @@ def write_changes(
         meta={
             "tree_size": fold.size,
             "root_hash": encode_base64(tree.root()),
+            "at": fold.last_at,
             "counts": counts(fold),
             "refused": fold.refused,
         },
@@ -195,6 +196,7 @@ class ViewProjector:
             pending = self._notifications(self.tracked())
             first = next(pending, None)
             if first is None:
+                self._complete_meta()
                 return 0  # nothing new: no need to load the fold at all
             self.start()
             done = 0
@@ -204,9 +206,30 @@ class ViewProjector:
                 done += 1
             return done
 
+    def _complete_meta(self) -> None:
+        """Give views written by a release before `as_of.at` existed the time of their last entry.
+
+        Their meta lacks it until the next entry is applied; folding what they hold gives it. Only
+        the holder of the views lock calls this (catch_up, run).
+        """
+        if "at" in self.view.meta() or not self.tracked():
+            return
+        self.start()
+        assert self.projection.fold is not None
+        self.view.write(
+            units=[],
+            signers=[],
+            employees=[],
+            history=[],
+            assessments=[],
+            meta={"at": self.projection.fold.last_at},
+            tracking=None,
+        )
+
     def run(self) -> None:
         """Keep the views current in the background with eventsourcing's ProjectionRunner."""
         self.start()
+        self._complete_meta()
         self._runner = BaseProjectionRunner(
             projection=self.projection,
             application_class=LedgerEvents,

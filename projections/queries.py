@@ -1,12 +1,14 @@
 """The oversight questions (DOMAIN.md) and status reads, answered from views with proof of origin.
 
-Every answer is `{"query", "params", "as_of": {"tree_size", "root_hash"}, "data", "page", "digest"}`
-where `digest` is the SHA-256 of the RFC 8785 canonical JSON of `data` (DESIGN §7). The same
-functions run over the materialised views (`DatabaseViews`) and over a fold made offline from an
-export (`MemoryViews`): if the views are exactly the fold of the log at `as_of`, the digests agree.
+Every answer is `{"query", "params", "as_of": {"tree_size", "root_hash", "at"}, "page"?, "data",
+"digest"}` where `digest` is the SHA-256 of the RFC 8785 canonical JSON of the whole answer but its
+digest (docs/design/rules-edition-2.md, "Answers are pure functions of the log"). The same functions
+run over the materialised views (`DatabaseViews`) and over a fold made offline from an export
+(`MemoryViews`): if the views are exactly the fold of the log at `as_of`, the digests agree.
 
-Days (stalled, age of remediation) are counted to `on`, a date that is part of the answer's
-parameters, so that an answer can be recomputed later and give the same digest.
+An answer is a function of the log prefix it reads and its parameters only, never of the clock:
+days (stalled, age of remediation) are counted to `on`, which defaults to the date of `as_of.at`
+(the time of the prefix's last entry) and is part of the answer's parameters.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from typing import Any, Protocol
 
 from ledger import codes
 from ledger.canonical import canonical_json_of
+from ledger.entry import STAGES
 from ledger.errors import MalformedInput, NotFound
 from projections.fold import ViewFold
 
 MAX_PAGE = 500
+PREDICATES = ("none", "wbk", "wbbm")  # lowest first
 PAGE_SIZE = 100  # rows an answer holds when the caller does not say
 
 
@@ -56,7 +60,11 @@ class DatabaseViews:
         self._meta = recorder.meta()
 
     def as_of(self) -> dict[str, Any]:
-        return {"tree_size": self._meta.get("tree_size", 0), "root_hash": self._meta.get("root_hash")}
+        return {
+            "tree_size": self._meta.get("tree_size", 0),
+            "root_hash": self._meta.get("root_hash"),
+            "at": self._meta.get("at"),
+        }
 
     def counts(self) -> dict[str, Any]:
         counts: dict[str, Any] = self._meta.get("counts", {"by_stage": {}, "by_predicate": {}})
@@ -86,7 +94,7 @@ class MemoryViews:
         self._history = fold.history_log
 
     def as_of(self) -> dict[str, Any]:
-        return {"tree_size": self.fold.size, "root_hash": self.root_hash}
+        return {"tree_size": self.fold.size, "root_hash": self.root_hash, "at": self.fold.last_at}
 
     def counts(self) -> dict[str, Any]:
         return self._counts
@@ -135,16 +143,18 @@ class MemoryViews:
 def answer(
     query: str, params: dict[str, Any], views: Views, data: Any, page: dict[str, int] | None = None
 ) -> dict[str, Any]:
-    """The envelope every view answer has; the digest covers `data` only."""
-    document = {"query": query, "params": params, "as_of": views.as_of(), "data": data}
+    """The envelope every view answer has; the digest covers all of it: query, params, as_of, page, data."""
+    document = {"query": query, "params": params, "as_of": views.as_of()}
     if page is not None:
         document["page"] = page
-    document["digest"] = digest(data)
+    document["data"] = data
+    document["digest"] = digest(document)
     return document
 
 
-def digest(data: Any) -> str:
-    return hashlib.sha256(canonical_json_of(data)).hexdigest()
+def digest(document: dict[str, Any]) -> str:
+    """SHA-256 (lowercase hex) of the RFC 8785 form of an answer without its `digest` member."""
+    return hashlib.sha256(canonical_json_of({k: v for k, v in document.items() if k != "digest"})).hexdigest()
 
 
 def _paginate(rows: list[Any], offset: int, limit: int) -> tuple[list[Any], dict[str, int]]:
@@ -185,8 +195,20 @@ def _days(since: str, on: date) -> int:
     return (on - datetime.fromisoformat(since.replace("Z", "+00:00")).date()).days
 
 
-def _on(on: date | None) -> date:
-    return on or date.today()
+def _today(on: date | None, views: Views) -> date | None:
+    """The day answers count to: `on`, or else `default_on` of the views' prefix."""
+    return on if on is not None else default_on(views.as_of())
+
+
+def default_on(as_of: dict[str, Any]) -> date | None:
+    """The (UTC) date of the last entry of the prefix `as_of` describes; None for an empty log, which
+    has no unit to count days of."""
+    at = as_of["at"]
+    return None if at is None else datetime.fromisoformat(at.replace("Z", "+00:00")).date()
+
+
+def _day(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 def _filter_units(
@@ -215,7 +237,10 @@ def unit_status(views: Views, unit: str) -> dict[str, Any]:
 UNIT_ORDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "unit": lambda u: u["unit"],
     "name": lambda u: (u["name"], u["unit"]),
+    "type": lambda u: (u["type"], u["name"], u["unit"]),
     "stage": lambda u: (u["stage"], u["unit"]),
+    "progress": lambda u: (STAGES.index(u["stage"]), u["unit"]),  # the stages in the order units pass them
+    "predicate": lambda u: (-PREDICATES.index(u["predicate"]), u["unit"]),  # highest first
     "coverage": lambda u: (Decimal(u["pact_coverage"]["ratio"]), u["unit"]),
 }
 """The orders `unit_list` sorts by."""
@@ -233,7 +258,7 @@ def unit_list(
     offset: int = 0,
     limit: int = PAGE_SIZE,
 ) -> dict[str, Any]:
-    """Every unit's status, filtered and sorted (unit, name, stage, coverage)."""
+    """Every unit's status, filtered and sorted (by one of UNIT_ORDERS)."""
     rows = _filter_units(views.units(), type_, stage, track, predicate)
     if below is not None:
         rows = [u for u in rows if Decimal(u["pact_coverage"]["ratio"]) < _ratio(below)]
@@ -272,28 +297,29 @@ def stalled(
     limit: int = PAGE_SIZE,
 ) -> dict[str, Any]:
     """Units whose stage has not changed for at least `days` days before `on`; longest stalled first."""
-    reference = _on(on)
+    reference = _today(on, views)
     rows = []
-    for u in _filter_units(views.units(), type_, stage, track):
-        if u["stage"] in ("designated",):
-            continue  # a designated unit is not waiting for a next step
-        stalled_days = _days(u["stage_since"], reference)
-        if stalled_days >= days:
-            rows.append(
-                {
-                    "unit": u["unit"],
-                    "name": u["name"],
-                    "type": u["type"],
-                    "stage": u["stage"],
-                    "track": u["track"],
-                    "since": u["stage_since"],
-                    "days": stalled_days,
-                    "last_activity": u["last_activity"],
-                }
-            )
+    if reference is not None:  # None: an empty log, which has no unit
+        for u in _filter_units(views.units(), type_, stage, track):
+            if u["stage"] in ("designated",):
+                continue  # a designated unit is not waiting for a next step
+            stalled_days = _days(u["stage_since"], reference)
+            if stalled_days >= days:
+                rows.append(
+                    {
+                        "unit": u["unit"],
+                        "name": u["name"],
+                        "type": u["type"],
+                        "stage": u["stage"],
+                        "track": u["track"],
+                        "since": u["stage_since"],
+                        "days": stalled_days,
+                        "last_activity": u["last_activity"],
+                    }
+                )
     rows.sort(key=lambda r: (-r["days"], r["unit"]))
     data, page = _paginate(rows, offset, limit)
-    params = {"days": days, "on": reference.isoformat(), "type": type_, "stage": stage, "track": track}
+    params = {"days": days, "on": _day(reference), "type": type_, "stage": stage, "track": track}
     return answer("stalled", params, views, data, page)
 
 
@@ -341,18 +367,19 @@ def open_remediation(
     limit: int = PAGE_SIZE,
 ) -> dict[str, Any]:
     """Open remediation items at least `older_than` days old on `on`; oldest first."""
-    reference = _on(on)
+    reference = _today(on, views)
     rows = []
-    for u in _filter_units(views.units(), type_, None, None):
-        if unit is not None and u["unit"] != unit:
-            continue
-        for item in u["remediation_open"]:
-            age = _days(item["opened_at"], reference)
-            if age >= older_than:
-                rows.append({"unit": u["unit"], "name": u["name"], "stage": u["stage"], **item, "age_days": age})
+    if reference is not None:  # None: an empty log, which has no unit
+        for u in _filter_units(views.units(), type_, None, None):
+            if unit is not None and u["unit"] != unit:
+                continue
+            for item in u["remediation_open"]:
+                age = _days(item["opened_at"], reference)
+                if age >= older_than:
+                    rows.append({"unit": u["unit"], "name": u["name"], "stage": u["stage"], **item, "age_days": age})
     rows.sort(key=lambda r: (r["opened_index"], r["unit"], r["id"]))
     data, page = _paginate(rows, offset, limit)
-    params = {"older_than": older_than, "on": reference.isoformat(), "type": type_, "unit": unit}
+    params = {"older_than": older_than, "on": _day(reference), "type": type_, "unit": unit}
     return answer("remediation", params, views, data, page)
 
 

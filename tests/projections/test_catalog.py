@@ -74,10 +74,13 @@ def _cli_exposure(parser: argparse.ArgumentParser) -> tuple[Exposure, set[str]]:
 def _cli_differences(parser: argparse.ArgumentParser, command: str) -> list[str]:
     asked = [q for q in catalog.CATALOG.values() if command in q.commands]
     expected: Exposure = {}
+    defaults: dict[str, set[Any]] = {}
     for query in asked:
         for name, shape in _expected(query, "cli", paging=command != "status").items():
             if not next(p for p in query.params if p.name == name).subject:
-                expected[name] = shape
+                # Queries that share an option with different defaults: it has none, each applies its own.
+                defaults.setdefault(name, set()).add(shape[0])
+                expected[name] = shape if len(defaults[name]) == 1 else (None, shape[1])
     options, positionals = _cli_exposure(parser)
     wanted_positionals = {"query"} if command != "status" else set()
     if any(q.subject for q in asked):
