@@ -70,6 +70,7 @@ MESSAGES: dict[str, str] = {
     "Signed in as": "Masuk sebagai",
     "Forget token": "Lupakan token",
     "Views as of log size": "Tampilan per ukuran log",
+    "last entry": "entri terakhir",
     "root": "akar",
     "Integrity zone ledger": "Buku besar zona integritas",
     "Demo data: every person, number and decision in this ledger is invented.": (
@@ -94,6 +95,19 @@ MESSAGES: dict[str, str] = {
     "Until": "Sampai",
     "Download CSV": "Unduh CSV",
     "Digest of this answer": "Digest jawaban ini",
+    "Digest of the status": "Digest status ini",
+    "Ages are counted to {day}, the day of the log's last entry.": (
+        "Umur dihitung sampai {day}, hari entri terakhir log."
+    ),
+    "Days are counted to {day} (unless set: the day of the log's last entry).": (
+        "Hari dihitung sampai {day} (kecuali diatur: hari entri terakhir log)."
+    ),
+    "Digest of this page of the history": "Digest halaman riwayat ini",
+    "Recompute it offline: unpack the log archive (Log page) into log, or give a ledger directory instead "
+    "of log, and run:": (
+        "Hitung ulang secara luring: buka arsip log (halaman Log) ke direktori log, atau ganti log dengan "
+        "direktori ledger, lalu jalankan:"
+    ),
     "unknown signer": "penanda tangan tak dikenal",
     "Sort by": "Urutkan menurut",
     "Filter": "Saring",
@@ -546,7 +560,7 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "unit": "Kode unit",
             "name": "Nama",
             "type": "Jenis",
-            "stage": "Tahap",
+            "progress": "Tahap",
             "predicate": "Predikat",
             "coverage": "Cakupan pakta",
         },
@@ -554,7 +568,7 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "unit": "Unit id",
             "name": "Name",
             "type": "Type",
-            "stage": "Stage",
+            "progress": "Stage",
             "predicate": "Predicate",
             "coverage": "Pact coverage",
         },

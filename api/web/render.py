@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from api.web.access import current_reader
 from api.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
 from ledger.crypto.keys import encode_base64
+from projections.offline import digest_command
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -47,6 +48,7 @@ environment = Environment(
     auto_reload=False,
 )
 environment.filters["b64"] = encode_base64
+environment.globals["digest_command"] = digest_command
 
 
 @dataclass(frozen=True)

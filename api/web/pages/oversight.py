@@ -22,6 +22,7 @@ from api.web.pages.shared import Pager, Params, page_store, page_views, router, 
 from api.web.render import render
 from ledger.entry import FINGERPRINT_PATTERN
 from projections import catalog, queries
+from projections.offline import digest_command
 from projections.queries import DatabaseViews
 
 ROWS_PER_PAGE = 25
@@ -135,23 +136,35 @@ def oversight_index(request: Request, _: PageReader) -> HTMLResponse:
 
 @router.get("/oversight/{name}.csv")
 def oversight_csv(name: str, request: Request, _: PageReader) -> Response:
-    """Every row of an oversight answer, with the same filters, as CSV (UTF-8 with a BOM, for spreadsheets)."""
+    """Every row of an oversight answer, with the same filters, as CSV (UTF-8 with a BOM, for spreadsheets).
+
+    After the rows, an empty line, the log size and, for each answer the rows came from (one for up
+    to 500 rows), its digest and the command that recomputes it offline. Trailing rows, not a
+    leading comment: CSV has no comments (RFC 4180), and a spreadsheet takes the first line as the
+    header and the rows up to the empty line as the table (what it sorts and filters).
+    """
     question = _find(name)
     params = Params(request)
-    views = page_views(request)
     rows: list[dict[str, Any]] = []
-    while True:
-        answer = question.run(views, params, len(rows), queries.MAX_PAGE)
-        batch = _rows(question, answer)
-        rows += batch
-        if not batch or len(rows) >= answer["page"]["total"]:
-            break
+    answers: list[dict[str, Any]] = []
+    with page_views(request) as views:  # one snapshot: every answer of the file has the same as_of
+        while True:
+            answer = question.run(views, params, len(rows), queries.MAX_PAGE)
+            answers.append(answer)
+            batch = _rows(question, answer)
+            rows += batch
+            if not batch or len(rows) >= answer["page"]["total"]:
+                break
     output = io.StringIO()
     writer = csv.writer(output)
     writer.writerow([column.key for column in question.columns])
     for row in rows:
         writer.writerow([_csv_cell(row.get(column.key)) for column in question.columns])
     size = answer["as_of"]["tree_size"]
+    writer.writerow([])
+    writer.writerow(["log_size", size])
+    for each in answers:
+        writer.writerow(["digest", each["digest"], digest_command(each)])
     return Response(
         "\ufeff" + output.getvalue(),
         media_type="text/csv; charset=utf-8",
@@ -193,8 +206,8 @@ def oversight_page(name: str, request: Request, _: PageReader) -> HTMLResponse:
         answer, signer, signers = None, None, {}
         pager = Pager(1, ROWS_PER_PAGE, 0)
     else:
-        views = page_views(request)
-        answer = question.run(views, params, (number - 1) * ROWS_PER_PAGE, ROWS_PER_PAGE)
+        with page_views(request) as views:
+            answer = question.run(views, params, (number - 1) * ROWS_PER_PAGE, ROWS_PER_PAGE)
         pager = Pager(number, ROWS_PER_PAGE, answer["page"]["total"])
         signer = answer["data"]["signer"] if question.name == "signer" else None
         signers = signers_of(page_store(request), [row["signer"] for row in _rows(question, answer) if "signer" in row])

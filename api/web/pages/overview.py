@@ -22,9 +22,11 @@ STALLED_DAYS = CATALOG["stalled"].defaults["days"]
 def overview(request: Request, _: PageReader) -> HTMLResponse:
     """Counts by stage and predicate, pact coverage, units needing attention, the latest checkpoint."""
     t = translator(request)
-    views = page_views(request)
-    units = views.units()
-    counts = views.counts()
+    with page_views(request) as views:
+        as_of, units, counts = views.as_of(), views.units(), views.counts()
+        stalled = queries.stalled(views, days=STALLED_DAYS, limit=5)
+        remediation = queries.open_remediation(views, limit=5)
+        failed = with_unit_names(queries.failed_reviews(views, limit=5), units)
     stage_chart = bar_chart(
         t.gettext("Units by stage"),
         [(s, t.label("stage", s), counts["by_stage"].get(s, 0), f"/units?stage={s}") for s in STAGES],
@@ -43,7 +45,7 @@ def overview(request: Request, _: PageReader) -> HTMLResponse:
         request,
         "overview.html",
         nav="overview",
-        as_of=views.as_of(),
+        as_of=as_of,
         stage_chart=stage_chart,
         predicate_chart=predicate_chart,
         coverage={
@@ -54,9 +56,9 @@ def overview(request: Request, _: PageReader) -> HTMLResponse:
             "units": len(units),
             "lowest": short[:5],
         },
-        stalled=queries.stalled(views, days=STALLED_DAYS, limit=5),
+        stalled=stalled,
         stalled_days=STALLED_DAYS,
-        remediation=queries.open_remediation(views, limit=5),
-        failed=with_unit_names(queries.failed_reviews(views, limit=5), units),
+        remediation=remediation,
+        failed=failed,
         checkpoint=latest_checkpoint(page_store(request)),
     )

@@ -7,6 +7,8 @@ reads belong.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,11 +28,15 @@ def page_store(request: Request) -> LedgerReader:
     return ledger_reader(request)
 
 
-def page_views(request: Request) -> DatabaseViews:
+@contextmanager
+def page_views(request: Request) -> Iterator[DatabaseViews]:
+    """The views as of one committed state: every answer read inside has the same `as_of` as its rows."""
     service = request.app.state.views
     if service is None:
         raise PageError(503, "This server keeps no status views (its store is in memory).")
-    return DatabaseViews(service.projector.view)
+    recorder = service.projector.view
+    with recorder.snapshot():
+        yield DatabaseViews(recorder)
 
 
 class Params:
