@@ -403,6 +403,35 @@ def test_rsud_soeprapto_employees_re_signed_for_wbbm(fold: ViewFold) -> None:
 # --- the rules decide ---------------------------------------------------------------------------------------------
 
 
+def test_the_time_of_a_prefix_is_that_of_its_last_entry_refused_or_not() -> None:
+    """`last_at` (answers' `as_of.at`) follows the last leaf that parses as an entry, even one the rules
+    refuse; a leaf too damaged to parse has no time and leaves it where it was."""
+    state = LedgerState(origin=ORIGIN)
+    leaves: list[bytes] = []
+
+    def keep(submission: Submission) -> Any:
+        decision = rules_fold(state, submission, LOG_TIME)
+        leaves.append(submission.leaf_bytes)
+        return decision
+
+    builder = LedgerBuilder(state=state, apply=keep)
+    builder.standard_cast()
+    builder.register_unit("dinsos", headcount=4)
+    stranger = builder.sign(key_for("stranger"), "unit.headcount_set", "unit/dinsos", {"headcount": 2})
+    view = ViewFold(ORIGIN)
+    assert view.last_at is None  # an empty log has no time
+    for index, leaf in enumerate(leaves):
+        view.apply(index, leaf)
+        assert view.last_at == parse_leaf(leaf).entry.at
+    accepted = view.last_at
+    assert accepted is not None and stranger.entry.at > accepted
+    view.apply(len(leaves), stranger.leaf_bytes)
+    assert [r["index"] for r in view.refused] == [len(leaves)]
+    assert view.last_at == stranger.entry.at
+    view.apply(len(leaves) + 1, b'{"entry": "not json')
+    assert view.last_at == stranger.entry.at
+
+
 def test_a_refused_leaf_of_a_damaged_log_is_recorded_not_applied() -> None:
     """Leaves the rules refuse (a stage skipped, a replayed entry, garbage, a stranger's key) are
     listed in `refused` with the rule's code; state, documents and history are as if they were absent."""

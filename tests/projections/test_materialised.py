@@ -203,6 +203,25 @@ def test_view_tables_hold_one_row_per_leaf_and_the_employees(small: tuple[Path, 
     assert projector.view.meta()["refused"] == []
 
 
+def test_views_written_before_as_of_had_a_time_get_it_at_the_next_catch_up(
+    small: tuple[Path, LedgerStore, BatchBuilder],
+) -> None:
+    """A release before `as_of.at` wrote no `at` in the views' meta: the next catch-up (or server start)
+    folds what the views hold and writes it, with no new entry needed."""
+    directory, _, _ = small
+    projector = projector_for(directory)
+    projector.catch_up()
+    offline = fold_source(DataDirSource(directory))
+    assert offline.as_of()["at"] is not None
+    assert DatabaseViews(projector.view).as_of() == offline.as_of()
+    projector.view.corrupt_for_test(f"DELETE FROM view_meta WHERE name = {projector.view.P}", ("at",))
+    assert DatabaseViews(projector.view).as_of()["at"] is None  # as the older release left them
+    again = projector_for(directory)
+    assert again.catch_up() == 0
+    assert DatabaseViews(again.view).as_of() == offline.as_of()
+    assert q.stalled(DatabaseViews(again.view), days=0) == q.stalled(offline, days=0)
+
+
 # --- a damaged view is caught and repaired ---------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ import pytest
 from demo.story import DEMO_OUTCOMES
 from ledger.crypto.checkpoint import SignedCheckpoint
 from ledger.crypto.keys import encode_base64
+from ledger.entry import parse_leaf
 from ledger.errors import MalformedInput, NotFound
 from ledger.log_sources import DataDirSource
 from projections import queries as q
@@ -60,15 +61,33 @@ def _all_pages(query: Any, *args: Any, limit: int, **kwargs: Any) -> list[Any]:
 # --- the envelope ---------------------------------------------------------------------------------------------
 
 
-def test_every_answer_carries_as_of_and_the_digest_of_its_data(views: Views, demo: DemoLedger) -> None:
+def test_every_answer_carries_as_of_and_the_digest_of_the_whole_answer(views: Views, demo: DemoLedger) -> None:
     checkpoint = SignedCheckpoint(DataDirSource(demo.directory).checkpoint()).checkpoint
+    last = parse_leaf(demo.leaves[-1]).entry.at
     answer = q.stalled(views, days=700, on=ON)
     assert set(answer) == {"query", "params", "as_of", "data", "page", "digest"}
     assert answer["query"] == "stalled"
-    assert answer["as_of"] == {"tree_size": 4681, "root_hash": encode_base64(checkpoint.root_hash)}
-    # SHA-256 of the RFC 8785 form of `data` (plain strings and integers: sorted keys, no spaces).
-    canonical = json.dumps(answer["data"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert answer["as_of"] == {"tree_size": 4681, "root_hash": encode_base64(checkpoint.root_hash), "at": last}
+    assert last == "2023-07-03T06:00:00Z"
+    # SHA-256 of the RFC 8785 form of the answer but its digest (plain strings and integers: sorted keys,
+    # no spaces): query, params, as_of, page and data.
+    whole = {name: value for name, value in answer.items() if name != "digest"}
+    canonical = json.dumps(whole, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert answer["digest"] == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    for name in ("query", "params", "as_of", "page", "data"):
+        changed = json.loads(canonical)
+        changed[name] = {"changed": True}
+        altered = json.dumps(changed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert answer["digest"] != hashlib.sha256(altered.encode("utf-8")).hexdigest(), name
+
+
+def test_the_digest_moves_with_the_page_and_the_parameters_even_when_the_rows_do_not(views: Views) -> None:
+    answer = q.stalled(views, days=700, on=ON)
+    longer_page = q.stalled(views, days=700, on=ON, limit=200)  # the same 37 rows
+    assert longer_page["data"] == answer["data"] and longer_page["digest"] != answer["digest"]
+    other_type = q.stalled(views, days=700, on=ON, type_="rsud", limit=1)
+    same_rows = q.stalled(views, days=0, on=ON, type_="rsud", limit=1)  # the longest stalled rsud either way
+    assert other_type["data"] == same_rows["data"] and other_type["digest"] != same_rows["digest"]
 
 
 def test_database_and_memory_views_give_the_same_answers(
@@ -145,8 +164,17 @@ def test_stalled_pages_in_a_stable_order(views: Views) -> None:
     assert page["data"] == whole[35:]
 
 
-def test_stalled_counts_to_today_by_default(views: Views) -> None:
-    assert q.stalled(views, days=700)["params"]["on"] == date.today().isoformat()
+def test_stalled_counts_to_the_day_of_the_logs_last_entry_by_default(views: Views, demo: DemoLedger) -> None:
+    last = parse_leaf(demo.leaves[-1]).entry.at
+    day = date.fromisoformat(last[:10])
+    answer = q.stalled(views, days=700)
+    assert answer["params"]["on"] == day.isoformat() != date.today().isoformat()
+    # The default is that day exactly: the same answer, digest and all, as asking for it.
+    assert answer == q.stalled(views, days=700, on=day)
+    assert q.stalled(views, days=700, on=day + timedelta(days=1))["digest"] != answer["digest"]
+    remediation = q.open_remediation(views)
+    assert remediation["params"]["on"] == day.isoformat()
+    assert remediation == q.open_remediation(views, on=day)
 
 
 # --- pact gaps -----------------------------------------------------------------------------------------------

@@ -7,7 +7,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shlex
 import shutil
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,9 @@ from cli.main import main
 from ledger.crypto.checkpoint import SignedCheckpoint
 from ledger.crypto.keys import encode_base64
 from ledger.log_sources import DataDirSource
+from projections import queries as q
+from projections.offline import digest_command
+from projections.queries import DatabaseViews
 from tests.projections.helpers import DemoLedger, append_leaves, demo_fingerprint, demo_prefix_ledger, projector_for
 
 KAJARI = demo_fingerprint("overseer/district_prosecutor")
@@ -236,6 +241,82 @@ def test_views_digest_from_an_export(
     assert code == 0, err
     assert " counts as of size 4096 root " in out
     shutil.rmtree(tmp_path / "export")
+
+
+def test_views_digest_takes_each_querys_own_default_of_a_shared_option(
+    ledger: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--below` is the units' filter (no default) and pact-gaps' threshold (default 1): left out, each
+    query applies its own; given, both read it."""
+    units = run_json(capsys, "status", "--ledger", ledger, "--below", "0.9", "--predicate", "none")
+    assert [u["unit"] for u in units["data"]] == ["dinpermades", "kec-bogorejo", "kec-jiken"]
+    offline = run_json(capsys, "views", "digest", ledger, "units", "--below", "0.9", "--predicate", "none",
+                       "--limit", "500")  # fmt: skip
+    assert offline == units
+    assert run_json(capsys, "views", "digest", ledger, "units")["params"]["below"] is None
+    gaps = run_json(capsys, "views", "digest", ledger, "pact-gaps")
+    assert gaps["params"]["below"] == "1" and gaps == run_json(capsys, "oversight", "pact-gaps", "--ledger", ledger)
+
+
+def _online_answers(ledger: Path) -> dict[str, dict[str, Any]]:
+    """Answers as a page asks them: default `on`, explicit `on`, filters, sorts and pages."""
+    views = DatabaseViews(projector_for(ledger).view)
+    answers = {
+        "stalled default on": q.stalled(views),
+        "stalled on, filtered, paged": q.stalled(views, days=30, on=date(2022, 5, 1), type_="dinas", offset=5, limit=5),
+        "remediation": q.open_remediation(views, older_than=365, offset=0, limit=25),
+        "units sorted and paged": q.unit_list(
+            views, predicate="none", below="0.99", sort="progress", offset=25, limit=25
+        ),
+        "unit": q.unit_status(views, "dpupr"),
+        "history page 2": q.unit_history(views, "dpupr", offset=50, limit=50),
+        "signer": q.signer_activity(views, KAJARI, since="2022-01-01T00:00:00Z"),
+        "failed-reviews": q.failed_reviews(views, level="national", track="wbk", limit=25),
+        "counts": q.region_counts(views),
+    }
+    assert list(answers) == ONLINE
+    return answers
+
+
+def _run_printed(capsys: pytest.CaptureFixture[str], command: str, source: Path) -> str:
+    words = shlex.split(command)
+    assert words[:4] == ["integritas", "views", "digest", "log"]
+    code, out, err = run(capsys, "views", "digest", source, *words[4:])
+    assert code == 0, err
+    return out.split()[0]
+
+
+ONLINE = ["stalled default on", "stalled on, filtered, paged", "remediation", "units sorted and paged", "unit",
+          "history page 2", "signer", "failed-reviews", "counts"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ONLINE)
+def test_the_printed_command_recomputes_an_answers_digest_offline(
+    ledger: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    answer = _online_answers(ledger)[name]
+    command = digest_command(answer)
+    assert "--at-size 4681" in command
+    assert _run_printed(capsys, command, ledger) == answer["digest"]
+
+
+def test_the_printed_command_names_every_parameter_not_at_its_default(
+    ledger: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = _online_answers(ledger)
+    assert digest_command(answers["stalled default on"]) == "integritas views digest log --at-size 4681 stalled"
+    assert digest_command(answers["stalled on, filtered, paged"]) == (
+        "integritas views digest log --at-size 4681 stalled --days 30 --on 2022-05-01 --type dinas --offset 5 --limit 5"
+    )
+    assert digest_command(answers["units sorted and paged"]) == (
+        "integritas views digest log --at-size 4681 units --predicate none --below 0.99 --sort progress "
+        "--offset 25 --limit 25"
+    )
+    # The negative twin: without one of them, the command gives another digest.
+    shorter = digest_command(answers["stalled on, filtered, paged"]).replace(" --on 2022-05-01", "")
+    assert _run_printed(capsys, shorter, ledger) != answers["stalled on, filtered, paged"]["digest"]
+    earlier = digest_command(answers["units sorted and paged"]).replace("--at-size 4681", "--at-size 4680")
+    assert _run_printed(capsys, earlier, ledger) != answers["units sorted and paged"]["digest"]
 
 
 def test_status_catches_the_views_up_first(
