@@ -1,7 +1,8 @@
 """Status views and oversight queries over HTTP (DESIGN §7–8): the same answers as the CLI.
 
-Every answer carries `as_of` {tree_size, root_hash} and a `digest` that anyone can recompute
-offline with `integritas views digest`. `after=<leaf index>` waits until the views hold that leaf
+Every answer carries `as_of` {tree_size, root_hash, at} and a `digest` of the whole answer that
+anyone can recompute offline with `integritas views digest` (projections.offline.digest_command
+prints the command for an answer); days are counted to the day of `as_of.at` unless `on` says. `after=<leaf index>` waits until the views hold that leaf
 (reads-your-writes after an append). Token-protected like other reads: units and names.
 """
 

@@ -99,8 +99,9 @@ MESSAGES: dict[str, str] = {
     "Ages are counted to {day}, the day of the log's last entry.": (
         "Umur dihitung sampai {day}, hari entri terakhir log."
     ),
-    "Days are counted to {day} (unless set: the day of the log's last entry).": (
-        "Hari dihitung sampai {day} (kecuali diatur: hari entri terakhir log)."
+    "Days are counted to {day}.": "Hari dihitung sampai {day}.",
+    "Days are counted to {day}, the day of the log's last entry.": (
+        "Hari dihitung sampai {day}, hari entri terakhir log."
     ),
     "Digest of this page of the history": "Digest halaman riwayat ini",
     "Recompute it offline: unpack the log archive (Log page) into log, or give a ledger directory instead "

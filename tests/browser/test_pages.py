@@ -4,12 +4,13 @@ with no script or style blocked by the CSP, rendered in under a second; screensh
 from __future__ import annotations
 
 import re
+import shlex
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.browser.conftest import Console, Demo, screenshot
+from tests.browser.conftest import Console, Demo, run_cli, screenshot
 
 CSP = "default-src 'none'; script-src 'self'; style-src 'self'"
 
@@ -177,6 +178,29 @@ def test_oversight_filters_and_csv(page: Any, demo: Demo) -> None:
     root = demo.trust["root_fingerprint"]
     page.goto(f"{demo.url}/oversight/signer?signer={root}&lang=en")
     assert "root key" in page.inner_text("main")
+
+
+def test_a_pages_printed_command_recomputes_its_digest_in_another_process(page: Any, demo: Demo) -> None:
+    """What a reader sees, copied as it is: the command under a page's digest, run against the same
+    ledger by the command line in its own process, prints that digest."""
+    page.goto(f"{demo.url}/oversight/stalled?days=30&on=2022-05-01&lang=en")
+    page.click(".pager a[rel=next]")
+    page.wait_for_url("**page=2**")  # the second page, with its filters
+    shown = [
+        (page.locator(".digest code.hash").inner_text(), page.locator(".digest pre.cli").inner_text()),
+    ]
+    assert "stalled --days 30 --on 2022-05-01 --offset 25 --limit 25" in shown[0][1]
+    page.goto(f"{demo.url}/units?predicate=none&sort=progress&page=2&lang=en")
+    shown.append((page.locator(".digest code.hash").inner_text(), page.locator(".digest pre.cli").inner_text()))
+    assert "units --predicate none --sort progress --offset 25 --limit 25" in shown[1][1]
+    screenshot(page, "units-digest-en")
+    for digest, command in shown:
+        words = shlex.split(command)
+        assert words[:4] == ["integritas", "views", "digest", "log"]
+        assert run_cli("views", "digest", str(demo.ledger_dir), *words[4:]).split()[0] == digest
+    # The negative twin: the first page's digest is another.
+    first = run_cli("views", "digest", str(demo.ledger_dir), *shlex.split(shown[0][1])[4:-4], "--limit", "25")
+    assert first.split()[0] != shown[0][0]
 
 
 def test_error_pages_are_pages(page: Any, demo: Demo, console: Console) -> None:
