@@ -237,11 +237,11 @@ def unit_status(views: Views, unit: str) -> dict[str, Any]:
 UNIT_ORDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "unit": lambda u: u["unit"],
     "name": lambda u: (u["name"], u["unit"]),
-    "type": lambda u: (u["type"], u["name"], u["unit"]),
     "stage": lambda u: (u["stage"], u["unit"]),
+    "coverage": lambda u: (Decimal(u["pact_coverage"]["ratio"]), u["unit"]),
+    "type": lambda u: (u["type"], u["name"], u["unit"]),
     "progress": lambda u: (STAGES.index(u["stage"]), u["unit"]),  # the stages in the order units pass them
     "predicate": lambda u: (-PREDICATES.index(u["predicate"]), u["unit"]),  # highest first
-    "coverage": lambda u: (Decimal(u["pact_coverage"]["ratio"]), u["unit"]),
 }
 """The orders `unit_list` sorts by."""
 
