@@ -2,8 +2,9 @@
 
 Every answer carries `as_of` {tree_size, root_hash, at} and a `digest` of the whole answer that
 anyone can recompute offline with `integritas views digest` (projections.offline.digest_command
-prints the command for an answer); days are counted to the day of `as_of.at` unless `on` says. `after=<leaf index>` waits until the views hold that leaf
-(reads-your-writes after an append). Token-protected like other reads: units and names.
+prints the command for an answer); days are counted to the day of `as_of.at` unless `on` says.
+`after=<leaf index>` waits until the views hold that leaf (reads-your-writes after an append).
+Token-protected like other reads: units and names.
 """
 
 from __future__ import annotations
