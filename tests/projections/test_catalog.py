@@ -113,6 +113,15 @@ def test_a_different_default_on_the_command_line_is_caught() -> None:
     assert _cli_differences(parser, "digest") == ["limit: catalog (100, ()), surface (50, ())"]
 
 
+def test_a_shared_option_with_one_querys_default_is_caught() -> None:
+    """`views digest` asks units (no `below` by default) and pact-gaps (below 1): its `--below` has no
+    default, so that each query applies its own; pact-gaps' default there would filter the units."""
+    parser = _commands()["digest"]
+    assert next(a for a in parser._actions if "--below" in a.option_strings).default is None
+    next(a for a in parser._actions if "--below" in a.option_strings).default = "1"
+    assert _cli_differences(parser, "digest") == ["below: catalog (None, ()), surface ('1', ())"]
+
+
 # --- HTTP ------------------------------------------------------------------------------------------------
 
 
