@@ -201,7 +201,7 @@ PACT_COVERAGE_TOO_LOW = _code("pact_coverage_too_low", Refused, "building with p
 NO_FAILED_REVIEW = _code("no_failed_review", Refused, "back to building without a failed national review")
 NO_PASSED_ASSESSMENT = _code("no_passed_assessment", Refused, "a stage change without the passed assessment it needs")
 REASON_REQUIRED = _code("reason_required", Refused, "a revocation without its reason in note")
-BARRED = _code("barred", Refused, "a declaration while the unit is barred after a revocation")
+BARRED = _code("barred", Refused, "a declaration (edition 1) or proposal (edition 2) while barred after a revocation")
 OPEN_REMEDIATION = _code("open_remediation", Refused, "a nomination with remediation items still open")
 THRESHOLDS_NOT_MET = _code("thresholds_not_met", Refused, "scores below the policy's thresholds (failing_checks)")
 ASSESSMENT_NOT_ALLOWED = _code("assessment_not_allowed", Refused, "an assessment step not allowed at this stage")
@@ -216,6 +216,44 @@ ALREADY_WITNESSED = _code("already_witnessed", Refused, "a witness attesting the
 RULES_EDITION = _code(
     "rules_edition", Refused, "a kind the log's rules edition does not have (edition 2 kinds in an edition-1 log)"
 )
+
+# --- rules edition 2 (docs/design/rules-edition-2.md): models, national keys, cycles, national acts ---
+NO_MODEL_FOR_YEAR = _code("no_model_for_year", Refused, "a year that no score model of the policy covers")
+SCORE_AREAS_MODEL = _code("score_areas_model", Refused, "scores that are not exactly the areas of the year's model")
+MODEL_MISMATCH = _code("model_mismatch", Refused, "a cycle or assessment under another model than the cycle's")
+ENDORSEMENT_REQUIRED = _code("endorsement_required", Refused, "a national key registered without an endorsement")
+ENDORSEMENT_INVALID = _code("endorsement_invalid", Refused, "an endorsement that is not the national root's")
+ENDORSEMENT_UNEXPECTED = _code("endorsement_unexpected", Refused, "an endorsement on a key without a national role")
+NO_NATIONAL_ROOT = _code("no_national_root", Refused, "a national key while the policy names no national root")
+NATIONAL_ROOT_CHANGED = _code("national_root_changed", Refused, "a policy.set that changes the national root")
+RULES_EDITION_LOWERED = _code("rules_edition_lowered", Refused, "a policy.set that lowers the rules edition")
+CYCLE_EXISTS = _code("cycle_exists", Refused, "a cycle opened twice")
+INVALID_CYCLE = _code(
+    "invalid_cycle", Refused, "a cycle whose year is not its stream's, or closing before its deadline"
+)
+UNKNOWN_CYCLE = _code("unknown_cycle", Refused, "a proposal or national act naming a cycle not opened")
+CYCLE_REQUIRED = _code("cycle_required", Refused, "a proposal without its cycle")
+PAST_DEADLINE = _code("past_deadline", Refused, "a proposal after its cycle's proposal deadline")
+QUOTA_REACHED = _code("quota_reached", Refused, "a proposal beyond its agency's quota in the cycle")
+CYCLE_CLOSED = _code("cycle_closed", Refused, "a national step or designation of a proposal whose cycle closed")
+PROPOSAL_NOT_LAPSED = _code("proposal_not_lapsed", Refused, "a re-proposal of a unit whose proposal has not lapsed")
+NOT_PROPOSED = _code("not_proposed", Refused, "a national act for a unit not proposed in the named cycle")
+SCREENING_RECORDED = _code("screening_recorded", Refused, "a second screening of one proposal")
+SCREENING_IS_DOCUMENT_CHECK = _code(
+    "screening_is_document_check", Refused, "a scored screening step: edition 2 records screening.recorded"
+)
+NOTES_REQUIRED = _code("notes_required", Refused, "a screening not passed outright without its notes")
+NOTHING_TO_APPEAL = _code("nothing_to_appeal", Refused, "an appeal without a failed screening")
+APPEAL_FILED = _code("appeal_filed", Refused, "a second appeal of one screening")
+APPEAL_WINDOW_CLOSED = _code("appeal_window_closed", Refused, "an appeal after the cycle's appeal days")
+NO_APPEAL = _code("no_appeal", Refused, "a decision without a filed, undecided appeal")
+DECREE_REQUIRED = _code("decree_required", Refused, "a designation without its decree (sk)")
+DECREE_MISMATCH = _code("decree_mismatch", Refused, "a decree number seen before with another date or document")
+PREDICATE_NOT_HELD = _code("predicate_not_held", Refused, "a revocation of a predicate the unit does not hold")
+USE_PREDICATE_REVOKED = _code(
+    "use_predicate_revoked", Refused, "designated -> revoked by stage.advanced: edition 2 uses predicate.revoked"
+)
+NO_PREDICATE = _code("no_predicate", Refused, "monitoring of a unit that holds no predicate")
 
 # --- conflict -----------------------------------------------------------------------------------------
 STALE_HEAD = _code(Conflict.code, Conflict, "seq/prev not on the stream's head: re-sign on head")

@@ -32,6 +32,38 @@ PASSING_WBK = {
 PASSING_WBBM = {**PASSING_WBK, "ipkp": "16.00", "change_management": "7.50"}  # total 88.00
 FAILING = {**PASSING_WBK, "ipak": "12.00"}
 
+# Rules edition 2: scores are exactly the areas of the year's model (ledger/policy/default.json).
+# PermenPANRB 90/2021 (cycles from 2022) has the same areas as edition 1, so the scores above pass it.
+PASSING_90_2021 = {"wbk": PASSING_WBK, "wbbm": PASSING_WBBM}
+PASSING_10_2019_WBK = {
+    "change_management": "4.00",
+    "business_process": "4.00",
+    "hr_management": "12.00",
+    "accountability": "8.00",
+    "oversight": "12.00",
+    "public_service": "8.00",
+    "ipak": "14.00",
+    "tlhp": "4.00",
+    "ipkp": "17.00",
+}  # enablers 48.00, total 83.00
+PASSING_10_2019_WBBM = {
+    **PASSING_10_2019_WBK,
+    "change_management": "4.50",
+    "business_process": "4.50",
+    "hr_management": "13.00",
+    "accountability": "8.50",
+    "oversight": "13.00",
+    "public_service": "8.50",
+    "tlhp": "4.50",
+    "ipkp": "18.00",
+}  # enablers 52.00, total 88.50
+PASSING_10_2019 = {"wbk": PASSING_10_2019_WBK, "wbbm": PASSING_10_2019_WBBM}
+
+
+def passing_scores(year: int, track: str = "wbk") -> dict[str, str]:
+    """Scores that pass `track` under the edition-2 default policy's model for `year`."""
+    return dict((PASSING_10_2019 if year <= 2021 else PASSING_90_2021)[track])
+
 
 def key_for(name: str) -> Ed25519PrivateKey:
     return private_key_from_seed(hashlib.sha256(f"test/{name}".encode()).digest())
@@ -232,19 +264,18 @@ class LedgerBuilder:
         body.update(extra)
         return self.submit(signer or role_key, "stage.advanced", f"unit/{unit}", body)
 
-    def sign_pacts(self, unit: str, count: int, start: int = 0) -> None:
+    def sign_pacts(self, unit: str, count: int, start: int = 0, occasion: str | None = None) -> None:
+        """Pacts of employees start..start+count; `occasion` (edition 2) says when they were signed."""
         for n in range(start, start + count):
             number = f"1980010120100{n:05d}"
-            self.submit(
-                self.registrars[unit],
-                "pact.signed",
-                f"pact/{unit}/{number}",
-                {
-                    "employee": {"name": f"Pegawai {n}", "number": number},
-                    "pact_digest": digest("pakta integritas"),
-                    "signed_on": self.clock.date().isoformat(),
-                },
-            )
+            body: dict[str, Any] = {
+                "employee": {"name": f"Pegawai {n}", "number": number},
+                "pact_digest": digest("pakta integritas"),
+                "signed_on": self.clock.date().isoformat(),
+            }
+            if occasion is not None:
+                body["occasion"] = occasion
+            self.submit(self.registrars[unit], "pact.signed", f"pact/{unit}/{number}", body)
 
     def assess(
         self,
@@ -256,8 +287,9 @@ class LedgerBuilder:
         track: str = "wbk",
         remediation: list[dict[str, str]] | None = None,
         year: int = 2021,
+        signer: Ed25519PrivateKey | None = None,
     ) -> Any:
-        signer = self.tpi if level == "internal" else self.tpn
+        signer = signer or (self.tpi if level == "internal" else self.tpn)
         return self.submit(
             signer,
             "assessment.reviewed",
@@ -287,3 +319,72 @@ class LedgerBuilder:
         for step in ("screening", "desk", "field"):
             self.assess(unit, "national", step, scores, "passed", track)
         self.stage(unit, "nominated", "designated", track)
+
+    # --- rules edition 2: the usual steps (docs/design/rules-edition-2.md) -----------------------------
+
+    @staticmethod
+    def decree(number: str, date: str, document: str | None = None) -> dict[str, str]:
+        """A decree (SK) object: number, date and the digest of the published document."""
+        return {"number": number, "date": date, "document": digest(document or f"SK {number}")}
+
+    def ensure_cycle(self, year: int) -> None:
+        """Open the cycle of `year` with the builder's defaults unless it is open already."""
+        if year not in self.state.cycles:
+            self.open_cycle(year)
+
+    def register_unit_edition_2(self, unit: str, headcount: int = 10, agency: str | None = None) -> None:
+        body: dict[str, Any] = {"name": f"Unit {unit}", "type": "dinas", "headcount": headcount}
+        if agency is not None:
+            body["agency"] = agency
+        self.submit(self.admin, "unit.registered", f"unit/{unit}", body)
+        self.heads = getattr(self, "heads", {})
+        self.registrars = getattr(self, "registrars", {})
+        self.heads[unit] = self.register_key(f"head-{unit}", "unit_head", [unit], by=self.admin)
+        self.registrars[unit] = self.register_key(f"registrar-{unit}", "pact_registrar", [unit], by=self.admin)
+
+    def to_building_edition_2(
+        self, unit: str, headcount: int = 10, track: str = "wbk", *, pacts: int | None = None, agency: str | None = None
+    ) -> None:
+        """Register, declare, sign `pacts` pacts (all by default; no coverage gate) and start building."""
+        self.register_unit_edition_2(unit, headcount, agency)
+        self.stage(unit, "registered", "declared", track)
+        self.sign_pacts(unit, headcount if pacts is None else pacts, occasion="declaration")
+        self.stage(unit, "declared", "building", track)
+
+    def propose(self, unit: str, cycle: int, track: str = "wbk", source: str = "building", **extra: Any) -> Any:
+        """The regent's proposal (usulan) of `unit` in `cycle`."""
+        return self.stage(unit, source, "nominated", track, cycle=cycle, **extra)
+
+    def screen(self, unit: str, cycle: int, outcome: str = "passed", notes: list[str] | None = None) -> Any:
+        body = {"cycle": cycle, "outcome": outcome, "notes": notes if notes is not None else []}
+        return self.submit(self.tpn, "screening.recorded", f"unit/{unit}", body)
+
+    def to_nominated_edition_2(self, unit: str, year: int = 2022, track: str = "wbk", **kwargs: Any) -> None:
+        """To building, a passing internal LKE of `year`'s model, and the proposal in cycle `year`."""
+        self.ensure_cycle(year)
+        self.to_building_edition_2(unit, track=track, **kwargs)
+        self.assess(unit, "internal", "lke", passing_scores(year, track), "passed", track, year=year)
+        self.propose(unit, year, track)
+
+    def to_designated_edition_2(
+        self, unit: str, year: int = 2022, track: str = "wbk", sk: dict[str, str] | None = None, **kwargs: Any
+    ) -> None:
+        """The whole edition-2 path: proposal, screening passed, desk and field passed, designation by decree."""
+        self.to_nominated_edition_2(unit, year, track, **kwargs)
+        self.screen(unit, year)
+        for step in ("desk", "field"):
+            self.assess(unit, "national", step, passing_scores(year, track), "passed", track, year=year)
+        decree = sk or self.decree(f"SK-{unit}-{year}", self.clock.date().isoformat())
+        self.stage(unit, "nominated", "designated", track, sk=decree)
+
+    def revoke_predicate(
+        self, unit: str, predicate: str, sk: dict[str, str], ground: str = "other", note: str = "test revocation"
+    ) -> Any:
+        body = {"predicate": predicate, "ground": ground, "sk": sk, "note": note}
+        return self.submit(self.minister, "predicate.revoked", f"unit/{unit}", body)
+
+    def monitor(
+        self, unit: str, year: int, outcome: str = "maintained", signer: Ed25519PrivateKey | None = None
+    ) -> Any:
+        body = {"year": year, "outcome": outcome, "note": "pemantauan"}
+        return self.submit(signer or self.tpn, "monitoring.recorded", f"unit/{unit}", body)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ledger.entry import SCORE_AREAS, Submission
+from ledger.rules.cycles import lapsed, open_proposal
 from ledger.rules.messages import refused
-from ledger.rules.policy import compute_total, failing_checks
+from ledger.rules.policy import compute_total, failing_checks, model_failing_checks, model_total
 from ledger.rules.state import (
     Assessment,
     Decision,
@@ -21,6 +22,7 @@ from ledger.rules.state import (
     RemediationItem,
     UnitState,
     current_policy,
+    edition_2,
     known_unit,
 )
 
@@ -38,6 +40,8 @@ def decide_assessment_reviewed(
     level, step, track = body["level"], body["step"], body["track"]
     if (level == "internal") != (step == "lke"):
         raise refused("level_step_mismatch", level=level, step=step)
+    if edition_2(state):
+        return _decide_edition_2(state, submission, index, key, unit)
     allowed_stages = ["building", "designated"] if level == "internal" else ["nominated"]
     if unit.stage not in allowed_stages:
         raise refused("assessment_stage", unit=unit.id, stage=unit.stage, level=level, allowed=allowed_stages)
@@ -74,6 +78,93 @@ def decide_assessment_reviewed(
         failing=tuple(failing),
     )
     return Decision(submission, index, key, assessment=assessment)
+
+
+def _decide_edition_2(
+    state: LedgerState, submission: Submission, index: int, key: KeyRecord | None, unit: UnitState
+) -> Decision:
+    """Edition 2: the scores are exactly the areas of the year's model (10/2019 or 90/2021, chosen by
+    year), each at most its weight; the screening is a document check (`screening.recorded`); desk
+    and field evaluations belong to a live proposal and use its cycle's model."""
+    entry = submission.entry
+    body = entry.body
+    level, step, track, year = body["level"], body["step"], body["track"], body["year"]
+    if level == "internal":
+        # A lapsed proposal may be proposed again, so its unit may update its LKE meanwhile.
+        allowed = (
+            ["building", "designated", "nominated"] if lapsed(state, unit, entry.time) else ["building", "designated"]
+        )
+    else:
+        allowed = ["nominated"]
+    if unit.stage not in allowed:
+        raise refused("assessment_stage", unit=unit.id, stage=unit.stage, level=level, allowed=allowed)
+    if track != unit.track:
+        raise refused("track_mismatch", unit=unit.id, track=unit.track, claimed=track)
+    model = current_policy(state).model_for_year(year)
+    if model is None:
+        raise refused("no_model_for_year", year=year)
+    if level == "national":
+        if step == "screening":
+            raise refused("screening_is_document_check")
+        assert unit.proposal_cycle is not None
+        cycle = open_proposal(state, unit, unit.proposal_cycle, entry.time)
+        if model.id != cycle.model:
+            raise refused("assessment_model_mismatch", year=year, model=model.id, cycle=cycle.year, needed=cycle.model)
+        _check_national_step_edition_2(unit, step)
+    scores = body["scores"]
+    if set(scores) != set(model.areas):
+        raise refused("score_areas_model", model=model.id, areas=list(model.areas))
+    for area in model.areas:
+        if Decimal(scores[area]) > model.weights[area]:
+            raise refused("score_out_of_range", area=area, score=scores[area], weight=f"{model.weights[area]}")
+    _check_new_remediation(unit, body["remediation"])
+    failing = model_failing_checks(scores, track, model)
+    if body["outcome"] == "passed" and failing:
+        raise refused(
+            "passed_below_thresholds",
+            checks=[check.as_message() for check in failing],
+            evidence={"failing": [str(check) for check in failing]},
+        )
+    assessment = Assessment(
+        index=index,
+        leaf_hash=submission.leaf_hash,
+        at=entry.at,
+        level=level,
+        year=year,
+        track=track,
+        step=step,
+        scores=scores,
+        total=model_total(scores, model),
+        outcome=body["outcome"],
+        failing=tuple(failing),
+    )
+    return Decision(submission, index, key, assessment=assessment)
+
+
+def _check_national_step_edition_2(unit: UnitState, step: str) -> None:
+    """Desk evaluation after a screening passed (with or without notes) or a granted appeal; field
+    evaluation after a passed desk evaluation; each once per proposal."""
+    if step == "desk":
+        screening, appeal = unit.screening, unit.appeal
+        cleared = (screening is not None and screening.outcome in ("passed", "passed_with_notes")) or (
+            appeal is not None and appeal.outcome == "granted"
+        )
+        if not cleared:
+            raise refused("step_needs_previous", step=step, before="screening")
+    else:
+        desk = unit.national.get("desk")
+        if desk is None or desk.outcome != "passed":
+            raise refused("step_needs_previous", step=step, before="desk")
+    if step in unit.national:
+        raise refused("step_recorded", step=step)
+
+
+def _check_new_remediation(unit: UnitState, items: list[dict[str, str]]) -> None:
+    seen = set()
+    for item in items:
+        if item["id"] in unit.remediation or item["id"] in seen:
+            raise refused("duplicate_remediation", item=item["id"], unit=unit.id)
+        seen.add(item["id"])
 
 
 def _check_national_step(unit: UnitState, step: str) -> None:

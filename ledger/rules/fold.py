@@ -18,9 +18,9 @@ from ledger import codes
 from ledger.crypto.keys import decode_base64, fingerprint
 from ledger.entry import EDITION_2_KINDS, Entry, Submission, check_edition_1_body, format_time
 from ledger.errors import Conflict
-from ledger.rules import assessments, keys, ledger_kinds, oversight, pacts, stages, units
+from ledger.rules import assessments, cycles, keys, ledger_kinds, national, oversight, pacts, stages, units
 from ledger.rules.messages import refused
-from ledger.rules.state import Decision, KeyRecord, KindRule, LedgerState, StreamHead
+from ledger.rules.state import Decision, KeyRecord, KindRule, LedgerState, StreamHead, edition_2
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 
@@ -32,6 +32,8 @@ KIND_RULES: dict[str, KindRule] = {
     **assessments.RULES,
     **pacts.RULES,
     **oversight.RULES,
+    **cycles.RULES,
+    **national.RULES,
 }
 
 ROLES_OF_KIND: dict[str, tuple[str, ...]] = {
@@ -45,6 +47,13 @@ ROLES_OF_KIND: dict[str, tuple[str, ...]] = {
     "pact.released": ("unit_head", "pact_registrar"),
     "declaration.witnessed": ("witness",),
     "oversight.noted": ("overseer",),
+    # rules edition 2 (docs/design/rules-edition-2.md)
+    "cycle.opened": ("national_authority",),
+    "screening.recorded": ("national_assessor",),
+    "appeal.filed": ("unit_head",),
+    "appeal.decided": ("national_assessor",),
+    "predicate.revoked": ("minister",),
+    "monitoring.recorded": ("internal_assessor", "national_assessor"),
 }
 
 
@@ -151,7 +160,7 @@ def _check_chain(state: LedgerState, submission: Submission, log_time: datetime)
 def _check_role(state: LedgerState, kind: str, unit: str | None, key: KeyRecord, submission: Submission) -> None:
     entry = submission.entry
     if kind == "stage.advanced":
-        needed: tuple[str, ...] = (stages.transition_role(entry.body),)
+        needed: tuple[str, ...] = (stages.transition_role(entry.body, edition_2(state)),)
     elif kind == "assessment.reviewed":
         needed = ("internal_assessor",) if entry.body["level"] == "internal" else ("national_assessor",)
     elif kind == "key.revoked" and entry.stream_subject == key.fingerprint:

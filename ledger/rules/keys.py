@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from ledger.crypto.keys import decode_base64, fingerprint
-from ledger.entry import Submission
+from ledger.endorsement import verify_endorsement
+from ledger.entry import NATIONAL_ROLES, Submission
+from ledger.errors import VerificationFailed
 from ledger.rules.messages import refused
-from ledger.rules.state import Decision, KeyRecord, KindRule, LedgerState
+from ledger.rules.state import Decision, KeyRecord, KindRule, LedgerState, current_policy, edition_2
 
 
 def decide_key_registered(state: LedgerState, submission: Submission, index: int, key: KeyRecord | None) -> Decision:
@@ -17,7 +22,28 @@ def decide_key_registered(state: LedgerState, submission: Submission, index: int
         raise refused("key_exists", key=entry.stream_subject)
     if entry.seq != 0:
         raise refused("key_stream_not_opened")
+    if edition_2(state):
+        _check_endorsement(state, entry.body)
     return Decision(submission, index, key)
+
+
+def _check_endorsement(state: LedgerState, body: Mapping[str, Any]) -> None:
+    """Edition 2: a national key enters only with the national root's endorsement, so that a regency's
+    own root cannot mint a minister or TPN key (issue 11; ledger/endorsement.py)."""
+    role = body["role"]
+    if role not in NATIONAL_ROLES:
+        if "endorsement" in body:
+            raise refused("endorsement_unexpected", role=role)
+        return
+    national_root = current_policy(state).national_root
+    if national_root is None:
+        raise refused("no_national_root", role=role)
+    if "endorsement" not in body:
+        raise refused("endorsement_required", role=role)
+    try:
+        verify_endorsement(national_root, body)
+    except VerificationFailed as exc:
+        raise refused("endorsement_invalid", role=role) from exc
 
 
 def evolve_key_registered(state: LedgerState, decision: Decision) -> None:

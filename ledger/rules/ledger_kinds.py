@@ -37,6 +37,10 @@ def decide_policy_set(state: LedgerState, submission: Submission, index: int, ke
     current = current_policy(state)
     if policy.version <= current.version:
         raise refused("policy_version_not_above", version=policy.version, current=current.version)
+    if policy.rules < current.rules:
+        raise refused("rules_edition_lowered", rules=policy.rules, current=current.rules)
+    if current.national_root is not None and policy.national_root != current.national_root:
+        raise refused("national_root_changed")  # the ministry's anchor is not the regency's to replace
     return Decision(submission, index, key, policy=policy)
 
 

@@ -45,6 +45,9 @@ CHECKS: dict[str, Message] = {
         "{area} {score} is below {needed} ({share}% of {weight})",
         "{area} {score} di bawah {needed} ({share}% dari {weight})",
     ),
+    "enablers_total_below": Message(
+        "", "enablers total {score} is below {needed}", "total pengungkit {score} di bawah {needed}"
+    ),
     "predicate_mismatch": Message(
         "",
         "predicate is {predicate}, track {track} needs {needed}",
@@ -389,6 +392,168 @@ REFUSALS: dict[str, Message] = {
         codes.ALREADY_WITNESSED,
         "this witness has already attested this declaration",
         "saksi ini sudah membuktikan pencanangan ini",
+    ),
+    # --- rules edition 2: score models (docs/design/rules-edition-2.md) ---
+    "no_model_for_year": Message(
+        codes.NO_MODEL_FOR_YEAR,
+        "no score model of the policy covers year {year}",
+        "tidak ada model penilaian dalam kebijakan yang mencakup tahun {year}",
+    ),
+    "score_areas_model": Message(
+        codes.SCORE_AREAS_MODEL,
+        "scores must name exactly the areas of model {model}: {areas}",
+        "nilai harus menyebut tepat area model {model}: {areas}",
+    ),
+    "cycle_model_mismatch": Message(
+        codes.MODEL_MISMATCH,
+        "cycle {year} must use model {needed}, the policy's for that year, not {model}",
+        "siklus {year} harus memakai model {needed}, model kebijakan untuk tahun itu, bukan {model}",
+    ),
+    "assessment_model_mismatch": Message(
+        codes.MODEL_MISMATCH,
+        "an assessment of year {year} is under model {model}, cycle {cycle} uses {needed}",
+        "penilaian tahun {year} memakai model {model}, siklus {cycle} memakai {needed}",
+    ),
+    # --- rules edition 2: national keys ---
+    "endorsement_required": Message(
+        codes.ENDORSEMENT_REQUIRED,
+        "a {role} key needs the national root's endorsement",
+        "kunci {role} memerlukan pengesahan dari kunci akar nasional",
+    ),
+    "endorsement_invalid": Message(
+        codes.ENDORSEMENT_INVALID,
+        "the endorsement of this {role} key is not the national root's signature over it",
+        "pengesahan kunci {role} ini bukan tanda tangan kunci akar nasional atasnya",
+    ),
+    "endorsement_unexpected": Message(
+        codes.ENDORSEMENT_UNEXPECTED,
+        "a {role} key is not national and carries no endorsement",
+        "kunci {role} bukan kunci nasional dan tidak membawa pengesahan",
+    ),
+    "no_national_root": Message(
+        codes.NO_NATIONAL_ROOT,
+        "the policy names no national root: a {role} key cannot be registered",
+        "kebijakan tidak menyebut kunci akar nasional: kunci {role} tidak dapat didaftarkan",
+    ),
+    "national_root_changed": Message(
+        codes.NATIONAL_ROOT_CHANGED,
+        "policy.set may not change or remove the national root",
+        "policy.set tidak boleh mengubah atau menghapus kunci akar nasional",
+    ),
+    "rules_edition_lowered": Message(
+        codes.RULES_EDITION_LOWERED,
+        "policy.set may not lower the rules edition from {current} to {rules}",
+        "policy.set tidak boleh menurunkan edisi aturan dari {current} ke {rules}",
+    ),
+    # --- rules edition 2: cycles and proposals ---
+    "cycle_exists": Message(codes.CYCLE_EXISTS, "cycle {year} is already open", "siklus {year} sudah dibuka"),
+    "cycle_year_mismatch": Message(
+        codes.INVALID_CYCLE,
+        "body.year {year} is not the stream's year {stream_year}",
+        "body.year {year} bukan tahun aliran {stream_year}",
+    ),
+    "cycle_dates": Message(
+        codes.INVALID_CYCLE,
+        "cycle closes on {closes_on}, before its proposal deadline {deadline}",
+        "siklus ditutup pada {closes_on}, sebelum batas usulan {deadline}",
+    ),
+    "unknown_cycle": Message(codes.UNKNOWN_CYCLE, "cycle {cycle} has not been opened", "siklus {cycle} belum dibuka"),
+    "cycle_required": Message(
+        codes.CYCLE_REQUIRED,
+        "a proposal must name its cycle in body.cycle",
+        "usulan harus menyebut siklusnya di body.cycle",
+    ),
+    "past_deadline": Message(
+        codes.PAST_DEADLINE,
+        "cycle {cycle} took proposals until {deadline}, this one is of {date}",
+        "siklus {cycle} menerima usulan hingga {deadline}, usulan ini bertanggal {date}",
+    ),
+    "quota_reached": Message(
+        codes.QUOTA_REACHED,
+        "agency {agency!r} has made its {quota} proposal(s) in cycle {cycle}",
+        "instansi {agency!r} sudah mengajukan {quota} usulan dalam siklus {cycle}",
+    ),
+    "cycle_closed": Message(
+        codes.CYCLE_CLOSED,
+        "the proposal of {unit} in cycle {cycle} lapsed when the cycle closed on {closes_on}",
+        "usulan {unit} dalam siklus {cycle} gugur ketika siklus ditutup pada {closes_on}",
+    ),
+    "proposal_not_lapsed": Message(
+        codes.PROPOSAL_NOT_LAPSED,
+        "the proposal of {unit} in cycle {cycle} has not lapsed",
+        "usulan {unit} dalam siklus {cycle} belum gugur",
+    ),
+    "barred_proposal": Message(
+        codes.BARRED,
+        "unit {unit} may not be proposed until {until}",
+        "unit {unit} tidak dapat diusulkan hingga {until}",
+    ),
+    # --- rules edition 2: the national evaluation ---
+    "not_proposed": Message(
+        codes.NOT_PROPOSED,
+        "unit {unit} has no proposal in cycle {cycle}",
+        "unit {unit} tidak memiliki usulan dalam siklus {cycle}",
+    ),
+    "screening_recorded": Message(
+        codes.SCREENING_RECORDED,
+        "the screening of {unit} in cycle {cycle} is already recorded",
+        "seleksi administrasi {unit} dalam siklus {cycle} sudah tercatat",
+    ),
+    "screening_is_document_check": Message(
+        codes.SCREENING_IS_DOCUMENT_CHECK,
+        "screening is a document check: record it with screening.recorded",
+        "seleksi administrasi adalah pemeriksaan dokumen: catat dengan screening.recorded",
+    ),
+    "notes_required": Message(
+        codes.NOTES_REQUIRED,
+        "a screening {outcome} must give at least one note",
+        "seleksi administrasi {outcome} harus memuat paling sedikit satu catatan",
+    ),
+    "nothing_to_appeal": Message(
+        codes.NOTHING_TO_APPEAL,
+        "unit {unit} has no failed screening to appeal",
+        "unit {unit} tidak memiliki seleksi administrasi gagal untuk disanggah",
+    ),
+    "appeal_filed": Message(
+        codes.APPEAL_FILED,
+        "unit {unit} has already appealed its screening",
+        "unit {unit} sudah mengajukan sanggahan atas seleksinya",
+    ),
+    "appeal_window_closed": Message(
+        codes.APPEAL_WINDOW_CLOSED,
+        "the appeal window of {unit} closed at {until}",
+        "masa sanggah {unit} berakhir pada {until}",
+    ),
+    "no_appeal": Message(
+        codes.NO_APPEAL,
+        "unit {unit} has no filed, undecided appeal",
+        "unit {unit} tidak memiliki sanggahan yang diajukan dan belum diputus",
+    ),
+    # --- rules edition 2: decrees, revocation, monitoring ---
+    "decree_required": Message(
+        codes.DECREE_REQUIRED,
+        "a designation must carry its decree in body.sk",
+        "penetapan harus memuat surat keputusannya di body.sk",
+    ),
+    "decree_mismatch": Message(
+        codes.DECREE_MISMATCH,
+        "decree {number} was logged with date {date} and another document",
+        "SK {number} sudah tercatat dengan tanggal {date} dan dokumen lain",
+    ),
+    "predicate_not_held": Message(
+        codes.PREDICATE_NOT_HELD,
+        "unit {unit} holds {held}, not {predicate}",
+        "unit {unit} berpredikat {held}, bukan {predicate}",
+    ),
+    "use_predicate_revoked": Message(
+        codes.USE_PREDICATE_REVOKED,
+        "a predicate is revoked with predicate.revoked, not by a stage change",
+        "predikat dicabut dengan predicate.revoked, bukan dengan perubahan tahap",
+    ),
+    "no_predicate": Message(
+        codes.NO_PREDICATE,
+        "unit {unit} holds no predicate to monitor",
+        "unit {unit} tidak memiliki predikat untuk dipantau",
     ),
 }
 

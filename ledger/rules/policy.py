@@ -345,12 +345,55 @@ def failing_checks(scores: Mapping[str, str], track: str, policy: Policy) -> lis
     return failures
 
 
+def model_total(scores: Mapping[str, str], model: ScoreModel) -> Decimal:
+    """The total under a score model (edition 2): the sum of the model's areas."""
+    return sum((Decimal(scores[area]) for area in model.areas), Decimal("0.00"))
+
+
+def model_failing_checks(scores: Mapping[str, str], track: str, model: ScoreModel) -> list[FailingCheck]:
+    """Each threshold of `track` in `model` that `scores` miss (edition 2; the scores are the model's areas).
+
+    90/2021 sets a share of each enabler's weight (`enabler_share`), 10/2019 a minimum for the
+    enablers' sum (`enablers_total`); a model may set either or both (ledger/policy/default.json
+    cites each number's source).
+    """
+    bar = model.thresholds[track]
+    failures = []
+    total = model_total(scores, model)
+    if total < bar.total:
+        failures.append(FailingCheck("score_below", {"area": "total", "score": f"{total}", "needed": f"{bar.total}"}))
+    if bar.enablers_total is not None:
+        enablers = sum((Decimal(scores[area]) for area in model.enablers), Decimal("0.00"))
+        if enablers < bar.enablers_total:
+            params = {"score": f"{enablers}", "needed": f"{bar.enablers_total}"}
+            failures.append(FailingCheck("enablers_total_below", params))
+    if bar.enabler_share is not None:
+        for area in model.enablers:
+            needed = model.weights[area] * bar.enabler_share
+            if Decimal(scores[area]) < needed:
+                share = f"{bar.enabler_share:.2%}".removesuffix("%")
+                params = {
+                    "area": area,
+                    "score": scores[area],
+                    "needed": _score_text(needed),
+                    "share": share,
+                    "weight": f"{model.weights[area]}",
+                }
+                failures.append(FailingCheck("share_below", params))
+    for area in model.results:
+        minimum = bar.minimums.get(area)
+        if minimum is not None and Decimal(scores[area]) < minimum:
+            failures.append(FailingCheck("score_below", {"area": area, "score": scores[area], "needed": f"{minimum}"}))
+    return failures
+
+
 def predicate_check(predicate: str, track: str, needed: str) -> FailingCheck:
     """The check a nomination or designation fails when the unit lacks the track's prior predicate."""
     return FailingCheck("predicate_mismatch", {"predicate": predicate, "track": track, "needed": needed})
 
 
 # The exact inverse of the two score sentences above, for the views, which keep only the sentence.
+_ENABLERS_SENTENCE = re.compile(r"enablers total (?P<score>[0-9]+\.[0-9]+) is below (?P<needed>[0-9]+\.[0-9]+)")
 _SCORE_SENTENCE = re.compile(
     r"(?P<area>[a-z_]+) (?P<score>[0-9]+\.[0-9]+) is below (?P<needed>[0-9]+\.[0-9]+)"
     r"(?: \((?P<share>[0-9]+\.[0-9]{2})% of (?P<weight>[0-9]+\.[0-9]+)\))?"
@@ -359,6 +402,10 @@ _SCORE_SENTENCE = re.compile(
 
 def parse_failing_check(sentence: str) -> FailingCheck | None:
     """The failing check whose English sentence is `sentence`, or None if it is not one."""
+    enablers = _ENABLERS_SENTENCE.fullmatch(sentence)
+    if enablers is not None:
+        check = FailingCheck("enablers_total_below", enablers.groupdict())
+        return check if check == sentence else None
     match = _SCORE_SENTENCE.fullmatch(sentence)
     if match is None:
         return None

@@ -85,6 +85,64 @@ class Pact:
     index: int
 
 
+@dataclass(frozen=True)
+class Decree:
+    """A decree (SK) as logged: its number, date and the SHA-256 of the published document (edition 2)."""
+
+    number: str
+    date: str
+    document: str
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """A yearly national evaluation cycle opened by the national authority (edition 2)."""
+
+    year: int
+    model: str
+    proposal_deadline: str
+    appeal_days: int
+    closes_on: str
+    quota: int
+    quotas: Mapping[str, int]
+    index: int
+
+    def quota_of(self, agency: str) -> int:
+        return self.quotas.get(agency, self.quota)
+
+
+@dataclass(frozen=True)
+class Screening:
+    """The administrative screening of a proposal: a document check (edition 2)."""
+
+    cycle: int
+    outcome: str
+    at: str
+    index: int
+
+
+@dataclass(frozen=True)
+class Appeal:
+    """The unit's appeal (sanggah) of a failed screening, and the TPN's final decision (edition 2)."""
+
+    cycle: int
+    filed_at: str
+    index: int
+    outcome: str | None = None  # granted | rejected, once decided
+    decided_index: int | None = None
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """A predicate revoked by decree: the unit may not be proposed until `barred_until` (edition 2)."""
+
+    predicate: str
+    ground: str
+    decree: Decree
+    index: int
+    barred_until: str
+
+
 @dataclass
 class UnitState:
     """Where one unit stands, as far as the rules need to know."""
@@ -107,6 +165,14 @@ class UnitState:
     pacts: dict[str, Pact] = field(default_factory=dict)
     valid_pacts: int = 0
     declarations: dict[bytes, set[str]] = field(default_factory=dict)  # leaf hash -> witness keys
+    # --- rules edition 2 (docs/design/rules-edition-2.md) ---
+    agency: str = ""  # the proposing agency ("" = the ledger's own), whose quota a proposal counts against
+    proposal_cycle: int | None = None  # the cycle of the current proposal (stage nominated or designated)
+    screening: Screening | None = None
+    appeal: Appeal | None = None
+    monitored: dict[int, int] = field(default_factory=dict)  # year -> leaf index of the latest monitoring
+    predicate_decree: Decree | None = None
+    revocation: Revocation | None = None
 
     @property
     def open_remediation(self) -> list[RemediationItem]:
@@ -130,6 +196,10 @@ class LedgerState:
     streams: dict[str, StreamHead] = field(default_factory=dict)
     units: dict[str, UnitState] = field(default_factory=dict)
     leaf_indices: dict[bytes, int] = field(default_factory=dict)
+    # --- rules edition 2 (docs/design/rules-edition-2.md) ---
+    cycles: dict[int, Cycle] = field(default_factory=dict)
+    decrees: dict[str, Decree] = field(default_factory=dict)  # by number: one decree may designate a batch
+    proposals: dict[tuple[int, str], int] = field(default_factory=dict)  # (cycle, agency) -> proposals made
 
 
 @dataclass(frozen=True)
@@ -164,6 +234,11 @@ def known_unit(state: LedgerState, submission: Submission) -> UnitState:
     if unit is None:
         raise refused("unknown_unit", unit=unit_id)
     return unit
+
+
+def edition_2(state: LedgerState) -> bool:
+    """Whether the policy in force is rules edition 2 (docs/design/rules-edition-2.md)."""
+    return current_policy(state).rules >= 2
 
 
 def current_policy(state: LedgerState) -> Policy:

@@ -22,6 +22,7 @@ def evolve_unit_registered(state: LedgerState, decision: Decision) -> None:
         type=entry.body["type"],
         headcount=entry.body["headcount"],
         registered_at=entry.at,
+        agency=entry.body.get("agency", ""),  # edition 2: absent = the ledger's own agency
         stage_since=entry.at,
         stage_index=decision.index,
     )
