@@ -221,7 +221,9 @@ RULES_EDITION = _code(
 NO_MODEL_FOR_YEAR = _code("no_model_for_year", Refused, "a year that no score model of the policy covers")
 SCORE_AREAS_MODEL = _code("score_areas_model", Refused, "scores that are not exactly the areas of the year's model")
 MODEL_MISMATCH = _code("model_mismatch", Refused, "a cycle or assessment under another model than the cycle's")
-ENDORSEMENT_REQUIRED = _code("endorsement_required", Refused, "a national key registered without an endorsement")
+ENDORSEMENT_REQUIRED = _code(
+    "endorsement_required", Refused, "a national key registered, or signing in edition 2, without an endorsement"
+)
 ENDORSEMENT_INVALID = _code("endorsement_invalid", Refused, "an endorsement that is not the national root's")
 ENDORSEMENT_UNEXPECTED = _code("endorsement_unexpected", Refused, "an endorsement on a key without a national role")
 NO_NATIONAL_ROOT = _code("no_national_root", Refused, "a national key while the policy names no national root")

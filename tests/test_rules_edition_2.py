@@ -660,3 +660,28 @@ def test_a_wbbm_cycle_under_10_2019_designates_with_its_model() -> None:
         b.assess(U, "national", step, passing_scores(2021, "wbbm"), "passed", "wbbm", year=2021)
     b.stage(U, "nominated", "designated", "wbbm", sk=b.decree("300/KEP/2021", "2021-03-01"))
     assert b.state.units[U].predicate == "wbbm"
+
+
+# --- an edition-1 log raised to edition 2 ------------------------------------------------------------
+
+
+def test_edition_1_log_raised_to_edition_2_needs_endorsed_keys_and_cycles() -> None:
+    b = LedgerBuilder(start=datetime(2021, 1, 1, tzinfo=UTC))
+    b.standard_cast()  # edition 1: its minister and TPN keys carry no endorsement
+    b.to_building(U)
+    b.assess(U, "internal", "lke", PASSING_WBK, "passed")
+    b.stage(U, "building", "nominated")
+    accept(b, b.sign(b.root, "policy.set", "ledger", {"policy": {**b.edition_2_policy(), "version": 2}}))
+    screening_body = {"cycle": 2022, "outcome": "passed", "notes": []}
+    refuse(b, b.sign(b.tpn, "screening.recorded", f"unit/{U}", screening_body), "endorsement_required")
+    b.tpn = b.register_key("tpn-endorsed", "national_assessor", endorse=True)
+    b.national_authority = b.register_key("kemenpanrb", "national_authority", endorse=True)
+    b.clock = datetime(2022, 1, 1, tzinfo=UTC)
+    b.open_cycle(2022)
+    refuse(b, b.sign(b.tpn, "screening.recorded", f"unit/{U}", screening_body), "not_proposed")
+    # The edition-1 nomination names no cycle: the regent proposes the unit again, in a cycle.
+    b.assess(U, "internal", "lke", PASSING_WBK, "passed", year=2022)
+    accept(b, proposal(b, source="nominated"))
+    accept(b, b.sign(b.tpn, "screening.recorded", f"unit/{U}", screening_body))
+    # A key may always revoke itself, endorsed or not.
+    accept(b, b.sign(b.minister, "key.revoked", key_stream("minister"), {"reason": "diganti"}))

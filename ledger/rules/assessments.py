@@ -106,8 +106,7 @@ def _decide_edition_2(
     if level == "national":
         if step == "screening":
             raise refused("screening_is_document_check")
-        assert unit.proposal_cycle is not None
-        cycle = open_proposal(state, unit, unit.proposal_cycle, entry.time)
+        cycle = open_proposal(state, unit, unit.proposal_cycle or year, entry.time)
         if model.id != cycle.model:
             raise refused("assessment_model_mismatch", year=year, model=model.id, cycle=cycle.year, needed=cycle.model)
         _check_national_step_edition_2(unit, step)

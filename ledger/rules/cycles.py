@@ -62,9 +62,15 @@ def day_end(day: str) -> datetime:
 
 
 def lapsed(state: LedgerState, unit: UnitState, at: datetime) -> bool:
-    """Whether the unit's proposal lapsed: still nominated after the end of its cycle's closing day."""
-    if unit.stage != "nominated" or unit.proposal_cycle is None:
+    """Whether the unit's proposal lapsed: still nominated after the end of its cycle's closing day.
+
+    A nomination made before the log's policy reached edition 2 names no cycle: no national act can
+    decide it any more, so it counts as lapsed and the regent may propose the unit in a cycle.
+    """
+    if unit.stage != "nominated":
         return False
+    if unit.proposal_cycle is None:
+        return True
     return at >= day_end(state.cycles[unit.proposal_cycle].closes_on)
 
 
@@ -74,16 +80,17 @@ def open_proposal(state: LedgerState, unit: UnitState, cycle: int, at: datetime)
     Refused if the unit is not proposed in that cycle (`not_proposed`) or its proposal lapsed
     (`cycle_closed`).
     """
+    check_not_lapsed(state, unit, at)
     if unit.stage != "nominated" or unit.proposal_cycle != cycle:
         raise refused("not_proposed", unit=unit.id, cycle=cycle)
-    check_not_lapsed(state, unit, at)
     return state.cycles[cycle]
 
 
 def check_not_lapsed(state: LedgerState, unit: UnitState, at: datetime) -> None:
     """Refuse (`cycle_closed`) a national step or designation of a lapsed proposal."""
     if lapsed(state, unit, at):
-        assert unit.proposal_cycle is not None
+        if unit.proposal_cycle is None:
+            raise refused("proposal_without_cycle", unit=unit.id)
         closes_on = state.cycles[unit.proposal_cycle].closes_on
         raise refused("cycle_closed", unit=unit.id, cycle=unit.proposal_cycle, closes_on=closes_on)
 

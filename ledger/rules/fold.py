@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from ledger import codes
 from ledger.crypto.keys import decode_base64, fingerprint
-from ledger.entry import EDITION_2_KINDS, Entry, Submission, check_edition_1_body, format_time
+from ledger.entry import EDITION_2_KINDS, NATIONAL_ROLES, Entry, Submission, check_edition_1_body, format_time
 from ledger.errors import Conflict
 from ledger.rules import assessments, cycles, keys, ledger_kinds, national, oversight, pacts, stages, units
 from ledger.rules.messages import refused
@@ -169,6 +169,10 @@ def _check_role(state: LedgerState, kind: str, unit: str | None, key: KeyRecord,
         needed = ROLES_OF_KIND[kind]
     if key.role not in needed:
         raise refused("role_not_allowed", signer=key.fingerprint, role=key.role, kind=kind, needed=list(needed))
+    if key.role in NATIONAL_ROLES and not key.endorsed and kind != "key.revoked" and edition_2(state):
+        # A national key registered while the log was edition 1 carries no endorsement: in edition 2
+        # national acts are valid only under keys the national root endorsed (issue 11).
+        raise refused("signer_not_endorsed", signer=key.fingerprint, role=key.role)
     if unit is not None and not key.covers(unit):
         raise refused("out_of_scope", signer=key.fingerprint, scope=list(key.scope), unit=unit)
     if key.role == "administrator" and key.scope != ("*",):

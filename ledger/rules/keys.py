@@ -58,6 +58,7 @@ def evolve_key_registered(state: LedgerState, decision: Decision) -> None:
         holder_name=body["holder"]["name"],
         holder_title=body["holder"]["title"],
         registered_index=decision.index,
+        endorsed="endorsement" in body,  # checked by decide in edition 2; edition 1 has no such member
     )
 
 

@@ -430,6 +430,11 @@ REFUSALS: dict[str, Message] = {
         "a {role} key is not national and carries no endorsement",
         "kunci {role} bukan kunci nasional dan tidak membawa pengesahan",
     ),
+    "signer_not_endorsed": Message(
+        codes.ENDORSEMENT_REQUIRED,
+        "signer {signer:.12}… holds a {role} key the national root did not endorse",
+        "penanda tangan {signer:.12}… memegang kunci {role} yang tidak disahkan kunci akar nasional",
+    ),
     "no_national_root": Message(
         codes.NO_NATIONAL_ROOT,
         "the policy names no national root: a {role} key cannot be registered",
@@ -493,6 +498,11 @@ REFUSALS: dict[str, Message] = {
         codes.NOT_PROPOSED,
         "unit {unit} has no proposal in cycle {cycle}",
         "unit {unit} tidak memiliki usulan dalam siklus {cycle}",
+    ),
+    "proposal_without_cycle": Message(
+        codes.NOT_PROPOSED,
+        "the nomination of {unit} predates rules edition 2 and names no cycle: propose it again in a cycle",
+        "pengusulan {unit} dibuat sebelum edisi aturan 2 dan tidak menyebut siklus: usulkan lagi dalam sebuah siklus",
     ),
     "screening_recorded": Message(
         codes.SCREENING_RECORDED,

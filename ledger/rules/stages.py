@@ -129,10 +129,10 @@ def _decide_edition_2(
         if "sk" not in body:
             raise refused("decree_required")
         check_not_lapsed(state, unit, entry.time)
+        assert unit.proposal_cycle is not None  # check_not_lapsed refuses a nomination without a cycle
         field_review = unit.national.get("field")
         if field_review is None or field_review.outcome != "passed":
             raise refused("no_field_review", unit=unit.id)
-        assert unit.proposal_cycle is not None
         _check_model_thresholds(
             state.cycles[unit.proposal_cycle], field_review.scores, track, unit, current_policy(state)
         )

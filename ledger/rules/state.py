@@ -29,6 +29,7 @@ class KeyRecord:
     revoked_index: int | None = None
     revoked_reason: str | None = None
     employee_number: str | None = None  # an employee key's own number, from the first pact it signs
+    endorsed: bool = False  # registered with the national root's endorsement (rules edition 2)
 
     def covers(self, unit: str) -> bool:
         return self.scope == ("*",) or unit in self.scope
