@@ -255,6 +255,7 @@ class LedgerBuilder:
             ("declared", "building"): self.heads.get(unit),
             ("building", "nominated"): self.regent,
             ("nominated", "building"): self.tpn,
+            ("nominated", "nominated"): self.regent,  # edition 2: a lapsed proposal proposed again
             ("nominated", "designated"): self.minister,
             ("designated", "declared"): self.heads.get(unit),
             ("designated", "revoked"): self.minister,

@@ -12,7 +12,8 @@ assigns it. The package reads in that order:
 - `fold`: `decide`/`evolve`/`fold`, and what every entry must satisfy (log, signer, chain, role);
 - one module per family of kinds, each kind's decide next to its evolve: `ledger_kinds` (genesis,
   policy.set), `keys`, `units`, `stages`, `assessments` (with remediation), `pacts`, `oversight`
-  (witnesses and oversight notes);
+  (witnesses and oversight notes), and for rules edition 2 `cycles` (yearly cycles, proposals'
+  lapse) and `national` (screening, appeal, revocation, monitoring);
 - `messages`: the catalogue every refusal and failing check is rendered from, in English and
   Indonesian.
 
@@ -35,23 +36,31 @@ from ledger.rules.policy import (
     default_policy_document,
     failing_checks,
     legacy_policy_document,
+    model_failing_checks,
+    model_total,
     parse_failing_check,
     parse_policy,
 )
-from ledger.rules.stages import TRANSITIONS
+from ledger.rules.stages import EDITION_2_TRANSITIONS, TRANSITIONS
 from ledger.rules.state import (
+    Appeal,
     Assessment,
+    Cycle,
     Decision,
+    Decree,
     KeyRecord,
     KindRule,
     LedgerState,
     Pact,
     RemediationItem,
+    Revocation,
+    Screening,
     StreamHead,
     UnitState,
 )
 
 __all__ = [
+    "EDITION_2_TRANSITIONS",
     "ENABLER_AREAS",
     "KIND_RULES",
     "MAX_CLOCK_SKEW",
@@ -61,8 +70,11 @@ __all__ = [
     "REFUSALS",
     "ROLES_OF_KIND",
     "TRANSITIONS",
+    "Appeal",
     "Assessment",
+    "Cycle",
     "Decision",
+    "Decree",
     "FailingCheck",
     "KeyRecord",
     "KindRule",
@@ -71,7 +83,9 @@ __all__ = [
     "Pact",
     "Policy",
     "RemediationItem",
+    "Revocation",
     "ScoreModel",
+    "Screening",
     "StreamHead",
     "TrackThresholds",
     "UnitState",
@@ -82,6 +96,8 @@ __all__ = [
     "failing_checks",
     "fold",
     "legacy_policy_document",
+    "model_failing_checks",
+    "model_total",
     "parse_failing_check",
     "parse_policy",
     "render",

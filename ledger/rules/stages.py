@@ -3,6 +3,10 @@
 Each transition is signed by one role (`TRANSITIONS`) and has its own conditions: a declaration
 respects bars and tracks, building needs pact coverage, a nomination a passed internal assessment
 that clears the thresholds with no open remediation, a designation a passed national field review.
+
+Rules edition 2 (docs/design/rules-edition-2.md) has its own transitions (`EDITION_2_TRANSITIONS`)
+and conditions (`_decide_edition_2`): a proposal belongs to a cycle (deadline, quota, bar, the
+cycle's model), a designation carries its decree, and there is no pact coverage gate.
 """
 
 from __future__ import annotations
