@@ -3,7 +3,9 @@ authority, and the proposal rules every cycle sets: its deadline, quota per agen
 
 PermenPANRB 90/2021 has the ministry run one evaluation a year: agencies propose units by a
 deadline, within a number set per agency, and a proposal not decided when the year's evaluation
-closes lapses (DOMAIN.md, cycles). The dates and quotas themselves are the cycle's data, not rules.
+closes lapses (DOMAIN.md, stages and the yearly cycle). The dates and quotas themselves are the
+cycle's data, not rules. Project defaults, not from the regulation: days are UTC days; the deadline
+is compared with the entry's UTC date; a proposal lapses at the end of the `closes_on` day.
 """
 
 from __future__ import annotations

@@ -8,6 +8,10 @@
   the unit may not be proposed for the policy's bar days counted from the decree's date;
 - `monitoring.recorded`: the yearly monitoring (pemantauan) of a unit holding a predicate.
 
+Project defaults, where DOMAIN.md names a rule but not its measure: the appeal window runs the
+cycle's `appeal_days` from the screening entry's `at`; the bar ends at 00:00 UTC of the decree's
+date plus the bar days; monitoring keeps the latest entry per year.
+
 Desk and field evaluations stay `assessment.reviewed` (ledger.rules.assessments), and the
 designation a `stage.advanced` (ledger.rules.stages); both use `check_decree` and the cycle rules.
 """
