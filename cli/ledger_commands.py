@@ -7,13 +7,24 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from cli.options import Commands, add_ledger_option, add_postgres_options, open_store, passphrase, postgres_dsn
 from cli.output import print_json
 from ledger import codes
-from ledger.crypto.keys import encode_base64, fingerprint, generate_private_key, read_private_key, write_private_key
+from ledger.crypto.keys import (
+    encode_base64,
+    fingerprint,
+    generate_private_key,
+    read_private_key,
+    read_public_key,
+    write_private_key,
+)
 from ledger.entry import format_time, parse_submission, sign_entry
-from ledger.errors import NotFound
+from ledger.errors import NotFound, UsageError
+from ledger.files import read_exact_text
+
+MAX_POLICY_BYTES = 1 << 20  # a policy is a few kilobytes; a genesis leaf is at most 64 KiB anyway
 
 
 def register(commands: Commands) -> None:
@@ -28,6 +39,18 @@ def register(commands: Commands) -> None:
         help="where to write the new root key (keep it offline: it registers administrators)",
     )
     p.add_argument("--passphrase-env", metavar="VAR", help="encrypt the root key with the passphrase in $VAR")
+    p.add_argument(
+        "--policy",
+        type=Path,
+        metavar="FILE",
+        help="the genesis policy document (JSON); default: the packaged edition-2 policy",
+    )
+    p.add_argument(
+        "--national-root",
+        metavar="PUBKEY_FILE_OR_BASE64",
+        help="the national authority's root public key (base64, or a file holding it or a PEM public key): "
+        "the policy's national_root and trust.json's national_root_fingerprint",
+    )
     add_postgres_options(p, "keep events in PostgreSQL instead of SQLite")
     p.set_defaults(run=init)
 
@@ -57,6 +80,7 @@ def register(commands: Commands) -> None:
 def init(args: argparse.Namespace) -> int:
     from ledger.store.datadir import TRUST_FILE, init_ledger
 
+    policy = _genesis_policy(args.policy, args.national_root)
     root_key = generate_private_key()
     write_private_key(root_key, args.root_key, passphrase(args.passphrase_env))
     store = init_ledger(
@@ -66,12 +90,41 @@ def init(args: argparse.Namespace) -> int:
         root_key=root_key,
         log_key=generate_private_key(),
         postgres_dsn=postgres_dsn(args),
+        policy=policy,
     )
     print(f"ledger {args.origin} created in {args.directory} ({store.storage.describe()})")
     print(f"root key: {args.root_key}  fingerprint {fingerprint(root_key.public_key())}")
     print(f"verifier key: {store.verifier_key_text}")
     print(f"trust anchor for auditors: {args.directory / TRUST_FILE}")
+    national_root = store.trust_anchor().national_root_fingerprint
+    if national_root is not None:
+        print(f"national root: fingerprint {national_root} (compare it with the one the ministry publishes)")
     return 0
+
+
+def _genesis_policy(policy_file: Path | None, national_root: str | None) -> dict[str, Any] | None:
+    """The policy `init` writes into the genesis entry, checked before anything is created.
+
+    `--national-root` sets the policy's `national_root` (rules edition 2: the key whose endorsement
+    national keys need); it needs an edition-2 policy, the packaged one unless `--policy` gives one.
+    """
+    from ledger.canonical import load_json
+    from ledger.rules import default_policy_document, parse_policy
+
+    if policy_file is None and national_root is None:
+        return None
+    document: Any = (
+        load_json(read_exact_text(policy_file, MAX_POLICY_BYTES, "the policy file", codes.MALFORMED_JSON))
+        if policy_file is not None
+        else default_policy_document()
+    )
+    if national_root is not None:
+        if not isinstance(document, dict) or document.get("rules") != 2:
+            raise UsageError('--national-root needs a rules edition 2 policy ("rules": 2)')
+        root = encode_base64(read_public_key(national_root))
+        document = {**document, "national_root": {"value": root, "source": "integritas init --national-root"}}
+    parse_policy(document)  # refused here (invalid_policy), before the directory is made
+    return dict(document)
 
 
 def sign(args: argparse.Namespace) -> int:

@@ -49,7 +49,9 @@ def register(commands: Commands) -> None:
         help="read token for a server's entry bundles (default: $INTEGRITAS_TOKEN)",
     )
     trust = p.add_argument_group("trust anchor (--trust, or both of the others)")
-    trust.add_argument("--trust", type=Path, help="trust.json: origin, verifier_key, root_fingerprint")
+    trust.add_argument(
+        "--trust", type=Path, help="trust.json: origin, verifier_key, root_fingerprint [, national_root_fingerprint]"
+    )
     trust.add_argument("--verifier-key", help="the log's verifier key, <origin>+<key id>+<base64>")
     trust.add_argument("--root-fingerprint", help="hex SHA-256 of the root key")
     p.add_argument(
@@ -142,6 +144,8 @@ def verify(args: argparse.Namespace) -> int:
         }
         if trust.witness_policy_text is not None:
             document["cosigned_by"] = report.cosigned_by
+        if report.national_root is not None or trust.national_root_fingerprint is not None:
+            document["national_root"] = report.national_root  # the fingerprint the log's policy names
         print_json(document)
     else:
         _print_report(report)
@@ -163,6 +167,7 @@ def _print_report(report: Report) -> None:
             f"[green]OK[/green] {report.source}: {report.entries_checked} entries, "
             f"{report.tiles_checked} tiles, checkpoint size {size} verified"
             + (f", cosigned by {', '.join(report.cosigned_by)}" if report.cosigned_by else "")
+            + (f", national root {report.national_root}" if report.national_root else "")
         )
         return
     table = Table(title=f"{report.source}: {len(report.failures)} failure(s), checkpoint size {size}")
@@ -172,6 +177,8 @@ def _print_report(report: Report) -> None:
     for failure in report.failures:
         table.add_row("-" if failure.leaf_index is None else str(failure.leaf_index), failure.code, failure.message)
     console.print(table)
+    if report.national_root:
+        console.print(f"national root named by the log's policy: {report.national_root}")
     console.print("[red]FAILED[/red]")
 
 

@@ -175,6 +175,11 @@ WITNESS_QUORUM_NOT_MET = _code(
 WITNESS_POLICY_LOG_UNKNOWN = _code(
     "witness_policy_log_unknown", VerificationFailed, "a witness policy that does not list the log's key"
 )
+NATIONAL_ROOT_MISMATCH = _code(
+    "national_root_mismatch",
+    VerificationFailed,
+    "a log whose policy names another national root than the one trust.json pins, or none",
+)
 
 # --- refused by the rules -----------------------------------------------------------------------------
 REFUSED = _code(Refused.code, Refused, "an entry the rules do not allow")
@@ -216,6 +221,16 @@ ALREADY_WITNESSED = _code("already_witnessed", Refused, "a witness attesting the
 RULES_EDITION = _code(
     "rules_edition", Refused, "a kind the log's rules edition does not have (edition 2 kinds in an edition-1 log)"
 )
+# rules edition 2: offices, pacts and cases (docs/design/rules-edition-2.md)
+OFFICE_REQUIRED = _code(
+    "office_required", Refused, "a witness or overseer key without its office (edition 2), or an entry signed by one"
+)
+OFFICE_NOT_SIGNER = _code("office_not_signer", Refused, "a body office that is not the signing key's office")
+OCCASION_REQUIRED = _code("occasion_required", Refused, "a pact without its occasion (edition 2)")
+CASE_EXISTS = _code("case_exists", Refused, "a case opened twice on its stream")
+UNKNOWN_CASE = _code("unknown_case", Refused, "a step of a case that was never opened")
+CASE_STAGE_BACKWARDS = _code("case_stage_backwards", Refused, "a case advanced to a stage not later than its own")
+CASE_CLOSED = _code("case_closed", Refused, "an entry on a case already closed")
 
 # --- rules edition 2 (docs/design/rules-edition-2.md): models, national keys, cycles, national acts ---
 NO_MODEL_FOR_YEAR = _code("no_model_for_year", Refused, "a year that no score model of the policy covers")

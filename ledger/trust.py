@@ -3,7 +3,10 @@
 `trust.json` holds the log's origin, its C2SP verifier key (signed-note key encoding, see
 ledger.crypto.note) and the SHA-256 fingerprint of the root key that signs the genesis entry.
 A trust.json may also carry `witness_policy`, a Sigsum policy (ledger.crypto.witness_policy): the
-log's checkpoints must then carry witness cosignatures that meet its quorum.
+log's checkpoints must then carry witness cosignatures that meet its quorum; and
+`national_root_fingerprint`, the SHA-256 fingerprint of the national authority's root key (rules
+edition 2): the verifier then refuses a log whose policy names another national root, or none, so
+that a regency cannot endorse its own "national" keys under a root of its making.
 `TrustAnchor.from_json` and `TrustAnchor.to_json` are exact inverses, and `format_trust_file` is
 the one way the file is written (`integritas init`, `integritas export`), so every copy an auditor
 compares is the same text. Pure: the standard library and the crypto core only.
@@ -26,7 +29,7 @@ __all__ = ["TRUST_FILE", "TrustAnchor", "format_trust_file"]
 
 TRUST_FILE = "trust.json"
 _MEMBERS = ("origin", "verifier_key", "root_fingerprint")  # in the order trust.json writes them
-_OPTIONAL = ("witness_policy",)
+_OPTIONAL = ("national_root_fingerprint", "witness_policy")  # in file order, after the members
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class TrustAnchor:
     verifier_key: VerifierKey
     root_fingerprint: str
     witness_policy_text: str | None = None  # a Sigsum policy file's text, or None: no witnesses required
+    national_root_fingerprint: str | None = None  # the national root the log's policy must name, if pinned
 
     @property
     def witness_policy(self) -> WitnessPolicy | None:
@@ -59,31 +63,36 @@ class TrustAnchor:
 
         Raises :class:`~ledger.errors.MalformedInput` (code ``invalid_trust_anchor``) unless the
         document has exactly origin, verifier_key and root_fingerprint (and optionally a valid
-        witness_policy), as text, with a verifier
-        key named after the origin and a fingerprint of 64 lowercase hex digits; a verifier key
+        witness_policy and national_root_fingerprint), as text, with a verifier
+        key named after the origin and fingerprints of 64 lowercase hex digits; a verifier key
         that does not parse is ``invalid_verifier_key``.
         """
         if not isinstance(document, dict) or not set(_MEMBERS) <= set(document) <= {*_MEMBERS, *_OPTIONAL}:
             shown = sorted(document) if isinstance(document, dict) else type(document).__name__
             raise MalformedInput(
                 f"a trust anchor has exactly origin, verifier_key and root_fingerprint (and optionally "
-                f"witness_policy), not {shown}",
+                f"national_root_fingerprint and witness_policy), not {shown}",
                 code=codes.INVALID_TRUST_ANCHOR,
             )
         for name in (*_MEMBERS, *(n for n in _OPTIONAL if n in document)):
             if not isinstance(document[name], str):
                 raise MalformedInput(f"trust anchor {name} is not text", code=codes.INVALID_TRUST_ANCHOR)
-        if not FINGERPRINT_PATTERN.fullmatch(document["root_fingerprint"]):
-            raise MalformedInput(
-                "trust anchor root_fingerprint is not 64 lowercase hex digits (a SHA-256 key fingerprint)",
-                code=codes.INVALID_TRUST_ANCHOR,
-            )
+        for name in ("root_fingerprint", "national_root_fingerprint"):
+            if name in document and not FINGERPRINT_PATTERN.fullmatch(document[name]):
+                raise MalformedInput(
+                    f"trust anchor {name} is not 64 lowercase hex digits (a SHA-256 key fingerprint)",
+                    code=codes.INVALID_TRUST_ANCHOR,
+                )
         # A key that does not parse keeps its own code, invalid_verifier_key, as the CLI's --verifier-key.
         policy = document.get("witness_policy")
         if policy is not None:
             parse_witness_policy(policy)  # refused here (invalid_witness_policy), not at first use
         return cls(
-            document["origin"], parse_verifier_key(document["verifier_key"]), document["root_fingerprint"], policy
+            document["origin"],
+            parse_verifier_key(document["verifier_key"]),
+            document["root_fingerprint"],
+            policy,
+            document.get("national_root_fingerprint"),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -93,6 +102,8 @@ class TrustAnchor:
             "verifier_key": format_verifier_key(self.verifier_key),
             "root_fingerprint": self.root_fingerprint,
         }
+        if self.national_root_fingerprint is not None:
+            document["national_root_fingerprint"] = self.national_root_fingerprint
         if self.witness_policy_text is not None:
             document["witness_policy"] = self.witness_policy_text
         return document

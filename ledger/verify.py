@@ -9,7 +9,8 @@ and optionally the auditor's last trusted checkpoint, `verify_log` checks, in th
 4. every hash tile the source serves equals the hashes computed from the leaves;
 5. for every entry: canonical form, strict format, signature, signer key validity, role and scope,
    stream chain, time order and every rule of the fold, replayed from genesis, whose signer must be
-   the trusted root key.
+   the trusted root key; when the trust anchor pins a national root (rules edition 2), every policy
+   the log sets must name that one (`national_root_mismatch`).
 
 It reports every failure with its leaf index (not just the first); a failing entry keeps its index
 but does not change the replayed state. Signatures are checked in worker processes, one per core,
@@ -37,7 +38,7 @@ from cryptography.exceptions import InvalidSignature
 
 from ledger import codes
 from ledger.crypto.checkpoint import Checkpoint, verify_checkpoint
-from ledger.crypto.keys import encode_base64, load_public_key
+from ledger.crypto.keys import encode_base64, fingerprint, load_public_key
 from ledger.crypto.merkle import MerkleTree, hash_leaf, verify_consistency
 from ledger.crypto.tiles import Tile, tile_hashes, tiles_for_size
 from ledger.crypto.witness_policy import verify_witness_quorum
@@ -113,6 +114,7 @@ class Report:
     failures: list[Failure] = field(default_factory=list)
     state: LedgerState | None = None
     cosigned_by: list[str] = field(default_factory=list)  # witnesses whose cosignatures verified
+    national_root: str | None = None  # fingerprint of the national root the log's policy names, if any
 
     @property
     def ok(self) -> bool:
@@ -342,7 +344,16 @@ def _replay_entries(
         for index, leaf in enumerate(_leaves(source, tree.size, Report(report.source))):
             replay.fold(index, leaf)
     report.state = replay.state
+    report.national_root = replay.national_root
     report.failures += bad_signatures + replay.failures
+    pinned = trust.national_root_fingerprint
+    if pinned is not None and replay.state.policy is not None and replay.national_root is None:
+        report.fail(
+            None,
+            f"the log's policy names no national root; the trust anchor pins {pinned[:12]}…",
+            codes.NATIONAL_ROOT_MISMATCH,
+            pinned=pinned,
+        )
     report.failures.sort(key=lambda f: (f.leaf_index is None, f.leaf_index or 0))
     if progress:
         progress(tree.size, size)
@@ -366,6 +377,7 @@ class _Replay:
         self.state = LedgerState(origin=trust.origin)
         self.failures: list[Failure] = []
         self.leaf_hash: bytes | None = None  # of the last leaf folded, when it parsed
+        self.national_root: str | None = None  # fingerprint of the national root of the policy in force
 
     def fail(self, index: int, code: str, message: str, evidence: dict[str, Any] | None = None) -> None:
         self.failures.append(Failure(index, code, message, evidence or {}))
@@ -396,8 +408,24 @@ class _Replay:
             self.fail(index, exc.code, exc.message, exc.evidence)
             return None
         evolve(state, decision)
+        if submission.entry.kind in ("ledger.genesis", "policy.set"):
+            self._check_national_root(index)
         key = decision.key.public_key if decision.key is not None else state.keys[signer].public_key
         return index, key, submission.signature, submission.signing_input()
+
+    def _check_national_root(self, index: int) -> None:
+        """A policy (genesis or policy.set) must name the national root the trust anchor pins."""
+        policy = self.state.policy
+        assert policy is not None
+        self.national_root = None if policy.national_root is None else fingerprint(policy.national_root)
+        pinned = self.trust.national_root_fingerprint
+        if pinned is not None and self.national_root is not None and self.national_root != pinned:
+            self.fail(
+                index,
+                codes.NATIONAL_ROOT_MISMATCH,
+                f"the policy names national root {self.national_root[:12]}…, the trust anchor pins {pinned[:12]}…",
+                {"national_root": self.national_root, "pinned": pinned},
+            )
 
 
 def _verify_signatures(batch: list[tuple[int, bytes, bytes, bytes]]) -> list[tuple[int, str]]:

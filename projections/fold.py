@@ -23,7 +23,7 @@ from ledger.crypto.keys import encode_base64
 from ledger.crypto.merkle import hash_leaf
 from ledger.entry import parse_leaf
 from ledger.errors import LedgerError
-from ledger.rules import Assessment, LedgerState, UnitState, decide, evolve
+from ledger.rules import Assessment, KeyRecord, LedgerState, UnitState, decide, evolve
 
 # Views never re-judge when the log accepted an entry: the "not in the future" rule gets a clock
 # past any entry, so that folding online, offline or next year gives the same documents.
@@ -111,6 +111,9 @@ class ViewFold:
         body = entry.body
         unit = entry.unit
         summary = _summary(entry.kind, body)
+        rules = self.state.policy.rules if self.state.policy is not None else 1
+        if entry.kind in ("oversight.noted", "declaration.witnessed"):
+            summary["office"] = _signed_for(body, decision.key, rules)["office"]  # edition 2: the key's
         row = HistoryRow(index, unit, entry.stream, entry.kind, entry.at, entry.signer, summary)
         changes.history.append(row)
         if self.history_log is not None:
@@ -129,12 +132,14 @@ class ViewFold:
                     "index": index,
                     "at": entry.at,
                     "signer": entry.signer,
-                    **{k: body[k] for k in ("office", "topic", "text")},
+                    **_signed_for(body, decision.key, rules),
+                    "topic": body["topic"],
+                    "text": body["text"],
                 }
             )
         elif entry.kind == "declaration.witnessed":
             self.witnesses.setdefault(unit, {}).setdefault(body["declaration"], []).append(
-                {"index": index, "at": entry.at, "signer": entry.signer, "office": body["office"]}
+                {"index": index, "at": entry.at, "signer": entry.signer, **_signed_for(body, decision.key, rules)}
             )
         elif entry.kind == "stage.advanced" and body["to"] == "declared":
             self.witnesses.setdefault(unit, {})[encode_base64(submission.leaf_hash)] = []
@@ -259,6 +264,21 @@ def _assessment_json(assessment: Assessment, unit: str, remediation: list[str]) 
     }
 
 
+def _signed_for(body: Any, key: KeyRecord | None, rules: int) -> dict[str, Any]:
+    """For whom a note or an attestation is signed: edition 1, the body's office; edition 2, the
+    signing key's (the rules hold any body office to it), with the key's holder and registered office,
+    so that a notes card names who signed. Edition-1 documents keep exactly their old members, so
+    that views kept by an earlier release stay equal to a fold by this one."""
+    assert key is not None
+    if rules < 2:
+        return {"office": body["office"]}
+    return {
+        "office": key.office_id,
+        "holder": {"name": key.holder_name, "title": key.holder_title},
+        "signer_office": {"id": key.office_id, "name": key.office_name},
+    }
+
+
 def _summary(kind: str, body: Any) -> dict[str, Any]:
     """The few members of a body a history line shows (names and numbers, not whole documents)."""
     keep = {
@@ -269,11 +289,15 @@ def _summary(kind: str, body: Any) -> dict[str, Any]:
         "declaration.witnessed": ("office",),
         "oversight.noted": ("office", "topic"),
         "unit.registered": ("name", "type", "headcount"),
-        "unit.headcount_set": ("headcount",),
+        "unit.headcount_set": ("headcount", "source"),
+        "pact.signed": ("occasion",),
+        "case.opened": ("stage", "concerns"),
+        "case.advanced": ("stage",),
+        "case.closed": ("outcome",),
         "key.registered": ("role",),
         "key.revoked": ("reason",),
     }.get(kind, ())
     summary = {name: body[name] for name in keep if name in body}
     if kind == "pact.signed":
-        summary = {"employee": body["employee"]["name"], "number": body["employee"]["number"]}
+        summary = {"employee": body["employee"]["name"], "number": body["employee"]["number"], **summary}
     return summary

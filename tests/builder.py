@@ -266,7 +266,10 @@ class LedgerBuilder:
         return self.submit(signer or role_key, "stage.advanced", f"unit/{unit}", body)
 
     def sign_pacts(self, unit: str, count: int, start: int = 0, occasion: str | None = None) -> None:
-        """Pacts of employees start..start+count; `occasion` (edition 2) says when they were signed."""
+        """Pacts of employees start..start+count-1; `occasion` (edition 2) says when they were signed
+        (default in an edition-2 log: the unit's own ceremony)."""
+        if occasion is None and self.state.policy is not None and self.state.policy.rules >= 2:
+            occasion = "unit_ceremony"
         for n in range(start, start + count):
             number = f"1980010120100{n:05d}"
             body: dict[str, Any] = {

@@ -141,3 +141,31 @@ def read_private_key(path: Path, passphrase: bytes | None = None, *, allow_open:
             code=codes.KEY_FILE_PERMISSIONS,
         )
     return key
+
+
+MAX_PUBLIC_KEY_FILE_BYTES = 4096
+
+
+def read_public_key(value: str) -> bytes:
+    """The raw 32-byte public key given as canonical base64, or as a file holding either that base64
+    text or a PEM SubjectPublicKeyInfo Ed25519 public key (RFC 8410)."""
+    path = Path(value)
+    if not path.is_file():
+        return decode_base64(value, size=PUBLIC_KEY_SIZE, what="the public key")
+    with path.open("rb") as handle:
+        data = handle.read(MAX_PUBLIC_KEY_FILE_BYTES + 1)
+    if len(data) > MAX_PUBLIC_KEY_FILE_BYTES:
+        raise MalformedInput("the public key file is too large to hold one key", code=codes.INVALID_KEY)
+    if data.lstrip().startswith(b"-----BEGIN"):
+        try:
+            key = serialization.load_pem_public_key(data)
+        except ValueError as exc:
+            raise MalformedInput("the public key file is not a PEM public key", code=codes.INVALID_KEY) from exc
+        if not isinstance(key, Ed25519PublicKey):
+            raise MalformedInput("the public key file does not hold an Ed25519 key", code=codes.INVALID_KEY)
+        return public_key_bytes(key)
+    try:
+        text = data.decode("ascii").strip()
+    except UnicodeDecodeError as exc:
+        raise MalformedInput("the public key file is neither base64 nor PEM", code=codes.INVALID_KEY) from exc
+    return decode_base64(text, size=PUBLIC_KEY_SIZE, what="the public key in the file")

@@ -12,8 +12,8 @@ assigns it. The package reads in that order:
 - `fold`: `decide`/`evolve`/`fold`, and what every entry must satisfy (log, signer, chain, role);
 - one module per family of kinds, each kind's decide next to its evolve: `ledger_kinds` (genesis,
   policy.set), `keys`, `units`, `stages`, `assessments` (with remediation), `pacts`, `oversight`
-  (witnesses and oversight notes), and for rules edition 2 `cycles` (yearly cycles, proposals'
-  lapse) and `national` (screening, appeal, revocation, monitoring);
+  (witnesses and oversight notes), `cases` (an overseer's cases), and for rules edition 2 `cycles`
+  (yearly cycles, proposals' lapse) and `national` (screening, appeal, revocation, monitoring);
 - `messages`: the catalogue every refusal and failing check is rendered from, in English and
   Indonesian.
 
@@ -45,6 +45,7 @@ from ledger.rules.stages import EDITION_2_TRANSITIONS, TRANSITIONS
 from ledger.rules.state import (
     Appeal,
     Assessment,
+    Case,
     Cycle,
     Decision,
     Decree,
@@ -72,6 +73,7 @@ __all__ = [
     "TRANSITIONS",
     "Appeal",
     "Assessment",
+    "Case",
     "Cycle",
     "Decision",
     "Decree",

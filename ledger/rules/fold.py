@@ -18,7 +18,7 @@ from ledger import codes
 from ledger.crypto.keys import decode_base64, fingerprint
 from ledger.entry import EDITION_2_KINDS, NATIONAL_ROLES, Entry, Submission, check_edition_1_body, format_time
 from ledger.errors import Conflict
-from ledger.rules import assessments, cycles, keys, ledger_kinds, national, oversight, pacts, stages, units
+from ledger.rules import assessments, cases, cycles, keys, ledger_kinds, national, oversight, pacts, stages, units
 from ledger.rules.messages import refused
 from ledger.rules.state import Decision, KeyRecord, KindRule, LedgerState, StreamHead, edition_2
 
@@ -34,6 +34,7 @@ KIND_RULES: dict[str, KindRule] = {
     **oversight.RULES,
     **cycles.RULES,
     **national.RULES,
+    **cases.RULES,
 }
 
 ROLES_OF_KIND: dict[str, tuple[str, ...]] = {
@@ -54,6 +55,7 @@ ROLES_OF_KIND: dict[str, tuple[str, ...]] = {
     "appeal.decided": ("national_assessor",),
     "predicate.revoked": ("minister",),
     "monitoring.recorded": ("internal_assessor", "national_assessor"),
+    **cases.ROLES,
 }
 
 
@@ -165,6 +167,10 @@ def _check_role(state: LedgerState, kind: str, unit: str | None, key: KeyRecord,
         needed = ("internal_assessor",) if entry.body["level"] == "internal" else ("national_assessor",)
     elif kind == "key.revoked" and entry.stream_subject == key.fingerprint:
         needed = (key.role,)  # a key may always revoke itself
+    elif kind == "unit.headcount_set" and state.policy is not None and state.policy.rules >= 2:
+        # Edition 2: the headcount, coverage's denominator, comes from the roster (BKD/SIASN), not
+        # from the unit whose coverage it measures (DOMAIN.md, integrity pact).
+        needed = ("administrator",)
     else:
         needed = ROLES_OF_KIND[kind]
     if key.role not in needed:

@@ -12,6 +12,10 @@ from ledger.errors import VerificationFailed
 from ledger.rules.messages import refused
 from ledger.rules.state import Decision, KeyRecord, KindRule, LedgerState, current_policy, edition_2
 
+# Keys that act for an office outside the regency's administration: what they sign carries the
+# office they were registered with, never an office the body claims (rules edition 2).
+OFFICE_ROLES = ("witness", "overseer")
+
 
 def decide_key_registered(state: LedgerState, submission: Submission, index: int, key: KeyRecord | None) -> Decision:
     entry = submission.entry
@@ -24,6 +28,8 @@ def decide_key_registered(state: LedgerState, submission: Submission, index: int
         raise refused("key_stream_not_opened")
     if edition_2(state):
         _check_endorsement(state, entry.body)
+        if entry.body["role"] in OFFICE_ROLES and "office" not in entry.body:
+            raise refused("office_required", role=entry.body["role"])
     return Decision(submission, index, key)
 
 
@@ -59,6 +65,8 @@ def evolve_key_registered(state: LedgerState, decision: Decision) -> None:
         holder_title=body["holder"]["title"],
         registered_index=decision.index,
         endorsed="endorsement" in body,  # checked by decide in edition 2; edition 1 has no such member
+        office_id=body["office"]["id"] if "office" in body else None,
+        office_name=body["office"]["name"] if "office" in body else None,
     )
 
 

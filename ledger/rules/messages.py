@@ -565,6 +565,47 @@ REFUSALS: dict[str, Message] = {
         "unit {unit} holds no predicate to monitor",
         "unit {unit} tidak memiliki predikat untuk dipantau",
     ),
+    # --- rules edition 2: offices, pacts and cases (docs/design/rules-edition-2.md) ---
+    "office_required": Message(
+        codes.OFFICE_REQUIRED,
+        "a {role} key must carry its office (body.office of key.registered)",
+        "kunci {role} harus memuat instansinya (body.office pada key.registered)",
+    ),
+    "signer_office_required": Message(
+        codes.OFFICE_REQUIRED,
+        "signer {signer:.12}… was registered without an office: {kind} takes its office from the key",
+        "penanda tangan {signer:.12}… terdaftar tanpa instansi: {kind} mengambil instansinya dari kunci",
+    ),
+    "office_not_signer": Message(
+        codes.OFFICE_NOT_SIGNER,
+        "body.office {office} is not the office of the signing key, {key_office}",
+        "body.office {office} bukan instansi kunci penanda tangan, {key_office}",
+    ),
+    "occasion_required": Message(
+        codes.OCCASION_REQUIRED,
+        "a pact must say its occasion (body.occasion: {occasions:or})",
+        "pakta harus menyebut kesempatannya (body.occasion: {occasions:atau})",
+    ),
+    "case_exists": Message(
+        codes.CASE_EXISTS,
+        "case {case} of unit {unit} is already opened",
+        "perkara {case} pada unit {unit} sudah dibuka",
+    ),
+    "unknown_case": Message(
+        codes.UNKNOWN_CASE,
+        "unit {unit} has no case {case}: open it with case.opened",
+        "unit {unit} tidak memiliki perkara {case}: buka dengan case.opened",
+    ),
+    "case_stage_backwards": Message(
+        codes.CASE_STAGE_BACKWARDS,
+        "case {case} is at {stage}: it can only advance to a later stage than that, not {claimed}",
+        "perkara {case} berada pada tahap {stage}: hanya dapat maju ke tahap sesudahnya, bukan {claimed}",
+    ),
+    "case_closed": Message(
+        codes.CASE_CLOSED,
+        "case {case} was closed at leaf {index}",
+        "perkara {case} sudah ditutup pada daun {index}",
+    ),
 }
 
 MESSAGES: dict[str, Message] = {**CHECKS, **REFUSALS}

@@ -1,11 +1,17 @@
 """Integrity pacts: `pact.signed` records an employee's pact (signed by the employee or a registrar),
-`pact.released` ends it; the unit's count of valid pacts is its coverage (DOMAIN.md)."""
+`pact.released` ends it; the unit's count of valid pacts is its coverage (DOMAIN.md).
+
+A pact may be signed again on its stream (a yearly re-signing, a transfer): the employee keeps one
+valid pact, the latest. Edition 2 records why it was signed, its `occasion` (PermenPAN 49/2011 as
+DOMAIN.md reads it: at declaration or the unit's own ceremony, on appointment and transfer; many
+units re-sign yearly), and measures coverage without making it a gate.
+"""
 
 from __future__ import annotations
 
-from ledger.entry import Submission
+from ledger.entry import PACT_OCCASIONS, Submission
 from ledger.rules.messages import refused
-from ledger.rules.state import Decision, KeyRecord, KindRule, LedgerState, Pact, known_unit
+from ledger.rules.state import Decision, KeyRecord, KindRule, LedgerState, Pact, current_policy, known_unit
 
 
 def decide_pact_signed(state: LedgerState, submission: Submission, index: int, key: KeyRecord | None) -> Decision:
@@ -14,6 +20,8 @@ def decide_pact_signed(state: LedgerState, submission: Submission, index: int, k
     if employee["number"] != entry.stream_subject:
         raise refused("pact_stream_mismatch", stream=entry.stream_subject, number=employee["number"])
     unit = known_unit(state, submission)
+    if current_policy(state).rules >= 2 and "occasion" not in entry.body:
+        raise refused("occasion_required", occasions=list(PACT_OCCASIONS))
     earlier = unit.pacts.get(employee["number"])
     if earlier is not None and earlier.employee_name != employee["name"]:
         raise refused(
@@ -39,7 +47,7 @@ def evolve_pact_signed(state: LedgerState, decision: Decision) -> None:
     if previous is None or not previous.valid:
         unit.valid_pacts += 1
     unit.pacts[employee["number"]] = Pact(
-        employee["number"], employee["name"], True, entry.body["signed_on"], decision.index
+        employee["number"], employee["name"], True, entry.body["signed_on"], decision.index, entry.body.get("occasion")
     )
     if decision.key is not None and decision.key.role == "employee":
         decision.key.employee_number = employee["number"]

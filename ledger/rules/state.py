@@ -30,6 +30,8 @@ class KeyRecord:
     revoked_reason: str | None = None
     employee_number: str | None = None  # an employee key's own number, from the first pact it signs
     endorsed: bool = False  # registered with the national root's endorsement (rules edition 2)
+    office_id: str | None = None  # the office a witness or overseer key acts for (edition 2)
+    office_name: str | None = None
 
     def covers(self, unit: str) -> bool:
         return self.scope == ("*",) or unit in self.scope
@@ -84,6 +86,23 @@ class Pact:
     valid: bool
     signed_on: str
     index: int
+    occasion: str | None = None  # edition 2: declaration, unit_ceremony, appointment, transfer, yearly
+
+
+@dataclass
+class Case:
+    """A case an overseer opened about a unit (edition 2): its stage until closed with an outcome."""
+
+    unit: str
+    id: str
+    stage: str
+    concerns: str
+    office_id: str  # the office of the key that opened it
+    opened_at: str
+    opened_index: int
+    closed_at: str | None = None
+    closed_index: int | None = None
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)
@@ -174,6 +193,7 @@ class UnitState:
     monitored: dict[int, int] = field(default_factory=dict)  # year -> leaf index of the latest monitoring
     predicate_decree: Decree | None = None
     revocation: Revocation | None = None
+    open_cases: set[str] = field(default_factory=set)  # streams of the unit's cases not closed (edition 2)
 
     @property
     def open_remediation(self) -> list[RemediationItem]:
@@ -201,6 +221,7 @@ class LedgerState:
     cycles: dict[int, Cycle] = field(default_factory=dict)
     decrees: dict[str, Decree] = field(default_factory=dict)  # by number: one decree may designate a batch
     proposals: dict[tuple[int, str], int] = field(default_factory=dict)  # (cycle, agency) -> proposals made
+    cases: dict[str, Case] = field(default_factory=dict)  # by stream, case/<unit>/<case id> (edition 2)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from ledger import codes
 from ledger.crypto.checkpoint import Checkpoint, SignedCheckpoint, verify_checkpoint
 from ledger.crypto.compact_range import CompactRange
 from ledger.crypto.keys import decode_base64, encode_base64
+from ledger.crypto.keys import fingerprint as key_fingerprint
 from ledger.crypto.merkle import MerkleTree
 from ledger.crypto.note import VerifierKey, format_verifier_key, verifier_key_for
 from ledger.crypto.record_proof import RecordProof, format_record_proof
@@ -209,12 +210,16 @@ class LedgerStore(LedgerEvents):
         return self.signed_checkpoint().text
 
     def trust_anchor(self) -> TrustAnchor:
-        """The trust anchor an auditor takes away: origin, log verifier key, root key fingerprint."""
+        """The trust anchor an auditor takes away: origin, log verifier key, root key fingerprint, and
+        the national root's fingerprint when the policy names one (an auditor compares it with the one
+        the national authority publishes)."""
         with self._memory:
             root_fingerprint = self.state.root_fingerprint
+            policy = self.state.policy
         if root_fingerprint is None:
             raise NotFound("the log has no genesis entry yet: it has no root key", code=codes.EMPTY_LOG)
-        return TrustAnchor(self.origin, self.verifier_key, root_fingerprint)
+        national = None if policy is None or policy.national_root is None else key_fingerprint(policy.national_root)
+        return TrustAnchor(self.origin, self.verifier_key, root_fingerprint, national_root_fingerprint=national)
 
     def ledger_name(self) -> str | None:
         """The name the genesis entry gave the ledger (None before genesis)."""
