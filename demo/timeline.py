@@ -16,6 +16,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.crypto.keys import encode_base64, fingerprint, private_key_from_seed, public_key_bytes
+from ledger.endorsement import sign_endorsement
 from ledger.entry import Submission, format_time, sign_entry
 
 
@@ -66,10 +67,31 @@ class Timeline:
         self.actions.append(Action(at, len(self.actions), stream, kind, signer, body, label))
 
     def register_key(
-        self, at: datetime, name: str, role: str, scope: list[str], holder: str, title: str, signer: str = "admin"
+        self,
+        at: datetime,
+        name: str,
+        role: str,
+        scope: list[str],
+        holder: str,
+        title: str,
+        signer: str = "admin",
+        *,
+        office: tuple[str, str] | None = None,
+        endorsed_by: str | None = None,
     ) -> None:
+        """Register key `name`; `office` (id, name) for witness and overseer keys, `endorsed_by` the
+        key name of the national root for national keys (rules edition 2)."""
         public_key = encode_base64(public_key_bytes(self.key(name).public_key()))
-        body = {"public_key": public_key, "role": role, "scope": scope, "holder": {"name": holder, "title": title}}
+        body: dict[str, Any] = {
+            "public_key": public_key,
+            "role": role,
+            "scope": scope,
+            "holder": {"name": holder, "title": title},
+        }
+        if office is not None:
+            body["office"] = {"id": office[0], "name": office[1]}
+        if endorsed_by is not None:
+            body["endorsement"] = sign_endorsement(self.key(endorsed_by), body)
         self.add(at, f"key/{self.fingerprint(name)}", "key.registered", signer, body)
 
     def revoke_key(self, at: datetime, name: str, reason: str) -> None:
