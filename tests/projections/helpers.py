@@ -25,7 +25,7 @@ from projections.projector import LEAF_TOPIC, ViewProjector
 from projections.queries import Views
 from tests.builder import FAILING, LOG_TIME, ORIGIN, LedgerBuilder, digest, key_for
 
-ON = date(2023, 6, 1)  # the day the demo's oversight questions are asked (days are counted to it)
+ON = date(2026, 11, 30)  # the day the demo's oversight questions are asked (days are counted to it): its story's end
 
 
 # --- the demo's keys and ledgers ---------------------------------------------------------------------
@@ -61,18 +61,21 @@ DEMO_SIGNERS = (
     "admin",
     "regent/1",
     "regent/2",
+    "regent/3",
     "witness/regent/1",
     "witness/regent/2",
     "witness/district_prosecutor",
+    "witness/inspector",
     "overseer/district_prosecutor",
     "overseer/district_police_chief",
     "tpi/1",
     "tpi/2",
+    "national_authority",
     "tpn/1",
     "tpn/2",
     "minister",
-    "unit_head/dpupr",
-    "unit_head/dpupr/2",
+    "unit_head/fiktif-dinas-a",
+    "unit_head/fiktif-dinas-a/2",
     "unit_head/rsud-soeprapto",
     "pact_registrar/rsud-soeprapto",
     "pact_registrar/dindukcapil",

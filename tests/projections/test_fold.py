@@ -5,7 +5,6 @@ not a second copy of them (DESIGN §1.3, §7)."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,11 +12,12 @@ from typing import Any
 import pytest
 
 from demo.cast import DEMO_UNITS
+from demo.procedure import model_failures
 from demo.story import DEMO_OUTCOMES, REVOKED_ON
 from ledger.crypto.keys import encode_base64
-from ledger.entry import SCORE_AREAS, WITNESS_OFFICES, Submission, format_time, parse_leaf
+from ledger.entry import Submission, parse_leaf
 from ledger.errors import LedgerError
-from ledger.rules import LedgerState, failing_checks, legacy_policy_document, parse_policy
+from ledger.rules import LedgerState
 from ledger.rules import fold as rules_fold
 from ledger.store.datadir import open_ledger
 from projections.fold import ViewFold
@@ -26,10 +26,19 @@ from projections.queries import MemoryViews
 from tests.builder import LOG_TIME, ORIGIN, LedgerBuilder, key_for
 from tests.projections.helpers import DemoLedger, demo_fingerprint
 
-POLICY = parse_policy(legacy_policy_document())
 REFUSED_CODES = ("transition_not_allowed", "stale_head", "malformed_json", "unknown_signer")
 KAJARI = "overseer/district_prosecutor"
 KAPOLRES = "overseer/district_police_chief"
+FORKOPIMDA_AND_INSPEKTUR = [
+    "bupati-blora",
+    "dprd-blora",
+    "kejari-blora",
+    "polres-blora",
+    "kodim-0721",
+    "pn-blora",
+    "yonif-410",
+    "inspektorat-blora",
+]
 
 
 @pytest.fixture(scope="module")
@@ -47,26 +56,32 @@ def _areas(checks: list[str]) -> set[str]:
     return {check.split(" ", 1)[0] for check in checks}
 
 
-def _check_result(result: dict[str, Any], unit: str) -> None:
-    """A result's total is the sum of its scores, and its failing checks are the rules' own."""
+def _check_result(fold: ViewFold, result: dict[str, Any], unit: str) -> None:
+    """A result's total is the sum of its scores in the areas of its year's model, and a passed one
+    clears that model's bar (demo.procedure's check) while a failed one does not."""
     assert result["unit"] == unit
-    assert set(result["scores"]) == set(SCORE_AREAS)
+    policy = fold.state.policy
+    assert policy is not None
+    model = policy.model_for_year(result["year"])
+    assert model is not None
+    assert set(result["scores"]) == set(model.areas)
     assert Decimal(result["total"]) == sum(Decimal(score) for score in result["scores"].values())
-    assert result["failing_checks"] == list(failing_checks(result["scores"], result["track"], POLICY))
+    assert bool(model_failures(result["scores"], result["track"], model)) == (result["outcome"] == "failed")
+    assert bool(result["failing_checks"]) == (result["outcome"] == "failed")
 
 
 # --- the whole region ---------------------------------------------------------------------------------------
 
 
 def test_the_fold_accepts_every_demo_leaf(fold: ViewFold, demo: DemoLedger) -> None:
-    assert fold.size == demo.size == 4681
+    assert fold.size == demo.size == 6495
     assert fold.refused == []
     assert len(fold.history_log or []) == demo.size
     assert [row["index"] for row in fold.history_log or []] == list(range(demo.size))
 
 
 def test_every_unit_ends_where_the_story_says(docs: dict[str, dict[str, Any]]) -> None:
-    assert len(docs) == 44
+    assert len(docs) == 51
     assert {u: (d["stage"], d["track"], d["predicate"]) for u, d in docs.items()} == {
         u: (o.stage, o.track, o.predicate) for u, o in DEMO_OUTCOMES.items()
     }
@@ -76,10 +91,10 @@ def test_every_unit_ends_where_the_story_says(docs: dict[str, dict[str, Any]]) -
 def test_region_counts_by_stage_and_predicate(fold: ViewFold) -> None:
     region = counts(fold)
     assert region == {
-        "by_stage": {"building": 35, "declared": 3, "designated": 3, "nominated": 2, "revoked": 1},
-        "by_predicate": {"none": 40, "wbk": 4},
+        "by_stage": {"building": 38, "declared": 1, "designated": 10, "nominated": 2},
+        "by_predicate": {"none": 41, "wbbm": 1, "wbk": 9},
     }
-    assert sum(region["by_stage"].values()) == sum(region["by_predicate"].values()) == 44
+    assert sum(region["by_stage"].values()) == sum(region["by_predicate"].values()) == 51
     assert region["by_stage"] == dict(sorted(Counter(o.stage for o in DEMO_OUTCOMES.values()).items()))
 
 
@@ -103,68 +118,61 @@ def test_the_views_state_is_the_stores_rules_state(fold: ViewFold, demo: DemoLed
         store.close()
 
 
-def test_six_open_remediation_items_in_the_region(docs: dict[str, dict[str, Any]]) -> None:
+def test_one_open_remediation_item_in_the_region(docs: dict[str, dict[str, Any]]) -> None:
     open_items = {
         u: [(i["id"], i["area"]) for i in d["remediation_open"]] for u, d in docs.items() if d["remediation_open"]
     }
-    assert open_items == {
-        "bppkad": [("2022-screening-2", "change_management")],
-        "rsud-soetijono": [("2021-lke-2", "ipkp"), ("2021-lke-3", "oversight")],
-        "dinkes": [("2021-lke-1", "accountability"), ("2021-lke-2", "ipak")],
-        "kec-blora": [("2022-lke-2", "public_service")],
-    }
+    assert open_items == {"fiktif-dinas-b": [("2025-lke-3", "public_service")]}
 
 
 # --- named units ----------------------------------------------------------------------------------------------
 
 
-def test_dpmptsp_designated_wbk_with_its_results(docs: dict[str, dict[str, Any]]) -> None:
+def test_dpmptsp_designated_wbk_with_its_results(fold: ViewFold, docs: dict[str, dict[str, Any]]) -> None:
     doc = docs["dpmptsp"]
     assert (doc["stage"], doc["track"], doc["predicate"]) == ("designated", "wbk", "wbk")
-    assert doc["stage_since"] == "2021-12-08T03:00:00Z"  # 10:00 WIB, the 2021 designation
+    assert doc["stage_since"] == "2021-12-08T03:00:00Z"  # 10:00 WIB, the 2021 batch decree
     assert doc["barred_until"] is None
     # 46 registered, one transferred to BPPKAD in July 2021: every remaining employee has a pact.
     assert doc["headcount"] == 45
     assert doc["pact_coverage"] == {"valid": 45, "headcount": 45, "ratio": "1.0000"}
     assert [(r["reason"], r["released_at"]) for r in doc["released_pacts"]] == [("transfer", "2021-07-01T01:00:00Z")]
-    # The TPI monitors it after designation: the latest internal result is the 2022 LKE.
     internal, national = doc["internal"], doc["national"]
-    assert (internal["year"], internal["step"], internal["outcome"]) == (2022, "lke", "passed")
+    assert (internal["year"], internal["step"], internal["outcome"]) == (2021, "lke", "passed")
     assert (national["year"], national["step"], national["outcome"]) == (2021, "field", "passed")
     for result in (internal, national):
-        _check_result(result, "dpmptsp")
+        _check_result(fold, result, "dpmptsp")
         assert result["failing_checks"] == [] and result["remediation"] == []
+        assert "tlhp" in result["scores"]  # the 2021 cycle ran under PermenPANRB 10/2019
     assert Decimal(national["total"]) >= Decimal("75")
     assert doc["remediation_open"] == []
     assert [(n["office"], n["topic"], n["at"]) for n in doc["oversight_notes"]] == [
-        ("district_prosecutor", "accompaniment", "2019-03-11T04:00:00Z")
+        ("kejari-blora", "accompaniment", "2019-03-11T04:00:00Z")
     ]
-    assert doc["last_activity"] == {"at": internal["at"], "index": internal["index"], "kind": "assessment.reviewed"}
+    # The TPI monitors it every autumn: its last activity is the 2026 monitoring.
+    assert doc["last_activity"] == {"at": "2026-10-05T06:00:00Z", "index": 6485, "kind": "monitoring.recorded"}
 
 
-def test_dpupr_revoked_and_barred_two_years(docs: dict[str, dict[str, Any]]) -> None:
-    doc = docs["dpupr"]
-    assert (doc["stage"], doc["track"], doc["predicate"]) == ("revoked", "wbk", "none")
-    assert doc["stage_since"] == format_time(REVOKED_ON) == "2022-06-20T03:00:00Z"
-    assert doc["barred_until"] == format_time(REVOKED_ON + timedelta(days=730)) == "2024-06-19T03:00:00Z"
+def test_dinas_contoh_a_lost_its_wbk_on_the_wbbm_track_and_is_barred(docs: dict[str, dict[str, Any]]) -> None:
+    doc = docs["fiktif-dinas-a"]
+    assert doc["name"] == "Dinas Contoh A (unit fiktif)"
+    assert (doc["stage"], doc["track"], doc["predicate"]) == ("building", "wbk", "none")
+    assert doc["stage_since"] == "2025-10-06T02:00:00Z"  # declared again at once, building since October
+    assert doc["barred_until"] == "2027-06-16T00:00:00Z"  # 730 days from the decree of 16 June 2025
+    assert REVOKED_ON.isoformat() == "2025-06-16"
     # The head, named a suspect, is released from the unit; everyone else still holds a pact.
-    assert doc["pact_coverage"] == {"valid": 149, "headcount": 150, "ratio": "0.9933"}
-    assert [(r["reason"], r["released_at"]) for r in doc["released_pacts"]] == [("other", "2022-05-24T02:30:00Z")]
-    assert (doc["internal"]["step"], doc["internal"]["outcome"]) == ("lke", "passed")
+    assert doc["pact_coverage"] == {"valid": 51, "headcount": 52, "ratio": "0.9808"}
+    assert [(r["reason"], r["released_at"]) for r in doc["released_pacts"]] == [("other", "2025-04-15T02:30:00Z")]
     assert (doc["national"]["step"], doc["national"]["outcome"], doc["national"]["year"]) == ("field", "passed", 2021)
-    assert [(n["office"], n["topic"]) for n in doc["oversight_notes"]] == [
-        ("district_prosecutor", "accompaniment"),
-        ("district_prosecutor", "finding"),
-        ("district_prosecutor", "case_opened"),
-    ]
+    assert [(n["office"], n["topic"]) for n in doc["oversight_notes"]] == [("kejari-blora", "finding")]
     assert {n["signer"] for n in doc["oversight_notes"]} == {demo_fingerprint(KAJARI)}
-    assert doc["last_activity"] == {"at": "2022-06-20T03:00:00Z", "index": doc["stage_index"], "kind": "stage.advanced"}
+    assert doc["last_activity"] == {"at": "2026-03-16T04:00:00Z", "index": 6478, "kind": "case.closed"}
 
 
-def test_rsud_soeprapto_nominated_on_wbbm(docs: dict[str, dict[str, Any]], demo: DemoLedger) -> None:
+def test_rsud_soeprapto_designated_wbbm(fold: ViewFold, docs: dict[str, dict[str, Any]], demo: DemoLedger) -> None:
     doc = docs["rsud-soeprapto"]
-    assert (doc["stage"], doc["track"], doc["predicate"]) == ("nominated", "wbbm", "wbk")
-    assert doc["stage_since"] == "2023-06-05T03:00:00Z"
+    assert (doc["stage"], doc["track"], doc["predicate"]) == ("designated", "wbbm", "wbbm")
+    assert doc["stage_since"] == "2023-12-06T03:05:00Z"
     # 97 % of 318 signed; one retired in 2021 and a new employee signed in 2022.
     assert doc["pact_coverage"] == {"valid": 308, "headcount": 318, "ratio": "0.9686"}
     assert [r["reason"] for r in doc["released_pacts"]] == ["retired"]
@@ -178,14 +186,15 @@ def test_rsud_soeprapto_nominated_on_wbbm(docs: dict[str, dict[str, Any]], demo:
     assert (national["year"], national["track"], national["step"], national["outcome"]) == (
         2023,
         "wbbm",
-        "screening",
+        "field",
         "passed",
     )
-    _check_result(internal, "rsud-soeprapto")
-    _check_result(national, "rsud-soeprapto")
-    assert Decimal(internal["total"]) >= Decimal("85")  # the WBBM bar
+    _check_result(fold, internal, "rsud-soeprapto")
+    _check_result(fold, national, "rsud-soeprapto")
+    assert Decimal(national["total"]) >= Decimal("85")  # the WBBM bar
     assert doc["remediation_open"] == []
-    # The declaration shown is the latest: the 2022 WBBM declaration, witnessed by all seven offices.
+    # The declaration shown is the latest: the 2022 WBBM declaration, witnessed by the Forkopimda, the
+    # Inspektur and the hospital's supervisory board, each office the key's.
     wbbm = [
         s
         for s in map(parse_leaf, demo.leaves)
@@ -195,87 +204,79 @@ def test_rsud_soeprapto_nominated_on_wbbm(docs: dict[str, dict[str, Any]], demo:
     ]
     assert [s.entry.body["track"] for s in wbbm] == ["wbk", "wbbm"]
     assert doc["declaration"]["leaf_hash"] == encode_base64(wbbm[-1].leaf_hash)
-    assert [w["office"] for w in doc["declaration"]["witnesses"]] == list(WITNESS_OFFICES)
+    offices = [w["office"] for w in doc["declaration"]["witnesses"]]
+    assert offices == [*FORKOPIMDA_AND_INSPEKTUR, "dewas-rsud-soeprapto"]
     assert doc["declaration"]["witnesses"][0]["signer"] == demo_fingerprint("witness/regent/2")
-    assert doc["last_activity"] == {"at": national["at"], "index": demo.size - 1, "kind": "assessment.reviewed"}
+    assert doc["last_activity"] == {"at": "2026-10-06T06:00:00Z", "index": 6486, "kind": "monitoring.recorded"}
 
 
 @pytest.mark.parametrize(("unit", "valid", "headcount", "ratio"), [
-    ("kec-jiken", 20, 26, "0.7692"),
-    ("kec-bogorejo", 18, 22, "0.8182"),
-    ("dinpermades", 36, 44, "0.8182"),
+    ("fiktif-kecamatan", 15, 25, "0.6000"),
 ])  # fmt: skip
-def test_stalled_in_declared_below_ninety_percent(
+def test_stalled_in_declared_below_full_coverage(
     docs: dict[str, dict[str, Any]], unit: str, valid: int, headcount: int, ratio: str
 ) -> None:
     doc, spec = docs[unit], DEMO_UNITS[unit]
     assert (doc["stage"], doc["track"], doc["predicate"]) == ("declared", "wbk", "none")
-    assert doc["stage_since"].startswith("2020-07-08T")  # the ceremony
+    assert doc["stage_since"].startswith("2021-03-15T")
     assert valid == spec.headcount * spec.pact_percent // 100
     assert doc["pact_coverage"] == {"valid": valid, "headcount": headcount, "ratio": ratio}
-    assert Decimal(ratio) < POLICY.min_pact_coverage == Decimal("0.9")
     assert doc["internal"] is None and doc["national"] is None and doc["remediation_open"] == []
-    # Declared at the 2020 ceremony and witnessed by the seven Forkopimda offices.
+    # Witnessed by the Forkopimda and the Inspektur, the regent's key of 2021.
     witnesses = doc["declaration"]["witnesses"]
-    assert len(witnesses) == 7
-    assert [w["office"] for w in witnesses] == list(WITNESS_OFFICES)
-    assert witnesses[0]["signer"] == demo_fingerprint("witness/regent/1")
-    assert all(w["at"].startswith("2020-07-08T") for w in witnesses)
+    assert [w["office"] for w in witnesses] == FORKOPIMDA_AND_INSPEKTUR
+    assert witnesses[0]["signer"] == demo_fingerprint("witness/regent/2")
+    assert all(w["at"].startswith("2021-03-15T") for w in witnesses)
 
 
-def test_kec_jiken_last_activity_is_the_kapolres_note(docs: dict[str, dict[str, Any]]) -> None:
-    doc = docs["kec-jiken"]
+def test_building_at_half_coverage(docs: dict[str, dict[str, Any]]) -> None:
+    """Edition 2: coverage is measured and shown, never a gate: Dinas Contoh B builds at 50 %."""
+    doc = docs["fiktif-dinas-b"]
+    assert (doc["stage"], doc["pact_coverage"]["ratio"]) == ("building", "0.5000")
+
+
+def test_the_kapolres_note_at_kecamatan_contoh_is_its_last_activity(docs: dict[str, dict[str, Any]]) -> None:
+    doc = docs["fiktif-kecamatan"]
     [note] = doc["oversight_notes"]
-    assert (note["office"], note["topic"], note["at"]) == (
-        "district_police_chief",
-        "accompaniment",
-        "2022-09-12T04:00:00Z",
-    )
+    assert (note["office"], note["topic"], note["at"]) == ("polres-blora", "accompaniment", "2026-05-18T04:00:00Z")
     assert note["signer"] == demo_fingerprint(KAPOLRES)
     assert doc["last_activity"] == {"at": note["at"], "index": note["index"], "kind": "oversight.noted"}
 
 
-def test_dinkominfo_nominated_awaiting_the_tpn(docs: dict[str, dict[str, Any]]) -> None:
-    doc = docs["dinkominfo"]
-    assert (doc["stage"], doc["track"], doc["predicate"]) == ("nominated", "wbk", "none")
-    assert doc["stage_since"] == "2022-09-05T03:00:00Z"
-    assert (doc["internal"]["year"], doc["internal"]["outcome"]) == (2022, "passed")
-    _check_result(doc["internal"], "dinkominfo")
-    assert doc["national"] is None
-    assert doc["last_activity"]["kind"] == "stage.advanced"
+def test_the_2026_proposals_await_the_field_evaluation(fold: ViewFold, docs: dict[str, dict[str, Any]]) -> None:
+    for unit, since in (("dinsos", "2026-03-16T03:00:00Z"), ("disdik", "2026-04-06T03:00:00Z")):
+        doc = docs[unit]
+        assert (doc["stage"], doc["track"], doc["predicate"], doc["stage_since"]) == ("nominated", "wbk", "none", since)
+        assert (doc["internal"]["year"], doc["internal"]["outcome"]) == (2026, "passed")
+        _check_result(fold, doc["internal"], unit)
+        national = doc["national"]
+        assert (national["year"], national["step"], national["outcome"]) == (2026, "desk", "passed")
 
 
-def test_rsud_soetijono_failed_lke_with_two_items_open(docs: dict[str, dict[str, Any]]) -> None:
-    doc = docs["rsud-soetijono"]
+def test_dinas_contoh_b_failed_lke_with_one_item_open(fold: ViewFold, docs: dict[str, dict[str, Any]]) -> None:
+    doc = docs["fiktif-dinas-b"]
     assert (doc["stage"], doc["track"], doc["predicate"]) == ("building", "wbk", "none")
-    assert doc["pact_coverage"] == {"valid": 517, "headcount": 562, "ratio": "0.9199"}
+    assert doc["stage_since"] == "2023-07-10T03:00:00Z"  # sent back after its appeal was rejected
     internal = doc["internal"]
-    assert (internal["year"], internal["step"], internal["outcome"]) == (2021, "lke", "failed")
-    _check_result(internal, "rsud-soetijono")
-    assert {"business_process", "ipkp", "oversight"} <= _areas(internal["failing_checks"])
-    assert internal["remediation"] == ["2021-lke-1", "2021-lke-2", "2021-lke-3"]
+    assert (internal["year"], internal["step"], internal["outcome"]) == (2025, "lke", "failed")
+    _check_result(fold, internal, "fiktif-dinas-b")
+    assert "public_service" in _areas(internal["failing_checks"])
+    assert internal["remediation"] == ["2025-lke-3"]
     assert [(i["id"], i["opened_at"], i["opened_index"]) for i in doc["remediation_open"]] == [
-        ("2021-lke-2", internal["at"], internal["index"]),
-        ("2021-lke-3", internal["at"], internal["index"]),
+        ("2025-lke-3", internal["at"], internal["index"]),
     ]
-    assert [n["topic"] for n in doc["oversight_notes"]] == ["finding", "case_opened", "case_closed"]
-    assert doc["last_activity"]["kind"] == "oversight.noted"
-    assert doc["last_activity"]["at"] == "2022-03-28T04:00:00Z"
+    assert doc["last_activity"] == {"at": internal["at"], "index": internal["index"], "kind": "assessment.reviewed"}
 
 
-def test_bppkad_failed_screening_and_its_appeal(docs: dict[str, dict[str, Any]]) -> None:
+def test_bppkad_designated_in_2023(docs: dict[str, dict[str, Any]]) -> None:
     doc = docs["bppkad"]
-    assert (doc["stage"], doc["stage_since"]) == ("building", "2022-07-11T03:00:00Z")
-    national = doc["national"]
-    assert (national["step"], national["outcome"], national["at"]) == ("screening", "failed", "2022-06-27T06:00:00Z")
-    _check_result(national, "bppkad")
-    assert "change_management" in _areas(national["failing_checks"])
-    assert national["remediation"] == ["2022-screening-2"]
+    assert (doc["stage"], doc["stage_since"]) == ("designated", "2023-12-06T03:00:00Z")
+    assert (doc["national"]["year"], doc["national"]["step"], doc["national"]["outcome"]) == (2023, "field", "passed")
     # 112 registered, one employee transferred in from DPMPTSP.
     assert doc["pact_coverage"] == {"valid": 113, "headcount": 113, "ratio": "1.0000"}
 
 
-def test_dindukcapil_designated_after_two_failures(docs: dict[str, dict[str, Any]]) -> None:
+def test_dindukcapil_designated_in_2022(docs: dict[str, dict[str, Any]]) -> None:
     doc = docs["dindukcapil"]
     assert (doc["stage"], doc["predicate"], doc["stage_since"]) == ("designated", "wbk", "2022-12-07T03:00:00Z")
     assert (doc["national"]["year"], doc["national"]["step"], doc["national"]["outcome"]) == (2022, "field", "passed")
@@ -283,12 +284,16 @@ def test_dindukcapil_designated_after_two_failures(docs: dict[str, dict[str, Any
     assert doc["pact_coverage"] == {"valid": 61, "headcount": 61, "ratio": "1.0000"}
 
 
-def test_only_dpupr_is_barred(docs: dict[str, dict[str, Any]]) -> None:
-    assert {u: d["barred_until"] for u, d in docs.items() if d["barred_until"]} == {"dpupr": "2024-06-19T03:00:00Z"}
+def test_only_dinas_contoh_a_is_barred(docs: dict[str, dict[str, Any]]) -> None:
+    assert {u: d["barred_until"] for u, d in docs.items() if d["barred_until"]} == {
+        "fiktif-dinas-a": "2027-06-16T00:00:00Z"
+    }
 
 
-def test_every_declaration_has_its_seven_witnesses(docs: dict[str, dict[str, Any]]) -> None:
-    assert {u: len(d["declaration"]["witnesses"]) for u, d in docs.items()} == dict.fromkeys(docs, 7)
+def test_every_declaration_has_its_witnesses(docs: dict[str, dict[str, Any]]) -> None:
+    """Eight offices witness every declaration; a hospital's supervisory board its hospital's too."""
+    counted = {u: len(d["declaration"]["witnesses"]) for u, d in docs.items()}
+    assert counted == {**dict.fromkeys(docs, 8), "rsud-soetijono": 9, "rsud-soeprapto": 9}
 
 
 # --- signers ------------------------------------------------------------------------------------------------------
@@ -297,12 +302,12 @@ def test_every_declaration_has_its_seven_witnesses(docs: dict[str, dict[str, Any
 def test_the_kajari_overseers_activity(fold: ViewFold) -> None:
     doc = fold.signer_document(demo_fingerprint(KAJARI))
     assert doc["role"] == "overseer" and doc["scope"] == ["*"]
-    assert doc["holder"]["title"] == "Kepala Kejaksaan Negeri Blora, pendampingan ZI"
+    assert doc["holder"]["title"] == "Pendampingan ZI, Kejaksaan Negeri Blora"
     assert doc["revoked_index"] is None
-    assert doc["entries"] == 7
-    assert doc["by_kind"] == {"oversight.noted": 7}
+    assert doc["entries"] == 10
+    assert doc["by_kind"] == {"oversight.noted": 7, "case.opened": 1, "case.advanced": 1, "case.closed": 1}
     assert doc["first"]["at"] == "2019-03-11T04:00:00Z"  # DPMPTSP's accompaniment
-    assert doc["last"]["at"] == "2022-06-06T04:00:00Z"  # Dinpusip, stalled since 2019
+    assert doc["last"]["at"] == "2026-11-16T04:00:00Z"  # Disdik's accompaniment
     noted = sum(
         1
         for d in map(fold.unit_document, fold.state.units)
@@ -314,39 +319,64 @@ def test_the_kajari_overseers_activity(fold: ViewFold) -> None:
 
 def test_the_kapolres_and_the_witnesses(fold: ViewFold) -> None:
     kapolres = fold.signer_document(demo_fingerprint(KAPOLRES))
-    assert (kapolres["entries"], kapolres["last"]["at"]) == (7, "2022-09-12T04:00:00Z")
-    # The Kajari attests every declaration: 6 of 2019, 38 of 2020, the WBBM one of 2022.
-    witness = fold.signer_document(demo_fingerprint("witness/district_prosecutor"))
-    assert (witness["role"], witness["entries"], witness["by_kind"]) == ("witness", 45, {"declaration.witnessed": 45})
-    # The regent's witness key of 2016-2021 attested the 44 first declarations and was revoked at the handover.
+    assert (kapolres["entries"], kapolres["last"]["at"]) == (8, "2026-05-18T04:00:00Z")
+    # The Kajari and the Inspektur attest every declaration: 6 of 2019, 38 of 2020, 2 invented units of
+    # 2020, 5 puskesmas and kecamatan of 2021, the WBBM ones of 2022 and 2023 and Contoh A's of 2025.
+    for office in ("witness/district_prosecutor", "witness/inspector"):
+        witness = fold.signer_document(demo_fingerprint(office))
+        assert (witness["role"], witness["entries"], witness["by_kind"]) == (
+            "witness",
+            54,
+            {"declaration.witnessed": 54},
+        )
+    # The regent's witness key of 2016-2021 attested the 46 first declarations and was revoked at the handover.
     old = fold.signer_document(demo_fingerprint("witness/regent/1"))
     new = fold.signer_document(demo_fingerprint("witness/regent/2"))
-    assert old["entries"] == 44 and old["revoked_index"] is not None
+    newest = fold.signer_document(demo_fingerprint("witness/regent/3"))
+    assert old["entries"] == 46 and old["revoked_index"] is not None
     assert old["last"]["index"] < old["revoked_index"] < new["first"]["index"]
-    assert (new["entries"], new["revoked_index"]) == (1, None)
+    assert (new["entries"], newest["entries"], newest["revoked_index"]) == (7, 1, None)
+    assert new["revoked_index"] is not None and new["last"]["index"] < new["revoked_index"] < newest["first"]["index"]
 
 
-def test_the_minister_designated_five_and_revoked_one(fold: ViewFold) -> None:
+def test_the_minister_designated_twelve_times_and_revoked_one_wbk(fold: ViewFold) -> None:
     doc = fold.signer_document(demo_fingerprint("minister"))
-    assert (doc["role"], doc["entries"], doc["by_kind"]) == ("minister", 6, {"stage.advanced": 6})
+    assert (doc["role"], doc["entries"], doc["by_kind"]) == (
+        "minister",
+        13,
+        {"stage.advanced": 12, "predicate.revoked": 1},
+    )
     history = [row for row in fold.history_log or [] if row["signer"] == doc["signer"]]
-    assert [(row["unit"], row["summary"]["to"]) for row in history] == [
+    assert [(row["unit"], row["summary"].get("to", row["kind"])) for row in history] == [
         ("dpmptsp", "designated"),
         ("rsud-soeprapto", "designated"),
-        ("dpupr", "designated"),
-        ("dpupr", "revoked"),
+        ("fiktif-dinas-a", "designated"),
         ("dindukcapil", "designated"),
         ("kec-cepu", "designated"),
+        ("bppkad", "designated"),
+        ("fiktif-puskesmas", "designated"),
+        ("rsud-soeprapto", "designated"),
+        ("dinkominfo", "designated"),
+        ("pkm-blora", "designated"),
+        ("fiktif-dinas-a", "predicate.revoked"),
+        ("kec-blora", "designated"),
+        ("pkm-cepu", "designated"),
     ]
 
 
+def test_the_national_authority_opened_eight_cycles(fold: ViewFold) -> None:
+    doc = fold.signer_document(demo_fingerprint("national_authority"))
+    assert (doc["role"], doc["entries"], doc["by_kind"]) == ("national_authority", 8, {"cycle.opened": 8})
+
+
 def test_a_revoked_unit_heads_key(fold: ViewFold) -> None:
-    old = fold.signer_document(demo_fingerprint("unit_head/dpupr"))
-    acting = fold.signer_document(demo_fingerprint("unit_head/dpupr/2"))
-    assert old["role"] == acting["role"] == "unit_head" and old["scope"] == ["dpupr"]
+    old = fold.signer_document(demo_fingerprint("unit_head/fiktif-dinas-a"))
+    acting = fold.signer_document(demo_fingerprint("unit_head/fiktif-dinas-a/2"))
+    assert old["role"] == acting["role"] == "unit_head" and old["scope"] == ["fiktif-dinas-a"]
     assert old["revoked_index"] is not None and old["revoked_index"] < acting["registered_index"]
-    assert old["by_kind"] == {"stage.advanced": 2}  # declared, building
-    assert acting["entries"] == 0 and acting["holder"]["title"] == "Plt. Kepala Dinas PUPR Kabupaten Blora"
+    assert old["by_kind"] == {"stage.advanced": 4}  # declared, building, declared for WBBM, building
+    assert acting["by_kind"] == {"stage.advanced": 2}  # declared again, building
+    assert acting["holder"]["title"] == "Plt. Kepala Dinas Contoh A (unit fiktif)"
 
 
 # --- employees -----------------------------------------------------------------------------------------------------
@@ -368,7 +398,8 @@ def test_a_transferred_employee_released_in_one_unit_signs_in_the_other(
         ("pact.signed", None),
         ("pact.released", "transfer"),
     ]
-    assert [e["kind"] for e in after["events"]] == ["pact.signed"]
+    # Signed on transfer, then again each January since Kecamatan Cepu holds WBK (2024-2026).
+    assert [e["kind"] for e in after["events"]] == ["pact.signed"] * 4
     assert after["events"][0]["signed_on"] == "2021-03-01"
     assert before["events"][1]["at"] == "2021-03-01T01:00:00Z" < after["events"][0]["at"]
 
@@ -380,8 +411,8 @@ def test_a_retired_employee_and_the_newcomer(fold: ViewFold, docs: dict[str, dic
     assert history["valid"] is False
     assert [e["kind"] for e in history["events"]] == ["pact.signed", "pact.released"]
     employees = _employees(fold, "disdik")
-    assert len(employees) == 229  # 228 signers and the retiree
-    assert sum(e["valid"] for e in employees) == docs["disdik"]["pact_coverage"]["valid"] == 228
+    assert len(employees) == 231  # 230 signers and the retiree
+    assert sum(e["valid"] for e in employees) == docs["disdik"]["pact_coverage"]["valid"] == 230
     newcomers = [e for e in employees if e["events"][0]["signed_on"] == "2022-04-04"]
     assert len(newcomers) == 1 and newcomers[0]["valid"] is True
 
@@ -398,6 +429,14 @@ def test_rsud_soeprapto_employees_re_signed_for_wbbm(fold: ViewFold) -> None:
     first, second = re_signed["events"]
     assert first["signed_on"] < "2020" and second["signed_on"] == "2022-01-17"
     assert sum(doc["valid"] for doc in employees) == 308
+
+
+def test_dpmptsp_employees_re_sign_every_january(fold: ViewFold) -> None:
+    employees = _employees(fold, "dpmptsp")
+    shapes = Counter(tuple(e["kind"] for e in doc["events"]) for doc in employees)
+    assert shapes == {("pact.signed",) * 4: 45, ("pact.signed", "pact.released"): 1}
+    signed_on = Counter(e["signed_on"][:4] for doc in employees for e in doc["events"] if e["kind"] == "pact.signed")
+    assert (signed_on["2024"], signed_on["2025"], signed_on["2026"]) == (45, 45, 45)
 
 
 # --- the rules decide ---------------------------------------------------------------------------------------------
