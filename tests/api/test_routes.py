@@ -457,7 +457,7 @@ def test_demo_entry_proof_out_of_range_is_404(demo: DemoLog, demo_client: TestCl
 
 
 @pytest.mark.parametrize(
-    ("index", "size"), [(0, 1), (0, 4681), (4680, 4681), (1000, 2048), (2047, 2049), (17, 300), (300, 301)]
+    ("index", "size"), [(0, 1), (0, 6495), (6494, 6495), (1000, 2048), (2047, 2049), (17, 300), (300, 301)]
 )
 def test_inclusion_proofs_verify(demo_client: TestClient, leaf_hashes: list[bytes], index: int, size: int) -> None:
     response = demo_client.get("/v1/proofs/inclusion", params={"index": index, "size": size})
@@ -472,7 +472,7 @@ def test_inclusion_proofs_verify(demo_client: TestClient, leaf_hashes: list[byte
 
 
 @pytest.mark.parametrize(
-    ("first", "second"), [(0, 10), (1, 4681), (256, 4681), (1000, 2048), (4680, 4681), (4681, 4681), (7, 8)]
+    ("first", "second"), [(0, 10), (1, 6495), (256, 6495), (1000, 2048), (6494, 6495), (6495, 6495), (7, 8)]
 )
 def test_consistency_proofs_verify(demo_client: TestClient, leaf_hashes: list[bytes], first: int, second: int) -> None:
     response = demo_client.get("/v1/proofs/consistency", params={"first": first, "second": second})
@@ -492,11 +492,11 @@ def test_consistency_proofs_verify(demo_client: TestClient, leaf_hashes: list[by
     [
         ("inclusion", {"index": 10, "size": 10}, 400, "index_out_of_range"),
         ("inclusion", {"index": 0, "size": 0}, 400, "index_out_of_range"),
-        ("inclusion", {"index": 0, "size": 4682}, 404, "size_out_of_range"),
+        ("inclusion", {"index": 0, "size": 6496}, 404, "size_out_of_range"),
         ("inclusion", {"index": -1, "size": 10}, 400, "invalid_request"),
         ("inclusion", {"index": 0}, 400, "invalid_request"),
         ("consistency", {"first": 11, "second": 10}, 400, "size_out_of_range"),
-        ("consistency", {"first": 1, "second": 4682}, 404, "size_out_of_range"),
+        ("consistency", {"first": 1, "second": 6496}, 404, "size_out_of_range"),
         ("consistency", {"first": "one", "second": 2}, 400, "invalid_request"),
     ],
 )
@@ -598,7 +598,7 @@ def test_every_hash_tile_is_the_trees_and_immutable(
     demo: DemoLog, demo_client: TestClient, leaf_hashes: list[bytes]
 ) -> None:
     tiles = [*tiles_for_size(demo.size), Tile(0, 0, 5), Tile(0, 17, 255), Tile(1, 0, 3)]
-    assert {tile.path for tile in tiles} >= {"tile/0/000", "tile/0/018.p/73", "tile/1/000.p/18", "tile/0/000.p/5"}
+    assert {tile.path for tile in tiles} >= {"tile/0/000", "tile/0/025.p/95", "tile/1/000.p/25", "tile/0/000.p/5"}
     for tile in tiles:
         response = demo_client.get(f"/tlog/{tile.path}")  # public
         assert response.status_code == 200, tile.path
@@ -607,7 +607,7 @@ def test_every_hash_tile_is_the_trees_and_immutable(
         assert response.content == expected_tile(leaf_hashes, tile), tile.path
 
 
-@pytest.mark.parametrize("path", ["tile/0/019", "tile/0/018.p/74", "tile/0/018", "tile/1/000", "tile/2/000.p/1"])
+@pytest.mark.parametrize("path", ["tile/0/026", "tile/0/025.p/96", "tile/0/025", "tile/1/000", "tile/2/000.p/1"])
 def test_a_tile_beyond_the_tree_is_404(demo_client: TestClient, path: str) -> None:
     assert_problem(demo_client.get(f"/tlog/{path}"), 404, "tile_not_found")
 
@@ -633,7 +633,7 @@ def test_entry_bundles_hold_the_leaves_and_need_a_token(
         start = bundle.index * TILE_WIDTH
         assert parse_entry_bundle(response.content, bundle) == list(demo.leaves[start : start + bundle.width])
     assert_problem(
-        demo_client.get("/tlog/tile/entries/018.p/74", headers=bearer(demo_tokens.auditor)), 404, "tile_not_found"
+        demo_client.get("/tlog/tile/entries/025.p/96", headers=bearer(demo_tokens.auditor)), 404, "tile_not_found"
     )
 
 

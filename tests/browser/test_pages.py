@@ -15,14 +15,14 @@ from tests.browser.conftest import Console, Demo, run_cli, screenshot
 CSP = "default-src 'none'; script-src 'self'; style-src 'self'"
 
 
-def revocation_index(demo: Demo) -> int:
-    """The leaf index of the minister's revocation of DPUPR's WBK (the unit's last stage change)."""
-    return int(demo.api("/v1/units/dpupr")["data"]["stage_index"])
+def designation_index(demo: Demo) -> int:
+    """The leaf index of the minister's designation of DPMPTSP (the 2021 batch decree; its last stage change)."""
+    return int(demo.api("/v1/units/dpmptsp")["data"]["stage_index"])
 
 
 def expected_pages(demo: Demo, lang: str) -> list[tuple[str, str, list[str]]]:
     """(path, screenshot name, texts the page must show) for each page, in `lang`."""
-    revoked = revocation_index(demo)
+    designated = designation_index(demo)
     en = lang == "en"
     return [
         (
@@ -31,7 +31,7 @@ def expected_pages(demo: Demo, lang: str) -> list[tuple[str, str, list[str]]]:
             [
                 "Overview" if en else "Ikhtisar",
                 "Units by stage" if en else "Unit menurut tahap",
-                "4,681" if en else "4.681",
+                "6,495" if en else "6.495",
             ],
         ),
         (
@@ -49,25 +49,24 @@ def expected_pages(demo: Demo, lang: str) -> list[tuple[str, str, list[str]]]:
             ["Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu", "Designated" if en else "Ditetapkan", "WBK"],
         ),
         (
-            "/units/dpupr",
-            "unit-dpupr",
+            "/units/fiktif-dinas-a",  # an invented unit: its WBK revoked in 2025, barred from proposals
+            "unit-fiktif-dinas-a",
             [
-                "Dinas Pekerjaan Umum dan Penataan Ruang",
-                "Revoked" if en else "Dicabut",
+                "Dinas Contoh A (unit fiktif)",
                 "Barred until" if en else "Tidak boleh diusulkan sampai",
-                "19 June 2024" if en else "19 Juni 2024",
-                "Case opened" if en else "Perkara dibuka",
+                "16 June 2027" if en else "16 Juni 2027",
+                "Finding" if en else "Temuan",
                 "Witness attestations" if en else "Kesaksian pencanangan",
             ],
         ),
         (
-            f"/records/{revoked}",
+            f"/records/{designated}",
             "record",
             [
-                f"Record {revoked}" if en else f"Catatan {revoked}",
+                f"Record {designated}" if en else f"Catatan {designated}",
                 "Stage changed" if en else "Tahap berubah",
                 "Minister" if en else "Menteri PANRB",
-                "20 June 2022, 10:00 WIB" if en else "20 Juni 2022 10.00 WIB",
+                "8 December 2021, 10:00 WIB" if en else "8 Desember 2021 10.00 WIB",
                 "Inclusion proof" if en else "Bukti inklusi",
             ],
         ),
@@ -79,19 +78,19 @@ def expected_pages(demo: Demo, lang: str) -> list[tuple[str, str, list[str]]]:
         (
             "/oversight/pact-gaps",
             "oversight-pact-gaps",
-            ["Pact gaps" if en else "Kekurangan pakta", "Kecamatan Jiken", "76.9%" if en else "76,9%"],
+            ["Pact gaps" if en else "Kekurangan pakta", "Dinas Contoh B (unit fiktif)", "50.0%" if en else "50,0%"],
         ),
         (
             "/oversight/remediation",
             "oversight-remediation",
-            ["Open remediation" if en else "Perbaikan terbuka", "RSUD dr. R. Soetijono Blora"],
+            ["Open remediation" if en else "Perbaikan terbuka", "Dinas Contoh B (unit fiktif)"],
         ),
         (
             "/oversight/failed-reviews",
             "oversight-failed-reviews",
             [
                 "Failed reviews" if en else "Penilaian tidak lulus",
-                "Badan Pengelola Pendapatan, Keuangan dan Aset Daerah",
+                "Dinas Contoh B (unit fiktif)",
             ],
         ),
         (
@@ -120,20 +119,22 @@ def test_pages_show_named_units_in_both_languages(page: Any, demo: Demo, console
 
 def test_units_filter_and_sort(page: Any, demo: Demo) -> None:
     page.goto(f"{demo.url}/units?lang=en")
-    page.select_option("#f-stage", "revoked")
+    page.select_option("#f-stage", "declared")
     page.click("form.filters button[type=submit]")
     rows = page.locator("table.units tbody tr")
     assert rows.count() == 1
-    assert "Dinas Pekerjaan Umum dan Penataan Ruang" in rows.first.inner_text()
+    assert "Kecamatan Contoh (unit fiktif)" in rows.first.inner_text()
 
     page.goto(f"{demo.url}/units?sort=coverage")
     first = page.locator("table.units tbody tr").first.inner_text()
-    assert "Kecamatan Jiken" in first  # the lowest coverage, 76.9 %
-    # 44 units, 25 a page: the second page holds the rest.
+    assert "Dinas Contoh B (unit fiktif)" in first  # the lowest coverage, 50 %
+    # 51 units, 25 a page: the third page holds the last one.
     page.goto(f"{demo.url}/units")
     assert "1–25" in page.inner_text(".pager")
     page.click(".pager a[rel=next]")
-    assert page.locator("table.units tbody tr").count() == 19
+    assert page.locator("table.units tbody tr").count() == 25
+    page.click(".pager a[rel=next]")
+    assert page.locator("table.units tbody tr").count() == 1
 
 
 def test_unit_history_paginates(page: Any, demo: Demo) -> None:
@@ -236,7 +237,7 @@ def test_phone_layout(browser: Any, demo: Demo) -> None:
     context.add_cookies([token_cookie(demo, demo.token)])
     try:
         page = context.new_page()
-        for path, name in (("/", "overview"), ("/units/dpupr", "unit-dpupr"), ("/units", "units")):
+        for path, name in (("/", "overview"), ("/units/fiktif-dinas-a", "unit-fiktif-dinas-a"), ("/units", "units")):
             page.goto(demo.url + path)
             # Nothing but the tables' own scrolling boxes is wider than the screen.
             overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

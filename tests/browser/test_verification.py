@@ -44,8 +44,8 @@ def reason(page: Any, check: str) -> str:
 
 @pytest.fixture
 def record(demo: Demo) -> int:
-    """DPUPR's revocation: a minister's signature, in the middle of the log."""
-    return int(demo.api("/v1/units/dpupr")["data"]["stage_index"])
+    """DPMPTSP's designation by the 2021 batch decree: a minister's signature, in the middle of the log."""
+    return int(demo.api("/v1/units/dpmptsp")["data"]["stage_index"])
 
 
 def test_a_real_record_passes_every_check(page: Any, demo: Demo, record: int, console: Console) -> None:
@@ -98,11 +98,11 @@ def test_the_page_must_show_what_was_verified(page: Any, demo: Demo, record: int
 
     def alter(route: Any) -> None:
         response = route.fetch()
-        route.fulfill(response=response, body=response.text().replace("Predikat WBK dicabut", "Predikat WBK tetap"))
+        route.fulfill(response=response, body=response.text().replace("berpredikat WBK", "berpredikat WBBM"))
 
     page.route(lambda url: url.split("?")[0].endswith(f"/records/{record}"), alter)
     page.goto(f"{demo.url}/records/{record}?lang=en")
-    assert "Predikat WBK tetap" in page.inner_text("#entry-body")
+    assert "berpredikat WBBM" in page.inner_text("#entry-body")
     save_verifier_key(page, demo.trust["verifier_key"])
     results = run_checks(page)
     assert results["leaf"] == "failed" and results["signature"] == "passed"
