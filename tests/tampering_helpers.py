@@ -40,7 +40,7 @@ from tests.builder import LOG_TIME, key_for
 from tests.store.contract import StoreBuilder, fixed_clock, note_body
 
 VERIFY_NOW = LOG_TIME  # the verifier's clock: 2030, after every entry of the demo and small ledgers
-DEMO_SIZE = 4681
+DEMO_SIZE = 6495
 SQLITE_EVENTS = "stored_events"
 LOG_ID = "log"
 

@@ -42,8 +42,8 @@ def test_export_writes_every_tile_bundle_checkpoint_and_trust_file(demo: DemoLed
     written = files(demo.export)
     tiles = [tile.path for tile in tiles_for_size(DEMO_SIZE)]
     bundles = [bundle.path for bundle in entry_bundles_for_size(DEMO_SIZE)]
-    assert len(tiles) == 18 + 1 + 1 and "tile/0/018.p/73" in tiles and "tile/1/000.p/18" in tiles
-    assert len(bundles) == 19 and bundles[-1] == "tile/entries/018.p/73"
+    assert len(tiles) == 25 + 1 + 1 and "tile/0/025.p/95" in tiles and "tile/1/000.p/25" in tiles
+    assert len(bundles) == 26 and bundles[-1] == "tile/entries/025.p/95"
     assert sorted(written) == sorted(["checkpoint", "trust.json", *tiles, *bundles])  # nothing else, no .tmp
 
 
@@ -57,6 +57,7 @@ def test_trust_file_names_the_stores_origin_and_keys(demo: DemoLedger) -> None:
         "origin": demo.store.origin,
         "verifier_key": demo.store.verifier_key_text,
         "root_fingerprint": demo.store.state.root_fingerprint,
+        "national_root_fingerprint": fingerprint(demo_key("national-root").public_key()),
     }
     assert trust["root_fingerprint"] == fingerprint(demo_key("root").public_key())
     assert trust["verifier_key"].startswith(f"{demo.store.origin}+")
@@ -75,8 +76,8 @@ def test_bundles_hold_the_stores_leaves(demo: DemoLedger) -> None:
 def test_tiles_are_the_hashes_of_the_leaves(demo: DemoLedger) -> None:
     for tile in tiles_for_size(DEMO_SIZE):
         assert (demo.export / tile.path).read_bytes() == expected_tile(demo.leaves, tile), tile.path
-    level1 = (demo.export / "tile/1/000.p/18").read_bytes()
-    assert level1[-32:] == root_from_leaf_hashes([hash_leaf(leaf) for leaf in demo.leaves[17 * 256 : 18 * 256]])
+    level1 = (demo.export / "tile/1/000.p/25").read_bytes()
+    assert level1[-32:] == root_from_leaf_hashes([hash_leaf(leaf) for leaf in demo.leaves[24 * 256 : 25 * 256]])
 
 
 def test_a_changed_leaf_gives_other_tiles(demo: DemoLedger) -> None:
@@ -88,7 +89,7 @@ def test_a_changed_leaf_gives_other_tiles(demo: DemoLedger) -> None:
         for tile in tiles_for_size(DEMO_SIZE)
         if (demo.export / tile.path).read_bytes() != expected_tile(changed, tile)
     ]
-    assert differing == ["tile/0/003", "tile/1/000.p/18"]
+    assert differing == ["tile/0/003", "tile/1/000.p/25"]
     ours, theirs = (demo.export / "tile/0/003").read_bytes(), expected_tile(changed, Tile(0, 3, 256))
     assert [n for n in range(256) if ours[n * 32 : n * 32 + 32] != theirs[n * 32 : n * 32 + 32]] == [1000 - 768]
 
@@ -119,7 +120,10 @@ def test_cli_export_then_verify(demo: DemoLedger, tmp_path: Path, capsys: pytest
     assert main(["verify", str(out_dir), "--trust", trust, "--workers", "1"]) == 0
     words = " ".join(capsys.readouterr().out.split())  # rich wraps lines at the console width
     assert words.startswith("OK exported log ")
-    assert words.endswith(f": {DEMO_SIZE} entries, 20 tiles, checkpoint size {DEMO_SIZE} verified")
+    national_root = fingerprint(demo_key("national-root").public_key())  # the demo pins its national root
+    assert words.endswith(
+        f": {DEMO_SIZE} entries, 27 tiles, checkpoint size {DEMO_SIZE} verified, national root {national_root}"
+    )
 
     # Negative twin: one flipped bit in one entry bundle.
     bundle = out_dir / "tile/entries/007"

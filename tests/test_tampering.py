@@ -153,8 +153,8 @@ def test_last_entry_cut_from_the_export(demo: DemoLedger, export: Path) -> None:
     assert failures(report) == [(None, "invalid_tile"), (None, "missing_leaves")]
     messages = [f.message for f in report.failures]
     assert messages == [
-        "tile/entries/018.p/73 holds 72 entries, want 73",
-        f"the log holds {18 * 256} leaves, its checkpoint says {DEMO_SIZE}",
+        "tile/entries/025.p/95 holds 94 entries, want 95",
+        f"the log holds {25 * 256} leaves, its checkpoint says {DEMO_SIZE}",
     ]
 
 
@@ -253,7 +253,7 @@ def test_two_entries_swapped_in_the_bundle_only(demo: DemoLedger, export: Path) 
     assert failures(report) == ordered(
         [(i, "stale_head"), (i, "tile_mismatch"), (level1, "tile_mismatch"), (None, "root_mismatch")]
     )
-    assert tile_failures(report) == {tile0: i, "tile/1/000.p/18": level1}
+    assert tile_failures(report) == {tile0: i, "tile/1/000.p/25": level1}
 
 
 # --- tiles and checkpoints edited ---------------------------------------------------------------------------
@@ -263,8 +263,8 @@ def test_two_entries_swapped_in_the_bundle_only(demo: DemoLedger, export: Path) 
     ("edits", "expected"),
     [
         ({"tile/0/005": 7}, {"tile/0/005": 5 * 256 + 7}),
-        ({"tile/0/018.p/73": 72}, {"tile/0/018.p/73": 18 * 256 + 72}),
-        ({"tile/1/000.p/18": 3}, {"tile/1/000.p/18": 3 * 256}),
+        ({"tile/0/025.p/95": 94}, {"tile/0/025.p/95": 25 * 256 + 94}),
+        ({"tile/1/000.p/25": 3}, {"tile/1/000.p/25": 3 * 256}),
         ({"tile/0/000": 0, "tile/0/011": 255}, {"tile/0/000": 0, "tile/0/011": 11 * 256 + 255}),
     ],
 )
@@ -399,6 +399,7 @@ def intruder_entries(demo: DemoLedger) -> tuple[bytes, bytes]:
                 "role": "overseer",
                 "scope": ["*"],
                 "holder": {"name": "Penyusup", "title": "bukan siapa-siapa"},
+                "office": {"id": "kejari-blora", "name": "Kejaksaan Negeri Blora"},  # edition 2: an overseer's office
             },
         },
         admin,
@@ -419,7 +420,7 @@ def intruder_entries(demo: DemoLedger) -> tuple[bytes, bytes]:
             "prev": encode_base64(head.leaf_hash),
             "at": "2024-01-02T00:00:00Z",
             "signer": fingerprint(intruder.public_key()),
-            "body": {"office": "district_prosecutor", "topic": "finding", "text": "temuan palsu"},
+            "body": {"topic": "finding", "text": "temuan palsu"},  # edition 2: the office is the key's
         },
         intruder,
     )

@@ -66,7 +66,7 @@ def test_export_verifies(demo: DemoLedger) -> None:
     report = verify(demo.export, demo.trust)
     assert report.ok
     assert report.failures == []
-    assert (report.entries_checked, report.tiles_checked) == (DEMO_SIZE, 20)
+    assert (report.entries_checked, report.tiles_checked) == (DEMO_SIZE, 27)
     assert report.checkpoint_text == demo.store.latest_checkpoint()
     assert report.checkpoint is not None
     assert (report.checkpoint.tree_size, report.checkpoint.root_hash) == (DEMO_SIZE, demo.store.tree.root())
