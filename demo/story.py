@@ -193,12 +193,13 @@ class Story(Procedure):
         regent = self.person_name(1)
         self.register_key(next_at(), "regent/1", "regent", ["*"], regent, "Bupati Blora 2016–2021")
         holders: dict[str, str] = {}
-        for office in WITNESS_OFFICES_BLORA:
-            holder = regent if office.key == "regent" else self.person_name(1)
-            holders[office.key] = holder
-            name = "witness/regent/1" if office.key == "regent" else f"witness/{office.key}"
-            title = "Bupati Blora 2016–2021" if office.key == "regent" else office.title
-            self.register_key(next_at(), name, "witness", ["*"], holder, title, office=(office.id, office.name))
+        for witness in WITNESS_OFFICES_BLORA:
+            holder = regent if witness.key == "regent" else self.person_name(1)
+            holders[witness.key] = holder
+            name = "witness/regent/1" if witness.key == "regent" else f"witness/{witness.key}"
+            title = "Bupati Blora 2016–2021" if witness.key == "regent" else witness.title
+            self.register_key(next_at(), name, "witness", ["*"], holder, title, office=(witness.id, witness.name))
+        # The Kajari and the Kapolres accompany units and open cases with a second key of their office.
         for office, (office_id, office_name) in OVERSEER_OFFICES.items():
             self.register_key(
                 next_at(),
