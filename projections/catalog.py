@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
-from ledger.entry import STAGES, TRACKS, UNIT_TYPES
+from ledger.entry import CASE_CONCERNS, STAGES, TRACKS, UNIT_TYPES
 from projections import queries
 
 Surface = Literal["cli", "http", "web"]
@@ -45,8 +45,9 @@ class Param:
     `name` is the HTTP and page query parameter (`--name` on the command line, `_` as `-`); `kwarg`
     the runner's keyword. A `subject` is the thing asked about (a unit id, a signer fingerprint): a
     positional argument on the command line and a path segment over HTTP. `widget` is how a page
-    asks for it ("int", "date", "choice:<label category>", "unit", "fingerprint"); `presets` the
-    values a page offers in a list when the parameter itself takes any value of its type.
+    asks for it ("int", "year" (an int whose default may be None), "date", "choice:<label category>",
+    "unit", "fingerprint"); `presets` the values a page offers in a list when the parameter itself
+    takes any value of its type.
     """
 
     name: str
@@ -161,11 +162,24 @@ def _below(label: Words | None, surfaces: frozenset[Surface]) -> Param:
     )
 
 
+YEAR_LOW, YEAR_HIGH = queries.YEARS  # the years a cycle or a monitoring may name
+CYCLE = Param(
+    "cycle",
+    "only this cycle (its year)",
+    Words("Cycle (year)", "Siklus (tahun)"),
+    value_type=int,
+    low=YEAR_LOW,
+    high=YEAR_HIGH,
+    widget="year",
+)
+
+
 # --- the queries ---------------------------------------------------------------------------------------
 
 RECORD = Column("index", Words("Record", "Catatan"), "record")
 UNIT_COLUMN = Column("unit", Words("Unit", "Unit"), "unit")
 TIME = Column("at", Words("Time (WIB)", "Waktu (WIB)"), "when")
+PREDICATE_COLUMN = Column("predicate", Words("Predicate held", "Predikat yang dipegang"), "label:predicate")
 
 CATALOG: dict[str, Query] = {
     q.name: q
@@ -366,6 +380,165 @@ CATALOG: dict[str, Query] = {
             (UNIT_ID, *PAGING),
             table=("index", "at", "kind", "stream", "signer", "summary"),
             commands=frozenset(("oversight", "digest")),
+        ),
+        # --- rules edition 2 (docs/design/rules-edition-2.md) ---
+        Query(
+            "open-cases",
+            queries.open_cases,
+            "Units holding a predicate (WBK or WBBM) with an open case; one row per case, oldest first.",
+            (
+                UNIT_TYPE,
+                Param(
+                    "concerns",
+                    "whom the case concerns",
+                    Words("Case concerns", "Perkara menyangkut"),
+                    choices=CASE_CONCERNS,
+                    widget="choice:concerns",
+                ),
+                *PAGING,
+            ),
+            table=("unit", "name", "predicate", "case", "case_stage", "concerns", "office", "opened_at"),
+            columns=(
+                UNIT_COLUMN,
+                PREDICATE_COLUMN,
+                Column("case", Words("Case", "Perkara"), "text"),
+                Column("case_stage", Words("Case stage", "Tahap perkara"), "label:case_stage"),
+                Column("concerns", Words("Concerns", "Menyangkut"), "label:concerns"),
+                Column("office_name", Words("Overseer's office", "Instansi pengawas"), "text"),
+                Column("opened_at", Words("Opened", "Dibuka"), "day"),
+                Column("opened_index", Words("Opened in", "Dibuka di"), "record"),
+            ),
+            commands=frozenset(("oversight", "digest")),
+            title=Words("Designated units with an open case", "Unit berpredikat dengan perkara terbuka"),
+            description=Words(
+                "Units holding WBK or WBBM while a law-enforcement case about them is open.",
+                "Unit yang memegang predikat WBK atau WBBM sementara perkara penegakan hukum tentangnya masih terbuka.",
+            ),
+        ),
+        Query(
+            "unmonitored",
+            queries.unmonitored,
+            "Units holding a predicate with no monitoring in `year` (default: the year of the log's last entry).",
+            (
+                Param(
+                    "year",
+                    "the monitoring year (default: the year of the log's last entry)",
+                    Words("Monitoring year", "Tahun pemantauan"),
+                    value_type=int,
+                    low=YEAR_LOW,
+                    high=YEAR_HIGH,
+                    widget="year",
+                ),
+                UNIT_TYPE,
+                *PAGING,
+            ),
+            table=("unit", "name", "type", "stage", "predicate", "designated_on", "last_monitored"),
+            columns=(
+                UNIT_COLUMN,
+                Column("type", TYPE_WORD, "label:type"),
+                Column("stage", STAGE_WORD, "label:stage"),
+                PREDICATE_COLUMN,
+                Column("designated_on", Words("Designated on", "Ditetapkan pada"), "day"),
+                Column("last_monitored", Words("Last monitored (year)", "Pemantauan terakhir (tahun)"), "text"),
+            ),
+            commands=frozenset(("oversight", "digest")),
+            title=Words("Designated units not monitored", "Unit berpredikat yang belum dipantau"),
+            description=Words(
+                "Units holding WBK or WBBM with no monitoring recorded in a year (units designated that year "
+                "are not due yet).",
+                "Unit yang memegang predikat WBK atau WBBM tanpa pemantauan tercatat pada suatu tahun (unit yang "
+                "ditetapkan pada tahun itu belum wajib).",
+            ),
+        ),
+        Query(
+            "lapsed",
+            queries.lapsed,
+            "Proposals whose cycle closed without a decision; by cycle, then unit.",
+            (CYCLE, UNIT_TYPE, *PAGING),
+            table=("unit", "name", "agency", "cycle", "track", "proposed_at", "closes_on", "stage", "proposed_again"),
+            columns=(
+                UNIT_COLUMN,
+                Column("cycle", Words("Cycle", "Siklus"), "text"),
+                Column("agency", Words("Agency", "Instansi pengusul"), "agency"),
+                Column("track", TRACK_WORD, "label:track"),
+                Column("proposed_at", Words("Proposed", "Diusulkan"), "day"),
+                Column("closes_on", Words("Cycle closed", "Siklus ditutup"), "day"),
+                Column("screening", Words("Screening", "Seleksi administrasi"), "label:outcome"),
+                Column("stage", STAGE_WORD, "label:stage"),
+                Column("proposed_again", Words("Proposed again in", "Diusulkan lagi pada"), "text"),
+                Column("index", Words("Record", "Catatan"), "record"),
+            ),
+            commands=frozenset(("oversight", "digest")),
+            title=Words("Lapsed proposals", "Usulan yang gugur"),
+            description=Words(
+                "Proposals whose yearly cycle closed before the national evaluation decided them.",
+                "Usulan yang siklus tahunannya ditutup sebelum evaluasi nasional memutuskannya.",
+            ),
+        ),
+        Query(
+            "barred",
+            queries.barred,
+            "Units barred from proposals on `on` (default: the last entry's date), and until when.",
+            (ON, UNIT_TYPE, *PAGING),
+            table=("unit", "name", "stage", "predicate", "ground", "decree", "barred_until", "days_left"),
+            columns=(
+                UNIT_COLUMN,
+                Column("stage", STAGE_WORD, "label:stage"),
+                Column("predicate", Words("Predicate revoked", "Predikat dicabut"), "label:predicate"),
+                Column("ground", Words("Ground", "Alasan"), "label:ground"),
+                Column("decree", Words("Decree (SK)", "Surat keputusan (SK)"), "text"),
+                Column("barred_until", Words("Barred from proposals until", "Tidak boleh diusulkan sampai"), "day"),
+                Column("days_left", Words("Days left", "Sisa hari"), "number"),
+                Column("index", Words("Record", "Catatan"), "record"),
+            ),
+            commands=frozenset(("oversight", "digest")),
+            title=Words("Barred units", "Unit yang tidak dapat diusulkan"),
+            description=Words(
+                "Units whose predicate was revoked, barred from new proposals until the date shown.",
+                "Unit yang predikatnya dicabut, tidak dapat diusulkan lagi sampai tanggal yang tertera.",
+            ),
+        ),
+        Query(
+            "proposals",
+            queries.proposals,
+            "Per cycle and agency: the proposals made against the quota and how they stand.",
+            (
+                CYCLE,
+                Param("agency", "only this agency (its id; empty: the ledger's own)", surfaces=NOT_WEB),
+                *PAGING,
+            ),
+            table=(
+                "cycle",
+                "agency",
+                "quota",
+                "proposed",
+                "remaining",
+                "designated",
+                "returned",
+                "revoked",
+                "lapsed",
+                "pending",
+            ),
+            columns=(
+                Column("cycle", Words("Cycle", "Siklus"), "text"),
+                Column("agency", Words("Agency", "Instansi pengusul"), "agency"),
+                Column("quota", Words("Quota", "Kuota"), "number"),
+                Column("proposed", Words("Proposed", "Diusulkan"), "number"),
+                Column("remaining", Words("Quota left", "Sisa kuota"), "number"),
+                Column("designated", Words("Designated", "Ditetapkan"), "number"),
+                Column("returned", Words("Returned", "Dikembalikan"), "number"),
+                Column("revoked", Words("Revoked", "Dicabut"), "number"),
+                Column("lapsed", Words("Lapsed", "Gugur"), "number"),
+                Column("pending", Words("Pending", "Dalam proses"), "number"),
+                Column("proposal_deadline", Words("Proposal deadline", "Batas usulan"), "day"),
+                Column("closes_on", Words("Cycle closes", "Siklus ditutup"), "day"),
+            ),
+            commands=frozenset(("oversight", "digest")),
+            title=Words("Proposals per cycle", "Usulan per siklus"),
+            description=Words(
+                "For each yearly cycle and proposing agency: the quota, the proposals made and how they stand.",
+                "Untuk setiap siklus tahunan dan instansi pengusul: kuota, usulan yang diajukan dan statusnya.",
+            ),
         ),
     )
 }

@@ -87,6 +87,16 @@ class ViewFold:
         # The `at` of the last leaf that parsed as an entry, refused or not: answers' `as_of.at`, the
         # day they count to by default (a leaf too damaged to parse has no time to give).
         self.last_at: str | None = None
+        # Rules edition 2 (docs/design/rules-edition-2.md): what the new kinds recorded, by unit.
+        self.edition = 1
+        self.agencies: dict[str, str] = {}
+        self.cycles: dict[int, dict[str, Any]] = {}
+        self.proposals: dict[str, list[dict[str, Any]]] = {}  # unit -> its proposals, latest last
+        self.open_proposals: set[str] = set()  # units whose latest proposal is undecided and not lapsed
+        self.decrees: dict[str, list[dict[str, Any]]] = {}  # unit -> designation and revocation decrees
+        self.revocations: dict[str, dict[str, Any]] = {}  # unit -> its latest revocation
+        self.monitoring: dict[str, list[dict[str, Any]]] = {}
+        self.cases: dict[str, dict[str, Any]] = {}  # stream -> case
 
     # --- folding -------------------------------------------------------------------------------
 
@@ -100,6 +110,7 @@ class ViewFold:
             submission = parse_leaf(leaf)
             changes.leaf_hash = submission.leaf_hash
             self.last_at = submission.entry.at
+            changes.units |= self._lapse(submission.entry.at)
             decision = decide(self.state, submission, index, VIEW_CLOCK, signature_verified=True)
         except LedgerError as exc:
             if not changes.leaf_hash:  # the leaf did not parse: hash its bytes as they are
@@ -110,10 +121,18 @@ class ViewFold:
         entry = submission.entry
         body = entry.body
         unit = entry.unit
+        if self.state.policy is not None and self.state.policy.rules != self.edition:
+            # Edition-2 documents have more members: every unit's and signer's document changes.
+            self.edition = self.state.policy.rules
+            changes.units |= set(self.state.units)
+            changes.signers |= set(self.state.keys)
         summary = _summary(entry.kind, body)
         rules = self.state.policy.rules if self.state.policy is not None else 1
         if entry.kind in ("oversight.noted", "declaration.witnessed"):
-            summary["office"] = _signed_for(body, decision.key, rules)["office"]  # edition 2: the key's
+            signed_for = _signed_for(body, decision.key, rules)
+            summary["office"] = signed_for["office"]  # edition 2: the key's
+            if "signer_office" in signed_for:
+                summary["office_name"] = signed_for["signer_office"]["name"]
         row = HistoryRow(index, unit, entry.stream, entry.kind, entry.at, entry.signer, summary)
         changes.history.append(row)
         if self.history_log is not None:
@@ -123,6 +142,8 @@ class ViewFold:
         if unit is None:
             if entry.kind in ("key.registered", "key.revoked"):
                 changes.signers.add(entry.stream_subject or "")
+            elif entry.kind == "cycle.opened":
+                self.cycles[body["year"]] = {**body, "index": index, "at": entry.at}
             return changes
         changes.units.add(unit)
         self.last_activity[unit] = {"at": entry.at, "index": index, "kind": entry.kind}
@@ -141,6 +162,10 @@ class ViewFold:
             self.witnesses.setdefault(unit, {}).setdefault(body["declaration"], []).append(
                 {"index": index, "at": entry.at, "signer": entry.signer, **_signed_for(body, decision.key, rules)}
             )
+        elif entry.kind == "unit.registered" and "agency" in body:
+            self.agencies[unit] = body["agency"]
+        elif entry.kind in EDITION_2_UNIT_KINDS:
+            self._edition_2(unit, entry, index)
         elif entry.kind == "stage.advanced" and body["to"] == "declared":
             self.witnesses.setdefault(unit, {})[encode_base64(submission.leaf_hash)] = []
         elif entry.kind == "assessment.reviewed":
@@ -154,6 +179,8 @@ class ViewFold:
             event = {"index": index, "at": entry.at, "kind": entry.kind, "signer": entry.signer}
             if entry.kind == "pact.signed":
                 event |= {"name": body["employee"]["name"], "signed_on": body["signed_on"]}
+                if "occasion" in body:  # edition 2: when the pact was signed
+                    event["occasion"] = body["occasion"]
                 self.released.get(unit, {}).pop(number, None)
             else:
                 pact = self.state.units[unit].pacts[number]
@@ -167,7 +194,150 @@ class ViewFold:
                 }
             self.employees.setdefault((unit, number), []).append(event)
             changes.employees.add((unit, number))
+        if entry.kind == "stage.advanced" and self.edition >= 2:
+            self._proposal_step(unit, entry, index)
         return changes
+
+    # --- rules edition 2 ------------------------------------------------------------------------------
+
+    def _lapse(self, at: str) -> set[str]:
+        """Mark the undecided proposals whose cycle closed before `at` as lapsed; their units changed.
+
+        A proposal lapses when an entry's time is after the end (UTC) of its cycle's `closes_on`
+        day: from then on the unit's document says so, wherever the fold runs."""
+        lapsed = set()
+        for unit in sorted(self.open_proposals):
+            proposal = self.proposals[unit][-1]
+            cycle = self.cycles.get(proposal["cycle"])
+            if cycle is not None and at > f"{cycle['closes_on']}T23:59:59Z":
+                proposal["lapsed"] = True
+                lapsed.add(unit)
+        self.open_proposals -= lapsed
+        return lapsed
+
+    def _proposal_step(self, unit: str, entry: Any, index: int) -> None:
+        """A nomination opens a proposal in its cycle; a designation, a return or a new nomination
+        ends the one before."""
+        body = entry.body
+        step = (body["from"], body["to"])
+        proposals = self.proposals.setdefault(unit, [])
+        current = proposals[-1] if proposals and proposals[-1]["decision"] is None else None
+        if current is not None and body["from"] == "nominated":
+            how = {"designated": "designated", "building": "returned", "nominated": "proposed_again"}[body["to"]]
+            current["decision"] = {"outcome": how, "index": index, "at": entry.at}
+            self.open_proposals.discard(unit)
+        if step == ("nominated", "designated") and "sk" in body:
+            self._decree(unit, "designation", body["track"], body["sk"], index, entry.at)
+        if body["to"] == "nominated" and "cycle" in body:
+            proposal = {
+                "cycle": body["cycle"],
+                "agency": self.agencies.get(unit, ""),
+                "track": body["track"],
+                "index": index,
+                "at": entry.at,
+                "lapsed": False,
+                "screening": None,
+                "appeal": None,
+                "decision": None,
+            }
+            proposals.append(proposal)
+            self.open_proposals.add(unit)
+
+    def _decree(self, unit: str, act: str, predicate: str, sk: Any, index: int, at: str) -> None:
+        self.decrees.setdefault(unit, []).append(
+            {
+                "act": act,
+                "predicate": predicate,
+                **{k: sk[k] for k in ("number", "date", "document")},
+                "index": index,
+                "at": at,
+            }
+        )
+
+    def _edition_2(self, unit: str, entry: Any, index: int) -> None:
+        """What a unit's document keeps of the new kinds' entries (the rules accepted each)."""
+        body, kind, at = entry.body, entry.kind, entry.at
+        proposals = self.proposals.get(unit, [])
+        proposal = proposals[-1] if proposals else None
+        if kind == "screening.recorded" and proposal is not None:
+            proposal["screening"] = {"outcome": body["outcome"], "notes": list(body["notes"]), "index": index, "at": at}
+        elif kind == "appeal.filed" and proposal is not None:
+            proposal["appeal"] = {
+                "text": body["text"],
+                "documents": len(body["documents"]),
+                "index": index,
+                "at": at,
+                "decided": None,
+            }
+        elif kind == "appeal.decided" and proposal is not None and proposal["appeal"] is not None:
+            proposal["appeal"]["decided"] = {"outcome": body["outcome"], "note": body["note"], "index": index, "at": at}
+        elif kind == "predicate.revoked":
+            self._decree(unit, "revocation", body["predicate"], body["sk"], index, at)
+            self.revocations[unit] = {
+                "predicate": body["predicate"],
+                "ground": body["ground"],
+                "note": body["note"],
+                "decree": body["sk"]["number"],
+                "index": index,
+                "at": at,
+            }
+            if proposal is not None and proposal["decision"] is None:
+                proposal["decision"] = {"outcome": "revoked", "index": index, "at": at}
+                self.open_proposals.discard(unit)
+        elif kind == "monitoring.recorded":
+            self.monitoring.setdefault(unit, []).append(
+                {
+                    "year": body["year"],
+                    "outcome": body["outcome"],
+                    "note": body["note"],
+                    "index": index,
+                    "at": at,
+                    "signer": entry.signer,
+                }
+            )
+        elif kind.startswith("case."):
+            self._case(unit, entry, index)
+
+    def _case(self, unit: str, entry: Any, index: int) -> None:
+        body, at = entry.body, entry.at
+        if entry.kind == "case.opened":
+            key = self.state.keys.get(entry.signer)
+            self.cases[entry.stream] = {
+                "id": entry.stream_subject,
+                "unit": unit,
+                "stage": body["stage"],
+                "concerns": body["concerns"],
+                "text": body["text"],
+                "office": None if key is None else key.office_id,  # the office of the key that opened it
+                "office_name": None if key is None else key.office_name,
+                "signer": entry.signer,
+                "opened_at": at,
+                "opened_index": index,
+                "advanced": [],
+                "closed": None,
+            }
+            return
+        case = self.cases[entry.stream]
+        if entry.kind == "case.advanced":
+            case["stage"] = body["stage"]
+            case["advanced"].append({"stage": body["stage"], "text": body["text"], "index": index, "at": at})
+        else:
+            case["closed"] = {"outcome": body["outcome"], "text": body["text"], "index": index, "at": at}
+
+    def _edition_2_members(self, unit_id: str) -> dict[str, Any]:
+        """The members an edition-2 log's unit documents have beyond edition 1's."""
+        cases = sorted(
+            (case for case in self.cases.values() if case["unit"] == unit_id), key=lambda c: c["opened_index"]
+        )
+        return {
+            "agency": self.agencies.get(unit_id, ""),
+            "proposals": self.proposals.get(unit_id, []),
+            "decrees": self.decrees.get(unit_id, []),
+            "revocation": self.revocations.get(unit_id),
+            "monitoring": sorted(self.monitoring.get(unit_id, []), key=lambda m: (m["year"], m["index"])),
+            "cases": cases,
+            "open_cases": sum(1 for case in cases if case["closed"] is None),
+        }
 
     def _signed(self, signer: str, kind: str, at: str, index: int) -> None:
         activity = self.signers.setdefault(signer, {"entries": 0, "by_kind": {}, "first": None, "last": None})
@@ -221,7 +391,11 @@ class ViewFold:
             "oversight_notes": self.notes.get(unit_id, [])[-MAX_NOTES_IN_STATUS:],
             "oversight_notes_total": len(self.notes.get(unit_id, [])),
             "last_activity": self.last_activity.get(unit_id),
-        }
+        } | (self._edition_2_members(unit_id) if self.edition >= 2 else {})
+
+    def cycles_document(self) -> list[dict[str, Any]]:
+        """The cycles opened (rules edition 2), by year: what the proposals are counted against."""
+        return [self.cycles[year] for year in sorted(self.cycles)]
 
     def signer_document(self, fingerprint: str) -> dict[str, Any]:
         key = self.state.keys.get(fingerprint)
@@ -234,7 +408,7 @@ class ViewFold:
             "registered_index": key.registered_index if key else None,
             "revoked_index": key.revoked_index if key else None,
             **activity,
-        }
+        } | ({"office": {"id": key.office_id, "name": key.office_name}} if key and key.office_id else {})
 
     def employee_document(self, unit: str, number: str) -> dict[str, Any]:
         pact = self.state.units[unit].pacts.get(number)
@@ -264,6 +438,21 @@ def _assessment_json(assessment: Assessment, unit: str, remediation: list[str]) 
     }
 
 
+EDITION_2_UNIT_KINDS = frozenset(
+    (
+        "screening.recorded",
+        "appeal.filed",
+        "appeal.decided",
+        "predicate.revoked",
+        "monitoring.recorded",
+        "case.opened",
+        "case.advanced",
+        "case.closed",
+    )
+)
+"""The new kinds of rules edition 2 whose stream is a unit's (or a unit's case)."""
+
+
 def _signed_for(body: Any, key: KeyRecord | None, rules: int) -> dict[str, Any]:
     """For whom a note or an attestation is signed: edition 1, the body's office; edition 2, the
     signing key's (the rules hold any body office to it), with the key's holder and registered office,
@@ -282,7 +471,7 @@ def _signed_for(body: Any, key: KeyRecord | None, rules: int) -> dict[str, Any]:
 def _summary(kind: str, body: Any) -> dict[str, Any]:
     """The few members of a body a history line shows (names and numbers, not whole documents)."""
     keep = {
-        "stage.advanced": ("from", "to", "track", "note"),
+        "stage.advanced": ("from", "to", "track", "note", "cycle"),
         "assessment.reviewed": ("level", "step", "year", "track", "outcome"),
         "remediation.completed": ("item",),
         "pact.released": ("reason",),
@@ -296,8 +485,19 @@ def _summary(kind: str, body: Any) -> dict[str, Any]:
         "case.closed": ("outcome",),
         "key.registered": ("role",),
         "key.revoked": ("reason",),
+        # rules edition 2
+        "cycle.opened": ("year", "proposal_deadline", "closes_on", "quota"),
+        "screening.recorded": ("cycle", "outcome"),
+        "appeal.filed": ("cycle",),
+        "appeal.decided": ("cycle", "outcome"),
+        "predicate.revoked": ("predicate", "ground"),
+        "monitoring.recorded": ("year", "outcome"),
     }.get(kind, ())
     summary = {name: body[name] for name in keep if name in body}
     if kind == "pact.signed":
         summary = {"employee": body["employee"]["name"], "number": body["employee"]["number"], **summary}
+    elif kind == "key.registered" and "office" in body:
+        summary["office"] = body["office"]["name"]
+    if "sk" in body:  # a designation or a revocation: its decree's number
+        summary["decree"] = body["sk"]["number"]
     return summary

@@ -111,6 +111,7 @@ def write_changes(
             "root_hash": encode_base64(tree.root()),
             "at": fold.last_at,
             "counts": counts(fold),
+            "cycles": fold.cycles_document(),
             "refused": fold.refused,
         },
         tracking=tracking,

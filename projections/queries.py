@@ -50,6 +50,7 @@ class Views(Protocol):
         limit: int = PAGE_SIZE,
     ) -> tuple[int, list[dict[str, Any]]]: ...
     def assessments(self, *, outcome: str | None = None) -> list[dict[str, Any]]: ...
+    def cycles(self) -> list[dict[str, Any]]: ...
 
 
 class DatabaseViews:
@@ -69,6 +70,10 @@ class DatabaseViews:
     def counts(self) -> dict[str, Any]:
         counts: dict[str, Any] = self._meta.get("counts", {"by_stage": {}, "by_predicate": {}})
         return counts
+
+    def cycles(self) -> list[dict[str, Any]]:
+        cycles: list[dict[str, Any]] = self._meta.get("cycles", [])  # views of an edition-1 log may lack it
+        return cycles
 
     def __getattr__(self, name: str) -> Any:  # units, unit, signer, employees, history, assessments
         return getattr(self.recorder, name)
@@ -135,6 +140,9 @@ class MemoryViews:
 
     def assessments(self, *, outcome: str | None = None) -> list[dict[str, Any]]:
         return [doc for doc in self.fold.assessment_log if outcome is None or doc["outcome"] == outcome]
+
+    def cycles(self) -> list[dict[str, Any]]:
+        return self.fold.cycles_document()
 
 
 # --- answers -------------------------------------------------------------------------------------------
@@ -304,19 +312,21 @@ def stalled(
             if u["stage"] in ("designated",):
                 continue  # a designated unit is not waiting for a next step
             stalled_days = _days(u["stage_since"], reference)
-            if stalled_days >= days:
-                rows.append(
-                    {
-                        "unit": u["unit"],
-                        "name": u["name"],
-                        "type": u["type"],
-                        "stage": u["stage"],
-                        "track": u["track"],
-                        "since": u["stage_since"],
-                        "days": stalled_days,
-                        "last_activity": u["last_activity"],
-                    }
-                )
+            lapsed = _lapsed_cycle(u)
+            if stalled_days >= days or lapsed is not None:
+                row = {
+                    "unit": u["unit"],
+                    "name": u["name"],
+                    "type": u["type"],
+                    "stage": u["stage"],
+                    "track": u["track"],
+                    "since": u["stage_since"],
+                    "days": stalled_days,
+                    "last_activity": u["last_activity"],
+                }
+                if "proposals" in u:  # rules edition 2: a proposal whose cycle closed undecided is stalled
+                    row["lapsed"] = lapsed
+                rows.append(row)
     rows.sort(key=lambda r: (-r["days"], r["unit"]))
     data, page = _paginate(rows, offset, limit)
     params = {"days": days, "on": _day(reference), "type": type_, "stage": stage, "track": track}
@@ -447,3 +457,242 @@ def _ratio(text: str) -> Decimal:
     if not value.is_finite() or not 0 <= value <= 1:
         raise MalformedInput(f"{text!r} is not a ratio between 0 and 1", code=codes.INVALID_PARAMETER)
     return value
+
+
+# --- rules edition 2: cycles, decrees, monitoring, cases (docs/design/rules-edition-2.md) ----------------
+
+
+YEARS = (2000, 2999)  # the years an entry may name (docs/contract/entry.md: a year is 2000..2999)
+
+
+def _year(year: int | None, name: str) -> int | None:
+    if year is not None and not YEARS[0] <= year <= YEARS[1]:
+        raise MalformedInput(
+            f"{name} {year} is not a year between {YEARS[0]} and {YEARS[1]}", code=codes.INVALID_PARAMETER
+        )
+    return year
+
+
+def _lapsed_cycle(unit: dict[str, Any]) -> int | None:
+    """The cycle of the unit's latest proposal if it lapsed undecided (the unit still waits in it)."""
+    proposals = unit.get("proposals") or []
+    latest = proposals[-1] if proposals else None
+    if latest is None or not latest["lapsed"] or latest["decision"] is not None:
+        return None
+    cycle: int = latest["cycle"]
+    return cycle
+
+
+def _held(u: dict[str, Any]) -> bool:
+    """Whether the unit holds a predicate (WBK or WBBM), whatever stage it is in now."""
+    return bool(u["predicate"] != "none")
+
+
+def _designated_on(u: dict[str, Any]) -> str | None:
+    """The date of the decree that gave the unit its current predicate (edition 2), if the log has it."""
+    decrees = [d for d in u.get("decrees", []) if d["act"] == "designation" and d["predicate"] == u["predicate"]]
+    return decrees[-1]["date"] if decrees else None
+
+
+def open_cases(
+    views: Views,
+    *,
+    type_: str | None = None,
+    concerns: str | None = None,
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+) -> dict[str, Any]:
+    """Units holding a predicate (WBK or WBBM) with an open case: one row per open case, oldest first."""
+    rows = []
+    for u in _filter_units(views.units(), type_, None, None):
+        if not _held(u):
+            continue
+        for case in u.get("cases", []):
+            if case["closed"] is not None or (concerns is not None and case["concerns"] != concerns):
+                continue
+            rows.append(
+                {
+                    "unit": u["unit"],
+                    "name": u["name"],
+                    "type": u["type"],
+                    "predicate": u["predicate"],
+                    "case": case["id"],
+                    "case_stage": case["stage"],
+                    "concerns": case["concerns"],
+                    "opened_at": case["opened_at"],
+                    "opened_index": case["opened_index"],
+                    "office": case["office"],
+                    "office_name": case["office_name"],
+                }
+            )
+    rows.sort(key=lambda r: (r["opened_index"], r["unit"]))
+    data, page = _paginate(rows, offset, limit)
+    return answer("open-cases", {"type": type_, "concerns": concerns}, views, data, page)
+
+
+def unmonitored(
+    views: Views,
+    *,
+    year: int | None = None,
+    type_: str | None = None,
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+) -> dict[str, Any]:
+    """Units holding a predicate with no monitoring recorded for `year` (default: the year of the log's
+    last entry). A unit whose predicate was decreed in `year` or later is not yet due that year."""
+    year = _year(year, "year")
+    if year is None:
+        today = default_on(views.as_of())
+        year = None if today is None else today.year
+    rows = []
+    for u in _filter_units(views.units(), type_, None, None):
+        if year is None or not _held(u):
+            continue
+        designated_on = _designated_on(u)
+        if designated_on is not None and int(designated_on[:4]) >= year:
+            continue
+        monitored = [m["year"] for m in u.get("monitoring", [])]
+        if year in monitored:
+            continue
+        rows.append(
+            {
+                "unit": u["unit"],
+                "name": u["name"],
+                "type": u["type"],
+                "stage": u["stage"],
+                "predicate": u["predicate"],
+                "designated_on": designated_on,
+                "last_monitored": max(monitored, default=None),
+            }
+        )
+    rows.sort(key=lambda r: r["unit"])
+    data, page = _paginate(rows, offset, limit)
+    return answer("unmonitored", {"year": year, "type": type_}, views, data, page)
+
+
+def lapsed(
+    views: Views,
+    *,
+    cycle: int | None = None,
+    type_: str | None = None,
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+) -> dict[str, Any]:
+    """Proposals whose cycle closed without a decision (designation or return); by cycle, then unit."""
+    cycle = _year(cycle, "cycle")
+    closing = {c["year"]: c["closes_on"] for c in views.cycles()}
+    rows = []
+    for u in _filter_units(views.units(), type_, None, None):
+        proposals = u.get("proposals", [])
+        for position, proposal in enumerate(proposals):
+            if not proposal["lapsed"] or (cycle is not None and proposal["cycle"] != cycle):
+                continue
+            later = proposals[position + 1] if position + 1 < len(proposals) else None
+            screening = proposal["screening"]
+            rows.append(
+                {
+                    "unit": u["unit"],
+                    "name": u["name"],
+                    "type": u["type"],
+                    "agency": proposal["agency"],
+                    "cycle": proposal["cycle"],
+                    "track": proposal["track"],
+                    "proposed_at": proposal["at"],
+                    "index": proposal["index"],
+                    "closes_on": closing.get(proposal["cycle"]),
+                    "screening": None if screening is None else screening["outcome"],
+                    "stage": u["stage"],
+                    "proposed_again": None if later is None else later["cycle"],
+                }
+            )
+    rows.sort(key=lambda r: (r["cycle"], r["unit"]))
+    data, page = _paginate(rows, offset, limit)
+    return answer("lapsed", {"cycle": cycle, "type": type_}, views, data, page)
+
+
+def barred(
+    views: Views,
+    *,
+    on: date | None = None,
+    type_: str | None = None,
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+) -> dict[str, Any]:
+    """Units barred from proposals on `on` (default: the day of the log's last entry), and until when;
+    the bar runs from a revocation (edition 2: from its decree's date)."""
+    reference = _today(on, views)
+    rows = []
+    for u in _filter_units(views.units(), type_, None, None):
+        until = u["barred_until"]
+        if reference is None or until is None or date.fromisoformat(until[:10]) <= reference:
+            continue
+        revocation = u.get("revocation")
+        rows.append(
+            {
+                "unit": u["unit"],
+                "name": u["name"],
+                "type": u["type"],
+                "stage": u["stage"],
+                "barred_until": until,
+                "days_left": (date.fromisoformat(until[:10]) - reference).days,
+                "predicate": None if revocation is None else revocation["predicate"],
+                "ground": None if revocation is None else revocation["ground"],
+                "decree": None if revocation is None else revocation["decree"],
+                "index": u["stage_index"] if revocation is None else revocation["index"],
+            }
+        )
+    rows.sort(key=lambda r: (r["barred_until"], r["unit"]))
+    data, page = _paginate(rows, offset, limit)
+    return answer("barred", {"on": _day(reference), "type": type_}, views, data, page)
+
+
+PROPOSAL_OUTCOMES = ("designated", "returned", "revoked", "lapsed", "pending")
+"""How a proposal stands: decided (designated, returned, the predicate it built on revoked), lapsed
+with its cycle, or still pending."""
+
+
+def proposals(
+    views: Views,
+    *,
+    cycle: int | None = None,
+    agency: str | None = None,
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+) -> dict[str, Any]:
+    """Per cycle and agency: the proposals made against the quota, and how they stand; by cycle, agency."""
+    cycle = _year(cycle, "cycle")
+    counted: dict[tuple[int, str], dict[str, int]] = {}
+    for u in views.units():
+        for proposal in u.get("proposals", []):
+            decision = proposal["decision"]
+            if proposal["lapsed"]:
+                outcome = "lapsed"
+            elif decision is None:
+                outcome = "pending"
+            else:
+                outcome = decision["outcome"]
+            tally = counted.setdefault((proposal["cycle"], proposal["agency"]), dict.fromkeys(PROPOSAL_OUTCOMES, 0))
+            tally[outcome] += 1
+    rows = []
+    for c in views.cycles():
+        quotas = c.get("quotas", {})
+        agencies = sorted({"", *quotas, *(a for (year, a) in counted if year == c["year"])})
+        for each in agencies:
+            if (cycle is not None and c["year"] != cycle) or (agency is not None and each != agency):
+                continue
+            tally = counted.get((c["year"], each), dict.fromkeys(PROPOSAL_OUTCOMES, 0))
+            quota = quotas.get(each, c["quota"])
+            rows.append(
+                {
+                    "cycle": c["year"],
+                    "agency": each,
+                    "quota": quota,
+                    "proposed": sum(tally.values()),
+                    "remaining": max(0, quota - sum(tally.values())),
+                    **tally,
+                    "proposal_deadline": c["proposal_deadline"],
+                    "closes_on": c["closes_on"],
+                }
+            )
+    data, page = _paginate(rows, offset, limit)
+    return answer("proposals", {"cycle": cycle, "agency": agency}, views, data, page)

@@ -37,6 +37,11 @@ ROUTES = {
     "remediation": ("/v1/oversight/remediation", "remediation"),
     "failed-reviews": ("/v1/oversight/failed-reviews", "failed_reviews"),
     "signer": ("/v1/oversight/signers/{signer}", "signer"),
+    "open-cases": ("/v1/oversight/open-cases", "open_cases"),
+    "unmonitored": ("/v1/oversight/unmonitored", "unmonitored"),
+    "lapsed": ("/v1/oversight/lapsed", "lapsed"),
+    "barred": ("/v1/oversight/barred", "barred"),
+    "proposals": ("/v1/oversight/proposals", "proposals"),
 }
 
 

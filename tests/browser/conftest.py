@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,19 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     run_cli("demo", str(ledger_dir))
     token = run_cli("tokens", "add", "--ledger", str(ledger_dir), "Browser auditor", "--role", "auditor")
     overseer = run_cli("tokens", "add", "--ledger", str(ledger_dir), "Browser overseer", "--role", "overseer")
+    with serve(ledger_dir) as url:
+        yield Demo(
+            url=url,
+            ledger_dir=ledger_dir,
+            trust=json.loads((ledger_dir / "trust.json").read_text()),
+            token=token.strip().splitlines()[-1],
+            overseer_token=overseer.strip().splitlines()[-1],
+        )
+
+
+@contextmanager
+def serve(ledger_dir: Path) -> Iterator[str]:
+    """`integritas serve` of `ledger_dir` on a free port until the block ends; yields its URL."""
     port = _free_port()
     log_path = ledger_dir.parent / "server.log"
     with log_path.open("wb") as log:
@@ -124,13 +138,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"the server did not start:\n{log_path.read_text(errors='replace')[-4000:]}")
             time.sleep(0.1)
-        yield Demo(
-            url=url,
-            ledger_dir=ledger_dir,
-            trust=json.loads((ledger_dir / "trust.json").read_text()),
-            token=token.strip().splitlines()[-1],
-            overseer_token=overseer.strip().splitlines()[-1],
-        )
+        yield url
     finally:
         server.terminate()
         try:

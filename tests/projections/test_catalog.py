@@ -228,7 +228,19 @@ def test_a_filter_missing_from_a_page_is_caught() -> None:
 
 def test_every_question_has_a_page() -> None:
     assert set(oversight.QUESTIONS) == {q.name for q in catalog.CATALOG.values() if q.title is not None}
-    assert set(oversight.QUESTIONS) == {"stalled", "pact-gaps", "remediation", "failed-reviews", "signer"}
+    assert set(oversight.QUESTIONS) == {
+        "stalled",
+        "pact-gaps",
+        "remediation",
+        "failed-reviews",
+        "signer",
+        # rules edition 2
+        "open-cases",
+        "unmonitored",
+        "lapsed",
+        "barred",
+        "proposals",
+    }
 
 
 def test_defaults_come_from_the_runners() -> None:

@@ -35,7 +35,7 @@ class Filter:
 
     name: str
     label: str
-    kind: str  # the catalog parameter's widget: "int", "date", "choice:<label category>", "unit", "fingerprint"
+    kind: str  # the catalog parameter's widget: "int", "year", "date", "choice:<label category>", "unit", "fingerprint"
     choices: tuple[str, ...] = ()
     default: str = ""  # what the field shows when the query string does not set it
 
@@ -95,7 +95,7 @@ QUESTIONS = {name: _question(query) for name, query in catalog.QUESTIONS.items()
 
 def _read(param: catalog.Param, default: Any, params: Params) -> Any:
     """A filter's value from the query string, checked as its field asks for it; absent, the query's default."""
-    if param.widget == "int":
+    if param.widget in ("int", "year"):  # a year's default may be None: the query's own (the log's last year)
         return params.integer(param.name, default, param.low or 0, param.high or 10**9)
     if param.widget == "date":
         day = params.day(param.name)

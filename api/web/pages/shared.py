@@ -125,6 +125,6 @@ def with_unit_names(answer: dict[str, Any], units: list[dict[str, Any]]) -> dict
 
 def unit_of_stream(stream: str) -> str | None:
     head, _, rest = stream.partition("/")
-    if head in ("unit", "pact", "witness", "oversight"):
+    if head in ("unit", "pact", "witness", "oversight", "case"):
         return rest.partition("/")[0]
     return None

@@ -85,7 +85,8 @@ def unit_page(unit: str, request: Request, _: PageReader) -> HTMLResponse:
         store,
         [row["signer"] for row in history["data"]]
         + [w["signer"] for w in witnesses]
-        + [n["signer"] for n in u["oversight_notes"]],
+        + [n["signer"] for n in u["oversight_notes"]]
+        + [c["signer"] for c in u.get("cases", [])],
     )
     policy = store.policy()
     return render(
