@@ -11,15 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    Console,
-    _require_browser,
-    run_cli,
-    screenshot,
-    serve,
-)
+from tests.browser.conftest import Console, _require_browser, run_cli, screenshot, serve
 from tests.projections import edition_2 as story
 
 
@@ -39,21 +31,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield Site(url, token.strip().splitlines()[-1])
 
 
-@pytest.fixture(scope="module")
-def chromium(site: Site) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 @pytest.fixture
-def tab(chromium: Any, site: Site, console: Console) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+def tab(browser: Any, site: Site, console: Console) -> Iterator[Any]:
+    """A page of the session's Chromium (one Playwright per process) holding the site's read token."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.add_cookies(
         [{"name": "integritas_token", "value": site.token, "url": site.url, "httpOnly": True, "sameSite": "Strict"}]
     )
