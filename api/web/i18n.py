@@ -359,7 +359,8 @@ MESSAGES: dict[str, str] = {
     "opened": "dibuka",
     "Signed by": "Ditandatangani oleh",
     "this ledger's agency": "instansi buku besar ini",
-    "the year of the log's last entry": "tahun entri terakhir log",
+    "Monitoring in {year}.": "Pemantauan tahun {year}.",
+    "Monitoring in {year}, the year of the log's last entry.": "Pemantauan tahun {year}, tahun entri terakhir log.",
     # errors
     "Page not found": "Halaman tidak ditemukan",
     "There is no page at this address.": "Tidak ada halaman di alamat ini.",

@@ -131,3 +131,27 @@ def test_the_fictional_badge_on_every_page_naming_such_a_unit(tab: Any, site: Si
     _open(tab, site, "/units", "en")
     real = tab.locator(f"a[href='/units/{story.BUILDING}']").first.locator("xpath=..")
     assert "fictional" not in real.inner_text().lower()  # a unit not named fiktif- has no badge
+
+
+def test_the_proposals_question_per_cycle(tab: Any, site: Site, console: Console) -> None:
+    body = _open(tab, site, "/oversight/proposals", "id")
+    assert "Usulan per siklus" in body and "instansi buku besar ini" in body
+    rows = tab.locator("table tbody tr")
+    assert [rows.nth(i).locator("td").first.inner_text() for i in range(rows.count())] == ["2022", "2023"]
+    cells = rows.first.locator("td")
+    # Cycle 2022: quota 5, four proposals, one left; two designated, two lapsed.
+    assert [cells.nth(i).inner_text() for i in (2, 3, 4, 5, 8)] == ["5", "4", "1", "2", "2"]
+    screenshot(tab, "edition-2-proposals-id")
+    assert console.errors == [], console.errors
+
+
+def test_the_unmonitored_question_says_its_year(tab: Any, site: Site) -> None:
+    body = _open(tab, site, "/oversight/unmonitored", "en")
+    assert "Monitoring in 2023, the year of the log's last entry." in body
+    assert "Nothing to show." in body  # the designated unit was monitored in 2023
+    body = _open(tab, site, "/oversight/unmonitored?year=2024", "id")
+    assert "Pemantauan tahun 2024." in body
+    assert f"Unit {story.DESIGNATED}" in tab.locator("table tbody").inner_text()
+    response = tab.goto(f"{site.url}/oversight/unmonitored?year=1999&lang=en")
+    assert response is not None and response.status == 400  # out of range: a page naming the field
+    assert "year: not a whole number" in tab.inner_text("body")
