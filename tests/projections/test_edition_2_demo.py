@@ -1,10 +1,5 @@
-"""The five edition-2 questions over the Blora demo written under rules edition 2 (branch demo2, issue 11
-item 11): each names the demo's own answers, and every adverse row names a plainly fictional unit.
-
-Until the edition-2 demo is the one `demo.build` writes, the demo is edition 1 and these tests are
-skipped (the builder-made ledger of tests/projections/test_edition_2.py covers the questions then).
-They were checked against demo2's story (6495 leaves, last entry 16 November 2026).
-"""
+"""The five edition-2 questions over the Blora demo, written under rules edition 2 (issue 11 item 11):
+each names the demo's own answers, and every adverse row names a plainly fictional unit."""
 
 from __future__ import annotations
 
@@ -19,8 +14,7 @@ from projections.queries import MemoryViews
 @pytest.fixture(scope="module")
 def views(demo_offline: MemoryViews) -> MemoryViews:
     policy = demo_offline.fold.state.policy
-    if policy is None or policy.rules < 2:
-        pytest.skip("the demo is written under rules edition 1 (the edition-2 demo has not landed)")
+    assert policy is not None and policy.rules == 2
     return demo_offline
 
 
