@@ -166,6 +166,12 @@ class ViewFold:
             self.agencies[unit] = body["agency"]
         elif entry.kind in EDITION_2_UNIT_KINDS:
             self._edition_2(unit, entry, index)
+            if entry.kind == "screening.recorded" and body["outcome"] == "failed":
+                # A failed administrative screening is a failed review too (DOMAIN.md: "Which units
+                # failed review, and why?"): a document check, so its notes are its reasons, no scores.
+                result = _screening_json(entry, unit, index, self.state.units[unit].track)
+                self.assessment_log.append(result)
+                changes.assessments.append(result)
         elif entry.kind == "stage.advanced" and body["to"] == "declared":
             self.witnesses.setdefault(unit, {})[encode_base64(submission.leaf_hash)] = []
         elif entry.kind == "assessment.reviewed":
@@ -435,6 +441,24 @@ def _assessment_json(assessment: Assessment, unit: str, remediation: list[str]) 
         "scores": dict(assessment.scores),
         "failing_checks": list(assessment.failing),
         "remediation": remediation,
+    }
+
+
+def _screening_json(entry: Any, unit: str, index: int, track: str | None) -> dict[str, Any]:
+    """A failed screening as a row of the failed reviews: the notes are its failing checks."""
+    return {
+        "unit": unit,
+        "index": index,
+        "at": entry.at,
+        "level": "national",
+        "year": entry.body["cycle"],
+        "track": track,
+        "step": "screening",
+        "outcome": "failed",
+        "total": None,
+        "scores": {},
+        "failing_checks": list(entry.body["notes"]),
+        "remediation": [],
     }
 
 

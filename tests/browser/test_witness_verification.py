@@ -67,3 +67,27 @@ def test_bundle_page_enforces_the_witness_quorum(anonymous: Any, demo: Demo, tmp
     page.set_input_files("#proof-file", str(flipped))
     assert run_checks(page)["witnesses"] == "failed"
     assert "does not verify" in reason(page, "witnesses")
+
+
+def test_a_failed_group_quorum_is_described_in_the_pages_language(anonymous: Any, demo: Demo, tmp_path: Path) -> None:
+    # A quorum of two witnesses (a Sigsum group) that only one cosigned: the reason names the group
+    # as "2 of (…)" in English and "2 dari (…)" in Indonesian.
+    second = private_key_from_seed(hashlib.sha256(b"second browser witness").digest())
+    policy = (
+        f"witness {WITNESS} {KEY.public_key().public_bytes_raw().hex()}\n"
+        f"witness polres-blora.example/witness {second.public_key().public_bytes_raw().hex()}\n"
+        f"group both 2 {WITNESS} polres-blora.example/witness\n"
+        "quorum both\n"
+    )
+    trust = json.dumps({**demo.trust, "witness_policy": policy}, indent=2)
+    proof, leaf = _bundle(demo, tmp_path, 5)
+    cosigned = _cosigned(proof, tmp_path / "one-of-two.tlog-proof")
+    group = f"({WITNESS}, polres-blora.example/witness)"
+    for lang, words in (("en", f"witness quorum 2 of {group} not met"), ("id", f"kuorum saksi 2 dari {group}")):
+        page = anonymous
+        page.goto(f"{demo.url}/verify?lang={lang}")
+        save_verifier_key(page, trust)
+        page.set_input_files("#leaf-file", str(leaf))
+        page.set_input_files("#proof-file", str(cosigned))
+        assert run_checks(page)["witnesses"] == "failed"
+        assert words in reason(page, "witnesses")

@@ -331,3 +331,12 @@ def test_a_year_out_of_range_is_an_invalid_parameter(views: Views) -> None:
             ask()
         assert raised.value.code == "invalid_parameter"
     assert q.proposals(views, cycle=2999)["data"] == []  # a year, if no cycle's
+
+
+def test_failed_reviews_list_a_failed_screening_with_its_notes_and_not_a_passed_one(views: Views) -> None:
+    rows = q.failed_reviews(views, level="national")["data"]
+    assert [(r["unit"], r["step"], r["year"]) for r in rows] == [(story.APPEALED, "screening", 2022)]
+    assert rows[0]["failing_checks"] == ["LKE tidak ditandatangani kepala unit"]
+    assert (rows[0]["total"], rows[0]["scores"], rows[0]["outcome"]) == (None, {}, "failed")
+    # The designated unit's screening passed with notes: a note is not a failure.
+    assert q.failed_reviews(views, unit=story.DESIGNATED)["data"] == []

@@ -279,14 +279,22 @@ def test_open_remediation_filters(views: Views) -> None:
 def test_failed_reviews_newest_first_with_checks_and_remediation(views: Views) -> None:
     answer = q.failed_reviews(views)
     assert answer["params"] == {"since": None, "until": None, "level": None, "track": None, "type": None, "unit": None}
-    # Only Dinas Contoh B (an invented unit) ever fails an assessment in the demo.
+    # Only Dinas Contoh B (an invented unit) ever fails a review in the demo: two LKEs and, in the
+    # 2023 cycle, the TPN's administrative screening (a document check: its notes are its reasons).
     assert [(r["unit"], r["level"], r["step"], r["year"]) for r in answer["data"]] == [
         ("fiktif-dinas-b", "internal", "lke", 2025),
+        ("fiktif-dinas-b", "national", "screening", 2023),
         ("fiktif-dinas-b", "internal", "lke", 2022),
     ]
     indices = [r["index"] for r in answer["data"]]
     assert indices == sorted(indices, reverse=True)
-    assert all(r["outcome"] == "failed" and r["failing_checks"] and r["remediation"] for r in answer["data"])
+    assert all(r["outcome"] == "failed" and r["failing_checks"] for r in answer["data"])
+    screening = answer["data"][1]
+    assert (screening["total"], screening["scores"], screening["remediation"]) == (None, {}, [])
+    assert screening["failing_checks"] == [
+        "Surat pernyataan tanggung jawab mutlak (SPTJM) tidak ditandatangani pimpinan unit",
+        "Data dukung area penguatan pengawasan tidak diunggah",
+    ]
     latest = answer["data"][0]
     assert latest["track"] == "wbk" and latest["remediation"] == ["2025-lke-3"]
     assert {"public_service"} <= {check.split(" ")[0] for check in latest["failing_checks"]}
@@ -296,16 +304,20 @@ def test_failed_reviews_filters(views: Views) -> None:
     def found(**kwargs: Any) -> list[tuple[str, str]]:
         return [(r["unit"], r["at"]) for r in q.failed_reviews(views, **kwargs)["data"]]
 
-    assert found(since="2023-01-01T00:00:00Z") == [("fiktif-dinas-b", "2025-04-14T06:00:00Z")]
+    assert found(since="2023-01-01T00:00:00Z") == [
+        ("fiktif-dinas-b", "2025-04-14T06:00:00Z"),
+        ("fiktif-dinas-b", "2023-06-12T06:00:00Z"),
+    ]
     assert found(until="2023-01-01T00:00:00Z") == [("fiktif-dinas-b", "2022-08-15T06:00:00Z")]
     # [since, until): the bound is inclusive at the start and exclusive at the end.
     assert found(since="2022-08-15T06:00:00Z", until="2025-04-14T06:00:00Z") == [
-        ("fiktif-dinas-b", "2022-08-15T06:00:00Z")
+        ("fiktif-dinas-b", "2023-06-12T06:00:00Z"),
+        ("fiktif-dinas-b", "2022-08-15T06:00:00Z"),
     ]
-    assert found(level="national") == []
+    assert found(level="national") == [("fiktif-dinas-b", "2023-06-12T06:00:00Z")]
     assert {u for u, _ in found(level="internal")} == {"fiktif-dinas-b"}
     assert found(track="wbbm") == []
-    assert [u for u, _ in found(type_="dinas")] == ["fiktif-dinas-b", "fiktif-dinas-b"]
+    assert [u for u, _ in found(type_="dinas")] == ["fiktif-dinas-b"] * 3
     assert found(type_="kecamatan") == []
     assert found(unit="dpmptsp") == []
     assert found(level="internal", since="2022-01-01T00:00:00Z", unit="fiktif-dinas-b") == [
@@ -315,7 +327,7 @@ def test_failed_reviews_filters(views: Views) -> None:
 
 
 def test_failed_reviews_of_dinas_contoh_b_name_their_checks(views: Views) -> None:
-    latest, first = q.failed_reviews(views, unit="fiktif-dinas-b")["data"]
+    latest, first = q.failed_reviews(views, unit="fiktif-dinas-b", level="internal")["data"]
     assert (first["remediation"], latest["remediation"]) == (["2022-lke-1", "2022-lke-2"], ["2025-lke-3"])
     assert [check.split(" ")[0] for check in first["failing_checks"]] == ["accountability", "oversight"]
     assert latest["failing_checks"][0].startswith("public_service ")

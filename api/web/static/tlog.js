@@ -257,10 +257,11 @@ function acts(policy, name, signed) {
   return group.members.filter((member) => acts(policy, member, signed)).length >= group.k;
 }
 
-function describeQuorum(policy, name) {
+/** The quorum in words, "2 of (a, b)"; `of` is the page language's word ("dari" in Indonesian). */
+function describeQuorum(policy, name, of = "of") {
   const group = policy.groups.get(name);
   if (!group) return name;
-  return `${group.k} of (${group.members.map((m) => describeQuorum(policy, m)).join(", ")})`;
+  return `${group.k} ${of} (${group.members.map((m) => describeQuorum(policy, m, of)).join(", ")})`;
 }
 
 /** Every cosignature by a policy witness must verify; their names must meet the quorum. */
@@ -281,7 +282,10 @@ export async function verifyCosignatures(noteText, policy) {
   }
   const quorum = describeQuorum(policy, policy.quorum);
   const cosignedBy = [...signed].sort().join(", ");
-  if (!acts(policy, policy.quorum, signed)) throw new VerifyError("witness_quorum_not_met", { signed: cosignedBy || "—", quorum });
+  if (!acts(policy, policy.quorum, signed)) {
+    const quorum_id = describeQuorum(policy, policy.quorum, "dari");
+    throw new VerifyError("witness_quorum_not_met", { signed: cosignedBy || "—", quorum, quorum_id });
+  }
   return { cosignedBy: cosignedBy || "—", quorum };
 }
 
