@@ -312,7 +312,8 @@ CATALOG: dict[str, Query] = {
         Query(
             "failed-reviews",
             queries.failed_reviews,
-            "Failed assessments with their failing checks and remediation; newest first.",
+            "Failed assessments and screenings with their failing checks (a screening's notes) and remediation; "
+            "newest first.",
             (
                 SINCE,
                 UNTIL,
