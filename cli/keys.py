@@ -1,14 +1,18 @@
 """Signing keys: `keys new` writes one (PKCS#8, mode 0600), `keys show` prints a key file's identity,
-`keys endorse` is the national authority's side of registering a national key (rules edition 2)."""
+`keys endorse` is the national authority's side of registering a national key (rules edition 2),
+`keys rotate-log-key` rotates the log (checkpoint) key with an overlap (docs/operations.md, section 5)."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import unicodedata
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cli.options import Commands, add_open_key_option, passphrase
+from cli.options import Commands, add_ledger_option, add_open_key_option, open_store, passphrase
 from cli.output import print_json
 from ledger.crypto.keys import (
     PUBLIC_KEY_SIZE,
@@ -20,9 +24,11 @@ from ledger.crypto.keys import (
     read_private_key,
     write_private_key,
 )
+from ledger.crypto.note import format_verifier_key
 from ledger.endorsement import sign_endorsement
-from ledger.entry import NATIONAL_ROLES
+from ledger.entry import NATIONAL_ROLES, format_time, sign_entry
 from ledger.errors import UsageError
+from ledger.files import sync_directory, write_atomically
 
 
 def register(commands: Commands) -> None:
@@ -49,6 +55,17 @@ def register(commands: Commands) -> None:
     p.add_argument("--holder-title", required=True)
     add_open_key_option(p)
     p.set_defaults(run=endorse)
+    p = keys.add_parser(
+        "rotate-log-key",
+        help="rotate the log (checkpoint) key: a new key signs beside the old one (log_key.added); "
+        "--retire then retires the old one (log_key.retired). Both entries are signed by the root key",
+    )
+    add_ledger_option(p)
+    p.add_argument("--root-key", type=Path, required=True, help="the root key file (it signs the entry)")
+    p.add_argument("--passphrase-env", metavar="VAR", help="the root key's passphrase is in $VAR")
+    p.add_argument("--retire", action="store_true", help="retire the old key: the new one signs alone from now on")
+    p.add_argument("--reason", default="rotated to the next log key", help="the retirement's reason (with --retire)")
+    p.set_defaults(run=rotate_log_key)
 
 
 def new(args: argparse.Namespace) -> int:
@@ -79,6 +96,83 @@ def endorse(args: argparse.Namespace) -> int:
     body["endorsement"] = sign_endorsement(root, body)
     print_json(body)
     return 0
+
+
+def rotate_log_key(args: argparse.Namespace) -> int:
+    """The two steps of a log key's rotation. Without --retire: write the next key (log-next.key),
+    announce it with `log_key.added` (whose checkpoint both keys sign) and list it in trust.json. With
+    --retire: retire the old key with `log_key.retired` (the overlap's last checkpoint, signed by
+    both), make the next key the log key, and write trust.json with it first. Run each step with the
+    server stopped, and start it again after: a running server signs with the keys it started with."""
+    from ledger.store.datadir import LOG_KEY_FILE, NEXT_LOG_KEY_FILE
+
+    root = read_private_key(args.root_key, passphrase(args.passphrase_env), allow_open=args.allow_open_key_file)
+    next_path = args.ledger / NEXT_LOG_KEY_FILE
+    if args.retire:
+        if not next_path.exists():
+            raise UsageError("no log key rotation is under way: run rotate-log-key without --retire first")
+        store = open_store(args.ledger, args.allow_open_key_file)
+        try:
+            old = format_verifier_key(store.verifier_key)
+            _append_root_entry(store, root, "log_key.retired", {"verifier_key": old, "reason": args.reason})
+        finally:
+            store.close()
+        os.replace(next_path, args.ledger / LOG_KEY_FILE)
+        sync_directory(args.ledger)
+        print(f"retired log key: {old}")
+    else:
+        if next_path.exists():
+            raise UsageError("a log key rotation is under way: retire the old key with --retire first")
+        write_private_key(generate_private_key(), next_path)
+        try:
+            store = open_store(args.ledger, args.allow_open_key_file)
+            try:
+                assert store.next_verifier_key is not None
+                added = format_verifier_key(store.next_verifier_key)
+                _append_root_entry(store, root, "log_key.added", {"verifier_key": added})
+            finally:
+                store.close()
+        except BaseException:
+            next_path.unlink()  # nothing it signed was stored: the log goes on under the old key alone
+            raise
+        print(f"added log key: {added}")
+    store = open_store(args.ledger, args.allow_open_key_file)
+    try:
+        trust = _write_trust_file(args.ledger, store.trust_anchor())
+    finally:
+        store.close()
+    print(f"verifier key: {format_verifier_key(trust.verifier_key)}")
+    for key in trust.additional_verifier_keys:
+        print(f"additional verifier key: {format_verifier_key(key)}")
+    return 0
+
+
+def _append_root_entry(store: Any, root: Any, kind: str, body: dict[str, Any]) -> None:
+    head = store.stream_head("ledger")
+    entry = {
+        "v": 1,
+        "log": store.origin,
+        "kind": kind,
+        "stream": "ledger",
+        "seq": 0 if head is None else head.seq + 1,
+        "prev": None if head is None else encode_base64(head.leaf_hash),
+        "at": format_time(datetime.now(UTC)),
+        "signer": fingerprint(root.public_key()),
+        "body": body,
+    }
+    store.append(sign_entry(entry, root))
+
+
+def _write_trust_file(directory: Path, anchor: Any) -> Any:
+    """trust.json with the log's keys now; whatever else it holds (the witness policy) is kept."""
+    from ledger.trust import TRUST_FILE, TrustAnchor, format_trust_file
+
+    current = TrustAnchor.load(directory / TRUST_FILE)
+    trust = dataclasses.replace(
+        current, verifier_key=anchor.verifier_key, additional_verifier_keys=anchor.additional_verifier_keys
+    )
+    write_atomically(directory / TRUST_FILE, format_trust_file(trust).encode("utf-8"))
+    return trust
 
 
 def _text(value: str, option: str) -> str:

@@ -60,7 +60,7 @@ BACKUP_FORMAT = 1
 # The database, its write-ahead log and lock files are not copied as files: the database is copied
 # through SQLite or pg_dump, the rest belongs to running processes.
 _NOT_COPIED_SUFFIXES = (".sqlite", ".sqlite-wal", ".sqlite-shm", "-lock", ".tmp", "-journal")
-_SECRET_FILES = ("log.key", "tokens.json")
+_SECRET_FILES = ("log.key", "log-next.key", "tokens.json")
 
 
 @dataclass(frozen=True)

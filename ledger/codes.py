@@ -231,6 +231,14 @@ CASE_EXISTS = _code("case_exists", Refused, "a case opened twice on its stream")
 UNKNOWN_CASE = _code("unknown_case", Refused, "a step of a case that was never opened")
 CASE_STAGE_BACKWARDS = _code("case_stage_backwards", Refused, "a case advanced to a stage not later than its own")
 CASE_CLOSED = _code("case_closed", Refused, "an entry on a case already closed")
+# --- a log key's rotation (docs/operations.md, section 5; edition 2) ---
+NOT_ROOT_SIGNER = _code("not_root_signer", Refused, "a log key's announcement or retirement not signed by the root key")
+LOG_KEY_WRONG_ORIGIN = _code("log_key_wrong_origin", Refused, "a log key named after another origin than the log's")
+LOG_KEY_KNOWN = _code("log_key_known", Refused, "a log key added twice, or retired twice")
+LOG_KEY_LAST = _code("log_key_last", Refused, "retiring a log key while no other announced key remains")
+LOG_KEY_RETIRED = _code(
+    "log_key_retired", VerificationFailed, "a checkpoint signed only by log keys the log retired before it"
+)
 
 # --- rules edition 2 (docs/design/rules-edition-2.md): models, national keys, cycles, national acts ---
 NO_MODEL_FOR_YEAR = _code("no_model_for_year", Refused, "a year that no score model of the policy covers")

@@ -37,6 +37,7 @@ from ledger.crypto.keys import (
     verify_signature,
 )
 from ledger.crypto.merkle import hash_leaf
+from ledger.crypto.note import parse_verifier_key
 from ledger.errors import MalformedInput, TooLarge
 from ledger.evidence import EVIDENCE_VALIDATOR
 
@@ -154,6 +155,14 @@ def _digest(value: Any, where: str) -> None:
 def _public_key(value: Any, where: str) -> None:
     _string(value, where)
     decode_base64(value, size=32, what=where)
+
+
+def _verifier_key(value: Any, where: str) -> None:
+    _string(value, where)
+    try:
+        parse_verifier_key(value)
+    except MalformedInput as exc:
+        raise _fail(where, exc.message, exc.code) from exc
 
 
 def _date(value: Any, where: str) -> None:
@@ -386,6 +395,9 @@ BODIES: dict[str, tuple[dict[str, Validator], dict[str, Validator]]] = {
     ),
     "case.advanced": ({"stage": _one_of(*CASE_STAGES), "text": _text}, {}),
     "case.closed": ({"outcome": _one_of(*CASE_OUTCOMES), "text": _text}, {}),
+    # a log key's rotation (docs/operations.md, section 5): announced and retired by the root key
+    "log_key.added": ({"verifier_key": _verifier_key}, {}),
+    "log_key.retired": ({"verifier_key": _verifier_key, "reason": _text}, {}),
 }
 KINDS = tuple(BODIES)
 
@@ -485,6 +497,8 @@ _STREAM_OF_KIND: dict[str, re.Pattern[str]] = {
     "case.opened": re.compile(rf"case/{_UNIT}/(?P<case>[a-z0-9][a-z0-9-]{{0,63}})"),
     "case.advanced": re.compile(rf"case/{_UNIT}/(?P<case>[a-z0-9][a-z0-9-]{{0,63}})"),
     "case.closed": re.compile(rf"case/{_UNIT}/(?P<case>[a-z0-9][a-z0-9-]{{0,63}})"),
+    "log_key.added": re.compile(r"ledger"),
+    "log_key.retired": re.compile(r"ledger"),
 }
 STREAM_PATTERN = re.compile(
     r"ledger|key/[0-9a-f]{64}|(?:unit|witness|oversight)/[a-z0-9][a-z0-9-]{0,63}"

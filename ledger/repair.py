@@ -28,7 +28,7 @@ from ledger.files import write_atomically
 from ledger.log_sources import LOG_AGGREGATE_ID, POSTGRES_EVENTS_TABLE, SQLITE_EVENTS_TABLE, DataDirSource
 from ledger.signed_head import SignedHead
 from ledger.store.config import Storage, connect_postgres
-from ledger.store.datadir import LOG_KEY_FILE, SIGNED_HEAD_FILE, TRUST_FILE, LedgerConfig
+from ledger.store.datadir import LOG_KEY_FILE, SIGNED_HEAD_FILE, TRUST_FILE, LedgerConfig, read_next_log_key
 from ledger.store.writer_lock import writer_lock
 from ledger.verify import TrustAnchor, verify_log
 
@@ -52,6 +52,7 @@ def repair_ledger(directory: Path, *, now: datetime, allow_open_key_file: bool =
     config = LedgerConfig.read(directory)
     trust = TrustAnchor.load(directory / TRUST_FILE)
     log_key = read_private_key(directory / LOG_KEY_FILE, allow_open=allow_open_key_file)
+    next_log_key = read_next_log_key(directory, allow_open=allow_open_key_file)
     with writer_lock(config.storage):
         report = verify_log(DataDirSource(directory), trust, now=now, workers=1)
         refused = [f for f in report.failures if f.code not in REPAIRABLE]
@@ -74,7 +75,8 @@ def repair_ledger(directory: Path, *, now: datetime, allow_open_key_file: bool =
                 update(index, "root_hash", encode_base64(tree.root(index + 1)))
                 result.roots.append(index)
             elif failure.code == codes.STORED_CHECKPOINT_MISMATCH and index is not None:
-                note = sign_checkpoint(Checkpoint(trust.origin, index + 1, tree.root(index + 1)), log_key)
+                keys = (log_key,) if next_log_key is None else (log_key, next_log_key)
+                note = sign_checkpoint(Checkpoint(trust.origin, index + 1, tree.root(index + 1)), *keys)
                 update(index, "checkpoint", note)
                 result.checkpoints.append(index)
         if (

@@ -7,6 +7,11 @@ log's checkpoints must then carry witness cosignatures that meet its quorum; and
 `national_root_fingerprint`, the SHA-256 fingerprint of the national authority's root key (rules
 edition 2): the verifier then refuses a log whose policy names another national root, or none, so
 that a regency cannot endorse its own "national" keys under a root of its making.
+A log key that rotates (docs/operations.md, section 5) makes the log's checkpoints carry the
+signatures of two keys during the overlap; `additional_verifier_keys` lists the log's other keys
+(the new one during the overlap, the retired ones after), all named after the origin: a checkpoint
+verifies when one of the listed keys signed it, and the log's own `log_key.retired` entries say from
+when a key no longer counts (ledger.verify). A trust.json without it reads and writes as before.
 `TrustAnchor.from_json` and `TrustAnchor.to_json` are exact inverses, and `format_trust_file` is
 the one way the file is written (`integritas init`, `integritas export`), so every copy an auditor
 compares is the same text. Pure: the standard library and the crypto core only.
@@ -29,7 +34,7 @@ __all__ = ["TRUST_FILE", "TrustAnchor", "format_trust_file"]
 
 TRUST_FILE = "trust.json"
 _MEMBERS = ("origin", "verifier_key", "root_fingerprint")  # in the order trust.json writes them
-_OPTIONAL = ("national_root_fingerprint", "witness_policy")  # in file order, after the members
+_OPTIONAL = ("additional_verifier_keys", "national_root_fingerprint", "witness_policy")  # in file order, after the members
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,12 @@ class TrustAnchor:
     root_fingerprint: str
     witness_policy_text: str | None = None  # a Sigsum policy file's text, or None: no witnesses required
     national_root_fingerprint: str | None = None  # the national root the log's policy must name, if pinned
+    additional_verifier_keys: tuple[VerifierKey, ...] = ()  # the log's other keys: a rotation's new or retired ones
+
+    @property
+    def verifier_keys(self) -> tuple[VerifierKey, ...]:
+        """Every key the anchor trusts for the log's checkpoints: `verifier_key` first."""
+        return (self.verifier_key, *self.additional_verifier_keys)
 
     @property
     def witness_policy(self) -> WitnessPolicy | None:
@@ -51,11 +62,14 @@ class TrustAnchor:
         return parse_witness_policy(self.witness_policy_text) if self.witness_policy_text is not None else None
 
     def __post_init__(self) -> None:
-        if self.verifier_key.name != self.origin:
-            raise MalformedInput(
-                f"verifier key is for {self.verifier_key.name!r}, not the origin {self.origin!r}",
-                code=codes.INVALID_TRUST_ANCHOR,
-            )
+        for key in self.verifier_keys:
+            if key.name != self.origin:
+                raise MalformedInput(
+                    f"verifier key is for {key.name!r}, not the origin {self.origin!r}",
+                    code=codes.INVALID_TRUST_ANCHOR,
+                )
+        if len({key.key_id for key in self.verifier_keys}) != len(self.verifier_keys):
+            raise MalformedInput("trust anchor lists a verifier key twice", code=codes.INVALID_TRUST_ANCHOR)
 
     @classmethod
     def from_json(cls, document: Any) -> TrustAnchor:
@@ -63,7 +77,8 @@ class TrustAnchor:
 
         Raises :class:`~ledger.errors.MalformedInput` (code ``invalid_trust_anchor``) unless the
         document has exactly origin, verifier_key and root_fingerprint (and optionally a valid
-        witness_policy and national_root_fingerprint), as text, with a verifier
+        witness_policy and national_root_fingerprint, and a non-empty list
+        additional_verifier_keys), as text, with every verifier
         key named after the origin and fingerprints of 64 lowercase hex digits; a verifier key
         that does not parse is ``invalid_verifier_key``.
         """
@@ -71,10 +86,18 @@ class TrustAnchor:
             shown = sorted(document) if isinstance(document, dict) else type(document).__name__
             raise MalformedInput(
                 f"a trust anchor has exactly origin, verifier_key and root_fingerprint (and optionally "
-                f"national_root_fingerprint and witness_policy), not {shown}",
+                f"additional_verifier_keys, national_root_fingerprint and witness_policy), not {shown}",
                 code=codes.INVALID_TRUST_ANCHOR,
             )
-        for name in (*_MEMBERS, *(n for n in _OPTIONAL if n in document)):
+        additional = document.get("additional_verifier_keys", [])
+        if "additional_verifier_keys" in document and (
+            not isinstance(additional, list) or not additional or not all(isinstance(k, str) for k in additional)
+        ):
+            raise MalformedInput(
+                "trust anchor additional_verifier_keys is not a non-empty list of verifier keys",
+                code=codes.INVALID_TRUST_ANCHOR,
+            )
+        for name in (*_MEMBERS, *(n for n in _OPTIONAL if n in document and n != "additional_verifier_keys")):
             if not isinstance(document[name], str):
                 raise MalformedInput(f"trust anchor {name} is not text", code=codes.INVALID_TRUST_ANCHOR)
         for name in ("root_fingerprint", "national_root_fingerprint"):
@@ -93,15 +116,18 @@ class TrustAnchor:
             document["root_fingerprint"],
             policy,
             document.get("national_root_fingerprint"),
+            tuple(parse_verifier_key(key) for key in additional),
         )
 
     def to_json(self) -> dict[str, Any]:
         """The trust.json document, members in their file order."""
-        document = {
+        document: dict[str, Any] = {
             "origin": self.origin,
             "verifier_key": format_verifier_key(self.verifier_key),
             "root_fingerprint": self.root_fingerprint,
         }
+        if self.additional_verifier_keys:
+            document["additional_verifier_keys"] = [format_verifier_key(k) for k in self.additional_verifier_keys]
         if self.national_root_fingerprint is not None:
             document["national_root_fingerprint"] = self.national_root_fingerprint
         if self.witness_policy_text is not None:

@@ -3,7 +3,8 @@
 Given a log source and a trust anchor (origin, the log's verifier key, the root key's fingerprint)
 and optionally the auditor's last trusted checkpoint, `verify_log` checks, in the order of §6:
 
-1. the latest checkpoint's signature by the log key, and its origin;
+1. the latest checkpoint's signature by a log key the anchor lists, and its origin; after the replay
+   (5), that one of the keys that signed it was not retired (`log_key.retired`) before it;
 2. consistency with the trusted checkpoint: the log's first `m` leaves hash to the trusted root;
 3. the root recomputed from all leaves equals the checkpoint's root;
 4. every hash tile the source serves equals the hashes computed from the leaves;
@@ -37,8 +38,9 @@ from typing import Any, Protocol, runtime_checkable
 from cryptography.exceptions import InvalidSignature
 
 from ledger import codes
-from ledger.crypto.checkpoint import Checkpoint, verify_checkpoint
+from ledger.crypto.checkpoint import Checkpoint, verify_checkpoint_by_any
 from ledger.crypto.keys import encode_base64, fingerprint, load_public_key
+from ledger.crypto.note import VerifierKey, format_verifier_key
 from ledger.crypto.merkle import MerkleTree, hash_leaf, verify_consistency
 from ledger.crypto.tiles import Tile, tile_hashes, tiles_for_size
 from ledger.crypto.witness_policy import verify_witness_quorum
@@ -140,7 +142,7 @@ def verify_log(
     report = Report(source.description)
     try:
         text = source.checkpoint()
-        checkpoint = verify_checkpoint(text, trust.verifier_key)
+        checkpoint, signed_by = verify_checkpoint_by_any(text, trust.verifier_keys)
     except LedgerError as exc:
         report.fail(None, exc)
         return report
@@ -168,7 +170,8 @@ def verify_log(
     trusted = None
     if trusted_checkpoint is not None:
         try:
-            trusted = verify_checkpoint(trusted_checkpoint, trust.verifier_key)
+            # The auditor's own record: whichever listed key signed it then, retired since or not.
+            trusted, _ = verify_checkpoint_by_any(trusted_checkpoint, trust.verifier_keys)
         except LedgerError as exc:
             report.fail(None, f"the trusted checkpoint does not verify: {exc.message}", codes.INVALID_TRUSTED_STATE)
             return report
@@ -188,6 +191,14 @@ def verify_log(
             None, f"the log holds {tree.size} leaves, its checkpoint says {checkpoint.tree_size}", codes.MISSING_LEAVES
         )
         return report
+    if report.state is not None and not _signed_by_unretired(report.state, signed_by, checkpoint.tree_size):
+        report.fail(
+            None,
+            f"the checkpoint of size {checkpoint.tree_size} is signed only by log keys the log retired before it: "
+            + ", ".join(format_verifier_key(key) for key in signed_by),
+            codes.LOG_KEY_RETIRED,
+            checkpoint=text,
+        )
     computed = tree.root(checkpoint.tree_size)
     if computed != checkpoint.root_hash:
         report.fail(
@@ -230,9 +241,22 @@ def _check_data_directory(source: StoredDerivedData, tree: MerkleTree, trust: Tr
         report.fail(exc.evidence.get("leaf_index"), exc)
 
 
+def _signed_by_unretired(state: LedgerState, signed_by: tuple[VerifierKey, ...], tree_size: int) -> bool:
+    """Whether one of the keys that signed a checkpoint of `tree_size` was still the log's then: not
+    retired by a `log_key.retired` among the first `tree_size - 1` leaves (the checkpoint that
+    includes the retirement itself is the overlap's last, still signed by both keys)."""
+    for key in signed_by:
+        record = state.log_keys.get(format_verifier_key(key))
+        if record is None or record.retired_index is None or record.retired_index >= tree_size - 1:
+            return True
+    return False
+
+
 def _check_stored_checkpoint(index: int, text: str, root: bytes, trust: TrustAnchor, report: Report) -> None:
     try:
-        stored = verify_checkpoint(text, trust.verifier_key)
+        stored, signed_by = verify_checkpoint_by_any(text, trust.verifier_keys)
+        if report.state is not None and not _signed_by_unretired(report.state, signed_by, index + 1):
+            raise VerificationFailed("it is signed only by log keys retired before it", code=codes.LOG_KEY_RETIRED)
     except LedgerError as exc:
         message = f"the checkpoint stored with leaf {index} does not verify: {exc.code}: {exc.message}"
         report.fail(index, message, codes.STORED_CHECKPOINT_MISMATCH)

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import codes
 from ledger.crypto.keys import decode_base64
-from ledger.crypto.note import VerifierKey, parse_note, sign_note, verify_note
+from ledger.crypto.note import VerifierKey, parse_note, sign_note, verify_note, verify_note_by_any
 from ledger.errors import MalformedInput, VerificationFailed
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "parse_checkpoint",
     "sign_checkpoint",
     "verify_checkpoint",
+    "verify_checkpoint_by_any",
 ]
 
 MAX_TREE_SIZE: Final = 2**64 - 1
@@ -118,9 +119,10 @@ def parse_checkpoint(body: str) -> Checkpoint:
     return Checkpoint(origin, int(size_text), root_hash)
 
 
-def sign_checkpoint(checkpoint: Checkpoint, private_key: Ed25519PrivateKey) -> str:
-    """Return ``checkpoint`` as a signed note by ``private_key``, whose key name is the origin."""
-    return sign_note(format_checkpoint(checkpoint), checkpoint.origin, private_key)
+def sign_checkpoint(checkpoint: Checkpoint, private_key: Ed25519PrivateKey, *more_keys: Ed25519PrivateKey) -> str:
+    """Return ``checkpoint`` as a signed note by ``private_key`` (and ``more_keys``: a log key's
+    rotation overlap), every key named after the origin."""
+    return sign_note(format_checkpoint(checkpoint), checkpoint.origin, private_key, *more_keys)
 
 
 @dataclass(frozen=True)
@@ -148,9 +150,11 @@ class SignedCheckpoint:
         return cls(text)
 
     @classmethod
-    def sign(cls, checkpoint: Checkpoint, private_key: Ed25519PrivateKey) -> SignedCheckpoint:
-        """``checkpoint`` signed by ``private_key`` (see :func:`sign_checkpoint`)."""
-        return cls(sign_checkpoint(checkpoint, private_key))
+    def sign(
+        cls, checkpoint: Checkpoint, private_key: Ed25519PrivateKey, *more_keys: Ed25519PrivateKey
+    ) -> SignedCheckpoint:
+        """``checkpoint`` signed by ``private_key`` and ``more_keys`` (see :func:`sign_checkpoint`)."""
+        return cls(sign_checkpoint(checkpoint, private_key, *more_keys))
 
     @property
     def origin(self) -> str:
@@ -177,9 +181,25 @@ def verify_checkpoint(note_text: str, verifier_key: VerifierKey) -> Checkpoint:
     return _verify(note_text, verifier_key)
 
 
+def verify_checkpoint_by_any(
+    note_text: str, verifier_keys: tuple[VerifierKey, ...]
+) -> tuple[Checkpoint, tuple[VerifierKey, ...]]:
+    """Verify a checkpoint signed by at least one of ``verifier_keys`` (a log key's rotation: the
+    trust anchor lists the old and the new key); return it and the keys whose signatures it carries.
+
+    Every signature line by one of the keys must verify (:func:`~ledger.crypto.note.verify_note_by_any`),
+    and the keys' name must be the checkpoint's origin, as :func:`verify_checkpoint`.
+    """
+    note, signed_by = verify_note_by_any(note_text, verifier_keys)
+    return _check_origin(note_text, parse_checkpoint(note.text), signed_by[0]), signed_by
+
+
 def _verify(note_text: str, verifier_key: VerifierKey) -> Checkpoint:
     note = verify_note(note_text, verifier_key)
-    checkpoint = parse_checkpoint(note.text)
+    return _check_origin(note_text, parse_checkpoint(note.text), verifier_key)
+
+
+def _check_origin(note_text: str, checkpoint: Checkpoint, verifier_key: VerifierKey) -> Checkpoint:
     if checkpoint.origin != verifier_key.name:
         raise VerificationFailed(
             f"checkpoint origin {checkpoint.origin!r} is not the log key's name {verifier_key.name!r}",

@@ -40,6 +40,7 @@ __all__ = [
     "sign_note",
     "verifier_key_for",
     "verify_note",
+    "verify_note_by_any",
 ]
 
 SIGNATURE_TYPE_ED25519: Final = 0x01
@@ -215,12 +216,20 @@ def parse_note(text: str) -> Note:
     return Note(body, tuple(_parse_signature_line(number, line) for number, line in enumerate(lines, 1)))
 
 
-def sign_note(text: str, name: str, private_key: Ed25519PrivateKey) -> str:
-    """Sign ``text`` with ``private_key`` under key name ``name`` and return the formatted note."""
+def sign_note(text: str, name: str, private_key: Ed25519PrivateKey, *more_keys: Ed25519PrivateKey) -> str:
+    """Sign ``text`` with ``private_key`` (and each of ``more_keys``, in order, one signature line
+    each) under key name ``name`` and return the formatted note.
+
+    Several keys under one name are how a log key rotates with an overlap: the key IDs differ, so
+    a verifier that knows either key finds its own line (signed-note, Signatures).
+    """
     _check_text(text)
-    public_key = private_key.public_key().public_bytes_raw()
-    signature = NoteSignature(name, compute_key_id(name, public_key), private_key.sign(text.encode("utf-8")))
-    return format_note(Note(text, (signature,)))
+    message = text.encode("utf-8")
+    signatures = []
+    for key in (private_key, *more_keys):
+        public_key = key.public_key().public_bytes_raw()
+        signatures.append(NoteSignature(name, compute_key_id(name, public_key), key.sign(message)))
+    return format_note(Note(text, tuple(signatures)))
 
 
 def verify_note(note_text: str, verifier: VerifierKey) -> Note:
@@ -271,6 +280,32 @@ def verify_note(note_text: str, verifier: VerifierKey) -> Note:
                 **evidence,
             ) from exc
     return note
+
+
+def verify_note_by_any(note_text: str, verifiers: tuple[VerifierKey, ...]) -> tuple[Note, tuple[VerifierKey, ...]]:
+    """Check that ``note_text`` carries a valid signature by at least one of ``verifiers``; return the
+    parsed note and the verifiers whose signatures it carries (all of them verified), in their order.
+
+    As :func:`verify_note` for each verifier: signature lines by keys outside ``verifiers`` are
+    ignored, and every line by one of them must verify (``note_signature_invalid``); a note signed
+    by none of them is ``note_unknown_key``.
+    """
+    note = parse_note(note_text)
+    present = tuple(
+        verifier
+        for verifier in verifiers
+        if any(s.name == verifier.name and s.key_id == verifier.key_id for s in note.signatures)
+    )
+    if not present:
+        raise VerificationFailed(
+            "note has no signature by any of the keys "
+            + ", ".join(f"{verifier.name}+{verifier.key_id.hex()}" for verifier in verifiers),
+            code=codes.NOTE_UNKNOWN_KEY,
+            signers=[f"{signature.name}+{signature.key_id.hex()}" for signature in note.signatures],
+        )
+    for verifier in present:
+        verify_note(note_text, verifier)
+    return note, present
 
 
 def _parse_signature_line(number: int, line: str) -> NoteSignature:

@@ -11,7 +11,7 @@ assigns it. The package reads in that order:
 - `state`: what the rules know (`LedgerState`, `UnitState`, `KeyRecord`, ...) and a kind's rule;
 - `fold`: `decide`/`evolve`/`fold`, and what every entry must satisfy (log, signer, chain, role);
 - one module per family of kinds, each kind's decide next to its evolve: `ledger_kinds` (genesis,
-  policy.set), `keys`, `units`, `stages`, `assessments` (with remediation), `pacts`, `oversight`
+  policy.set, the log key's rotation), `keys`, `units`, `stages`, `assessments` (with remediation), `pacts`, `oversight`
   (witnesses and oversight notes), `cases` (an overseer's cases), and for rules edition 2 `cycles`
   (yearly cycles, proposals' lapse) and `national` (screening, appeal, revocation, monitoring);
 - `messages`: the catalogue every refusal and failing check is rendered from, in English and
@@ -52,6 +52,7 @@ from ledger.rules.state import (
     KeyRecord,
     KindRule,
     LedgerState,
+    LogKey,
     Pact,
     RemediationItem,
     Revocation,
@@ -81,6 +82,7 @@ __all__ = [
     "KeyRecord",
     "KindRule",
     "LedgerState",
+    "LogKey",
     "ModelThresholds",
     "Pact",
     "Policy",

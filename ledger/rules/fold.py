@@ -55,6 +55,8 @@ ROLES_OF_KIND: dict[str, tuple[str, ...]] = {
     "appeal.decided": ("national_assessor",),
     "predicate.revoked": ("minister",),
     "monitoring.recorded": ("internal_assessor", "national_assessor"),
+    "log_key.added": ("administrator",),  # the root key only: ledger_kinds._check_log_key
+    "log_key.retired": ("administrator",),
     **cases.ROLES,
 }
 

@@ -1,12 +1,16 @@
-"""The log's own kinds: `ledger.genesis` opens a log with its root key and policy; `policy.set` replaces the policy."""
+"""The log's own kinds: `ledger.genesis` opens a log with its root key and policy; `policy.set` replaces the policy;
+`log_key.added` and `log_key.retired` (edition 2) announce a new log (checkpoint) key and retire an old one, both
+signed by the root key: the verifier refuses a checkpoint signed only by keys retired before it (ledger.verify,
+docs/operations.md section 5)."""
 
 from __future__ import annotations
 
 from ledger.crypto.keys import decode_base64
+from ledger.crypto.note import parse_verifier_key
 from ledger.entry import Submission
 from ledger.rules.messages import refused
 from ledger.rules.policy import parse_policy
-from ledger.rules.state import Decision, KeyRecord, KindRule, LedgerState, current_policy
+from ledger.rules.state import Decision, KeyRecord, KindRule, LedgerState, LogKey, current_policy
 
 
 def decide_genesis(state: LedgerState, submission: Submission, index: int, key: KeyRecord | None) -> Decision:
@@ -48,7 +52,53 @@ def evolve_policy_set(state: LedgerState, decision: Decision) -> None:
     state.policy = decision.policy
 
 
+def _check_log_key(state: LedgerState, submission: Submission, key: KeyRecord | None) -> str:
+    """The root key signs a log key's changes (the log key is the log's own, above every administrator);
+    the key is named after this log's origin. Returns the verifier key text."""
+    entry = submission.entry
+    if key is None or key.fingerprint != state.root_fingerprint:
+        raise refused("not_root_signer", kind=entry.kind, root=state.root_fingerprint, signer=entry.signer)
+    text = entry.body["verifier_key"]
+    name = parse_verifier_key(text).name
+    if name != state.origin:
+        raise refused("log_key_wrong_origin", verifier_key=text, name=name, origin=state.origin)
+    return str(text)
+
+
+def decide_log_key_added(state: LedgerState, submission: Submission, index: int, key: KeyRecord | None) -> Decision:
+    text = _check_log_key(state, submission, key)
+    known = state.log_keys.get(text)
+    if known is not None:
+        done, at = ("retired", known.retired_index) if known.added_index is None else ("added", known.added_index)
+        raise refused("log_key_known", verifier_key=text, done=done, index=at)
+    return Decision(submission, index, key)
+
+
+def evolve_log_key_added(state: LedgerState, decision: Decision) -> None:
+    text = decision.submission.entry.body["verifier_key"]
+    state.log_keys[text] = LogKey(text, added_index=decision.index)
+
+
+def decide_log_key_retired(state: LedgerState, submission: Submission, index: int, key: KeyRecord | None) -> Decision:
+    text = _check_log_key(state, submission, key)
+    known = state.log_keys.get(text)
+    if known is not None and known.retired_index is not None:
+        raise refused("log_key_known", verifier_key=text, done="retired", index=known.retired_index)
+    # A successor must be announced first: the overlap, when checkpoints carry both signatures.
+    if not any(other.retired_index is None and other.verifier_key != text for other in state.log_keys.values()):
+        raise refused("log_key_last", verifier_key=text)
+    return Decision(submission, index, key)
+
+
+def evolve_log_key_retired(state: LedgerState, decision: Decision) -> None:
+    text = decision.submission.entry.body["verifier_key"]
+    added = state.log_keys[text].added_index if text in state.log_keys else None
+    state.log_keys[text] = LogKey(text, added_index=added, retired_index=decision.index)
+
+
 RULES = {
     "ledger.genesis": KindRule(decide_genesis, evolve_genesis),
     "policy.set": KindRule(decide_policy_set, evolve_policy_set),
+    "log_key.added": KindRule(decide_log_key_added, evolve_log_key_added),
+    "log_key.retired": KindRule(decide_log_key_retired, evolve_log_key_retired),
 }

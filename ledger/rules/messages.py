@@ -606,6 +606,28 @@ REFUSALS: dict[str, Message] = {
         "case {case} was closed at leaf {index}",
         "perkara {case} sudah ditutup pada daun {index}",
     ),
+    # --- a log key's rotation (log_key.added, log_key.retired) ---
+    "not_root_signer": Message(
+        codes.NOT_ROOT_SIGNER,
+        "{kind} must be signed by the root key {root}, not {signer}",
+        "{kind} harus ditandatangani oleh kunci akar {root}, bukan {signer}",
+    ),
+    "log_key_wrong_origin": Message(
+        codes.LOG_KEY_WRONG_ORIGIN,
+        "log key {verifier_key} is named {name}, not this log's origin {origin}",
+        "kunci log {verifier_key} bernama {name}, bukan origin log ini {origin}",
+    ),
+    "log_key_known": Message(
+        codes.LOG_KEY_KNOWN,
+        "log key {verifier_key} was already {done} at leaf {index}",
+        "kunci log {verifier_key} sudah {done} pada daun {index}",
+    ),
+    "log_key_last": Message(
+        codes.LOG_KEY_LAST,
+        "retiring log key {verifier_key} would leave the log no announced key: add its successor first",
+        "mempensiunkan kunci log {verifier_key} akan meninggalkan log tanpa kunci yang diumumkan: "
+        "tambahkan penggantinya dahulu",
+    ),
 }
 
 MESSAGES: dict[str, Message] = {**CHECKS, **REFUSALS}

@@ -204,6 +204,16 @@ class UnitState:
         return Decimal(self.valid_pacts) / Decimal(self.headcount)
 
 
+@dataclass(frozen=True)
+class LogKey:
+    """A log (checkpoint) key the log announced (`log_key.added`) or retired (`log_key.retired`),
+    by its verifier key text; the key the log was created with is known only once retired."""
+
+    verifier_key: str
+    added_index: int | None = None
+    retired_index: int | None = None
+
+
 @dataclass
 class LedgerState:
     """Everything the rules know after folding the log's first `size` entries."""
@@ -222,6 +232,7 @@ class LedgerState:
     decrees: dict[str, Decree] = field(default_factory=dict)  # by number: one decree may designate a batch
     proposals: dict[tuple[int, str], int] = field(default_factory=dict)  # (cycle, agency) -> proposals made
     cases: dict[str, Case] = field(default_factory=dict)  # by stream, case/<unit>/<case id> (edition 2)
+    log_keys: dict[str, LogKey] = field(default_factory=dict)  # by verifier key text, in log order (edition 2)
 
 
 @dataclass(frozen=True)

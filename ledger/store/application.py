@@ -30,12 +30,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import IntegrityError
 
 from ledger import codes
-from ledger.crypto.checkpoint import Checkpoint, SignedCheckpoint, verify_checkpoint
+from ledger.crypto.checkpoint import Checkpoint, SignedCheckpoint, verify_checkpoint_by_any
 from ledger.crypto.compact_range import CompactRange
 from ledger.crypto.keys import decode_base64, encode_base64
 from ledger.crypto.keys import fingerprint as key_fingerprint
 from ledger.crypto.merkle import MerkleTree
-from ledger.crypto.note import VerifierKey, format_verifier_key, verifier_key_for
+from ledger.crypto.note import VerifierKey, format_verifier_key, parse_verifier_key, verifier_key_for
 from ledger.crypto.record_proof import RecordProof, format_record_proof
 from ledger.crypto.tiles import Tile, tile_hashes
 from ledger.entry import Submission, parse_leaf
@@ -161,6 +161,7 @@ class LedgerStore(LedgerEvents):
         clock: Callable[[], datetime] = utc_now,
         progress: Callable[[int, int], None] | None = None,
         signed_head: Path | None = None,
+        next_log_key: Ed25519PrivateKey | None = None,
     ) -> None:
         # Creating the tables (and PostgreSQL's functions) races between processes starting together:
         # the one holding the writer lock creates them, the others find them.
@@ -174,6 +175,9 @@ class LedgerStore(LedgerEvents):
         self.origin = origin
         self.verifier_key: VerifierKey = verifier_key_for(origin, log_key.public_key())
         self._log_key = log_key
+        # During a log key's rotation (docs/operations.md, section 5) checkpoints carry both signatures.
+        self._next_log_key = next_log_key
+        self.next_verifier_key = None if next_log_key is None else verifier_key_for(origin, next_log_key.public_key())
         self._clock = clock
         self._lock = threading.RLock()
         self._memory = threading.Lock()
@@ -198,6 +202,10 @@ class LedgerStore(LedgerEvents):
     def verifier_key_text(self) -> str:
         return format_verifier_key(self.verifier_key)
 
+    def _log_keys(self) -> tuple[Ed25519PrivateKey, ...]:
+        """The keys that sign each new checkpoint: the log key, and the next one during a rotation."""
+        return (self._log_key,) if self._next_log_key is None else (self._log_key, self._next_log_key)
+
     def signed_checkpoint(self) -> SignedCheckpoint:
         """The latest checkpoint this process knows (see `refresh`), text and parsed together."""
         checkpoint = self._checkpoint  # replaced whole, never changed: one read is consistent
@@ -219,7 +227,28 @@ class LedgerStore(LedgerEvents):
         if root_fingerprint is None:
             raise NotFound("the log has no genesis entry yet: it has no root key", code=codes.EMPTY_LOG)
         national = None if policy is None or policy.national_root is None else key_fingerprint(policy.national_root)
-        return TrustAnchor(self.origin, self.verifier_key, root_fingerprint, national_root_fingerprint=national)
+        return TrustAnchor(
+            self.origin,
+            self.verifier_key,
+            root_fingerprint,
+            national_root_fingerprint=national,
+            additional_verifier_keys=self._other_verifier_keys(),
+        )
+
+    def _other_verifier_keys(self) -> tuple[VerifierKey, ...]:
+        """The log's keys besides `verifier_key`: the next key during a rotation, and every key the log
+        announced or retired (old checkpoints stay signed by retired keys; the log says from when they
+        no longer count)."""
+        with self._memory:
+            texts = list(self.state.log_keys)
+        others = [parse_verifier_key(text) for text in texts]
+        if self.next_verifier_key is not None:
+            others.append(self.next_verifier_key)
+        unique: dict[bytes, VerifierKey] = {}
+        for key in others:
+            if key.key_id != self.verifier_key.key_id:
+                unique.setdefault(key.key_id, key)
+        return tuple(unique.values())
 
     def ledger_name(self) -> str | None:
         """The name the genesis entry gave the ledger (None before genesis)."""
@@ -407,7 +436,8 @@ class LedgerStore(LedgerEvents):
         if self._checkpoint is None:
             return
         try:
-            checkpoint = verify_checkpoint(self._checkpoint.text, self.verifier_key)
+            keys = (self.verifier_key, *((self.next_verifier_key,) if self.next_verifier_key else ()))
+            checkpoint, _ = verify_checkpoint_by_any(self._checkpoint.text, keys)
         except LedgerError as exc:
             raise StoreDamaged(f"the latest stored checkpoint does not verify: {exc.message}") from exc
         if (checkpoint.tree_size, checkpoint.root_hash) != (self.size, self.tree.root()):
@@ -646,7 +676,7 @@ class LedgerStore(LedgerEvents):
             if position == last:
                 size = pending.size
                 self._check_extends_signed(size)
-                checkpoint = SignedCheckpoint.sign(Checkpoint(self.origin, size, root), self._log_key)
+                checkpoint = SignedCheckpoint.sign(Checkpoint(self.origin, size, root), *self._log_keys())
             events.append(
                 stream_event(entry.stream, entry.seq, decision.index, encode_base64(submission.leaf_hash), timestamp)
             )

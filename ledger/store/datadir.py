@@ -40,6 +40,7 @@ from ledger.trust import TRUST_FILE as TRUST_FILE  # the data directory holds on
 from ledger.trust import format_trust_file
 
 LOG_KEY_FILE = "log.key"
+NEXT_LOG_KEY_FILE = "log-next.key"  # during a log key's rotation: the successor, signing beside log.key
 SQLITE_FILE = "ledger.sqlite"
 SIGNED_HEAD_FILE = "signed-head.json"
 
@@ -133,6 +134,7 @@ def open_ledger(
     """Open the ledger in `directory`, replaying its stored log (from `storage` if given)."""
     config = LedgerConfig.read(directory)
     log_key = read_private_key(directory / LOG_KEY_FILE, allow_open=allow_open_key_file)
+    next_log_key = read_next_log_key(directory, allow_open=allow_open_key_file)
     return LedgerStore(
         storage or config.storage,
         config.origin,
@@ -140,4 +142,12 @@ def open_ledger(
         clock=clock,
         progress=progress,
         signed_head=directory / SIGNED_HEAD_FILE,
+        next_log_key=next_log_key,
     )
+
+
+def read_next_log_key(directory: Path, *, allow_open: bool = False) -> Ed25519PrivateKey | None:
+    """The log key a rotation brought in (`integritas keys rotate-log-key`), while the old one still signs
+    beside it; None outside a rotation."""
+    path = directory / NEXT_LOG_KEY_FILE
+    return read_private_key(path, allow_open=allow_open) if path.exists() else None
