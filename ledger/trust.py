@@ -34,7 +34,8 @@ __all__ = ["TRUST_FILE", "TrustAnchor", "format_trust_file"]
 
 TRUST_FILE = "trust.json"
 _MEMBERS = ("origin", "verifier_key", "root_fingerprint")  # in the order trust.json writes them
-_OPTIONAL = ("additional_verifier_keys", "national_root_fingerprint", "witness_policy")  # in file order, after the members
+# in file order, after the members
+_OPTIONAL = ("additional_verifier_keys", "national_root_fingerprint", "witness_policy")
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,8 @@ from cryptography.exceptions import InvalidSignature
 from ledger import codes
 from ledger.crypto.checkpoint import Checkpoint, verify_checkpoint_by_any
 from ledger.crypto.keys import encode_base64, fingerprint, load_public_key
-from ledger.crypto.note import VerifierKey, format_verifier_key
 from ledger.crypto.merkle import MerkleTree, hash_leaf, verify_consistency
+from ledger.crypto.note import VerifierKey, format_verifier_key
 from ledger.crypto.tiles import Tile, tile_hashes, tiles_for_size
 from ledger.crypto.witness_policy import verify_witness_quorum
 from ledger.entry import parse_leaf
