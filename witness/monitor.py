@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ledger import codes
-from ledger.crypto.checkpoint import Checkpoint, parse_checkpoint, verify_checkpoint
+from ledger.crypto.checkpoint import Checkpoint, parse_checkpoint, verify_checkpoint_by_any
 from ledger.crypto.cosignature import verify_cosignature
 from ledger.crypto.merkle import MerkleTree, hash_leaf
 from ledger.crypto.note import parse_note
@@ -176,7 +176,9 @@ class Monitor:
         witnessed = self._witnessed()  # before the log's checkpoint: see the module docstring
         try:
             text = self.source.checkpoint()
-            checkpoint = verify_checkpoint(text, self.trust.verifier_key)
+            # Any key the trust file lists (a log key's rotation); the full verification below
+            # refuses one the log retired.
+            checkpoint, _ = verify_checkpoint_by_any(text, self.trust.verifier_keys)
         except LedgerError as exc:
             alert(exc.code, f"the log's checkpoint cannot be used: {exc.message}")
             return self._finish(state, alerts, entries, stamp, advance_to=None)
@@ -263,7 +265,7 @@ class Monitor:
                     )
         for witness, note in witnessed:
             try:
-                theirs = verify_checkpoint(note, self.trust.verifier_key)
+                theirs, _ = verify_checkpoint_by_any(note, self.trust.verifier_keys)
                 verify_cosignature(note, witness.key)
             except LedgerError as exc:
                 alert(

@@ -21,6 +21,7 @@ from ledger.entry import format_time, sign_entry
 from ledger.errors import Refused
 from ledger.store.datadir import open_ledger
 from tests.builder import key_for
+from tests.store.contract import StoreBuilder
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "operations.md"
@@ -112,3 +113,59 @@ def register_witness(store: object, admin: object, name: str) -> object:
         },
     }
     return sign_entry(entry, admin)  # type: ignore[arg-type]
+
+
+# --- section 6: the log key's rotation, on a ledger under rules edition 2 ---------------------------------
+
+TESTED_EDITION_2 = re.compile(r"<!-- tested: edition 2 -->\n```sh\n(.*?)```", re.DOTALL)
+
+
+def test_the_log_key_rotation_blocks_run_verbatim_on_an_edition_2_ledger(tmp_path: Path) -> None:
+    blocks = TESTED_EDITION_2.findall(DOC.read_text(encoding="utf-8"))
+    assert len(blocks) == 2 and "rotate-log-key" in blocks[0] and "--retire" in blocks[1]
+    keys, ledger = tmp_path / "keys", tmp_path / "data"
+    keys.mkdir()
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("INTEGRITAS_")},
+        "LEDGER": str(ledger),
+        "KEYS": str(keys),
+        "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
+    }
+    init = ["integritas", "init", str(ledger), "--origin", "integritas.example/rotasi", "--name", "Uji"]
+    subprocess.run([*init, "--root-key", str(keys / "root.key")], env=environment, check=True, capture_output=True)
+    old_key = (ledger / "log.key").read_bytes()
+    outputs = []
+    for block in blocks:
+        completed = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", block],
+            env=environment,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert completed.returncode == 0, f"{block}\n{completed.stdout}\n{completed.stderr}"
+        outputs.append(completed.stdout)
+    assert outputs[1].strip().endswith("2")  # log_key.added and log_key.retired, both in the log
+    assert (ledger / "log.key").read_bytes() != old_key and not (ledger / "log-next.key").exists()
+    trust = json.loads((ledger / "trust.json").read_text())
+    overlap = json.loads((keys / "trust-overlap.json").read_text())
+    assert trust["additional_verifier_keys"] == [overlap["verifier_key"]]
+    assert overlap["additional_verifier_keys"] == [trust["verifier_key"]]
+    # The negative twin: once the log grows past the overlap's last checkpoint, the trust file from
+    # before the rotation knows no key that signs it.
+    store = open_ledger(ledger)
+    try:
+        builder = StoreBuilder(store)
+        builder.register_key("after-rotation", "administrator", by=read_private_key(keys / "root.key"))
+    finally:
+        store.close()
+    before = subprocess.run(
+        ["integritas", "verify", str(ledger), "--trust", str(keys / "trust-before-rotation.json")],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert before.returncode == 1 and "note_unknown_key" in before.stdout + before.stderr
