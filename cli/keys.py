@@ -1,6 +1,7 @@
 """Signing keys: `keys new` writes one (PKCS#8, mode 0600), `keys show` prints a key file's identity,
 `keys endorse` is the national authority's side of registering a national key (rules edition 2),
-`keys rotate-log-key` rotates the log (checkpoint) key with an overlap (docs/operations.md, section 5)."""
+`keys rotate-log-key` rotates the log (checkpoint) key with an overlap (docs/operations.md, section 6),
+`keys rotate-root` hands the root to a new key (section 7)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,17 @@ def register(commands: Commands) -> None:
     p.add_argument("--retire", action="store_true", help="retire the old key: the new one signs alone from now on")
     p.add_argument("--reason", default="rotated to the next log key", help="the retirement's reason (with --retire)")
     p.set_defaults(run=rotate_log_key)
+    p = keys.add_parser(
+        "rotate-root",
+        help="hand the root to a new key (root.rotated, rules edition 2): signed by the current root, "
+        "with the new root's signature of the handover",
+    )
+    add_ledger_option(p)
+    p.add_argument("--root-key", type=Path, required=True, help="the current root key file")
+    p.add_argument("--new-root-key", type=Path, required=True, help="the new root key file (integritas keys new)")
+    p.add_argument("--passphrase-env", metavar="VAR", help="the current root key's passphrase is in $VAR")
+    p.add_argument("--new-passphrase-env", metavar="VAR", help="the new root key's passphrase is in $VAR")
+    p.set_defaults(run=rotate_root)
 
 
 def new(args: argparse.Namespace) -> int:
@@ -144,6 +156,32 @@ def rotate_log_key(args: argparse.Namespace) -> int:
     print(f"verifier key: {format_verifier_key(trust.verifier_key)}")
     for key in trust.additional_verifier_keys:
         print(f"additional verifier key: {format_verifier_key(key)}")
+    return 0
+
+
+def rotate_root(args: argparse.Namespace) -> int:
+    """Append `root.rotated`: the current root hands the root to the new key, whose `possession` is its
+    signature of the handover (ledger.rules.ledger_kinds.root_possession_message). trust.json keeps
+    the genesis root: the verifier follows the handovers from it."""
+    from ledger.rules.ledger_kinds import root_possession_message
+
+    root = read_private_key(args.root_key, passphrase(args.passphrase_env), allow_open=args.allow_open_key_file)
+    new_root = read_private_key(
+        args.new_root_key, passphrase(args.new_passphrase_env), allow_open=args.allow_open_key_file
+    )
+    old_fingerprint, new_fingerprint = fingerprint(root.public_key()), fingerprint(new_root.public_key())
+    store = open_store(args.ledger, args.allow_open_key_file)
+    try:
+        possession = new_root.sign(root_possession_message(store.origin, old_fingerprint, new_fingerprint))
+        body = {
+            "root_key": encode_base64(public_key_bytes(new_root.public_key())),
+            "possession": encode_base64(possession),
+        }
+        _append_root_entry(store, root, "root.rotated", body)
+    finally:
+        store.close()
+    print(f"root key: {new_fingerprint}  {args.new_root_key}")
+    print(f"retired root key: {old_fingerprint}")
     return 0
 
 

@@ -236,6 +236,10 @@ NOT_ROOT_SIGNER = _code("not_root_signer", Refused, "a log key's announcement or
 LOG_KEY_WRONG_ORIGIN = _code("log_key_wrong_origin", Refused, "a log key named after another origin than the log's")
 LOG_KEY_KNOWN = _code("log_key_known", Refused, "a log key added twice, or retired twice")
 LOG_KEY_LAST = _code("log_key_last", Refused, "retiring a log key while no other announced key remains")
+ROOT_KEY_KNOWN = _code("root_key_known", Refused, "a root handed to a key the log already knows")
+ROOT_POSSESSION_INVALID = _code(
+    "root_possession_invalid", Refused, "root.rotated whose possession is not the new root's signature of its handover"
+)
 LOG_KEY_RETIRED = _code(
     "log_key_retired", VerificationFailed, "a checkpoint signed only by log keys the log retired before it"
 )

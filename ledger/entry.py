@@ -398,6 +398,9 @@ BODIES: dict[str, tuple[dict[str, Validator], dict[str, Validator]]] = {
     # a log key's rotation (docs/operations.md, section 5): announced and retired by the root key
     "log_key.added": ({"verifier_key": _verifier_key}, {}),
     "log_key.retired": ({"verifier_key": _verifier_key, "reason": _text}, {}),
+    # the root key's handover (docs/operations.md, section 7): signed by the current root, with the
+    # new root's signature over the handover (ledger.rules.ledger_kinds.root_possession_message)
+    "root.rotated": ({"root_key": _public_key, "possession": _signature_value}, {}),
 }
 KINDS = tuple(BODIES)
 
@@ -499,6 +502,7 @@ _STREAM_OF_KIND: dict[str, re.Pattern[str]] = {
     "case.closed": re.compile(rf"case/{_UNIT}/(?P<case>[a-z0-9][a-z0-9-]{{0,63}})"),
     "log_key.added": re.compile(r"ledger"),
     "log_key.retired": re.compile(r"ledger"),
+    "root.rotated": re.compile(r"ledger"),
 }
 STREAM_PATTERN = re.compile(
     r"ledger|key/[0-9a-f]{64}|(?:unit|witness|oversight)/[a-z0-9][a-z0-9-]{0,63}"

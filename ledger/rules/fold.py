@@ -57,6 +57,7 @@ ROLES_OF_KIND: dict[str, tuple[str, ...]] = {
     "monitoring.recorded": ("internal_assessor", "national_assessor"),
     "log_key.added": ("administrator",),  # the root key only: ledger_kinds._check_log_key
     "log_key.retired": ("administrator",),
+    "root.rotated": ("administrator",),  # the current root only: ledger_kinds.decide_root_rotated
     **cases.ROLES,
 }
 

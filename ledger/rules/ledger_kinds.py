@@ -1,11 +1,15 @@
 """The log's own kinds: `ledger.genesis` opens a log with its root key and policy; `policy.set` replaces the policy;
 `log_key.added` and `log_key.retired` (edition 2) announce a new log (checkpoint) key and retire an old one, both
 signed by the root key: the verifier refuses a checkpoint signed only by keys retired before it (ledger.verify,
-docs/operations.md section 5)."""
+docs/operations.md section 6); `root.rotated` (edition 2) hands the root to a new key, signed by the current root
+and, over the handover, by the new key (docs/operations.md section 7)."""
 
 from __future__ import annotations
 
-from ledger.crypto.keys import decode_base64
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from ledger.crypto.keys import decode_base64, fingerprint
 from ledger.crypto.note import parse_verifier_key
 from ledger.entry import Submission
 from ledger.rules.messages import refused
@@ -23,6 +27,7 @@ def evolve_genesis(state: LedgerState, decision: Decision) -> None:
     root_key = decode_base64(body["root_key"], size=32)
     state.name = body["name"]
     state.root_fingerprint = decision.submission.entry.signer
+    state.genesis_root_fingerprint = state.root_fingerprint
     state.policy = decision.policy
     # The root key is the first administrator, regency-wide: it registers every other key.
     state.keys[state.root_fingerprint] = KeyRecord(
@@ -96,9 +101,56 @@ def evolve_log_key_retired(state: LedgerState, decision: Decision) -> None:
     state.log_keys[text] = LogKey(text, added_index=added, retired_index=decision.index)
 
 
+ROOT_POSSESSION_CONTEXT = "integritas/root.rotated/v1"
+
+
+def root_possession_message(origin: str, old_root: str, new_root: str) -> bytes:
+    """What the new root key signs in `root.rotated`'s `possession`: the log, and the handover from the
+    old root's fingerprint to its own, each on a line. Proves the new key is held by whoever takes
+    the root, and that it accepts this log from this root (a signature that no other log or
+    handover can reuse)."""
+    return f"{ROOT_POSSESSION_CONTEXT}\n{origin}\n{old_root}\n{new_root}\n".encode()
+
+
+def decide_root_rotated(state: LedgerState, submission: Submission, index: int, key: KeyRecord | None) -> Decision:
+    entry = submission.entry
+    if key is None or key.fingerprint != state.root_fingerprint:
+        raise refused("not_root_signer", kind=entry.kind, root=state.root_fingerprint, signer=entry.signer)
+    new_key = decode_base64(entry.body["root_key"], size=32)
+    new_root = fingerprint(new_key)
+    if new_root in state.keys:
+        raise refused("root_key_known", key=new_root)
+    message = root_possession_message(state.origin, key.fingerprint, new_root)
+    try:
+        Ed25519PublicKey.from_public_bytes(new_key).verify(decode_base64(entry.body["possession"]), message)
+    except InvalidSignature as exc:
+        raise refused("root_possession_invalid", key=new_root) from exc
+    return Decision(submission, index, key)
+
+
+def evolve_root_rotated(state: LedgerState, decision: Decision) -> None:
+    entry = decision.submission.entry
+    new_key = decode_base64(entry.body["root_key"], size=32)
+    old = state.keys[entry.signer]
+    # The old root signs nothing from here on; the new one is the root and the first administrator.
+    old.revoked_index = decision.index
+    old.revoked_reason = "root rotated"
+    state.root_fingerprint = fingerprint(new_key)
+    state.keys[state.root_fingerprint] = KeyRecord(
+        fingerprint=state.root_fingerprint,
+        public_key=new_key,
+        role="administrator",
+        scope=("*",),
+        holder_name=old.holder_name,
+        holder_title="root key",
+        registered_index=decision.index,
+    )
+
+
 RULES = {
     "ledger.genesis": KindRule(decide_genesis, evolve_genesis),
     "policy.set": KindRule(decide_policy_set, evolve_policy_set),
     "log_key.added": KindRule(decide_log_key_added, evolve_log_key_added),
     "log_key.retired": KindRule(decide_log_key_retired, evolve_log_key_retired),
+    "root.rotated": KindRule(decide_root_rotated, evolve_root_rotated),
 }

@@ -622,6 +622,16 @@ REFUSALS: dict[str, Message] = {
         "log key {verifier_key} was already {done} at leaf {index}",
         "kunci log {verifier_key} sudah {done} pada daun {index}",
     ),
+    "root_key_known": Message(
+        codes.ROOT_KEY_KNOWN,
+        "key {key} is already known to the log: the root passes to a new key",
+        "kunci {key} sudah dikenal log: akar berpindah ke kunci baru",
+    ),
+    "root_possession_invalid": Message(
+        codes.ROOT_POSSESSION_INVALID,
+        "possession is not new root key {key}'s signature of this handover",
+        "possession bukan tanda tangan kunci akar baru {key} atas serah terima ini",
+    ),
     "log_key_last": Message(
         codes.LOG_KEY_LAST,
         "retiring log key {verifier_key} would leave the log no announced key: add its successor first",

@@ -221,7 +221,8 @@ class LedgerState:
     origin: str
     size: int = 0
     name: str | None = None
-    root_fingerprint: str | None = None
+    root_fingerprint: str | None = None  # the current root: the genesis signer, or the last `root.rotated`'s key
+    genesis_root_fingerprint: str | None = None  # the trust anchor's root: the genesis signer, for good
     policy: Policy | None = None
     keys: dict[str, KeyRecord] = field(default_factory=dict)
     streams: dict[str, StreamHead] = field(default_factory=dict)

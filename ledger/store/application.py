@@ -222,7 +222,9 @@ class LedgerStore(LedgerEvents):
         the national root's fingerprint when the policy names one (an auditor compares it with the one
         the national authority publishes)."""
         with self._memory:
-            root_fingerprint = self.state.root_fingerprint
+            # The genesis root, whatever `root.rotated` handed the root to since: verification follows
+            # the handovers from it (docs/operations.md, section 7), and trust files never need replacing.
+            root_fingerprint = self.state.genesis_root_fingerprint
             policy = self.state.policy
         if root_fingerprint is None:
             raise NotFound("the log has no genesis entry yet: it has no root key", code=codes.EMPTY_LOG)
