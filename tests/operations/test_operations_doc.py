@@ -122,7 +122,8 @@ TESTED_EDITION_2 = re.compile(r"<!-- tested: edition 2 -->\n```sh\n(.*?)```", re
 
 def test_the_log_key_rotation_blocks_run_verbatim_on_an_edition_2_ledger(tmp_path: Path) -> None:
     blocks = TESTED_EDITION_2.findall(DOC.read_text(encoding="utf-8"))
-    assert len(blocks) == 2 and "rotate-log-key" in blocks[0] and "--retire" in blocks[1]
+    assert len(blocks) == 3 and "rotate-log-key" in blocks[0] and "--retire" in blocks[1]
+    assert "rotate-root" in blocks[2]
     keys, ledger = tmp_path / "keys", tmp_path / "data"
     keys.mkdir()
     environment = {
@@ -153,12 +154,15 @@ def test_the_log_key_rotation_blocks_run_verbatim_on_an_edition_2_ledger(tmp_pat
     overlap = json.loads((keys / "trust-overlap.json").read_text())
     assert trust["additional_verifier_keys"] == [overlap["verifier_key"]]
     assert overlap["additional_verifier_keys"] == [trust["verifier_key"]]
-    # The negative twin: once the log grows past the overlap's last checkpoint, the trust file from
-    # before the rotation knows no key that signs it.
+    # After the handover the old root signs nothing, the new one does. Once the log grows past the
+    # log key's retirement, the trust file from before that rotation knows no key that signs it.
     store = open_ledger(ledger)
     try:
         builder = StoreBuilder(store)
-        builder.register_key("after-rotation", "administrator", by=read_private_key(keys / "root.key"))
+        with pytest.raises(Refused) as refused:
+            builder.register_key("by-old-root", "administrator", by=read_private_key(keys / "root.key"))
+        assert refused.value.code == "revoked_signer"
+        builder.register_key("after-rotation", "administrator", by=read_private_key(keys / "root-new.key"))
     finally:
         store.close()
     before = subprocess.run(
