@@ -202,12 +202,31 @@ def _append_root_entry(store: Any, root: Any, kind: str, body: dict[str, Any]) -
 
 
 def _write_trust_file(directory: Path, anchor: Any) -> Any:
-    """trust.json with the log's keys now; whatever else it holds (the witness policy) is kept."""
+    """trust.json with the log's keys now; whatever else it holds is kept. A witness policy gains a
+    `log` line for each of the log's keys it lacks (in DIR/witness-policy too): verifiers require
+    it to list a key that signed the checkpoint."""
     from ledger.trust import TRUST_FILE, TrustAnchor, format_trust_file
+    from witness.ledger_witnesses import read_ledger_policy, write_ledger_policy
 
     current = TrustAnchor.load(directory / TRUST_FILE)
+    policy_text = current.witness_policy_text
+    ledger_policy = read_ledger_policy(directory)
+    if ledger_policy is not None:
+        text, policy = ledger_policy
+        listed = {key for key, _ in policy.logs}
+        missing = [k for k in anchor.verifier_keys if k.public_key not in listed]
+        if missing and policy.logs:
+            lines = text.splitlines(keepends=True)
+            last_log = max(n for n, line in enumerate(lines) if line.startswith("log "))
+            lines[last_log + 1 : last_log + 1] = [f"log {k.public_key.hex()}\n" for k in missing]
+            text = "".join(lines)
+            write_ledger_policy(directory, text)
+        policy_text = text
     trust = dataclasses.replace(
-        current, verifier_key=anchor.verifier_key, additional_verifier_keys=anchor.additional_verifier_keys
+        current,
+        verifier_key=anchor.verifier_key,
+        additional_verifier_keys=anchor.additional_verifier_keys,
+        witness_policy_text=policy_text if current.witness_policy_text is not None else None,
     )
     write_atomically(directory / TRUST_FILE, format_trust_file(trust).encode("utf-8"))
     return trust

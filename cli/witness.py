@@ -2,6 +2,7 @@
 
     integritas witness init DIR --name NAME [--log VKEY ...]   # key, name, the logs it witnesses
     integritas witness add-log DIR VKEY
+    integritas witness set-log-key DIR VKEY                    # a witnessed log's key rotated
     integritas witness serve DIR [--host 127.0.0.1] [--port 8101]
     integritas witness key DIR | evidence DIR
     integritas witness policy --ledger DIR --witness VKEY URL ... [--quorum K]
@@ -19,7 +20,7 @@ from ledger.crypto.cosignature import format_cosigner_key
 
 
 def register(commands: Commands) -> None:
-    """Add ``witness init|add-log|key|evidence|policy|serve`` to the CLI's subcommands."""
+    """Add ``witness init|add-log|set-log-key|key|evidence|policy|serve`` to the CLI's subcommands."""
     witness = commands.add_parser("witness", help="run an independent witness (C2SP tlog-witness)")
     actions = witness.add_subparsers(title="witness commands", metavar="ACTION")
     p = actions.add_parser("init", help="create a witness: its key, its name and the logs it witnesses")
@@ -37,6 +38,10 @@ def register(commands: Commands) -> None:
     p.add_argument("directory", type=Path)
     p.add_argument("vkey", help="the log's verifier key <origin>+<key ID>+<key>")
     p.set_defaults(run=_add_log)
+    p = actions.add_parser("set-log-key", help="a witnessed log's key rotated: witness it under its new key")
+    p.add_argument("directory", type=Path)
+    p.add_argument("vkey", help="the log's new verifier key <origin>+<key ID>+<key>")
+    p.set_defaults(run=_set_log_key)
     p = actions.add_parser("evidence", help="print the refused requests the log signed (possible split views)")
     p.add_argument("directory", type=Path)
     p.set_defaults(run=_evidence)
@@ -87,6 +92,14 @@ def _key(args: argparse.Namespace) -> int:
     from witness.config import open_witness
 
     print(format_cosigner_key(open_witness(args.directory).key))
+    return 0
+
+
+def _set_log_key(args: argparse.Namespace) -> int:
+    from ledger.crypto.note import format_verifier_key
+    from witness.config import set_log_key
+
+    print(f"witnessing {format_verifier_key(set_log_key(args.directory, args.vkey))}")
     return 0
 
 

@@ -122,6 +122,7 @@ INVALID_WITNESS_NAME = _code(
 )
 WITNESS_EXISTS = _code("witness_exists", MalformedInput, "witness init into a directory that is not empty")
 WITNESS_LOG_EXISTS = _code("witness_log_exists", MalformedInput, "a log the witness already witnesses")
+WITNESS_LOG_UNKNOWN = _code("witness_log_unknown", NotFound, "a new key for a log the witness does not witness")
 NOT_A_WITNESS = _code("not_a_witness", MalformedInput, "a directory with no readable witness.json")
 INVALID_MONITOR_STATE = _code("invalid_monitor_state", MalformedInput, "a monitor state file that is not one")
 

@@ -159,10 +159,11 @@ def verify_log(
         # A checkpoint signed by the log key alone may be one of two histories shown to two
         # auditors; the witnesses' cosignatures say it is the one history they saw.
         try:
+            # The policy must list one of the log keys that signed (both, during a key's rotation).
+            listed = {key for key, _ in policy.logs}
+            log_key = next((k.public_key for k in signed_by if k.public_key in listed), signed_by[0].public_key)
             report.cosigned_by = sorted(
-                verify_witness_quorum(
-                    text, policy, log_public_key=trust.verifier_key.public_key, now=int(now.timestamp())
-                )
+                verify_witness_quorum(text, policy, log_public_key=log_key, now=int(now.timestamp()))
             )
         except LedgerError as exc:
             report.fail(None, exc)

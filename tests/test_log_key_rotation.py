@@ -275,3 +275,32 @@ def test_an_edition_1_log_refuses_the_kinds(tmp_path: Path) -> None:
     builder = ledger(tmp_path / "data", legacy_policy_document())
     refuse(builder, key_for("root"), "log_key.added", {"verifier_key": format_verifier_key(NEW)}, "rules_edition")
     builder.store.close()
+
+
+def test_the_witness_policy_gains_the_new_log_key(tmp_path: Path) -> None:
+    directory = tmp_path / "data"
+    builder = ledger(directory)
+    builder.store.close()
+    assert main(["witness", "policy", "--ledger", str(directory), "--quorum", "0"]) == 0
+    before = trust_of(directory)
+    assert verify(directory, before).ok
+    assert rotate(tmp_path, directory) == 0
+    assert rotate(tmp_path, directory, "--retire") == 0
+    after = trust_of(directory)
+    policy_logs = [key for key, _ in after.witness_policy.logs]  # type: ignore[union-attr]
+    assert policy_logs == [OLD.public_key, after.verifier_key.public_key]
+    assert (directory / "witness-policy").read_text() == after.witness_policy_text
+    builder.use(open_ledger(directory))
+    register_admins(builder, "after")
+    builder.store.close()
+    report = verify(directory, after)
+    assert report.ok, report.failures
+    # The negative twin: the policy from before the rotation lists no key that signs the log now.
+    stale = TrustAnchor(
+        ORIGIN,
+        after.verifier_key,
+        after.root_fingerprint,
+        before.witness_policy_text,
+        additional_verifier_keys=after.additional_verifier_keys,
+    )
+    assert (None, "witness_policy_log_unknown") in failures(verify(directory, stale))

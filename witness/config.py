@@ -20,7 +20,7 @@ from ledger import codes
 from ledger.crypto.cosignature import CosignerKey, cosigner_key_for
 from ledger.crypto.keys import generate_private_key, read_private_key, write_private_key
 from ledger.crypto.note import VerifierKey, format_verifier_key, parse_verifier_key
-from ledger.errors import LedgerError, MalformedInput
+from ledger.errors import LedgerError, MalformedInput, NotFound
 from witness.protocol import Witness
 from witness.state import WitnessState
 
@@ -55,6 +55,17 @@ def add_log(directory: Path, log: str) -> VerifierKey:
     if any(v.name == verifier.name for v in verifiers):
         raise MalformedInput(f"the witness already knows log {verifier.name!r}", code=codes.WITNESS_LOG_EXISTS)
     _write_config(directory, name, [*verifiers, verifier])
+    return verifier
+
+
+def set_log_key(directory: Path, log: str) -> VerifierKey:
+    """Replace the verifier key of a log the witness witnesses: the log's key rotated (its checkpoints
+    carry both keys' signatures during the overlap, so the witness may switch at any time in it)."""
+    name, verifiers = _read_config(directory)
+    verifier = _log_key(log)
+    if not any(v.name == verifier.name for v in verifiers):
+        raise NotFound(f"the witness does not witness log {verifier.name!r}", code=codes.WITNESS_LOG_UNKNOWN)
+    _write_config(directory, name, [verifier if v.name == verifier.name else v for v in verifiers])
     return verifier
 
 
