@@ -183,20 +183,28 @@ def _print_report(report: Report) -> None:
 
 
 def verify_record(args: argparse.Namespace) -> int:
+    from ledger.crypto.checkpoint import verify_checkpoint_by_any
     from ledger.crypto.record_proof import parse_record_proof, verify_record_proof
     from ledger.crypto.witness_policy import verify_witness_quorum
 
     trust = _trust_anchor(args.trust, args.verifier_key, "-")
     bundle = read_exact_text(args.bundle, MAX_BUNDLE_BYTES, "the bundle", "invalid_proof_bundle")
-    checkpoint = verify_record_proof(bundle, args.leaf.read_bytes(), trust.verifier_key)
+    # Any key the trust file lists: a bundle made before a log key's rotation carries the old key's
+    # signature. One record has no log to say when a key retired: `integritas verify` checks that.
+    checkpoint = verify_record_proof(bundle, args.leaf.read_bytes(), trust.verifier_keys)
     cosigned = ""
     policy = trust.witness_policy
     if policy is not None:
-        # The bundle carries the cosigned checkpoint (tlog-proof keeps the note verbatim).
+        # The bundle carries the cosigned checkpoint (tlog-proof keeps the note verbatim); the policy
+        # must list a key that signed it.
+        note = parse_record_proof(bundle).checkpoint
+        listed = {key for key, _ in policy.logs}
+        _, signed_by = verify_checkpoint_by_any(note, trust.verifier_keys)
+        log_key = next((k.public_key for k in signed_by if k.public_key in listed), signed_by[0].public_key)
         signers = verify_witness_quorum(
-            parse_record_proof(bundle).checkpoint,
+            note,
             policy,
-            log_public_key=trust.verifier_key.public_key,
+            log_public_key=log_key,
             now=int(datetime.now(UTC).timestamp()),
         )
         cosigned = f", cosigned by {', '.join(sorted(signers))}" if signers else ""

@@ -304,3 +304,25 @@ def test_the_witness_policy_gains_the_new_log_key(tmp_path: Path) -> None:
         additional_verifier_keys=after.additional_verifier_keys,
     )
     assert (None, "witness_policy_log_unknown") in failures(verify(directory, stale))
+
+
+def test_a_record_proved_before_the_rotation_verifies_with_the_trust_file_after_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = tmp_path / "data"
+    ledger(directory).store.close()
+    leaf = tmp_path / "leaf.json"
+    assert main(["prove", "--ledger", str(directory), "1", "--leaf-out", str(leaf)]) == 0
+    bundle = tmp_path / "record.tlog-proof"
+    bundle.write_text(capsys.readouterr().out)
+    assert rotate(tmp_path, directory) == 0
+    assert rotate(tmp_path, directory, "--retire") == 0
+    capsys.readouterr()
+    assert main(["verify-record", str(bundle), str(leaf), "--trust", str(directory / "trust.json")]) == 0
+    assert capsys.readouterr().out.startswith("OK")
+    # The negative twin: a trust file with the new key alone does not know the key that signed the bundle.
+    new_only = tmp_path / "new-only.json"
+    after = trust_of(directory)
+    new_only.write_text(format_trust_file(TrustAnchor(ORIGIN, after.verifier_key, after.root_fingerprint)))
+    assert main(["verify-record", str(bundle), str(leaf), "--trust", str(new_only)]) == 1
+    assert "note_unknown_key" in capsys.readouterr().err

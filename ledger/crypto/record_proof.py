@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ledger import codes
-from ledger.crypto.checkpoint import DECIMAL, Checkpoint, verify_checkpoint
+from ledger.crypto.checkpoint import DECIMAL, Checkpoint, verify_checkpoint, verify_checkpoint_by_any
 from ledger.crypto.keys import decode_base64, encode_base64
 from ledger.crypto.merkle import hash_leaf, verify_inclusion
 from ledger.crypto.note import VerifierKey, parse_note
@@ -86,13 +86,18 @@ def _parse(text: str) -> RecordProof:
     return record
 
 
-def verify_record_proof(text: str, leaf: bytes, verifier_key: VerifierKey) -> Checkpoint:
+def verify_record_proof(text: str, leaf: bytes, verifier_key: VerifierKey | tuple[VerifierKey, ...]) -> Checkpoint:
     """Verify that `leaf` is in the log at the bundle's index; return the verified checkpoint.
 
-    Raises `MalformedInput` for a malformed bundle and `VerificationFailed` for a checkpoint whose
+    `verifier_key` may be several keys (a trust file's keys after a log key's rotation): the
+    checkpoint must then be signed by one of them (`verify_checkpoint_by_any`). Raises
+    `MalformedInput` for a malformed bundle and `VerificationFailed` for a checkpoint whose
     signature fails or an inclusion proof that does not lead to its root.
     """
     record = parse_record_proof(text)
-    checkpoint = verify_checkpoint(record.checkpoint, verifier_key)
+    if isinstance(verifier_key, tuple):
+        checkpoint, _ = verify_checkpoint_by_any(record.checkpoint, verifier_key)
+    else:
+        checkpoint = verify_checkpoint(record.checkpoint, verifier_key)
     verify_inclusion(hash_leaf(leaf), record.index, checkpoint.tree_size, list(record.proof), checkpoint.root_hash)
     return checkpoint
