@@ -502,6 +502,9 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "case.opened": "Perkara dibuka",
             "case.advanced": "Perkara naik tahap",
             "case.closed": "Perkara ditutup",
+            "log_key.added": "Kunci log ditambahkan",
+            "log_key.retired": "Kunci log dipensiunkan",
+            "root.rotated": "Kunci akar diserahterimakan",
         },
         "en": {
             "ledger.genesis": "Ledger genesis",
@@ -526,6 +529,9 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "case.opened": "Case opened",
             "case.advanced": "Case advanced",
             "case.closed": "Case closed",
+            "log_key.added": "Log key added",
+            "log_key.retired": "Log key retired",
+            "root.rotated": "Root key handed over",
         },
     },
     "office": {

@@ -74,8 +74,9 @@ def decide_log_key_added(state: LedgerState, submission: Submission, index: int,
     text = _check_log_key(state, submission, key)
     known = state.log_keys.get(text)
     if known is not None:
-        done, at = ("retired", known.retired_index) if known.added_index is None else ("added", known.added_index)
-        raise refused("log_key_known", verifier_key=text, done=done, index=at)
+        if known.added_index is None:
+            raise refused("log_key_was_retired", verifier_key=text, index=known.retired_index)
+        raise refused("log_key_was_added", verifier_key=text, index=known.added_index)
     return Decision(submission, index, key)
 
 
@@ -88,7 +89,7 @@ def decide_log_key_retired(state: LedgerState, submission: Submission, index: in
     text = _check_log_key(state, submission, key)
     known = state.log_keys.get(text)
     if known is not None and known.retired_index is not None:
-        raise refused("log_key_known", verifier_key=text, done="retired", index=known.retired_index)
+        raise refused("log_key_was_retired", verifier_key=text, index=known.retired_index)
     # A successor must be announced first: the overlap, when checkpoints carry both signatures.
     if not any(other.retired_index is None and other.verifier_key != text for other in state.log_keys.values()):
         raise refused("log_key_last", verifier_key=text)

@@ -617,10 +617,16 @@ REFUSALS: dict[str, Message] = {
         "log key {verifier_key} is named {name}, not this log's origin {origin}",
         "kunci log {verifier_key} bernama {name}, bukan origin log ini {origin}",
     ),
-    "log_key_known": Message(
+    # Two reasons, one code: the word "added"/"retired" is part of each language's sentence.
+    "log_key_was_added": Message(
         codes.LOG_KEY_KNOWN,
-        "log key {verifier_key} was already {done} at leaf {index}",
-        "kunci log {verifier_key} sudah {done} pada daun {index}",
+        "log key {verifier_key} was already added at leaf {index}",
+        "kunci log {verifier_key} sudah ditambahkan pada daun {index}",
+    ),
+    "log_key_was_retired": Message(
+        codes.LOG_KEY_KNOWN,
+        "log key {verifier_key} was already retired at leaf {index}",
+        "kunci log {verifier_key} sudah dipensiunkan pada daun {index}",
     ),
     "root_key_known": Message(
         codes.ROOT_KEY_KNOWN,
