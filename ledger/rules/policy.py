@@ -320,29 +320,29 @@ class FailingCheck(str):
 
 
 def failing_checks(scores: Mapping[str, str], track: str, policy: Policy) -> list[FailingCheck]:
-    """Each threshold of `track` that `scores` miss, naming both numbers."""
-    bar = policy.thresholds[track]
-    failures = []
-    total = compute_total(scores)
-    if total < bar.total:
-        failures.append(FailingCheck("score_below", {"area": "total", "score": f"{total}", "needed": f"{bar.total}"}))
-    for area in ENABLER_AREAS:
-        # Compared exactly: a rounded requirement could let a score just under the share pass.
-        needed = policy.weights[area] * bar.enabler_share
-        if Decimal(scores[area]) < needed:
-            share = f"{bar.enabler_share:.2%}".removesuffix("%")
-            params = {
-                "area": area,
-                "score": scores[area],
-                "needed": _score_text(needed),
-                "share": share,
-                "weight": f"{policy.weights[area]}",
-            }
-            failures.append(FailingCheck("share_below", params))
-    for area, minimum in (("ipak", bar.ipak), ("ipkp", bar.ipkp), ("performance", bar.performance)):
-        if Decimal(scores[area]) < minimum:
-            failures.append(FailingCheck("score_below", {"area": area, "score": scores[area], "needed": f"{minimum}"}))
-    return failures
+    """Each threshold of `track` that `scores` miss under an edition-1 policy, naming both numbers.
+
+    Edition 1's bar is a score model of its own (the 90/2021 areas, a share of each enabler's
+    weight, minimums for IPAK, IPKP and performance), so the checks and their sentences are the
+    edition-2 model's, in the same order: total, each enabler, then ipak, ipkp, performance.
+    """
+    return model_failing_checks(scores, track, edition_1_model(policy))
+
+
+def edition_1_model(policy: Policy) -> ScoreModel:
+    """An edition-1 policy's weights and thresholds as a score model (valid for every year)."""
+    thresholds = {
+        track: ModelThresholds(
+            total=bar.total,
+            enabler_share=bar.enabler_share,
+            enablers_total=None,
+            minimums={"ipak": bar.ipak, "ipkp": bar.ipkp, "performance": bar.performance},
+            prior_predicate=bar.prior_predicate,
+        )
+        for track, bar in policy.thresholds.items()
+    }
+    results = ("ipak", "ipkp", "performance")  # the order edition 1 always checked them in
+    return ScoreModel("edition-1", 1900, None, ENABLER_AREAS, results, policy.weights, thresholds, {})
 
 
 def model_total(scores: Mapping[str, str], model: ScoreModel) -> Decimal:
