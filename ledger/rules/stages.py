@@ -20,9 +20,8 @@ from ledger.entry import Submission, format_time
 from ledger.rules.cycles import check_not_lapsed, known_cycle, lapsed
 from ledger.rules.messages import refused
 from ledger.rules.national import appeal_until, check_decree, decree_of
-from ledger.rules.policy import FailingCheck, Policy, failing_checks, model_failing_checks, predicate_check
+from ledger.rules.policy import Policy, ScoreModel, edition_1_model, model_failing_checks, predicate_check
 from ledger.rules.state import (
-    Cycle,
     Decision,
     KeyRecord,
     KindRule,
@@ -101,7 +100,7 @@ def decide_stage_advanced(state: LedgerState, submission: Submission, index: int
         field_review = unit.national.get("field")
         if field_review is None or field_review.outcome != "passed":
             raise refused("no_field_review", unit=unit.id)
-        _check_thresholds(field_review.scores, track, unit, policy)
+        _check_thresholds(field_review.scores, track, unit, edition_1_model(policy))
     elif (source, target) == ("designated", "revoked"):
         if not body["note"].strip():
             raise refused("reason_required")
@@ -137,9 +136,8 @@ def _decide_edition_2(
         field_review = unit.national.get("field")
         if field_review is None or field_review.outcome != "passed":
             raise refused("no_field_review", unit=unit.id)
-        _check_model_thresholds(
-            state.cycles[unit.proposal_cycle], field_review.scores, track, unit, current_policy(state)
-        )
+        model = current_policy(state).models[state.cycles[unit.proposal_cycle].model]
+        _check_thresholds(field_review.scores, track, unit, model)
         check_decree(state, body["sk"])
     return Decision(submission, index, key)
 
@@ -178,7 +176,7 @@ def _check_proposal(state: LedgerState, unit: UnitState, submission: Submission)
         )
     if internal.outcome != "passed":
         raise refused("internal_assessment_failed", unit=unit.id, index=internal.index)
-    _check_model_thresholds(cycle, internal.scores, track, unit, policy)
+    _check_thresholds(internal.scores, track, unit, policy.models[cycle.model])
     still_open = unit.open_remediation
     if still_open:
         raise refused("open_remediation", unit=unit.id, items=[item.id for item in still_open])
@@ -197,22 +195,6 @@ def _sent_back(state: LedgerState, unit: UnitState, at: datetime) -> bool:
     if screening is None or screening.outcome != "failed":
         return False
     return at > appeal_until(state, screening)
-
-
-def _check_model_thresholds(
-    cycle: Cycle, scores: Mapping[str, str], track: str, unit: UnitState, policy: Policy
-) -> None:
-    model = policy.models[cycle.model]
-    failures: list[FailingCheck] = model_failing_checks(scores, track, model)
-    prior = model.thresholds[track].prior_predicate
-    if unit.predicate != prior:
-        failures.append(predicate_check(unit.predicate, track, prior))
-    if failures:
-        raise refused(
-            "thresholds_not_met",
-            checks=[check.as_message() for check in failures],
-            evidence={"failing": [str(check) for check in failures]},
-        )
 
 
 def _check_declaration(unit: UnitState, at: str, source: str, track: str, *, barred: bool = True) -> None:
@@ -234,15 +216,16 @@ def _check_nomination(unit: UnitState, track: str, policy: Policy) -> None:
         raise refused("no_internal_assessment", unit=unit.id, track=track)
     if internal.outcome != "passed":
         raise refused("internal_assessment_failed", unit=unit.id, index=internal.index)
-    _check_thresholds(internal.scores, track, unit, policy)
+    _check_thresholds(internal.scores, track, unit, edition_1_model(policy))
     still_open = unit.open_remediation
     if still_open:
         raise refused("open_remediation", unit=unit.id, items=[item.id for item in still_open])
 
 
-def _check_thresholds(scores: Mapping[str, str], track: str, unit: UnitState, policy: Policy) -> None:
-    failures = failing_checks(scores, track, policy)
-    prior = policy.thresholds[track].prior_predicate
+def _check_thresholds(scores: Mapping[str, str], track: str, unit: UnitState, model: ScoreModel) -> None:
+    """Refuse scores missing the model's bar for `track`, or a unit without the prior predicate."""
+    failures = model_failing_checks(scores, track, model)
+    prior = model.thresholds[track].prior_predicate
     if unit.predicate != prior:
         failures.append(predicate_check(unit.predicate, track, prior))
     if failures:
