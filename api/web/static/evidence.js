@@ -14,6 +14,7 @@ import {
   sha256,
   VerifyError,
 } from "./tlog.js";
+import { checkList } from "./verifier-ui.js";
 
 const EVIDENCE_KINDS = ["assessment.reviewed", "monitoring.recorded"];
 const DECIMAL = /^(0|[1-9][0-9]{0,18})$/;
@@ -274,25 +275,7 @@ function showResults(results) {
   if (failures.length) verdict.textContent = words.failed(failures.map((r) => words.title[r.id]).join(", "));
   else if (results.some((r) => r.status === "skipped" && r.id !== "workbook")) verdict.textContent = words.someSkipped;
   else verdict.textContent = words.allPassed;
-  const list = document.createElement("ul");
-  list.className = "checks";
-  for (const result of results) {
-    const item = document.createElement("li");
-    item.dataset.check = result.id;
-    item.dataset.status = result.status;
-    const mark = document.createElement("span");
-    mark.className = "mark";
-    mark.setAttribute("aria-hidden", "true");
-    mark.textContent = { passed: "✓", failed: "✗", skipped: "–" }[result.status];
-    const title = document.createElement("strong");
-    title.textContent = `${words.title[result.id]}: ${words.status[result.status]}`;
-    const why = document.createElement("span");
-    why.className = "reason";
-    why.textContent = result.status === "passed" ? words.passed[result.id](result.details) : reason(result.code, result.details);
-    item.append(mark, title, why);
-    list.append(item);
-  }
-  output.append(verdict, list);
+  output.append(verdict, checkList(results, words, reason));
 }
 
 form.addEventListener("submit", async (event) => {

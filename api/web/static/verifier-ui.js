@@ -232,6 +232,14 @@ export function showResults(container, results) {
   if (failed.length) verdict.textContent = words.failed(failed.map((r) => words.title[r.id]).join(", "));
   else if (results.some((r) => r.status === "skipped")) verdict.textContent = words.someSkipped;
   else verdict.textContent = words.allPassed;
+  container.append(verdict, checkList(results, words, reason));
+}
+
+/**
+ * The list of checks, each with its mark, title, status and reason, in a page's words: shared by
+ * the verifier pages and the evidence page (each brings its own `words` and `reason`).
+ */
+export function checkList(results, pageWords, pageReason) {
   const list = document.createElement("ul");
   list.className = "checks";
   for (const result of results) {
@@ -243,14 +251,15 @@ export function showResults(container, results) {
     mark.setAttribute("aria-hidden", "true");
     mark.textContent = { passed: "✓", failed: "✗", skipped: "–" }[result.status];
     const title = document.createElement("strong");
-    title.textContent = `${words.title[result.id]}: ${words.status[result.status]}`;
+    title.textContent = `${pageWords.title[result.id]}: ${pageWords.status[result.status]}`;
     const why = document.createElement("span");
     why.className = "reason";
-    why.textContent = result.status === "passed" ? words.passed[result.id](result.details) : reason(result.code, result.details);
+    why.textContent =
+      result.status === "passed" ? pageWords.passed[result.id](result.details) : pageReason(result.code, result.details);
     item.append(mark, title, why);
     list.append(item);
   }
-  container.append(verdict, list);
+  return list;
 }
 
 /** Run `job` with the button disabled; refuse at once where the browser lacks Ed25519. */
