@@ -120,3 +120,16 @@ def test_a_csv_ends_with_the_log_size_and_each_answers_digest_and_command(
     assert label == "digest"
     assert command == f"integritas views digest log --at-size {demo.size} stalled --days 30 --type dinas --limit 500"
     assert offline_digest(capsys, command, demo.directory) == digest
+
+
+def test_an_old_units_link_sorted_by_stage_shows_the_progress_order(
+    views_ready: TestClient, demo_tokens: Tokens
+) -> None:
+    # The page offered `sort=stage` before `progress` replaced it: old links still answer, in that order.
+    old = views_ready.get("/units?sort=stage&page=2", headers=bearer(demo_tokens.auditor))
+    new = views_ready.get("/units?sort=progress&page=2", headers=bearer(demo_tokens.auditor))
+    assert old.status_code == new.status_code == 200
+    assert DIGEST_AND_COMMAND.findall(old.text) == DIGEST_AND_COMMAND.findall(new.text)
+    assert "--sort progress" in html.unescape(DIGEST_AND_COMMAND.findall(old.text)[0][1])
+    # Anything else outside the choices is still a clear 400 page, not a silent default.
+    assert views_ready.get("/units?sort=umur", headers=bearer(demo_tokens.auditor)).status_code == 400

@@ -23,6 +23,8 @@ UNIT_FILTERS = CATALOG["units"].on("web")  # and `sort`, of the page's own choic
 
 # The orders the page offers, of the query's (queries.UNIT_ORDERS): stages in the order units pass them.
 UNIT_SORTS = ("unit", "name", "type", "progress", "predicate", "coverage")
+# Links written before the page offered `progress` sorted by `stage` in the same sense: keep them working.
+OLD_UNIT_SORTS = {"stage": "progress"}
 
 
 @router.get("/units")
@@ -31,7 +33,8 @@ def unit_list(request: Request, _: PageReader) -> HTMLResponse:
     is one answer of the units query, whose digest it shows."""
     params = Params(request)
     filters: dict[str, Any] = {p.name: params.text(p.name, choices=p.choices or p.presets) for p in UNIT_FILTERS}
-    sort = params.text("sort", choices=UNIT_SORTS) or "unit"
+    sort = params.text("sort", choices=(*UNIT_SORTS, *OLD_UNIT_SORTS)) or "unit"
+    sort = OLD_UNIT_SORTS.get(sort, sort)
     number = params.page()
     with page_views(request) as views:
         answer = queries.unit_list(
