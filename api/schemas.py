@@ -103,12 +103,20 @@ class KeyHolder(BaseModel):
     title: str
 
 
+class KeyOffice(BaseModel):
+    """The office a key acts for (rules edition 2: witnesses and overseers carry one)."""
+
+    id: str
+    name: str
+
+
 class Key(BaseModel):
     fingerprint: str
     public_key: str
     role: str
     scope: list[str]
     holder: KeyHolder
+    office: KeyOffice | None
     registered_index: int
     revoked_index: int | None
     revoked_reason: str | None

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import EntryReader, Reader
 from api.routers.entries import stored_entry
-from api.schemas import Key, KeyHolder, Stream, StreamHead, problem_responses
+from api.schemas import Key, KeyHolder, KeyOffice, Stream, StreamHead, problem_responses
 from ledger import codes
 from ledger.crypto.keys import encode_base64
 from ledger.entry import STREAM_PATTERN
@@ -31,7 +31,7 @@ def get_stream(stream: str, store: Reader, _: EntryReader) -> Stream:
 
 @router.get("/v1/keys", response_model=list[Key], responses=problem_responses(401, 403))
 def list_keys(store: Reader, _: EntryReader) -> list[Key]:
-    """Every registered key with its role, scope, holder and validity, in registration order."""
+    """Every registered key with its role, scope, holder, office and validity, in registration order."""
     return [
         Key(
             fingerprint=k.fingerprint,
@@ -39,6 +39,7 @@ def list_keys(store: Reader, _: EntryReader) -> list[Key]:
             role=k.role,
             scope=list(k.scope),
             holder=KeyHolder(name=k.holder_name, title=k.holder_title),
+            office=None if k.office_id is None else KeyOffice(id=k.office_id, name=k.office_name or ""),
             registered_index=k.registered_index,
             revoked_index=k.revoked_index,
             revoked_reason=k.revoked_reason,

@@ -521,6 +521,7 @@ def test_keys_list_every_registered_key_as_its_entries_say(
         "role": "administrator",
         "scope": ["*"],
         "holder": {"name": genesis["name"], "title": "root key"},
+        "office": None,
         "registered_index": 0,
         "revoked_index": None,
         "revoked_reason": None,
@@ -539,8 +540,10 @@ def test_keys_list_every_registered_key_as_its_entries_say(
             body["scope"],
             body["holder"],
         )
+        assert key["office"] == body.get("office")  # as registered (witnesses and overseers, edition 2)
         revoked = revocations.get(f"key/{key['fingerprint']}")
         assert (key["revoked_index"], key["revoked_reason"]) == (revoked if revoked else (None, None))
+    assert any(key["office"] is not None for key in keys)  # the demo's witnesses and overseers
 
 
 def test_export_is_a_tar_gz_that_verifies_offline(
