@@ -9,7 +9,6 @@ unless a test says otherwise.
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,10 +18,8 @@ import pytest
 from ledger.crypto.keys import encode_base64, fingerprint, public_key_bytes
 from ledger.endorsement import sign_endorsement
 from ledger.entry import Submission, format_time
-from ledger.errors import LedgerError, Refused
-from ledger.rules import Decision, fold, legacy_policy_document, parse_failing_check
+from ledger.rules import legacy_policy_document, parse_failing_check
 from tests.builder import (
-    LOG_TIME,
     PASSING_10_2019_WBK,
     PASSING_WBK,
     LedgerBuilder,
@@ -30,6 +27,7 @@ from tests.builder import (
     key_for,
     passing_scores,
 )
+from tests.test_rules import accept, refuse
 
 U = "dinkes"
 OTHER = "dukcapil"
@@ -40,21 +38,6 @@ def b() -> LedgerBuilder:
     builder = LedgerBuilder(start=datetime(2022, 1, 1, tzinfo=UTC))
     builder.standard_cast_edition_2()
     return builder
-
-
-def accept(b: LedgerBuilder, submission: Submission) -> Decision:
-    return fold(b.state, submission, LOG_TIME)
-
-
-def refuse(b: LedgerBuilder, submission: Submission, code: str, exc: type[LedgerError] = Refused) -> Any:
-    """Fold `submission`, expect exactly `exc` with `code`, and the state left as it was."""
-    before = copy.deepcopy(b.state)
-    with pytest.raises(LedgerError) as info:
-        fold(b.state, submission, LOG_TIME)
-    assert type(info.value) is exc, f"{type(info.value).__name__}: {info.value}"
-    assert info.value.code == code, info.value.message
-    assert b.state == before
-    return info.value
 
 
 def key_body(name: str, role: str, **extra: Any) -> dict[str, Any]:
