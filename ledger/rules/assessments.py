@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ledger.entry import SCORE_AREAS, Submission
+from ledger.entry import Submission
 from ledger.rules.cycles import lapsed, open_proposal
 from ledger.rules.messages import refused
-from ledger.rules.policy import compute_total, failing_checks, model_failing_checks, model_total
+from ledger.rules.policy import ScoreModel, edition_1_model, model_failing_checks, model_total
 from ledger.rules.state import (
     Assessment,
     Decision,
@@ -49,35 +49,7 @@ def decide_assessment_reviewed(
         raise refused("track_mismatch", unit=unit.id, track=unit.track, claimed=track)
     if level == "national":
         _check_national_step(unit, step)
-    for area in SCORE_AREAS:
-        if Decimal(body["scores"][area]) > policy.weights[area]:
-            raise refused("score_out_of_range", area=area, score=body["scores"][area], weight=f"{policy.weights[area]}")
-    seen = set()
-    for item in body["remediation"]:
-        if item["id"] in unit.remediation or item["id"] in seen:
-            raise refused("duplicate_remediation", item=item["id"], unit=unit.id)
-        seen.add(item["id"])
-    failing = failing_checks(body["scores"], track, policy)
-    if body["outcome"] == "passed" and failing:
-        raise refused(
-            "passed_below_thresholds",
-            checks=[check.as_message() for check in failing],
-            evidence={"failing": [str(check) for check in failing]},
-        )
-    assessment = Assessment(
-        index=index,
-        leaf_hash=submission.leaf_hash,
-        at=entry.at,
-        level=level,
-        year=body["year"],
-        track=track,
-        step=step,
-        scores=body["scores"],
-        total=compute_total(body["scores"]),
-        outcome=body["outcome"],
-        failing=tuple(failing),
-    )
-    return Decision(submission, index, key, assessment=assessment)
+    return _scored(submission, index, key, unit, edition_1_model(policy))
 
 
 def _decide_edition_2(
@@ -110,8 +82,16 @@ def _decide_edition_2(
         if model.id != cycle.model:
             raise refused("assessment_model_mismatch", year=year, model=model.id, cycle=cycle.year, needed=cycle.model)
         _check_national_step_edition_2(unit, step)
-    scores = body["scores"]
-    if set(scores) != set(model.areas):
+    return _scored(submission, index, key, unit, model)
+
+
+def _scored(submission: Submission, index: int, key: KeyRecord | None, unit: UnitState, model: ScoreModel) -> Decision:
+    """What both editions check of the scores under `model` (edition 1's bar is a model of its own),
+    the remediation items and the outcome, and the assessment they make."""
+    entry = submission.entry
+    body = entry.body
+    scores, track = body["scores"], body["track"]
+    if set(scores) != set(model.areas):  # edition 1's schema already requires its nine areas
         raise refused("score_areas_model", model=model.id, areas=list(model.areas))
     for area in model.areas:
         if Decimal(scores[area]) > model.weights[area]:
@@ -128,10 +108,10 @@ def _decide_edition_2(
         index=index,
         leaf_hash=submission.leaf_hash,
         at=entry.at,
-        level=level,
-        year=year,
+        level=body["level"],
+        year=body["year"],
         track=track,
-        step=step,
+        step=body["step"],
         scores=scores,
         total=model_total(scores, model),
         outcome=body["outcome"],
