@@ -23,7 +23,7 @@ from ledger.crypto.keys import encode_base64
 from ledger.crypto.merkle import hash_leaf
 from ledger.entry import parse_leaf
 from ledger.errors import LedgerError
-from ledger.rules import Assessment, KeyRecord, LedgerState, UnitState, decide, evolve
+from ledger.rules import Assessment, KeyRecord, LedgerState, UnitState, day_end, decide, evolve
 
 # Views never re-judge when the log accepted an entry: the "not in the future" rule gets a clock
 # past any entry, so that folding online, offline or next year gives the same documents.
@@ -110,7 +110,7 @@ class ViewFold:
             submission = parse_leaf(leaf)
             changes.leaf_hash = submission.leaf_hash
             self.last_at = submission.entry.at
-            changes.units |= self._lapse(submission.entry.at)
+            changes.units |= self._lapse(submission.entry.time)
             decision = decide(self.state, submission, index, VIEW_CLOCK, signature_verified=True)
         except LedgerError as exc:
             if not changes.leaf_hash:  # the leaf did not parse: hash its bytes as they are
@@ -206,16 +206,16 @@ class ViewFold:
 
     # --- rules edition 2 ------------------------------------------------------------------------------
 
-    def _lapse(self, at: str) -> set[str]:
+    def _lapse(self, at: datetime) -> set[str]:
         """Mark the undecided proposals whose cycle closed before `at` as lapsed; their units changed.
 
         A proposal lapses when an entry's time is after the end (UTC) of its cycle's `closes_on`
-        day: from then on the unit's document says so, wherever the fold runs."""
+        day (the rules' `day_end`): from then on the unit's document says so, wherever the fold runs."""
         lapsed = set()
         for unit in sorted(self.open_proposals):
             proposal = self.proposals[unit][-1]
             cycle = self.cycles.get(proposal["cycle"])
-            if cycle is not None and at > f"{cycle['closes_on']}T23:59:59Z":
+            if cycle is not None and at >= day_end(cycle["closes_on"]):
                 proposal["lapsed"] = True
                 lapsed.add(unit)
         self.open_proposals -= lapsed

@@ -23,6 +23,7 @@ except `default_policy_document` and `legacy_policy_document`, which read the pa
 """
 
 from ledger.rules.assessments import MAX_SCREENINGS, NATIONAL_STEPS
+from ledger.rules.cycles import day_end
 from ledger.rules.fold import KIND_RULES, MAX_CLOCK_SKEW, ROLES_OF_KIND, decide, evolve, fold
 from ledger.rules.messages import MESSAGES, REFUSALS, render
 from ledger.rules.policy import (
@@ -94,6 +95,7 @@ __all__ = [
     "TrackThresholds",
     "UnitState",
     "compute_total",
+    "day_end",
     "decide",
     "default_policy_document",
     "evolve",
