@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api import observability, problems, web
-from api.routers import entries, log, streams, tlog, views
+from api.routers import docs, entries, log, public, streams, tlog, views
 from api.settings import Settings
 from api.tokens import TokenFile
 from api.views import ViewService
@@ -32,7 +32,9 @@ Integritas: the tamper-evident ledger of Zona Integritas (WBK/WBBM) commitments.
   (DESIGN §3); no token.
 * **Reads of entry contents** (entries, streams, keys, entry bundles, export) need
   `Authorization: Bearer <token>` with a read role (auditor, overseer, operator).
-* **Public**: log info, checkpoints, hash tiles and proofs.
+* **Public**: log info, checkpoints, hash tiles and proofs, and `/v1/public/...`: every unit's stage,
+  predicate and decrees, with no personal data.
+* **Try it here**: "Authorize" takes a read token (the bearer scheme of the routes that need one).
 * **Errors** are `application/problem+json` (RFC 9457) with a stable `code`.
 
 Verify everything offline: `integritas verify <this server's URL> --trust trust.json`.
@@ -129,11 +131,20 @@ def create_app(settings: Settings, *, store: LedgerStore | None = None) -> FastA
             if store is None:
                 app.state.store.close()
 
-    app = FastAPI(title="Integritas", version="1", description=DESCRIPTION, lifespan=lifespan)
+    # /docs with files of the fastapi-offline package (api.routers.docs), not FastAPI's CDN links; no /redoc.
+    app = FastAPI(
+        title="Integritas",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
     app.state.settings = settings
     app.state.tokens = TokenFile(settings.tokens_path)
     problems.install(app)
-    for module in (log, entries, streams, tlog, views, web):
+    for module in (log, entries, streams, tlog, views, public, docs, web):
         # The routes themselves, not include_router(): FastAPI's included-router matching costs more
         # per request than serving a proof (measured with scripts/bench api).
         app.router.routes.extend(module.router.routes)

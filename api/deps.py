@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import Forbidden, Unauthorised
 from api.tokens import TokenFile, TokenRecord
@@ -52,11 +53,22 @@ def authorised(tokens: TokenFile, token: str | None, roles: tuple[str, ...]) -> 
     return record
 
 
+READ_TOKEN = HTTPBearer(
+    scheme_name="readToken",
+    description="a read token (`integritas tokens add`) with a read role: auditor, overseer or operator",
+    auto_error=False,  # a missing token is answered by `authorised` with the API's own problem document
+)
+
+
 def reader(*roles: str) -> Callable[[Request], Awaitable[TokenRecord]]:
     """A dependency that admits a bearer token holding one of `roles`: 401 without one, 403 otherwise."""
 
     # async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request for nothing.
-    async def check(request: Request) -> TokenRecord:
+    # `_credentials` declares the bearer scheme in the OpenAPI document (Swagger UI's "Authorize");
+    # the check itself reads the header as every read does (bearer_token).
+    async def check(
+        request: Request, _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(READ_TOKEN)]
+    ) -> TokenRecord:
         return authorised(request.app.state.tokens, bearer_token(request), roles)
 
     return check

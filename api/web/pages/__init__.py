@@ -1,12 +1,13 @@
 """The web pages, one module per page family, all registered on one router (`shared.router`).
 
-Public: the log page, its trust anchor, the bundle check and the static files. Everything that shows
+Public: the log page, its trust anchor, the bundle check, the static files and the public pages
+(`public`: units, decrees, plaques and their checks, with no personal data). Everything that shows
 what entries say needs a read token (`access.PageReader`). Server-rendered from the same sources as
 the JSON API, read directly: the status views through `projections.queries` and the store for
 entries, proofs and checkpoints.
 """
 
-from api.web.pages import evidence, log, oversight, overview, records, static, token, units, verify
+from api.web.pages import evidence, log, oversight, overview, public, records, static, token, units, verify
 from api.web.pages.shared import router
 
-__all__ = ["evidence", "log", "oversight", "overview", "records", "router", "static", "token", "units", "verify"]
+__all__ = ["evidence", "log", "oversight", "overview", "public", "records", "router", "static", "token", "units", "verify"]

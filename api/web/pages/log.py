@@ -16,7 +16,7 @@ from ledger.crypto.checkpoint import SignedCheckpoint
 from ledger.store.reader import LedgerReader
 
 
-def _trust(store: LedgerReader, request: Request) -> dict[str, Any]:
+def trust_document(store: LedgerReader, request: Request) -> dict[str, Any]:
     """The trust anchor as trust.json states it, with the ledger's witness policy if it has one."""
     anchor = store.trust_anchor()
     policy = request.app.state.witnessing.policy_text
@@ -49,7 +49,7 @@ def log_page(request: Request) -> HTMLResponse:
         request,
         "log.html",
         nav="log",
-        trust=_trust(store, request),
+        trust=trust_document(store, request),
         witnesses=_witnesses(request),
         key_id=store.verifier_key.key_id.hex(),
         checkpoint=checkpoint,
@@ -60,7 +60,7 @@ def log_page(request: Request) -> HTMLResponse:
 @router.get("/log/trust.json")
 def trust_file(request: Request) -> JSONResponse:
     """The trust anchor as this server states it; compare it with the one the administrator gave you."""
-    anchor = _trust(page_store(request), request)
+    anchor = trust_document(page_store(request), request)
     return JSONResponse(anchor, headers={"Content-Disposition": 'attachment; filename="trust.json"'})
 
 
