@@ -60,14 +60,14 @@ READ_TOKEN = HTTPBearer(
 )
 
 
-def reader(*roles: str) -> Callable[[Request], Awaitable[TokenRecord]]:
+def reader(*roles: str) -> Callable[..., Awaitable[TokenRecord]]:
     """A dependency that admits a bearer token holding one of `roles`: 401 without one, 403 otherwise."""
 
     # async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request for nothing.
     # `_credentials` declares the bearer scheme in the OpenAPI document (Swagger UI's "Authorize");
     # the check itself reads the header as every read does (bearer_token).
     async def check(
-        request: Request, _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(READ_TOKEN)]
+        request: Request, _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(READ_TOKEN)] = None
     ) -> TokenRecord:
         return authorised(request.app.state.tokens, bearer_token(request), roles)
 

@@ -1,7 +1,8 @@
 """`/docs`: Swagger UI 5, served by this app with the files the `fastapi-offline` package ships, never
 from a CDN, so the API's documentation works on an intranet without the internet (issue 14). No ReDoc:
-its page loads its logo from its vendor's CDN whatever its options. Swagger UI 5 reads OpenAPI 3.1, which FastAPI writes. "Authorize" takes a read token: the
-OpenAPI document declares the bearer scheme on every route that needs one (api.deps.READ_TOKEN)."""
+its page loads its logo from its vendor's CDN whatever its options. Swagger UI 5 reads OpenAPI 3.1,
+which FastAPI writes. "Authorize" takes a read token: the OpenAPI document declares the bearer scheme
+on every route that needs one (api.deps.READ_TOKEN)."""
 
 from __future__ import annotations
 

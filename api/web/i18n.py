@@ -386,7 +386,13 @@ MESSAGES: dict[str, str] = {
     # --- the public pages, plaques and their checks (issue 14, public) ---
     "Public": "Publik",
     "Public overview": "Ikhtisar publik",
-    "Every unit's progress in the integrity zone (Zona Integritas) and every decree, for anyone to read and check. No personal data is shown here.": "Kemajuan setiap unit dalam Zona Integritas dan setiap surat keputusan, untuk dibaca dan diperiksa siapa saja. Tidak ada data pribadi di halaman ini.",
+    (
+        "Every unit's progress in the integrity zone (Zona Integritas) and every decree, for anyone to read "
+        "and check. No personal data is shown here."
+    ): (
+        "Kemajuan setiap unit dalam Zona Integritas dan setiap surat keputusan, untuk dibaca dan diperiksa "
+        "siapa saja. Tidak ada data pribadi di halaman ini."
+    ),
     "Staff and overseers:": "Pegawai dan pengawas:",
     "The log and its verifier key": "Log dan kunci verifikasinya",
     "Units by type": "Unit menurut jenis",
@@ -394,37 +400,74 @@ MESSAGES: dict[str, str] = {
     "Decrees of designation": "SK penetapan",
     "Decrees of revocation": "SK pencabutan",
     "Answer digest": "Digest jawaban",
-    "A function of the log of size {size} only; the same answer as JSON:": "Hanya bergantung pada log berukuran {size}; jawaban yang sama sebagai JSON:",
+    ("A function of the log of size {size} only; the same answer as JSON:"): (
+        "Hanya bergantung pada log berukuran {size}; jawaban yang sama sebagai JSON:"
+    ),
     "All": "Semua",
     "Show": "Tampilkan",
     "No unit matches.": "Tidak ada unit yang cocok.",
     "Act": "Tindakan",
     "Designation": "Penetapan",
-    "Revocation": "Pencabutan",
     "Number": "Nomor",
     "Date": "Tanggal",
     "Document digest (SHA-256)": "Digest dokumen (SHA-256)",
     "No decree yet.": "Belum ada surat keputusan.",
-    "Each decree's document digest is the SHA-256 of the published decree: hash your copy and compare.": "Digest dokumen setiap SK adalah SHA-256 dari SK yang diterbitkan: hitung hash salinan Anda dan bandingkan.",
-    "This unit holds its predicate by decree. Check it yourself, in your browser:": "Unit ini memegang predikatnya berdasarkan surat keputusan. Periksa sendiri, di peramban Anda:",
+    ("Each decree's document digest is the SHA-256 of the published decree: hash your copy and compare."): (
+        "Digest dokumen setiap SK adalah SHA-256 dari SK yang diterbitkan: hitung hash salinan Anda dan bandingkan."
+    ),
+    ("This unit holds its predicate by decree. Check it yourself, in your browser:"): (
+        "Unit ini memegang predikatnya berdasarkan surat keputusan. Periksa sendiri, di peramban Anda:"
+    ),
     "Check the designation": "Periksa penetapan",
     "Print the plaque": "Cetak plakat",
-    "The predicate this unit was designated was revoked.": "Predikat yang pernah ditetapkan untuk unit ini telah dicabut.",
+    ("The predicate this unit was designated was revoked."): (
+        "Predikat yang pernah ditetapkan untuk unit ini telah dicabut."
+    ),
     "Check the designation and its revocation": "Periksa penetapan dan pencabutannya",
     "Plaque": "Plakat",
     "Paper size": "Ukuran kertas",
     "Print it from your browser (Ctrl+P).": "Cetak dari peramban Anda (Ctrl+P).",
-    "Scan to check this designation against the public log:": "Pindai untuk memeriksa penetapan ini terhadap log publik:",
+    ("Scan to check this designation against the public log:"): (
+        "Pindai untuk memeriksa penetapan ini terhadap log publik:"
+    ),
     "Check a designation": "Periksa penetapan",
     "Checking…": "Memeriksa…",
-    "This page checks, in your own browser, that the decree below is recorded in the public log: the record's signature, its place in the log, and the log's signature (and its witnesses', where the log has them). It does not rely on this server's word.": "Halaman ini memeriksa, di peramban Anda sendiri, bahwa SK di bawah tercatat dalam log publik: tanda tangan catatan, tempatnya dalam log, dan tanda tangan log (serta para saksinya, bila log memilikinya). Halaman ini tidak bergantung pada kata server ini.",
+    (
+        "This page checks, in your own browser, that the decree below is recorded in the public log: the "
+        "record's signature, its place in the log, and the log's signature (and its witnesses', where the log"
+        " has them). It does not rely on this server's word."
+    ): (
+        "Halaman ini memeriksa, di peramban Anda sendiri, bahwa SK di bawah tercatat dalam log publik: tanda "
+        "tangan catatan, tempatnya dalam log, dan tanda tangan log (serta para saksinya, bila log "
+        "memilikinya). Halaman ini tidak bergantung pada kata server ini."
+    ),
     "Signed with the key of": "Ditandatangani dengan kunci",
     "The key this page checks against": "Kunci yang dipakai halaman ini",
-    "This page checks against the log's verifier key below (trust.json). Compare it with the one the regency publishes (on its official website and notice boards) or the one you received from its administrator: if they differ, do not trust this page's verdict.": "Halaman ini memeriksa dengan kunci verifikasi log di bawah (trust.json). Bandingkan dengan yang diumumkan pemerintah kabupaten (di situs resmi dan papan pengumumannya) atau yang Anda terima dari administratornya: bila berbeda, jangan percayai hasil halaman ini.",
-    "The signer's key registration names its holder, so it is not shown here; the log accepted the record only from a key it registered for that role. With a read token, the record page verifies the registration too.": "Pendaftaran kunci penanda tangan memuat nama pemegangnya, sehingga tidak ditampilkan di sini; log hanya menerima catatan ini dari kunci yang didaftarkannya untuk peran tersebut. Dengan token baca, halaman catatan juga memverifikasi pendaftaran itu.",
+    (
+        "This page checks against the log's verifier key below (trust.json). Compare it with the one the "
+        "regency publishes (on its official website and notice boards) or the one you received from its "
+        "administrator: if they differ, do not trust this page's verdict."
+    ): (
+        "Halaman ini memeriksa dengan kunci verifikasi log di bawah (trust.json). Bandingkan dengan yang "
+        "diumumkan pemerintah kabupaten (di situs resmi dan papan pengumumannya) atau yang Anda terima dari "
+        "administratornya: bila berbeda, jangan percayai hasil halaman ini."
+    ),
+    (
+        "The signer's key registration names its holder, so it is not shown here; the log accepted the record"
+        " only from a key it registered for that role. With a read token, the record page verifies the "
+        "registration too."
+    ): (
+        "Pendaftaran kunci penanda tangan memuat nama pemegangnya, sehingga tidak ditampilkan di sini; log "
+        "hanya menerima catatan ini dari kunci yang didaftarkannya untuk peran tersebut. Dengan token baca, "
+        "halaman catatan juga memverifikasi pendaftaran itu."
+    ),
     "Unit {unit} has no decree of designation.": "Unit {unit} tidak memiliki SK penetapan.",
-    "Unit {unit} holds no predicate: there is no plaque to print.": "Unit {unit} tidak memegang predikat: tidak ada plakat untuk dicetak.",
-    "Without a token: the public pages show every unit's stage, predicate and decrees.": "Tanpa token: halaman publik menampilkan tahap, predikat dan SK setiap unit.",
+    ("Unit {unit} holds no predicate: there is no plaque to print."): (
+        "Unit {unit} tidak memegang predikat: tidak ada plakat untuk dicetak."
+    ),
+    ("Without a token: the public pages show every unit's stage, predicate and decrees."): (
+        "Tanpa token: halaman publik menampilkan tahap, predikat dan SK setiap unit."
+    ),
     "Public pages": "Halaman publik",
 }
 

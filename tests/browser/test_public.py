@@ -113,7 +113,9 @@ def test_no_public_response_names_a_person(demo: Demo, personal_data: set[str]) 
     fetched = 0
     for path, response in public_paths(demo):
         # A unit no decree designated has no plaque and nothing to check: 404, its page scanned too.
-        assert response.status_code == 200 or (response.status_code == 404 and urlsplit(path).path.endswith(("/plaque", "/check"))), path
+        assert response.status_code == 200 or (
+            response.status_code == 404 and urlsplit(path).path.endswith(("/plaque", "/check"))
+        ), path
         found = pattern.findall(response.text)
         assert not found, f"{path} names {sorted(set(found))[:5]}"
         fetched += 1
@@ -153,7 +155,10 @@ def test_a_plaques_qr_code_opens_a_check_that_passes(anonymous: Any, demo: Demo,
     assert page.get_attribute("#plaque-verdict", "data-verdict") == "holds"
     assert "masih berlaku" in page.inner_text("#plaque-verdict")
     statuses = page.locator("#designation-result li[data-check]")
-    checks = {statuses.nth(i).get_attribute("data-check"): statuses.nth(i).get_attribute("data-status") for i in range(statuses.count())}
+    checks = {
+        statuses.nth(i).get_attribute("data-check"): statuses.nth(i).get_attribute("data-status")
+        for i in range(statuses.count())
+    }
     assert checks == dict.fromkeys(["subject", "signer", "signature", "leaf", "inclusion", "checkpoint"], "passed")
     assert demo.trust["verifier_key"] in page.inner_text("#trust-json")
     assert console.errors == []

@@ -10,4 +10,16 @@ entries, proofs and checkpoints.
 from api.web.pages import evidence, log, oversight, overview, public, records, static, token, units, verify
 from api.web.pages.shared import router
 
-__all__ = ["evidence", "log", "oversight", "overview", "public", "records", "router", "static", "token", "units", "verify"]
+__all__ = [
+    "evidence",
+    "log",
+    "oversight",
+    "overview",
+    "public",
+    "records",
+    "router",
+    "static",
+    "token",
+    "units",
+    "verify",
+]
