@@ -230,3 +230,60 @@ def test_docs_load_with_every_outside_request_blocked(anonymous: Any, demo: Demo
     assert page.locator("button.authorize").count() == 1  # the bearer scheme: "Authorize" takes a read token
     screenshot(page, "docs-offline")
     assert outside == []
+
+
+def test_the_check_holds_the_checkpoint_to_the_witness_quorum_of_trust_json(anonymous: Any, demo: Demo) -> None:
+    """With a witness policy in trust.json, the check asks for cosigned proofs and needs the quorum."""
+    import hashlib
+    import json
+
+    from ledger.crypto.cosignature import add_cosignatures, cosign_note, format_cosignature_line
+    from ledger.crypto.keys import private_key_from_seed
+    from ledger.crypto.note import parse_note
+    from ledger.crypto.record_proof import RecordProof, format_record_proof, parse_record_proof
+
+    witness = "kejari-blora.example/witness"
+    key = private_key_from_seed(hashlib.sha256(b"public check witness").digest())
+    policy = f"witness {witness} {key.public_key().public_bytes_raw().hex()}\nquorum {witness}\n"
+    page = anonymous
+    served_trust = json.dumps(demo.trust, indent=2)
+
+    def with_policy(route: Any) -> None:
+        response = route.fetch()
+        trusted = json.dumps({**demo.trust, "witness_policy": policy}, indent=2)
+        body = response.text().replace(html_escape(served_trust), html_escape(trusted))
+        assert body != response.text()
+        route.fulfill(response=response, body=body)
+
+    def cosigned_proof(signing_key: Any) -> Any:
+        def handle(route: Any) -> None:
+            assert "cosigned=true" in route.request.url
+            index = urlsplit(route.request.url).path.split("/")[3]
+            record = parse_record_proof(httpx.get(f"{demo.url}/v1/entries/{index}/proof", timeout=10).text)
+            line = format_cosignature_line(cosign_note(parse_note(record.checkpoint).text, witness, signing_key, 1))
+            proof = RecordProof(record.index, record.proof, add_cosignatures(record.checkpoint, line), record.extra)
+            route.fulfill(status=200, content_type="text/plain", body=format_record_proof(proof))
+
+        return handle
+
+    page.route(f"**/public/units/{DESIGNATED}/check?lang=en", with_policy)
+    page.route("**/v1/entries/*/proof*", cosigned_proof(key))
+    page.goto(f"{demo.url}/public/units/{DESIGNATED}/check?lang=en")
+    page.wait_for_selector("#plaque-verdict:not([data-verdict='running'])")
+    assert page.get_attribute("#plaque-verdict", "data-verdict") == "holds"
+    assert page.get_attribute("#designation-result li[data-check='witnesses']", "data-status") == "passed"
+
+    # The negative twin: cosigned by another key under the witness's name, the quorum is not met.
+    page.unroute("**/v1/entries/*/proof*")
+    impostor = private_key_from_seed(hashlib.sha256(b"impostor").digest())
+    page.route("**/v1/entries/*/proof*", cosigned_proof(impostor))
+    page.goto(f"{demo.url}/public/units/{DESIGNATED}/check?lang=en")
+    page.wait_for_selector("#plaque-verdict:not([data-verdict='running'])")
+    assert page.get_attribute("#plaque-verdict", "data-verdict") == "failed"
+    assert page.get_attribute("#designation-result li[data-check='witnesses']", "data-status") == "failed"
+
+
+def html_escape(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text))
