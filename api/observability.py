@@ -257,6 +257,7 @@ def install(app: FastAPI, *, witness_sizes: WitnessSizes | None = None) -> None:
         methods=["GET"],
         response_class=Response,
         responses={200: {"content": {"text/plain": {}}}, **problem_responses(401, 403)},
+        openapi_extra={"security": [{"readToken": []}]},  # an operator's read token (api.deps.READ_TOKEN)
     )
     router.add_api_route(
         "/healthz",

@@ -61,7 +61,12 @@ async def checkpoint(request: Request) -> PlainTextResponse:
     return PlainTextResponse(served, media_type="text/plain; charset=utf-8", headers={"Cache-Control": MUTABLE})
 
 
-@router.get("/tlog/tile/{path:path}", responses={**OCTETS, **problem_responses(400, 401, 403, 404)})
+@router.get(
+    "/tlog/tile/{path:path}",
+    responses={**OCTETS, **problem_responses(400, 401, 403, 404)},
+    # Hash tiles are public, entry bundles need a read token (api.deps.READ_TOKEN): either.
+    openapi_extra={"security": [{}, {"readToken": []}]},
+)
 async def tile(path: str, request: Request, store: Reader) -> Response:
     """A hash tile `tile/<L>/<N>[.p/<W>]`, or an entry bundle `tile/entries/<N>[.p/<W>]` (token needed)."""
     wanted = parse_tile_path(f"tile/{path}")

@@ -114,6 +114,8 @@ def test_openapi_declares_the_bearer_scheme_on_token_routes_only(demo_client: Te
     paths = schema["paths"]
     assert paths["/v1/entries/{index}"]["get"]["security"] == [{"readToken": []}]
     assert paths["/v1/units"]["get"]["security"] == [{"readToken": []}]
+    assert paths["/metrics"]["get"]["security"] == [{"readToken": []}]
+    assert paths["/tlog/tile/{path}"]["get"]["security"] == [{}, {"readToken": []}]  # entry bundles only
     for public_path in ("/v1/log", "/v1/entries/{index}/proof", "/v1/public/units", "/v1/public/units/{unit}/check"):
         assert "security" not in paths[public_path]["get"], public_path
     assert "security" not in paths["/v1/entries"]["post"]  # writes are authorised by their signatures
