@@ -168,6 +168,9 @@ def test_a_plaques_qr_code_opens_a_check_that_passes(anonymous: Any, demo: Demo,
 def test_the_check_of_a_revoked_unit_says_the_predicate_no_longer_holds(anonymous: Any, demo: Demo) -> None:
     page = anonymous
     assert page.goto(f"{demo.url}/public/units/{REVOKED}/plaque").status == 404  # no plaque to print
+    for unit, says in (("setwan", "no decree of designation"), ("no-such-unit", "is not registered")):
+        response = page.goto(f"{demo.url}/public/units/{unit}/check?lang=en")
+        assert response.status == 404 and says in page.inner_text("main"), unit
     page.goto(f"{demo.url}/public/units/{REVOKED}/check?lang=en")
     page.wait_for_selector("#plaque-verdict:not([data-verdict='running'])")
     assert page.get_attribute("#plaque-verdict", "data-verdict") == "revoked"

@@ -21,6 +21,7 @@ from api.web.charts import bar_chart
 from api.web.pages.log import trust_document
 from api.web.pages.shared import Params, page_store, page_views, router
 from api.web.render import render, translator
+from ledger import codes
 from ledger.entry import ID_PATTERN, STAGES, UNIT_TYPES
 from ledger.errors import NotFound
 from projections import public
@@ -159,8 +160,10 @@ def check(unit: str, request: Request) -> HTMLResponse:
     against the verifier key of this log's trust.json, which the page shows to be compared."""
     try:
         document = check_document(request, _unit(unit))
-    except NotFound:
-        raise PageError(404, "Unit {unit} has no decree of designation.", unit=unit) from None
+    except NotFound as exc:
+        if exc.code == codes.NOT_DESIGNATED:
+            raise PageError(404, "Unit {unit} has no decree of designation.", unit=unit) from None
+        raise PageError(404, "Unit {unit} is not registered.", unit=unit) from None
     return render(
         request,
         "public_check.html",
