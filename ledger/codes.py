@@ -134,6 +134,12 @@ ANSWER_TOO_LARGE = _code("answer_too_large", TooLarge, "a file or server answer 
 # --- verification failed -----------------------------------------------------------------------------
 VERIFICATION_FAILED = _code(VerificationFailed.code, VerificationFailed, "something did not verify")
 BAD_SIGNATURE = _code("bad_signature", VerificationFailed, "an Ed25519 signature that does not verify")
+ED25519_NOT_STRICT = _code(
+    "ed25519_not_strict",
+    VerificationFailed,
+    "an Ed25519 key or signature outside the strict subset every verifier agrees on "
+    "(non-canonical point, S ≥ L, small-order key or R, mixed-order key)",
+)
 CHECKPOINT_ORIGIN_MISMATCH = _code(
     "checkpoint_origin_mismatch", VerificationFailed, "a checkpoint whose origin is not the verifier key's name"
 )

@@ -19,7 +19,9 @@ while the main process parses and folds. `ok` is true only when nothing failed; 
 the new trusted checkpoint only then (python-tuf's rule: trusted state moves forward only through
 verification).
 
-Imports: the standard library, `cryptography`, `rfc8785` and the pure core; never the store,
+Signatures go through ledger.crypto.ed25519 (libsodium when PyNaCl is installed, else OpenSSL), so
+an auditor reaches the server's verdict with either. Imports: the standard library, `cryptography`,
+`rfc8785` and the pure core; never the store,
 FastAPI or eventsourcing. Where the log comes from is the caller's: anything that is a `LogSource`
 (ledger.log_sources reads exports, data directories and servers).
 """
@@ -35,11 +37,10 @@ from datetime import datetime
 from multiprocessing import get_context
 from typing import Any, Protocol, runtime_checkable
 
-from cryptography.exceptions import InvalidSignature
-
 from ledger import codes
+from ledger.crypto import ed25519
 from ledger.crypto.checkpoint import Checkpoint, verify_checkpoint_by_any
-from ledger.crypto.keys import encode_base64, fingerprint, load_public_key
+from ledger.crypto.keys import encode_base64, fingerprint
 from ledger.crypto.merkle import MerkleTree, hash_leaf, verify_consistency
 from ledger.crypto.note import VerifierKey, format_verifier_key
 from ledger.crypto.tiles import Tile, tile_hashes, tiles_for_size
@@ -338,11 +339,11 @@ def _replay_entries(
     replay = _Replay(trust, now)
     bad_signatures: list[Failure] = []
     batch: list[tuple[int, bytes, bytes, bytes]] = []
-    pending: deque[Future[list[tuple[int, str]]]] = deque()
+    pending: deque[Future[list[tuple[int, str, str]]]] = deque()
     workers = workers or os.cpu_count() or 1
 
-    def collect(future: Future[list[tuple[int, str]]]) -> None:
-        bad_signatures.extend(Failure(index, "bad_signature", message) for index, message in future.result())
+    def collect(future: Future[list[tuple[int, str, str]]]) -> None:
+        bad_signatures.extend(Failure(index, code, message) for index, code, message in future.result())
 
     with _signature_pool(workers) as pool:
         for index, leaf in enumerate(_leaves(source, size, report)):
@@ -453,14 +454,20 @@ class _Replay:
             )
 
 
-def _verify_signatures(batch: list[tuple[int, bytes, bytes, bytes]]) -> list[tuple[int, str]]:
-    """Run in a worker: the indices whose Ed25519 signature does not verify."""
+def _verify_signatures(batch: list[tuple[int, bytes, bytes, bytes]]) -> list[tuple[int, str, str]]:
+    """Run in a worker: (index, code, message) of each Ed25519 signature that does not verify, with the
+    server's codes: `ed25519_not_strict` outside the strict subset, else `bad_signature`."""
     failed = []
+    # Bound once: this loop is the audit's hot path (one call per entry).
+    problem_of, verify = ed25519.signature_problem, ed25519.backend().verify
     for index, public_key, signature, message in batch:
-        try:
-            load_public_key(public_key).verify(signature, message)
-        except InvalidSignature:
-            failed.append((index, "the entry's Ed25519 signature does not verify with its signer's key"))
+        problem = problem_of(public_key, signature)
+        if problem is not None:
+            failed.append((index, codes.ED25519_NOT_STRICT, f"the entry's signature: {problem} (strict Ed25519)"))
+        elif not verify(public_key, signature, message):
+            failed.append(
+                (index, codes.BAD_SIGNATURE, "the entry's Ed25519 signature does not verify with its signer's key")
+            )
     return failed
 
 

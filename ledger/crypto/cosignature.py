@@ -31,10 +31,10 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ledger import codes
+from ledger.crypto import ed25519
 from ledger.crypto.keys import decode_base64, encode_base64
 from ledger.crypto.note import Note, NoteSignature, format_note, parse_note
 from ledger.errors import MalformedInput, VerificationFailed
@@ -212,7 +212,6 @@ def verify_cosignature(signed_note: str, key: CosignerKey, *, now: int | None = 
             code=codes.COSIGNATURE_MISSING,
             witness=key.label,
         )
-    public_key = Ed25519PublicKey.from_public_bytes(key.public_key)
     found: list[Cosignature] = []
     for signature in ours:
         evidence = {"witness": key.label, "signature": signature.signature, "text": note.text}
@@ -236,14 +235,15 @@ def verify_cosignature(signed_note: str, key: CosignerKey, *, now: int | None = 
                 code=codes.COSIGNATURE_INVALID,
                 **evidence,
             )
-        try:
-            public_key.verify(signature.signature[_TIMESTAMP_SIZE:], cosignature_message(note.text, timestamp))
-        except InvalidSignature as exc:
+        ed25519_signature = signature.signature[_TIMESTAMP_SIZE:]
+        if not ed25519.verify(key.public_key, ed25519_signature, cosignature_message(note.text, timestamp)):
+            problem = ed25519.signature_problem(key.public_key, ed25519_signature)
             raise VerificationFailed(
-                f"cosignature by {key.label} does not verify over the checkpoint",
+                f"cosignature by {key.label} does not verify over the checkpoint"
+                + (f": {problem} (strict Ed25519)" if problem else ""),
                 code=codes.COSIGNATURE_INVALID,
                 **evidence,
-            ) from exc
+            )
         found.append(Cosignature(key.name, key.key_id, timestamp, signature.signature[_TIMESTAMP_SIZE:]))
     return max(found, key=lambda c: c.timestamp)
 

@@ -1,4 +1,5 @@
-"""Ed25519 keys (RFC 8032) through `cryptography`: fingerprints, key files, strict base64.
+"""Ed25519 keys (RFC 8032) through `cryptography`: fingerprints, key files, strict base64; signatures
+are verified by ledger.crypto.ed25519 (strict pre-check, then libsodium or OpenSSL).
 
 A signer is named by its fingerprint, the lowercase hex SHA-256 of the raw 32-byte public key
 (DESIGN §3, member `signer`). Key files are PKCS#8 PEM, encrypted when a passphrase is given.
@@ -13,11 +14,11 @@ import hashlib
 import os
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ledger import codes
+from ledger.crypto import ed25519
 from ledger.errors import MalformedInput, VerificationFailed
 
 PUBLIC_KEY_SIZE = 32
@@ -74,13 +75,18 @@ def _decoded_public_key(raw: bytes) -> Ed25519PublicKey:
 
 
 def verify_signature(public_key: bytes, signature: bytes, message: bytes, *, what: str) -> None:
-    """Verify an Ed25519 signature; raise `VerificationFailed` (code `bad_signature`) if it fails."""
+    """Verify an Ed25519 signature; raise `VerificationFailed`: `ed25519_not_strict` when the key or
+    signature is outside the strict subset both backends agree on (ledger.crypto.ed25519), else
+    `bad_signature` if it does not verify."""
     if len(signature) != SIGNATURE_SIZE:
         raise VerificationFailed(f"{what}: signature has {len(signature)} bytes, want 64", code=codes.BAD_SIGNATURE)
-    try:
-        load_public_key(public_key).verify(signature, message)
-    except InvalidSignature as exc:
-        raise VerificationFailed(f"{what}: Ed25519 signature does not verify", code=codes.BAD_SIGNATURE) from exc
+    if len(public_key) != PUBLIC_KEY_SIZE:
+        raise MalformedInput(f"public key has {len(public_key)} bytes, want 32", code=codes.INVALID_KEY)
+    problem = ed25519.signature_problem(public_key, signature)
+    if problem is not None:
+        raise VerificationFailed(f"{what}: {problem} (strict Ed25519)", code=codes.ED25519_NOT_STRICT)
+    if not ed25519.backend().verify(public_key, signature, message):
+        raise VerificationFailed(f"{what}: Ed25519 signature does not verify", code=codes.BAD_SIGNATURE)
 
 
 def generate_private_key() -> Ed25519PrivateKey:

@@ -18,10 +18,10 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ledger import codes
+from ledger.crypto import ed25519
 from ledger.crypto.keys import decode_base64
 from ledger.errors import MalformedInput, VerificationFailed
 
@@ -255,7 +255,6 @@ def verify_note(note_text: str, verifier: VerifierKey) -> Note:
             key_id=verifier.key_id,
             signers=[f"{signature.name}+{signature.key_id.hex()}" for signature in note.signatures],
         )
-    public_key = Ed25519PublicKey.from_public_bytes(verifier.public_key)
     message = note.text.encode("utf-8")
     for signature in ours:
         evidence = {
@@ -271,14 +270,14 @@ def verify_note(note_text: str, verifier: VerifierKey) -> Note:
                 code=codes.NOTE_SIGNATURE_INVALID,
                 **evidence,
             )
-        try:
-            public_key.verify(signature.signature, message)
-        except InvalidSignature as exc:
+        if not ed25519.verify(verifier.public_key, signature.signature, message):
+            problem = ed25519.signature_problem(verifier.public_key, signature.signature)
             raise VerificationFailed(
-                f"signature by {verifier.name}+{verifier.key_id.hex()} does not verify over the note text",
+                f"signature by {verifier.name}+{verifier.key_id.hex()} does not verify over the note text"
+                + (f": {problem} (strict Ed25519)" if problem else ""),
                 code=codes.NOTE_SIGNATURE_INVALID,
                 **evidence,
-            ) from exc
+            )
     return note
 
 
