@@ -455,19 +455,17 @@ class _Replay:
 
 
 def _verify_signatures(batch: list[tuple[int, bytes, bytes, bytes]]) -> list[tuple[int, str, str]]:
-    """Run in a worker: (index, code, message) of each Ed25519 signature that does not verify, with the
-    server's codes: `ed25519_not_strict` outside the strict subset, else `bad_signature`."""
+    """Run in a worker: (index, code, message) of each entry signature that does not verify, with the
+    server's codes (`bad_signature`, or `ed25519_not_strict`: ledger.crypto.ed25519.failure)."""
     failed = []
-    # Bound once: this loop is the audit's hot path (one call per entry).
-    problem_of, verify = ed25519.signature_problem, ed25519.backend().verify
+    verify = ed25519.verify  # the audit's hot path: one call per entry
     for index, public_key, signature, message in batch:
-        problem = problem_of(public_key, signature)
-        if problem is not None:
-            failed.append((index, codes.ED25519_NOT_STRICT, f"the entry's signature: {problem} (strict Ed25519)"))
-        elif not verify(public_key, signature, message):
-            failed.append(
-                (index, codes.BAD_SIGNATURE, "the entry's Ed25519 signature does not verify with its signer's key")
-            )
+        if not verify(public_key, signature, message):
+            code, reason = ed25519.failure(public_key, signature, message)
+            if reason == ed25519.DOES_NOT_VERIFY:
+                failed.append((index, code, "the entry's Ed25519 signature does not verify with its signer's key"))
+            else:
+                failed.append((index, code, f"the entry's signature: {reason}"))
     return failed
 
 

@@ -34,6 +34,7 @@ a key; tests hold the two equal. Nothing on the per-signature path does curve ar
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -212,6 +213,30 @@ def verify(public_key: bytes, signature: bytes, message: bytes) -> bool:
     return signature_problem(public_key, signature) is None and backend().verify(public_key, signature, message)
 
 
+DOES_NOT_VERIFY = "the Ed25519 signature does not verify"
+
+
+def failure(public_key: bytes, signature: bytes, message: bytes) -> tuple[str, str]:
+    """The code and reason of a signature `verify` refused, the same with either backend.
+
+    `ed25519_not_strict` when the pre-check refused a signature that a lenient verifier would
+    accept: one that reads points as ZIP 215 does (y reduced mod p, x = 0 with either sign) and
+    checks the cofactored equation [8][S]B = [8]R + [8][k]A, which accepts all that the cofactorless
+    one does. So a signature that OpenSSL, libsodium, ed25519-zebra or the like accepts but the
+    ledger refuses is named as such. `bad_signature` for everything else: it verifies nowhere, or
+    its S is not below L (RFC 8032 §5.1.7 refuses it outright). Pure-Python curve arithmetic, a few
+    milliseconds, but only on this path, for a signature already refused.
+    """
+    problem = signature_problem(public_key, signature)
+    if problem is None:
+        return codes.BAD_SIGNATURE, DOES_NOT_VERIFY
+    if len(public_key) == PUBLIC_KEY_SIZE and len(signature) == SIGNATURE_SIZE:
+        s = int.from_bytes(signature[32:], "little")
+        if s < L and _lenient_accepts(public_key, signature, message):
+            return codes.ED25519_NOT_STRICT, problem
+    return codes.BAD_SIGNATURE, problem
+
+
 # --- the prime-order key test in pure Python (when libsodium is not installed) ----------------------------
 
 
@@ -236,6 +261,33 @@ def decode_point(encoding: bytes) -> tuple[int, int, int, int] | None:
     return x, y, 1, x * y % P
 
 
+def _decode_leniently(encoding: bytes) -> tuple[int, int, int, int] | None:
+    """Point decoding as ZIP 215 allows: y reduced mod p, and x = 0 accepted with either sign bit."""
+    value = int.from_bytes(encoding, "little")
+    y = (value & _Y_MASK) % P
+    return decode_point(encode_y(y, value >> 255 if y not in (1, P - 1) else 0))
+
+
+def encode_y(y: int, sign: int) -> bytes:
+    return (y | sign << 255).to_bytes(32, "little")
+
+
+def _lenient_accepts(public_key: bytes, signature: bytes, message: bytes) -> bool:
+    a, r = _decode_leniently(public_key), _decode_leniently(signature[:32])
+    if a is None or r is None:
+        return False
+    k = int.from_bytes(hashlib.sha512(signature[:32] + public_key + message).digest(), "little") % L
+    s = int.from_bytes(signature[32:], "little")
+    negated_r, negated_ka = _negate(r), _negate(scalar_multiply(k, a))
+    difference = point_add(point_add(scalar_multiply(s, BASE), negated_r), negated_ka)
+    return is_identity(scalar_multiply(8, difference))
+
+
+def _negate(point: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    x, y, z, t = point
+    return -x % P, y, z, -t % P
+
+
 def point_add(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
     """RFC 8032 §5.1.4 addition in extended coordinates (complete: also doubles)."""
     x1, y1, z1, t1 = a
@@ -256,6 +308,9 @@ def _double(a: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
 
 
 IDENTITY = (0, 1, 1, 0)
+_BASE = decode_point(encode_y(4 * pow(5, P - 2, P) % P, 0))  # RFC 8032 §5.1: B has y = 4/5, x positive
+assert _BASE is not None
+BASE = _BASE
 
 
 def scalar_multiply(scalar: int, point: tuple[int, int, int, int]) -> tuple[int, int, int, int]:

@@ -75,18 +75,18 @@ def _decoded_public_key(raw: bytes) -> Ed25519PublicKey:
 
 
 def verify_signature(public_key: bytes, signature: bytes, message: bytes, *, what: str) -> None:
-    """Verify an Ed25519 signature; raise `VerificationFailed`: `ed25519_not_strict` when the key or
-    signature is outside the strict subset both backends agree on (ledger.crypto.ed25519), else
-    `bad_signature` if it does not verify."""
+    """Verify an Ed25519 signature strictly (ledger.crypto.ed25519); raise `VerificationFailed` with
+    code `bad_signature`, or `ed25519_not_strict` for one outside the strict subset that a lenient
+    verifier would accept."""
     if len(signature) != SIGNATURE_SIZE:
         raise VerificationFailed(f"{what}: signature has {len(signature)} bytes, want 64", code=codes.BAD_SIGNATURE)
     if len(public_key) != PUBLIC_KEY_SIZE:
         raise MalformedInput(f"public key has {len(public_key)} bytes, want 32", code=codes.INVALID_KEY)
-    problem = ed25519.signature_problem(public_key, signature)
-    if problem is not None:
-        raise VerificationFailed(f"{what}: {problem} (strict Ed25519)", code=codes.ED25519_NOT_STRICT)
-    if not ed25519.backend().verify(public_key, signature, message):
-        raise VerificationFailed(f"{what}: Ed25519 signature does not verify", code=codes.BAD_SIGNATURE)
+    if not ed25519.verify(public_key, signature, message):
+        code, reason = ed25519.failure(public_key, signature, message)
+        if reason == ed25519.DOES_NOT_VERIFY:
+            reason = "Ed25519 signature does not verify"  # the message it has always had
+        raise VerificationFailed(f"{what}: {reason}", code=code)
 
 
 def generate_private_key() -> Ed25519PrivateKey:

@@ -123,13 +123,11 @@ def decide_root_rotated(state: LedgerState, submission: Submission, index: int, 
         raise refused("root_key_known", key=new_root)
     message = root_possession_message(state.origin, key.fingerprint, new_root)
     possession = decode_base64(entry.body["possession"])
-    problem = ed25519.signature_problem(new_key, possession)
-    if problem is not None:
-        # Outside the strict subset, the server's and an auditor's backends could disagree.
-        raise VerificationFailed(
-            f"root.rotated possession: {problem} (strict Ed25519)", code=codes.ED25519_NOT_STRICT, key=new_root
-        )
     if not ed25519.verify(new_key, possession, message):
+        code, reason = ed25519.failure(new_key, possession, message)
+        if code == codes.ED25519_NOT_STRICT:
+            # Outside the strict subset, the server's and an auditor's verifiers could disagree.
+            raise VerificationFailed(f"root.rotated possession: {reason}", code=code, key=new_root)
         raise refused("root_possession_invalid", key=new_root)
     return Decision(submission, index, key)
 

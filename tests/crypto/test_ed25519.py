@@ -116,8 +116,13 @@ def test_raw_backends_give_the_published_verdicts_and_disagree(name: str, publis
 @pytest.mark.parametrize("vector", SPECCHECK, ids=lambda v: f"speccheck-{v['index']}")
 def test_every_published_edge_case_is_refused_with_its_reason(backend: ed25519.Backend, vector: dict) -> None:
     public_key, signature, message = unhex(vector)
-    assert ed25519.signature_problem(public_key, signature) == EXPECTED_REASON[vector["index"]]
+    reason = EXPECTED_REASON[vector["index"]]
+    assert ed25519.signature_problem(public_key, signature) == reason
     assert ed25519.verify(public_key, signature, message) is False
+    # Named `ed25519_not_strict` exactly when a lenient verifier (ed25519-zebra, ZIP 215: cofactored,
+    # non-canonical points allowed) accepts it, as upstream published; else plainly `bad_signature`.
+    code = "ed25519_not_strict" if vector["published"]["zebra"] else "bad_signature"
+    assert ed25519.failure(public_key, signature, message) == (code, reason)
 
 
 @pytest.mark.parametrize("vector", SIGN_VECTORS[:32], ids=lambda v: v["public_key"][:8])
@@ -154,8 +159,43 @@ def test_s_at_or_above_l_is_refused_by_the_pre_check_and_by_both_backends(backen
         assert ed25519.signature_problem(public_key, stretched) == S_TOO_BIG
         assert not ed25519.verify(public_key, stretched, message)
         assert not backend.verify(public_key, stretched, message)
+        # S + L satisfies the equation, but RFC 8032 §5.1.7 refuses it outright: a bad signature.
+        assert ed25519.failure(public_key, stretched, message) == ("bad_signature", S_TOO_BIG)
     below = signature[:32] + (ed25519.L - 1).to_bytes(32, "little")
     assert ed25519.signature_problem(public_key, below) is None  # S = L - 1 passes the pre-check
+    assert ed25519.failure(public_key, below, message) == ("bad_signature", ed25519.DOES_NOT_VERIFY)
+
+
+def forge_with_small_r(torsion: tuple[int, int, int, int]) -> tuple[bytes, bytes, bytes]:
+    """What a key's holder can make: R = a point T of small order, S = k·a, so that [S]B - [k]A = 0
+    and [8]R = 0. Cofactored verifiers accept it for every T; cofactorless ones when T = 0."""
+    key = key_for("ed25519 strict")
+    message = b"integritas/entry/v1\n{}"
+    seed = key.private_bytes_raw()
+    digest = hashlib.sha512(seed).digest()
+    a = int.from_bytes(digest[:32], "little")
+    a &= (1 << 254) - 8
+    a |= 1 << 254  # RFC 8032 §5.1.5 clamping
+    public_key = public_key_bytes(key.public_key())
+    r = encode_point(torsion)
+    k = int.from_bytes(hashlib.sha512(r + public_key + message).digest(), "little") % ed25519.L
+    return public_key, r + (k * a % ed25519.L).to_bytes(32, "little"), message
+
+
+def test_a_signers_small_order_r_forgery_is_not_strict_for_either_backend(backend: ed25519.Backend) -> None:
+    torsion = torsion_points()
+    for point in torsion:
+        public_key, signature, message = forge_with_small_r(point)
+        assert not ed25519.verify(public_key, signature, message)
+        assert ed25519.failure(public_key, signature, message) == (
+            "ed25519_not_strict",
+            "the signature's R is a point of small order",
+        )
+    # With R the identity, OpenSSL on its own accepts the forgery and libsodium does not: the
+    # disagreement the pre-check removes.
+    public_key, signature, message = forge_with_small_r(torsion[0])
+    raw = {name: b.verify(public_key, signature, message) for name, b in ed25519.available_backends().items()}
+    assert raw == {"pynacl": False, "cryptography": True}
 
 
 def test_small_order_and_non_canonical_r_are_refused(backend: ed25519.Backend) -> None:
