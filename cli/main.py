@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from ledger import codes
+from ledger.crypto import ed25519
 from ledger.crypto.keys import encode_base64
 from ledger.errors import EXIT_FAILED, EXIT_USAGE, Conflict, LedgerError, Unavailable, exit_status
 
@@ -43,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
+        ed25519.backend()  # a wrong INTEGRITAS_ED25519_BACKEND is a usage error before any work
         result: int = args.run(args)
         return result
     except LedgerError as exc:

@@ -295,3 +295,31 @@ def test_an_unknown_or_missing_backend_is_a_usage_error() -> None:
     assert result.returncode != 0
     assert "the Ed25519 backend 'pynacl' is not installed" in result.stderr
     assert ed25519.backend().name in BACKENDS  # the failed choices changed nothing here
+
+
+def test_the_cli_names_a_wrong_backend_as_a_usage_error(tmp_path: Path) -> None:
+    environment = {k: v for k, v in os.environ.items() if k != ed25519.BACKEND_ENV} | {ed25519.BACKEND_ENV: "foo"}
+    result = subprocess.run(
+        [sys.executable, "-m", "cli", "verify", str(tmp_path), "--trust", str(tmp_path / "trust.json")],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "integritas: usage: unknown Ed25519 backend 'foo' in INTEGRITAS_ED25519_BACKEND: want one of pynacl, "
+        "cryptography"
+    ]
+    # Its twin: the same command with the backend named right gets as far as the missing trust file.
+    environment[ed25519.BACKEND_ENV] = "cryptography"
+    result = subprocess.run(
+        [sys.executable, "-m", "cli", "verify", str(tmp_path), "--trust", str(tmp_path / "trust.json")],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "Ed25519 backend" not in result.stderr and result.returncode != 0
