@@ -278,9 +278,8 @@ def _lenient_accepts(public_key: bytes, signature: bytes, message: bytes) -> boo
         return False
     k = int.from_bytes(hashlib.sha512(signature[:32] + public_key + message).digest(), "little") % L
     s = int.from_bytes(signature[32:], "little")
-    negated_r, negated_ka = _negate(r), _negate(scalar_multiply(k, a))
-    difference = point_add(point_add(scalar_multiply(s, BASE), negated_r), negated_ka)
-    return is_identity(scalar_multiply(8, difference))
+    difference = point_add(_double_scalar_multiply(s, BASE, k, _negate(a)), _negate(r))  # [S]B - [k]A - R
+    return is_identity(_double(_double(_double(difference))))
 
 
 def _negate(point: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
@@ -320,6 +319,24 @@ def scalar_multiply(scalar: int, point: tuple[int, int, int, int]) -> tuple[int,
         result = _double(result)
         if bit == "1":
             result = point_add(result, point)
+    return result
+
+
+def _double_scalar_multiply(
+    m: int, p: tuple[int, int, int, int], n: int, q: tuple[int, int, int, int]
+) -> tuple[int, int, int, int]:
+    """[m]p + [n]q in one pass of doublings (Straus's trick): about a third of two multiplications."""
+    both = point_add(p, q)
+    result = IDENTITY
+    for i in range(max(m.bit_length(), n.bit_length()) - 1, -1, -1):
+        result = _double(result)
+        bits = (m >> i & 1, n >> i & 1)
+        if bits == (1, 1):
+            result = point_add(result, both)
+        elif bits == (1, 0):
+            result = point_add(result, p)
+        elif bits == (0, 1):
+            result = point_add(result, q)
     return result
 
 
