@@ -29,6 +29,9 @@ The key check is cached per key (a ledger's signers are few and sign often). Wit
 libsodium's `crypto_core_ed25519_is_valid_point` (canonical, on the curve, not small order, in the
 main subgroup); without it, the same test in pure Python (`_pure_key_problem`), about a millisecond
 a key; tests hold the two equal. Nothing on the per-signature path does curve arithmetic in Python.
+
+Codes. A refused signature is `bad_signature`, or `ed25519_not_strict` when a lenient verifier
+would have accepted it (`failure`: the server refuses it, and an auditor reports it, by that code).
 """
 
 from __future__ import annotations
@@ -237,7 +240,7 @@ def failure(public_key: bytes, signature: bytes, message: bytes) -> tuple[str, s
     return codes.BAD_SIGNATURE, problem
 
 
-# --- the prime-order key test in pure Python (when libsodium is not installed) ----------------------------
+# --- curve arithmetic in pure Python: the key test without libsodium, and `failure`'s lenient equation ---
 
 
 def decode_point(encoding: bytes) -> tuple[int, int, int, int] | None:
