@@ -93,6 +93,11 @@ class ViewFold:
         self.cycles: dict[int, dict[str, Any]] = {}
         self.proposals: dict[str, list[dict[str, Any]]] = {}  # unit -> its proposals, latest last
         self.open_proposals: set[str] = set()  # units whose latest proposal is undecided and not lapsed
+        # No open proposal lapses before this moment (a lower bound: exact after each scan, lowered
+        # as proposals open): entries before it skip the scan, which at national scale (thousands of
+        # open proposals) took a large share of every entry's fold (issue 16).
+        self.next_lapse: datetime | None = None
+        self.stage_tally: dict[str, Any] | None = None  # units by stage and predicate (projector.counts)
         self.decrees: dict[str, list[dict[str, Any]]] = {}  # unit -> designation and revocation decrees
         self.revocations: dict[str, dict[str, Any]] = {}  # unit -> its latest revocation
         self.monitoring: dict[str, list[dict[str, Any]]] = {}
@@ -211,6 +216,8 @@ class ViewFold:
 
         A proposal lapses when an entry's time is after the end (UTC) of its cycle's `closes_on`
         day (the rules' `day_end`): from then on the unit's document says so, wherever the fold runs."""
+        if self.next_lapse is None or at < self.next_lapse:
+            return set()
         lapsed = set()
         for unit in sorted(self.open_proposals):
             proposal = self.proposals[unit][-1]
@@ -219,7 +226,13 @@ class ViewFold:
                 proposal["lapsed"] = True
                 lapsed.add(unit)
         self.open_proposals -= lapsed
+        self.next_lapse = min(filter(None, (self._lapses_at(unit) for unit in self.open_proposals)), default=None)
         return lapsed
+
+    def _lapses_at(self, unit: str) -> datetime | None:
+        """When the open proposal of `unit` lapses (None: its cycle is unknown, so it never does)."""
+        cycle = self.cycles.get(self.proposals[unit][-1]["cycle"])
+        return None if cycle is None else day_end(cycle["closes_on"])
 
     def _proposal_step(self, unit: str, entry: Any, index: int) -> None:
         """A nomination opens a proposal in its cycle; a designation, a return or a new nomination
@@ -248,6 +261,9 @@ class ViewFold:
             }
             proposals.append(proposal)
             self.open_proposals.add(unit)
+            lapses_at = self._lapses_at(unit)
+            if lapses_at is not None and (self.next_lapse is None or lapses_at < self.next_lapse):
+                self.next_lapse = lapses_at
 
     def _decree(self, unit: str, act: str, predicate: str, sk: Any, index: int, at: str) -> None:
         self.decrees.setdefault(unit, []).append(

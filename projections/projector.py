@@ -110,7 +110,7 @@ def write_changes(
             "tree_size": fold.size,
             "root_hash": encode_base64(tree.root()),
             "at": fold.last_at,
-            "counts": counts(fold),
+            "counts": counts(fold, changes.units),
             "cycles": fold.cycles_document(),
             "refused": fold.refused,
         },
@@ -119,14 +119,35 @@ def write_changes(
     )
 
 
-def counts(fold: ViewFold) -> dict[str, dict[str, int]]:
-    """Region-wide counts of units by stage and by predicate."""
-    by_stage: dict[str, int] = {}
-    by_predicate: dict[str, int] = {}
-    for unit in fold.state.units.values():
-        by_stage[unit.stage] = by_stage.get(unit.stage, 0) + 1
-        by_predicate[unit.predicate] = by_predicate.get(unit.predicate, 0) + 1
-    return {"by_stage": dict(sorted(by_stage.items())), "by_predicate": dict(sorted(by_predicate.items()))}
+def counts(fold: ViewFold, changed: set[str] | None = None) -> dict[str, dict[str, int]]:
+    """Region-wide counts of units by stage and by predicate.
+
+    Kept on the fold and updated for the units an entry `changed` (every entry that moves a unit
+    names it): recounting every unit for every entry cost the projection O(units) an append, a
+    national ledger's thousands (issue 16). Without `changed`, or on a fold not counted yet, all
+    units are counted."""
+    tally = fold.stage_tally
+    if tally is None or changed is None:
+        tally = fold.stage_tally = {"of": {}, "by_stage": {}, "by_predicate": {}}
+        changed = set(fold.state.units)
+    of, by_stage, by_predicate = tally["of"], tally["by_stage"], tally["by_predicate"]
+    for unit_id in changed:
+        unit = fold.state.units.get(unit_id)
+        if unit is None:
+            continue
+        now, before = (unit.stage, unit.predicate), of.get(unit_id)
+        if now == before:
+            continue
+        if before is not None:
+            by_stage[before[0]] -= 1
+            by_predicate[before[1]] -= 1
+        by_stage[now[0]] = by_stage.get(now[0], 0) + 1
+        by_predicate[now[1]] = by_predicate.get(now[1], 0) + 1
+        of[unit_id] = now
+    return {
+        "by_stage": dict(sorted((k, v) for k, v in by_stage.items() if v)),
+        "by_predicate": dict(sorted((k, v) for k, v in by_predicate.items() if v)),
+    }
 
 
 class ViewProjector:
