@@ -305,6 +305,12 @@ def view_sizes(database: Path) -> dict[str, int]:
         return {table: connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in tables}
 
 
+def kind_shares(database: Path) -> list[tuple[str, int]]:
+    """Entries by kind (view_history holds one row per entry): the synthetic ledger's proportions."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+        return connection.execute("SELECT kind, COUNT(*) FROM view_history GROUP BY kind ORDER BY 2 DESC").fetchall()
+
+
 def _load() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
@@ -400,6 +406,10 @@ def run(args: argparse.Namespace) -> None:
     print()
     print(f"load average: before {load_before}, after the rebuild {load_after_rebuild}, at the end {load_after}")
     print(f"view rows: {', '.join(f'{table} {count:,}' for table, count in sizes.items())}")
+    shares = kind_shares(database)
+    print(f"entries by kind: {', '.join(f'{kind} {count / size:.2%}' for kind, count in shares)}")
+    memory = peak_rss()
+    print(f"peak RSS of this process (floor, rebuild, queries): {memory['self_mib']:,.0f} MiB")
     title = "oversight queries, {runs} runs each, fresh read each (one snapshot), {where}:"
     print_queries(title.format(runs=args.runs, where="in a new process that holds no fold"), reader_rows)
     print_queries(
@@ -426,6 +436,8 @@ def run(args: argparse.Namespace) -> None:
         result |= {
             "phases": phases,
             "view_rows": sizes,
+            "kinds": shares,
+            "peak_rss_mib": memory["self_mib"],
             "queries": reader_rows,
             "queries_in_leader": leader_rows,
             "query_subjects": chosen,

@@ -101,18 +101,26 @@ def run_load(port: int, requests: Sequence[bytes], *, concurrency: int = 16, max
 
 
 def ceiling_app() -> Any:
-    """The ceiling: one Ed25519 verify and one SQLite insert (WAL, synchronous FULL) per POST."""
+    """The ceiling: one Ed25519 verify and one insert per POST: SQLite (WAL, synchronous FULL) in
+    CEILING_DB, or, with CEILING_POSTGRES (a DSN), one autocommitted PostgreSQL insert."""
     # (No `from __future__ import annotations` in this module: FastAPI must see `Request` itself.)
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     from fastapi import FastAPI
     from fastapi.responses import JSONResponse
 
-    database = os.environ["CEILING_DB"]
     public = Ed25519PublicKey.from_public_bytes(base64.b64decode(os.environ["CEILING_KEY"]))
-    connection = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=FULL")
-    connection.execute("CREATE TABLE IF NOT EXISTS leaves (id INTEGER PRIMARY KEY, leaf BLOB)")
+    if os.environ.get("CEILING_POSTGRES"):
+        import psycopg
+
+        connection: Any = psycopg.connect(os.environ["CEILING_POSTGRES"], autocommit=True)
+        connection.execute("CREATE TABLE IF NOT EXISTS leaves (id BIGSERIAL PRIMARY KEY, leaf BYTEA)")
+        insert = "INSERT INTO leaves (leaf) VALUES (%s)"
+    else:
+        connection = sqlite3.connect(os.environ["CEILING_DB"], check_same_thread=False, isolation_level=None)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=FULL")
+        connection.execute("CREATE TABLE IF NOT EXISTS leaves (id INTEGER PRIMARY KEY, leaf BLOB)")
+        insert = "INSERT INTO leaves (leaf) VALUES (?)"
     app = FastAPI()
 
     @app.post("/append")
@@ -120,7 +128,7 @@ def ceiling_app() -> Any:
         body = await request.body()
         signature, message = body[:64], body[64:]
         public.verify(signature, message)
-        connection.execute("INSERT INTO leaves (leaf) VALUES (?)", (message,))
+        connection.execute(insert, (message,))
         return JSONResponse({"ok": True}, status_code=201)
 
     @app.get("/get")

@@ -364,7 +364,9 @@ class Generator:
             yield self.sign(head, "stage.advanced", stream, body)
             declaration = encode_base64(self.state.streams[stream].leaf_hash)
             body = {"declaration": declaration}
-            yield self.sign(self.keys[f"witness-{self.agency_of[unit]}"], "declaration.witnessed", f"witness/{unit}", body)
+            yield self.sign(
+                self.keys[f"witness-{self.agency_of[unit]}"], "declaration.witnessed", f"witness/{unit}", body
+            )
         occasion = "declaration" if declaring is not None else "yearly"
         if declaring is not None or u.stage != "registered":
             registrar = self.keys[f"registrar-{unit}"]
@@ -531,7 +533,10 @@ class TileWriter:
         self.size += 1
         self.bundle.append(leaf)
         if len(self.bundle) == TILE_WIDTH:
-            write(self.directory / Tile("entries", self.size // TILE_WIDTH - 1, TILE_WIDTH).path, format_entry_bundle(self.bundle))
+            write(
+                self.directory / Tile("entries", self.size // TILE_WIDTH - 1, TILE_WIDTH).path,
+                format_entry_bundle(self.bundle),
+            )
             self.bundle = []
         self.push(0, leaf_hash)
         height, node = 0, leaf_hash
@@ -557,7 +562,10 @@ class TileWriter:
     def finish(self) -> bytes:
         """Write the partial bundle and tiles; return the root hash."""
         if self.bundle:
-            write(self.directory / Tile("entries", self.size // TILE_WIDTH, len(self.bundle)).path, format_entry_bundle(self.bundle))
+            write(
+                self.directory / Tile("entries", self.size // TILE_WIDTH, len(self.bundle)).path,
+                format_entry_bundle(self.bundle),
+            )
         for level, hashes in enumerate(self.levels):
             if hashes:
                 index = (self.size >> (8 * level)) // TILE_WIDTH
@@ -594,7 +602,9 @@ def generate(
     generator.replay = written_leaves(directory)
     writer = TileWriter(directory)
     started, last = time.perf_counter(), time.perf_counter()
-    print(f"  {governments} governments, {len(generator.units):,} units, ~{employees} employees a unit", file=sys.stderr)
+    print(
+        f"  {governments} governments, {len(generator.units):,} units, ~{employees} employees a unit", file=sys.stderr
+    )
     for leaf in generator.leaves():
         writer.add(leaf)
         if writer.size == entries:
