@@ -17,12 +17,14 @@ transaction, all or nothing. `LedgerEvents` is the one application that holds th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from eventsourcing.application import Application
 from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import Environment
 
 from ledger.store.config import Storage
@@ -135,6 +137,10 @@ class LedgerEvents(Application[str]):
 
     def log_events(self, start: int, stop: int) -> list[LeafAppended]:
         """The stored log events of leaves `start` up to `stop`."""
-        stored = self.recorder.select_events(LOG_ID, gt=start, lte=stop)
+        if stop == start + 1 and isinstance(self.recorder, PollingSQLiteApplicationRecorder):
+            one = self.recorder.select_event(LOG_ID, stop)  # one leaf: a point read (SQLite)
+            stored: Sequence[StoredEvent] = [] if one is None else [one]
+        else:
+            stored = self.recorder.select_events(LOG_ID, gt=start, lte=stop)
         events: list[LeafAppended] = [self.mapper.to_domain_event(record) for record in stored]  # type: ignore[misc]
         return events

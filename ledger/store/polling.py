@@ -8,11 +8,14 @@ store that writes the events and the projection that follows them.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
 from typing import Any
 
-from eventsourcing.persistence import Notification, Subscription
+from eventsourcing.persistence import Notification, StoredEvent, Subscription
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 
@@ -49,7 +52,34 @@ class PollingSubscription(Subscription[SQLiteApplicationRecorder]):
 
 
 class PollingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
-    """SQLite's application recorder, with the subscriptions a projection runner needs."""
+    """SQLite's application recorder, with the subscriptions a projection runner needs, and a point
+    read of one stored event for the API's entry reads."""
 
     def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> Subscription[Any]:
         return PollingSubscription(self, gt=gt, topics=topics)
+
+    def select_event(self, originator_id: str, version: int) -> StoredEvent | None:
+        """The stored event `version` of `originator_id`, read on this thread's own read-only
+        connection: one indexed SELECT in autocommit (a snapshot of committed data, WAL), without
+        the pool and transaction `select_events` takes (61 of a GET /v1/entries request's ~93 µs
+        of CPU, by profile: issue 16). An in-memory database has no file to open: the pool's way."""
+        if self.datastore.pool.is_sqlite_memory_mode:
+            found = self.select_events(originator_id, gt=version - 1, lte=version)
+            return found[0] if found else None
+        connection = getattr(self._readers, "connection", None)
+        if connection is None:
+            path = Path(self.datastore.pool.db_name).resolve().as_uri()
+            connection = sqlite3.connect(f"{path}?mode=ro", uri=True, isolation_level=None)
+            self._readers.connection = connection
+        row = connection.execute(self._select_event_statement, (originator_id, version)).fetchone()
+        if row is None:
+            return None
+        return StoredEvent(originator_id=originator_id, originator_version=version, topic=row[0], state=row[1])
+
+    @cached_property
+    def _readers(self) -> threading.local:
+        return threading.local()
+
+    @cached_property
+    def _select_event_statement(self) -> str:
+        return f"SELECT topic, state FROM {self.events_table_name} WHERE originator_id = ? AND originator_version = ?"
