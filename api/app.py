@@ -19,6 +19,7 @@ from api.routers import docs, entries, log, public, streams, tlog, views
 from api.settings import Settings
 from api.tokens import TokenFile
 from api.views import ViewService
+from api.web import feeds
 from api.web.access import TOKEN_COOKIE
 from ledger.store.application import LedgerStore
 from ledger.store.config import Storage
@@ -144,7 +145,7 @@ def create_app(settings: Settings, *, store: LedgerStore | None = None) -> FastA
     app.state.settings = settings
     app.state.tokens = TokenFile(settings.tokens_path)
     problems.install(app)
-    for module in (log, entries, streams, tlog, views, public, docs, web):
+    for module in (log, entries, streams, tlog, views, public, docs, web, feeds):
         # The routes themselves, not include_router(): FastAPI's included-router matching costs more
         # per request than serving a proof (measured with scripts/bench api).
         app.router.routes.extend(module.router.routes)

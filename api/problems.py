@@ -89,7 +89,7 @@ def problem(status: int, code: str, detail: str, headers: dict[str, str] | None 
     }
     headers = dict(headers or {})
     if status == 401:
-        headers["WWW-Authenticate"] = 'Bearer realm="integritas"'
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="integritas"')
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers or None)
 
 

@@ -310,6 +310,7 @@ NO_LEDGER = _code("no_ledger", NotFound, "a directory with no ledger.json: not a
 TILE_MISSING = _code("tile_missing", NotFound, "a tile the verifier's source does not have")
 MISSING_LEAF = _code("missing_leaf", NotFound, "a leaf missing from a data directory's events")
 UNKNOWN_STREAM = _code("unknown_stream", NotFound, "a stream with no entries")
+UNKNOWN_QUERY = _code("unknown_query", NotFound, "a feed of an oversight question that does not exist")
 UNKNOWN_TOKEN = _code("unknown_token", NotFound, "a token id with no active token")
 TILE_NOT_FOUND = _code("tile_not_found", NotFound, "a tile beyond the log's size")
 NOT_COSIGNED_YET = _code(

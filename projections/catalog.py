@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
-from ledger.entry import CASE_CONCERNS, STAGES, TRACKS, UNIT_TYPES
+from ledger.entry import CASE_CONCERNS, KINDS, STAGES, TRACKS, UNIT_TYPES
 from projections import queries
 
 Surface = Literal["cli", "http", "web"]
@@ -377,8 +377,14 @@ CATALOG: dict[str, Query] = {
         Query(
             "history",
             queries.unit_history,
-            "Everything recorded about the unit across its streams, in log order, paginated.",
-            (UNIT_ID, *PAGING),
+            "Everything recorded about the unit across its streams, in log order or newest first, of one kind "
+            "if asked, paginated.",
+            (
+                UNIT_ID,
+                *PAGING,  # before kind and order: a command printed before they existed reads the same
+                Param("kind", "only entries of this kind", Words("Kind", "Jenis"), choices=KINDS, widget="choice:kind"),
+                Param("order", "log (oldest first) or newest", choices=queries.HISTORY_ORDERS),
+            ),
             table=("index", "at", "kind", "stream", "signer", "summary"),
             commands=frozenset(("oversight", "digest")),
         ),

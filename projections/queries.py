@@ -46,6 +46,8 @@ class Views(Protocol):
         signer: str | None = None,
         since: str | None = None,
         until: str | None = None,
+        kind: str | None = None,
+        newest_first: bool = False,
         offset: int = 0,
         limit: int = PAGE_SIZE,
     ) -> tuple[int, list[dict[str, Any]]]: ...
@@ -125,6 +127,8 @@ class MemoryViews:
         signer: str | None = None,
         since: str | None = None,
         until: str | None = None,
+        kind: str | None = None,
+        newest_first: bool = False,
         offset: int = 0,
         limit: int = PAGE_SIZE,
     ) -> tuple[int, list[dict[str, Any]]]:
@@ -135,7 +139,10 @@ class MemoryViews:
             and (signer is None or row["signer"] == signer)
             and (since is None or row["at"] >= since)
             and (until is None or row["at"] < until)
+            and (kind is None or row["kind"] == kind)
         ]
+        if newest_first:
+            rows.reverse()
         return len(rows), rows[offset : offset + limit]
 
     def assessments(self, *, outcome: str | None = None) -> list[dict[str, Any]]:
@@ -282,12 +289,31 @@ def region_counts(views: Views) -> dict[str, Any]:
     return answer("counts", {}, views, views.counts())
 
 
-def unit_history(views: Views, unit: str, *, offset: int = 0, limit: int = PAGE_SIZE) -> dict[str, Any]:
-    """Everything recorded about a unit, across its unit, pact, witness and oversight streams, in log order."""
+HISTORY_ORDERS = ("log", "newest")  # log order (oldest first), or newest first (the unit page's)
+
+
+def unit_history(
+    views: Views,
+    unit: str,
+    *,
+    kind: str | None = None,
+    order: str = "log",
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+) -> dict[str, Any]:
+    """Everything recorded about a unit, across its unit, pact, witness and oversight streams, in log
+    order or newest first, of one kind of entry if `kind` says."""
     if views.unit(unit) is None:
         raise NotFound(f"unit {unit} is not registered", code=codes.UNKNOWN_UNIT)
-    total, rows = views.history(unit=unit, offset=_offset(offset), limit=_limit(limit))
-    return answer("history", {"unit": unit}, views, rows, {"offset": offset, "limit": limit, "total": total})
+    if order not in HISTORY_ORDERS:
+        raise MalformedInput(
+            f"order is one of {', '.join(HISTORY_ORDERS)}, not {order!r}", code=codes.INVALID_PARAMETER
+        )
+    total, rows = views.history(
+        unit=unit, kind=kind, newest_first=order == "newest", offset=_offset(offset), limit=_limit(limit)
+    )
+    params = {"unit": unit, "kind": kind, "order": order}
+    return answer("history", params, views, rows, {"offset": offset, "limit": limit, "total": total})
 
 
 # --- oversight --------------------------------------------------------------------------------------------

@@ -182,12 +182,15 @@ class ViewRecorder(TrackingRecorder):
         signer: str | None = None,
         since: str | None = None,
         until: str | None = None,
+        kind: str | None = None,
+        newest_first: bool = False,
         offset: int = 0,
         limit: int = 100,
     ) -> tuple[int, list[dict[str, Any]]]:
-        """(total, rows) of history lines in log order, by unit or by signer, within [since, until)."""
+        """(total, rows) of history lines in log order (or newest first), by unit or by signer, of one
+        kind if asked, within [since, until)."""
         where, params = [], []
-        for column, value in (("unit", unit), ("signer", signer)):
+        for column, value in (("unit", unit), ("signer", signer), ("kind", kind)):
             if value is not None:
                 where.append(f"{column} = {self.P}")
                 params.append(value)
@@ -198,11 +201,12 @@ class ViewRecorder(TrackingRecorder):
             where.append(f"at < {self.P}")
             params.append(until)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
+        direction = "DESC" if newest_first else "ASC"
         with self._reading() as c:
             c.execute(f"SELECT COUNT(*) AS n FROM view_history {clause}", params)
             total = int(c.fetchone()["n"])
             c.execute(
-                f"SELECT row FROM view_history {clause} ORDER BY idx LIMIT {self.P} OFFSET {self.P}",
+                f"SELECT row FROM view_history {clause} ORDER BY idx {direction} LIMIT {self.P} OFFSET {self.P}",
                 [*params, limit, offset],
             )
             return total, [json.loads(row["row"]) for row in c.fetchall()]

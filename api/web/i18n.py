@@ -186,8 +186,8 @@ MESSAGES: dict[str, str] = {
     "Topic": "Topik",
     "Note": "Catatan",
     "History": "Riwayat",
-    "Everything recorded about this unit, across its unit, pact, witness and oversight streams, in log order.": (
-        "Semua yang tercatat tentang unit ini, dari aliran unit, pakta, saksi dan pengawasan, menurut urutan log."
+    "Everything recorded about this unit, across its unit, pact, witness and oversight streams, newest first.": (
+        "Semua yang tercatat tentang unit ini, dari aliran unit, pakta, saksi dan pengawasan, terbaru lebih dulu."
     ),
     "Open items": "Butir terbuka",
     # record page
@@ -469,6 +469,23 @@ MESSAGES: dict[str, str] = {
         "Tanpa token: halaman publik menampilkan tahap, predikat dan SK setiap unit."
     ),
     "Public pages": "Halaman publik",
+    # reports, CSV files and feeds (issue 14: api.web.pages.reports, api.web.spreadsheet, api.web.feeds)
+    "Printable report": "Laporan untuk dicetak",
+    "Atom feed": "Umpan Atom",
+    "Unit name": "Nama unit",
+    "Item id": "Kode butir",
+    "Digest": "Digest",
+    "Report": "Laporan",
+    "Print": "Cetak",
+    "What this report answers from": "Dasar jawaban laporan ini",
+    "Last entry": "Entri terakhir",
+    "since": "sejak",
+    "Newest first; {shown} of {total} lines.": "Terbaru lebih dulu; {shown} dari {total} baris.",
+    "Filters": "Saringan",
+    "None: the question's defaults.": "Tidak ada: bawaan pertanyaan ini.",
+    "Answer": "Jawaban",
+    "{name}: {days} days in stage {stage}": "{name}: {days} hari di tahap {stage}",
+    "In stage {stage} since {day}.": "Di tahap {stage} sejak {day}.",
 }
 
 

@@ -8,6 +8,7 @@ level-1 tiles, long proofs).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import Settings
 from demo.build import build_demo
-from tests.api.api_builder import ApiBuilder, DemoLog, Tokens, new_ledger
+from tests.api.api_builder import ApiBuilder, DemoLog, Tokens, bearer, new_ledger
 
 
 @pytest.fixture
@@ -69,3 +70,14 @@ def demo_client(demo: DemoLog, demo_tokens: Tokens) -> Iterator[TestClient]:
     app = create_app(Settings(ledger_dir=demo.directory, token_file=demo_tokens.path))
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def views_ready(demo_client: TestClient, demo: DemoLog, demo_tokens: Tokens) -> TestClient:
+    """The demo client once its views hold the whole log (the server folds it in the background)."""
+    deadline = time.monotonic() + 300
+    while True:
+        response = demo_client.get(f"/v1/oversight/counts?after={demo.size - 1}", headers=bearer(demo_tokens.auditor))
+        if response.status_code == 200 or time.monotonic() > deadline:
+            assert response.status_code == 200, response.text
+            return demo_client

@@ -10,7 +10,6 @@ import html
 import io
 import re
 import shlex
-import time
 from pathlib import Path
 
 import pytest
@@ -22,17 +21,6 @@ from projections.offline import digest_command
 from tests.api.api_builder import DemoLog, Tokens, bearer
 
 DIGEST_AND_COMMAND = re.compile(r'<code class="hash">([0-9a-f]{64})</code>.*?<pre class="cli">([^<]*)</pre>', re.S)
-
-
-@pytest.fixture(scope="module")
-def views_ready(demo_client: TestClient, demo: DemoLog, demo_tokens: Tokens) -> TestClient:
-    """The demo client once its views hold the whole log (the server folds it in the background)."""
-    deadline = time.monotonic() + 300
-    while True:
-        response = demo_client.get(f"/v1/oversight/counts?after={demo.size - 1}", headers=bearer(demo_tokens.auditor))
-        if response.status_code == 200 or time.monotonic() > deadline:
-            assert response.status_code == 200, response.text
-            return demo_client
 
 
 def offline_digest(capsys: pytest.CaptureFixture[str], command: str, ledger: Path) -> str:

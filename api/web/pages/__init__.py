@@ -7,7 +7,7 @@ the JSON API, read directly: the status views through `projections.queries` and 
 entries, proofs and checkpoints.
 """
 
-from api.web.pages import evidence, log, oversight, overview, public, records, static, token, units, verify
+from api.web.pages import evidence, log, oversight, overview, public, records, reports, static, token, units, verify
 from api.web.pages.shared import router
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "overview",
     "public",
     "records",
+    "reports",
     "router",
     "static",
     "token",

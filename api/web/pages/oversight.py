@@ -18,8 +18,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.web.access import PageError, PageReader
+from api.web.i18n import LANGUAGES
 from api.web.pages.shared import Pager, Params, page_store, page_views, router, signers_of, with_unit_names
-from api.web.render import render
+from api.web.render import render, translator
+from api.web.spreadsheet import Sheet, csv_response, neutralised
 from ledger.entry import FINGERPRINT_PATTERN
 from projections import catalog, queries
 from projections.offline import digest_command
@@ -71,6 +73,12 @@ class Question:
                 options[param.keyword] = value
         answer = query.runner(views, *subject, **options, offset=offset, limit=limit)
         return with_unit_names(answer, views.units()) if query.name in NAMED else answer
+
+
+def _carried(request: Request, **extra: str) -> str:
+    """The page's filters (not its page number, nor its language), with `extra`, as a query string."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", *extra)]
+    return urlencode(kept + list(extra.items()))
 
 
 def _question(query: catalog.Query) -> Question:
@@ -138,6 +146,9 @@ def oversight_index(request: Request, _: PageReader) -> HTMLResponse:
 def oversight_csv(name: str, request: Request, _: PageReader) -> Response:
     """Every row of an oversight answer, with the same filters, as CSV (UTF-8 with a BOM, for spreadsheets).
 
+    With `lang` (the page's link carries it), the file for people in that language (api.web.spreadsheet).
+    Without it, the answer's own keys and values, for programs, as follows.
+
     After the rows, an empty line, the log size and, for each answer the rows came from (one for up
     to 500 rows), its digest and the command that recomputes it offline. Trailing rows, not a
     leading comment: CSV has no comments (RFC 4180), and a spreadsheet takes the first line as the
@@ -145,16 +156,11 @@ def oversight_csv(name: str, request: Request, _: PageReader) -> Response:
     """
     question = _find(name)
     params = Params(request)
-    rows: list[dict[str, Any]] = []
-    answers: list[dict[str, Any]] = []
+    if request.query_params.get("lang") in LANGUAGES:  # the page's link: the file for people
+        return spreadsheet_of(question, request, params)
     with page_views(request) as views:  # one snapshot: every answer of the file has the same as_of
-        while True:
-            answer = question.run(views, params, len(rows), queries.MAX_PAGE)
-            answers.append(answer)
-            batch = _rows(question, answer)
-            rows += batch
-            if not batch or len(rows) >= answer["page"]["total"]:
-                break
+        rows, answers = every_row(question, views, params)
+    answer = answers[-1]
     output = io.StringIO()
     writer = csv.writer(output)
     writer.writerow([column.key for column in question.columns])
@@ -175,10 +181,32 @@ def oversight_csv(name: str, request: Request, _: PageReader) -> Response:
     )
 
 
-# What a spreadsheet may read as the start of a formula (OWASP, "CSV Injection": =, +, -, @, tab, CR),
-# with their full-width forms, which some spreadsheets fold to ASCII. Leading white space (space, NBSP,
-# LF...) is neutralised too: spreadsheets skip it before looking for a formula.
-FORMULA_STARTS = frozenset("=+-@\t\r\n＝＋－＠")
+def every_row(
+    question: Question, views: DatabaseViews, params: Params
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every row of the question's answer with the page's filters, and the answers (of up to 500 rows
+    each) they came from."""
+    rows: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = []
+    while True:
+        answer = question.run(views, params, len(rows), queries.MAX_PAGE)
+        answers.append(answer)
+        batch = _rows(question, answer)
+        rows += batch
+        if not batch or len(rows) >= answer["page"]["total"]:
+            return rows, answers
+
+
+def spreadsheet_of(question: Question, request: Request, params: Params) -> Response:
+    """The question's rows as a CSV file in the page's language (api.web.spreadsheet)."""
+    t = translator(request)
+    with page_views(request) as views:
+        rows, answers = every_row(question, views, params)
+        names = {u["unit"]: u["name"] for u in views.units()}
+    sheet = Sheet(t, names, signers_of(page_store(request), [row["signer"] for row in rows if "signer" in row]))
+    fields = [field for column in question.columns for field in sheet.fields(column.key, column.label, column.kind)]
+    size = answers[-1]["as_of"]["tree_size"]
+    return csv_response(t, fields, rows, answers, f"integritas-{question.name}-{size}-{t.lang}.csv")
 
 
 def _csv_cell(value: Any) -> str:
@@ -188,10 +216,7 @@ def _csv_cell(value: Any) -> str:
         return ""
     if isinstance(value, list | dict):
         value = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    text = str(value)
-    if text[:1] in FORMULA_STARTS or text[:1].isspace():
-        return "'" + text
-    return text
+    return neutralised(str(value))
 
 
 @router.get("/oversight/{name}")
@@ -206,23 +231,57 @@ def oversight_page(name: str, request: Request, _: PageReader) -> HTMLResponse:
         answer, signer, signers = None, None, {}
         pager = Pager(1, ROWS_PER_PAGE, 0)
     else:
-        with page_views(request) as views:
-            answer = question.run(views, params, (number - 1) * ROWS_PER_PAGE, ROWS_PER_PAGE)
+        try:
+            with page_views(request) as views:
+                answer = question.run(views, params, (number - 1) * ROWS_PER_PAGE, ROWS_PER_PAGE)
+        except PageError as error:
+            if error.status != 400:
+                raise
+            # A bad filter value: the error above the form, which keeps what the reader typed.
+            return _page(request, question, values, error=error)
         pager = Pager(number, ROWS_PER_PAGE, answer["page"]["total"])
         signer = answer["data"]["signer"] if question.name == "signer" else None
         signers = signers_of(page_store(request), [row["signer"] for row in _rows(question, answer) if "signer" in row])
-    return render(
+    return _page(
         request,
-        "oversight.html",
-        nav="oversight",
-        question=question,
-        values=values,
+        question,
+        values,
         answer=answer,
         rows=_rows(question, answer) if answer else [],
         pager=pager,
         signer=signer,
         signers=signers,
+    )
+
+
+def _page(
+    request: Request,
+    question: Question,
+    values: dict[str, str],
+    *,
+    answer: dict[str, Any] | None = None,
+    rows: list[dict[str, Any]] | None = None,
+    pager: Pager | None = None,
+    signer: dict[str, Any] | None = None,
+    signers: dict[str, dict[str, Any]] | None = None,
+    error: PageError | None = None,
+) -> HTMLResponse:
+    lang = translator(request).lang
+    return render(
+        request,
+        "oversight.html",
+        status=error.status if error else 200,
+        nav="oversight",
+        question=question,
+        values=values,
+        answer=answer,
+        rows=rows or [],
+        pager=pager or Pager(1, ROWS_PER_PAGE, 0),
+        signer=signer,
+        signers=signers or {},
         as_of=answer["as_of"] if answer else None,
-        csv_url=f"/oversight/{name}.csv?"
-        + urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "page"]),
+        error=error,
+        csv_url=f"/oversight/{question.name}.csv?{_carried(request, lang=lang)}",
+        report_url=f"/oversight/{question.name}/report?{_carried(request, lang=lang)}",
+        feed_url=f"/feeds/oversight/{question.name}.atom?{_carried(request)}".rstrip("?"),
     )

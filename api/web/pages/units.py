@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from api.web.access import PageError, PageReader
 from api.web.pages.shared import Pager, Params, page_store, page_views, router, signers_of
 from api.web.render import render
-from ledger.entry import ID_PATTERN, SCORE_AREAS
+from ledger.entry import ID_PATTERN, KINDS, SCORE_AREAS
 from ledger.errors import NotFound
 from projections import queries
 from projections.catalog import CATALOG
@@ -67,13 +67,15 @@ def unit_page(unit: str, request: Request, _: PageReader) -> HTMLResponse:
     """
     if not ID_PATTERN.fullmatch(unit):
         raise PageError(404, "Unit {unit} is not registered.", unit=unit)
-    pager = Pager(Params(request).page(), HISTORY_PER_PAGE, 0)
+    params = Params(request)
+    kind = params.text("kind", choices=KINDS)
+    pager = Pager(params.page(), HISTORY_PER_PAGE, 0)
     with page_views(request) as views:
         try:
             status = queries.unit_status(views, unit)
         except NotFound:
             raise PageError(404, "Unit {unit} is not registered.", unit=unit) from None
-        history = queries.unit_history(views, unit, offset=pager.offset, limit=pager.size)
+        history = queries.unit_history(views, unit, kind=kind, order="newest", offset=pager.offset, limit=pager.size)
     pager = Pager(pager.number, pager.size, history["page"]["total"])
     u = status["data"]
     # Ages are counted to the day of the log's last entry, as the remediation question counts them.
@@ -107,4 +109,6 @@ def unit_page(unit: str, request: Request, _: PageReader) -> HTMLResponse:
         signers=signers,
         areas=SCORE_AREAS,
         weights={area: f"{w}" for area, w in policy.weights.items()} if policy else {},
+        kind=kind,
+        kinds=KINDS,
     )
