@@ -168,7 +168,15 @@ def test_oversight_filters_and_csv(page: Any, demo: Demo) -> None:
     link = page.locator("a", has_text="Unduh CSV")
     href = link.get_attribute("href")
     assert href is not None and "days=1000" in href
+    # The page's link carries its language: the file for people, in Indonesian (tests/api/test_reports_and_feeds.py).
+    assert "lang=id" in href
     response = page.request.get(demo.url + href)
+    assert response.status == 200 and response.headers["content-type"].startswith("text/csv")
+    text = response.body().decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("Kode unit,Nama unit,Jenis,Tahap,")
+    assert "dinpusip,Dinas Perpustakaan dan Kearsipan,Dinas,Pembangunan," in text
+    # Without `lang`, the answer's own keys and values, for programs, as before.
+    response = page.request.get(demo.url + href.replace("&lang=id", "").replace("lang=id", ""))
     assert response.status == 200 and response.headers["content-type"].startswith("text/csv")
     text = response.body().decode("utf-8-sig")
     assert text.splitlines()[0] == "unit,type,stage,since,days,last_activity"

@@ -283,5 +283,6 @@ def _page(
         error=error,
         csv_url=f"/oversight/{question.name}.csv?{_carried(request, lang=lang)}",
         report_url=f"/oversight/{question.name}/report?{_carried(request, lang=lang)}",
-        feed_url=f"/feeds/oversight/{question.name}.atom?{_carried(request)}".rstrip("?"),
+        # A feed reader sends no cookie: the link names the page's language.
+        feed_url=f"/feeds/oversight/{question.name}.atom?{_carried(request, lang=lang)}",
     )
