@@ -486,6 +486,16 @@ MESSAGES: dict[str, str] = {
     "Answer": "Jawaban",
     "{name}: {days} days in stage {stage}": "{name}: {days} hari di tahap {stage}",
     "In stage {stage} since {day}.": "Di tahap {stage} sejak {day}.",
+    "Recent entries": "Entri terbaru",
+    "Newest first. What an entry says is on its record page.": (
+        "Terbaru lebih dulu. Isi sebuah entri ada di halaman catatannya."
+    ),
+    "Newest first, as the public tiles show them; a pact's stream names an employee, so it is shortened here. "
+    "What an entry says needs a read token.": (
+        "Terbaru lebih dulu, seperti yang ditunjukkan tile publik; aliran pakta menyebut seorang pegawai, jadi "
+        "di sini dipendekkan. Isi sebuah entri memerlukan token baca."
+    ),
+    "Signer's office": "Instansi penanda tangan",
 }
 
 

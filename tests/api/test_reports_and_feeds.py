@@ -344,3 +344,39 @@ def test_a_feed_of_an_unknown_question_or_unit_is_a_clear_404(views_ready: TestC
     assert unit.status_code == 404 and unit.json()["code"] == "unknown_unit"
     bad = views_ready.get("/feeds/oversight/stalled.atom?days=lama", headers=basic(demo_tokens.overseer))
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_parameter"
+
+
+# --- the log's recent entries -----------------------------------------------------------------------------
+
+
+def test_the_public_log_lists_recent_entries_without_an_employees_number(
+    views_ready: TestClient, demo: DemoLog, demo_tokens: Tokens
+) -> None:
+    from ledger.entry import parse_leaf
+
+    index = max(i for i, leaf in enumerate(demo.leaves) if parse_leaf(leaf).entry.kind == "pact.signed")
+    entry = parse_leaf(demo.leaves[index]).entry
+    unit, number = entry.stream.split("/")[1:3]
+    page = (demo.size - 1 - index) // 50 + 1
+    views_ready.cookies.clear()
+    public = views_ready.get(f"/log?page={page}&lang=en")
+    assert public.status_code == 200
+    assert f'<a class="record" href="/records/{index}">#{index}</a>' in public.text
+    assert f"<code>pact/{unit}/…</code>" in public.text
+    assert number not in public.text and entry.body["employee"]["name"] not in public.text
+    rows = re.findall(r'<a class="record" href="/records/(\d+)">', public.text)
+    assert [int(r) for r in rows] == sorted((int(r) for r in rows), reverse=True) and len(rows) == 50
+    # A reader with a token sees the whole stream, as the record page shows it.
+    reader = views_ready.get(f"/log?page={page}&lang=en", headers=bearer(demo_tokens.overseer))
+    assert f"<code>{entry.stream}</code>" in reader.text
+
+
+def test_the_units_page_with_a_bad_filter_shows_the_error_and_the_form(
+    views_ready: TestClient, demo_tokens: Tokens
+) -> None:
+    response = views_ready.get("/units?type=dinas&sort=umur&lang=en", headers=bearer(demo_tokens.auditor))
+    assert response.status_code == 400
+    assert "sort: not one of the choices" in response.text
+    assert '<form class="filters"' in response.text and '<option value="dinas" selected>' in response.text
+    page = views_ready.get("/units?type=dinas&page=2&lang=en", headers=bearer(demo_tokens.auditor))
+    assert 'href="/units.csv?type=dinas&amp;lang=en"' in page.text

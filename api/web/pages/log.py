@@ -1,4 +1,11 @@
-"""The log page, public: origin, verifier key, checkpoint, the trust anchor and the whole-log download."""
+"""The log page, public: origin, verifier key, checkpoint, the trust anchor, the whole-log download and
+the recent entries.
+
+The recent entries show what the leaves say publicly anyway (they are in the public tiles): index,
+time, kind, stream and the signing key's office. A pact stream names an employee (edition 1 and 2:
+`pact/<unit>/<employee number>`), so the public sees only `pact/<unit>/…`; a reader with a token (the
+pages' cookie or a bearer header) sees the whole stream, as the record pages show it.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +16,12 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.routers.tlog import export as export_archive
-from api.web.access import ExportPageReader
-from api.web.pages.shared import latest_checkpoint, page_store, router
+from api.web.access import ExportPageReader, current_reader
+from api.web.pages.shared import Pager, Params, latest_checkpoint, page_store, router
 from api.web.render import render, translator
 from ledger.crypto.checkpoint import SignedCheckpoint
+from ledger.entry import parse_leaf
+from ledger.errors import LedgerError
 from ledger.store.reader import LedgerReader
 
 
@@ -40,11 +49,45 @@ def _witnesses(request: Request) -> dict[str, Any] | None:
     }
 
 
+RECENT_PER_PAGE = 50
+PERSONAL_STREAMS = ("pact/", "person/")  # streams whose last segment names a person
+
+
+def _public_stream(stream: str) -> str:
+    if stream.startswith(PERSONAL_STREAMS):
+        return stream.rsplit("/", 1)[0] + "/…"
+    return stream
+
+
+def _recent(store: LedgerReader, size: int, pager: Pager, reader: bool) -> list[dict[str, Any]]:
+    """The entries of a page of the log, newest first, as the public (or a reader) may see them."""
+    rows = []
+    top = size - pager.offset
+    for index in range(top - 1, max(top - pager.size, 0) - 1, -1):
+        try:
+            entry = parse_leaf(store.leaf(index)).entry
+        except LedgerError:  # a damaged leaf: the verifier names it; the page only lists
+            rows.append({"index": index, "kind": None, "stream": None, "at": None, "office": None})
+            continue
+        key = store.key(entry.signer)
+        rows.append(
+            {
+                "index": index,
+                "kind": entry.kind,
+                "stream": entry.stream if reader else _public_stream(entry.stream),
+                "at": entry.at,
+                "office": key.office_name if key is not None else None,
+            }
+        )
+    return rows
+
+
 @router.get("/log")
 def log_page(request: Request) -> HTMLResponse:
-    """Origin, verifier key, size and checkpoint, and how to verify the log offline (public)."""
+    """Origin, verifier key, size and checkpoint, how to verify the log offline, and the recent entries (public)."""
     store = page_store(request)
     checkpoint = latest_checkpoint(store)
+    pager = Pager(Params(request).page(), RECENT_PER_PAGE, checkpoint["size"])
     return render(
         request,
         "log.html",
@@ -54,6 +97,8 @@ def log_page(request: Request) -> HTMLResponse:
         key_id=store.verifier_key.key_id.hex(),
         checkpoint=checkpoint,
         base_url=str(request.base_url).rstrip("/"),
+        recent=_recent(store, checkpoint["size"], pager, current_reader(request) is not None),
+        pager=pager,
     )
 
 

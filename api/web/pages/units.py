@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from api.web.access import PageError, PageReader
 from api.web.pages.shared import Pager, Params, page_store, page_views, router, signers_of
-from api.web.render import render
+from api.web.render import render, translator
 from ledger.entry import ID_PATTERN, KINDS, SCORE_AREAS
 from ledger.errors import NotFound
 from projections import queries
@@ -32,10 +33,15 @@ def unit_list(request: Request, _: PageReader) -> HTMLResponse:
     """Every unit, filtered by type, stage, predicate and coverage, sorted, a page at a time: each page
     is one answer of the units query, whose digest it shows."""
     params = Params(request)
-    filters: dict[str, Any] = {p.name: params.text(p.name, choices=p.choices or p.presets) for p in UNIT_FILTERS}
-    sort = params.text("sort", choices=(*UNIT_SORTS, *OLD_UNIT_SORTS)) or "unit"
+    try:
+        filters: dict[str, Any] = {p.name: params.text(p.name, choices=p.choices or p.presets) for p in UNIT_FILTERS}
+        sort = params.text("sort", choices=(*UNIT_SORTS, *OLD_UNIT_SORTS)) or "unit"
+        number = params.page()
+    except PageError as error:
+        # A bad filter value: the error above the form, which keeps the reader's other choices.
+        given = {p.name: request.query_params.get(p.name, "") for p in UNIT_FILTERS}
+        return _units_page(request, None, given | {"sort": request.query_params.get("sort", "")}, error=error)
     sort = OLD_UNIT_SORTS.get(sort, sort)
-    number = params.page()
     with page_views(request) as views:
         answer = queries.unit_list(
             views,
@@ -44,18 +50,35 @@ def unit_list(request: Request, _: PageReader) -> HTMLResponse:
             offset=(number - 1) * UNITS_PER_PAGE,
             limit=UNITS_PER_PAGE,
         )
-    pager = Pager(number, UNITS_PER_PAGE, answer["page"]["total"])
+    return _units_page(request, answer, {**filters, "sort": sort}, number=number)
+
+
+def _units_page(
+    request: Request,
+    answer: dict[str, Any] | None,
+    filters: dict[str, Any],
+    *,
+    number: int = 1,
+    error: PageError | None = None,
+) -> HTMLResponse:
     return render(
         request,
         "units.html",
+        status=error.status if error else 200,
         nav="units",
-        as_of=answer["as_of"],
+        as_of=answer["as_of"] if answer else None,
         answer=answer,
-        units=answer["data"],
-        pager=pager,
-        filters={**filters, "sort": sort},
+        units=answer["data"] if answer else [],
+        pager=Pager(number, UNITS_PER_PAGE, answer["page"]["total"] if answer else 0),
+        filters=filters,
         choices={p.name: p.choices or p.presets for p in UNIT_FILTERS},
         sorts=UNIT_SORTS,
+        error=error,
+        csv_url="/units.csv?"
+        + urlencode(
+            [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "lang")]
+            + [("lang", translator(request).lang)]
+        ),
     )
 
 
