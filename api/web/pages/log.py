@@ -61,7 +61,7 @@ def _public_stream(stream: str) -> str:
 
 def _recent(store: LedgerReader, size: int, pager: Pager, reader: bool) -> list[dict[str, Any]]:
     """The entries of a page of the log, newest first, as the public (or a reader) may see them."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     top = size - pager.offset
     for index in range(top - 1, max(top - pager.size, 0) - 1, -1):
         try:
