@@ -204,7 +204,8 @@ def test_the_units_page_offers_the_history_csv_and_the_report_in_its_language(
     assert page.status_code == 200
     links = html.unescape(page.text)
     assert "/units/fiktif-dinas-a/history.csv?kind=case.opened&lang=en" in links
-    assert "/units/fiktif-dinas-a/report?lang=en" in links
+    assert "/units/fiktif-dinas-a/report?kind=case.opened&lang=en" in links
+    assert "/feeds/units/fiktif-dinas-a.atom?lang=en" in links
     timeline = re.findall(r'<div class="what"><strong>([^<]+)</strong>', page.text)
     assert timeline and set(timeline) == {"Case opened"}
 
