@@ -34,7 +34,7 @@ from api.errors import Unauthorised
 from api.problems import problem, problem_of
 from api.web.access import TOKEN_COOKIE, PageError
 from api.web.i18n import WIB, Translator
-from api.web.pages.oversight import QUESTIONS, Question, _rows
+from api.web.pages.oversight import QUESTIONS, Question, answer_rows
 from api.web.pages.shared import Params, page_store, page_views
 from api.web.render import translator
 from api.web.spreadsheet import Sheet, summary_text, wib_day
@@ -154,7 +154,7 @@ def oversight_feed(name: str, request: Request) -> Response:
     base, url = _tag_base(request), str(request.base_url).rstrip("/")
     sheet = Sheet(t, names)
     fields = [f for c in question.columns for f in sheet.fields(c.key, c.label, c.kind)]
-    items = [_row_item(question, row, base, url, t, fields, answer) for row in _rows(question, answer)]
+    items = [_row_item(question, row, base, url, t, fields, answer) for row in answer_rows(question, answer)]
     filters = urlencode(sorted((k, v) for k, v in request.query_params.items() if k != "lang"))
     feed_id = f"{base}/feeds/oversight/{name}" + (f"?{filters}" if filters else "")
     page = f"/oversight/{name}" + (f"?{filters}" if filters else "")

@@ -126,13 +126,13 @@ def _fingerprint(params: Params, name: str) -> str:
     return value
 
 
-def _find(name: str) -> Question:
+def question_named(name: str) -> Question:
     if name not in QUESTIONS:
         raise PageError(404, "There is no oversight question {name}.", name=name)
     return QUESTIONS[name]
 
 
-def _rows(question: Question, answer: dict[str, Any]) -> list[dict[str, Any]]:
+def answer_rows(question: Question, answer: dict[str, Any]) -> list[dict[str, Any]]:
     return question.query.rows_of(answer["data"])
 
 
@@ -154,7 +154,7 @@ def oversight_csv(name: str, request: Request, _: PageReader) -> Response:
     leading comment: CSV has no comments (RFC 4180), and a spreadsheet takes the first line as the
     header and the rows up to the empty line as the table (what it sorts and filters).
     """
-    question = _find(name)
+    question = question_named(name)
     params = Params(request)
     if request.query_params.get("lang") in LANGUAGES:  # the page's link: the file for people
         return spreadsheet_of(question, request, params)
@@ -191,7 +191,7 @@ def every_row(
     while True:
         answer = question.run(views, params, len(rows), queries.MAX_PAGE)
         answers.append(answer)
-        batch = _rows(question, answer)
+        batch = answer_rows(question, answer)
         rows += batch
         if not batch or len(rows) >= answer["page"]["total"]:
             return rows, answers
@@ -222,7 +222,7 @@ def _csv_cell(value: Any) -> str:
 @router.get("/oversight/{name}")
 def oversight_page(name: str, request: Request, _: PageReader) -> HTMLResponse:
     """One oversight question: its filters, its answer a page at a time, and the CSV link."""
-    question = _find(name)
+    question = question_named(name)
     params = Params(request)
     number = params.page()
     values = {f.name: request.query_params.get(f.name, f.default) for f in question.filters}
@@ -241,13 +241,14 @@ def oversight_page(name: str, request: Request, _: PageReader) -> HTMLResponse:
             return _page(request, question, values, error=error)
         pager = Pager(number, ROWS_PER_PAGE, answer["page"]["total"])
         signer = answer["data"]["signer"] if question.name == "signer" else None
-        signers = signers_of(page_store(request), [row["signer"] for row in _rows(question, answer) if "signer" in row])
+        rows = answer_rows(question, answer)
+        signers = signers_of(page_store(request), [row["signer"] for row in rows if "signer" in row])
     return _page(
         request,
         question,
         values,
         answer=answer,
-        rows=_rows(question, answer) if answer else [],
+        rows=answer_rows(question, answer) if answer else [],
         pager=pager,
         signer=signer,
         signers=signers,

@@ -14,7 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.web.access import PageError, PageReader
-from api.web.pages.oversight import QUESTIONS, _find, _rows, every_row
+from api.web.pages.oversight import every_row, question_named
 from api.web.pages.shared import Params, page_store, page_views, router, signers_of
 from api.web.pages.units import UNIT_FILTERS, UNIT_SORTS
 from api.web.render import render, translator
@@ -164,7 +164,7 @@ def unit_report(unit: str, request: Request, _: PageReader) -> HTMLResponse:
 @router.get("/oversight/{name}/report")
 def oversight_report(name: str, request: Request, _: PageReader) -> HTMLResponse:
     """An oversight question on paper: its filters in words, every row, and the stamp."""
-    question = _find(name)
+    question = question_named(name)
     params = Params(request)
     if question.query.subject is not None and not request.query_params.get(question.query.subject.name):
         raise PageError(400, "Give a signer's fingerprint to see their activity.")
@@ -182,6 +182,4 @@ def oversight_report(name: str, request: Request, _: PageReader) -> HTMLResponse
         rows=rows,
         answers=answers,
         signers=signers,
-        rows_of=_rows,
-        questions=QUESTIONS,
     )
