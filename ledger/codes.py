@@ -361,5 +361,29 @@ WORKBOOK_MISMATCH = _code("workbook_mismatch", VerificationFailed, "a workbook w
 NO_EVIDENCE = _code("no_evidence", NotFound, "an entry that carries no evidence, or not the part asked for")
 UNKNOWN_EVIDENCE_ITEM = _code("unknown_evidence_item", NotFound, "an LKE item the entry's evidence does not name")
 
+# --- personal data (issue 15, rules edition 3; ledger.personal, ledger.store.personal) ----------------
+INVALID_PERSONAL_DATA = _code(
+    "invalid_personal_data", MalformedInput, "a disclosure or personal-data file that is not of its format"
+)
+PERSONAL_DATA_MISMATCH = _code(
+    "personal_data_mismatch", VerificationFailed, "personal data (name, number, salt) that does not open the logged commitment"
+)
+PERSONAL_DATA_OF_ERASED = _code(
+    "personal_data_of_erased", VerificationFailed, "personal data still held for a person the log records as erased"
+)
+PERSONAL_DATA_UNLOGGED = _code(
+    "personal_data_unlogged", VerificationFailed, "personal data held for a pseudonym no entry of the log names"
+)
+PERSON_COMMITMENT_MISMATCH = _code(
+    "person_commitment_mismatch", Refused, "an entry naming a person with another commitment than the log's"
+)
+PERSONAL_DATA_IN_CLEAR = _code(
+    "personal_data_in_clear", Refused, "a name or employee number in clear in an entry of a rules-edition-3 log"
+)
+PERSON_NOT_IN_LOG = _code("person_not_in_log", Refused, "an erasure of a pseudonym no entry of the log names")
+PERSON_ERASED = _code("person_erased", Refused, "an entry naming a person whose personal data was erased")
+UNKNOWN_PERSON = _code("unknown_person", NotFound, "a person (number or pseudonym) the ledger holds nothing for")
+PURPOSE_REQUIRED = _code("purpose_required", MalformedInput, "a read of personal data without a stated purpose")
+
 # --- usage (the command line) ------------------------------------------------------------------------
 USAGE = _code(UsageError.code, UsageError, "CLI only: a missing or conflicting option or argument")

@@ -40,6 +40,7 @@ from ledger.crypto.merkle import hash_leaf
 from ledger.crypto.note import parse_verifier_key
 from ledger.errors import MalformedInput, TooLarge
 from ledger.evidence import EVIDENCE_VALIDATOR
+from ledger.personal import check_pseudonym
 
 SIGNING_CONTEXT = b"integritas/entry/v1\n"
 MAX_LEAF_BYTES = 65_535  # tlog-tiles entry bundles carry 16-bit lengths
@@ -283,6 +284,31 @@ def _signature_value(value: Any, where: str) -> None:
 
 
 _DECREE = _object({"number": _text, "date": _date, "document": _digest})
+
+
+def _pseudonym(value: Any, where: str) -> None:
+    _string(value, where)
+    check_pseudonym(value, where)
+
+
+# Rules edition 3 (docs/contract/personal-data.md): a person named by pseudonym and commitment.
+_COMMITTED_PERSON = _object({"person": _pseudonym, "commitment": _digest})
+_EMPLOYEE_IN_CLEAR = _object({"name": _text, "number": _identifier})
+_HOLDER_IN_CLEAR = _object({"name": _text, "title": _text})
+_HOLDER_COMMITTED = _object({"person": _pseudonym, "commitment": _digest, "title": _text})
+
+
+def _either(in_clear: Validator, committed: Validator) -> Validator:
+    """Edition 1/2's object with the person in clear, or edition 3's with pseudonym and commitment:
+    the shape is told by `person` (the rules then hold each edition to its own shape)."""
+
+    def check(value: Any, where: str) -> None:
+        if isinstance(value, dict) and "person" in value:
+            committed(value, where)
+        else:
+            in_clear(value, where)
+
+    return check
 _OFFICE = _object({"id": _identifier, "name": _text})
 
 
@@ -306,7 +332,7 @@ BODIES: dict[str, tuple[dict[str, Validator], dict[str, Validator]]] = {
             "public_key": _public_key,
             "role": _one_of(*ROLES),
             "scope": _scope,
-            "holder": _object({"name": _text, "title": _text}),
+            "holder": _either(_HOLDER_IN_CLEAR, _HOLDER_COMMITTED),
         },
         {"endorsement": _signature_value, "office": _OFFICE},
     ),
@@ -341,7 +367,7 @@ BODIES: dict[str, tuple[dict[str, Validator], dict[str, Validator]]] = {
     ),
     "pact.signed": (
         {
-            "employee": _object({"name": _text, "number": _identifier}),
+            "employee": _either(_EMPLOYEE_IN_CLEAR, _COMMITTED_PERSON),
             "pact_digest": _digest,
             "signed_on": _date,
         },
@@ -391,7 +417,7 @@ BODIES: dict[str, tuple[dict[str, Validator], dict[str, Validator]]] = {
     ),
     "case.opened": (
         {"stage": _one_of(*CASE_STAGES), "concerns": _one_of(*CASE_CONCERNS), "text": _text},
-        {},
+        {"person": _COMMITTED_PERSON},  # edition 3: the employee or official concerned
     ),
     "case.advanced": ({"stage": _one_of(*CASE_STAGES), "text": _text}, {}),
     "case.closed": ({"outcome": _one_of(*CASE_OUTCOMES), "text": _text}, {}),
@@ -401,6 +427,8 @@ BODIES: dict[str, tuple[dict[str, Validator], dict[str, Validator]]] = {
     # the root key's handover (docs/operations.md, section 7): signed by the current root, with the
     # new root's signature over the handover (ledger.rules.ledger_kinds.root_possession_message)
     "root.rotated": ({"root_key": _public_key, "possession": _signature_value}, {}),
+    # --- rules edition 3 (docs/contract/personal-data.md): a person's data erased, on its legal basis ---
+    "personal_data.erased": ({"basis": _text}, {}),
 }
 KINDS = tuple(BODIES)
 
@@ -462,7 +490,8 @@ EDITION_1_BODIES: dict[str, tuple[dict[str, Validator], dict[str, Validator]]] =
         {},
     ),
 }
-EDITION_2_KINDS = tuple(kind for kind in BODIES if kind not in EDITION_1_BODIES)
+EDITION_3_KINDS = ("personal_data.erased",)
+EDITION_2_KINDS = tuple(kind for kind in BODIES if kind not in EDITION_1_BODIES and kind not in EDITION_3_KINDS)
 
 
 def check_edition_1_body(entry: Entry) -> None:
@@ -503,10 +532,11 @@ _STREAM_OF_KIND: dict[str, re.Pattern[str]] = {
     "log_key.added": re.compile(r"ledger"),
     "log_key.retired": re.compile(r"ledger"),
     "root.rotated": re.compile(r"ledger"),
+    "personal_data.erased": re.compile(r"person/(?P<person>p-[0-9a-f]{20})"),
 }
 STREAM_PATTERN = re.compile(
     r"ledger|key/[0-9a-f]{64}|(?:unit|witness|oversight)/[a-z0-9][a-z0-9-]{0,63}"
-    r"|(?:pact|case)/[a-z0-9][a-z0-9-]{0,63}/[a-z0-9][a-z0-9-]{0,63}|cycle/[0-9]{4}"
+    r"|(?:pact|case)/[a-z0-9][a-z0-9-]{0,63}/[a-z0-9][a-z0-9-]{0,63}|cycle/[0-9]{4}|person/p-[0-9a-f]{20}"
 )
 
 
@@ -663,7 +693,11 @@ def parse_entry(value: Any, where: str = "entry") -> Entry:
         signer=signer,
         body=value["body"],
         unit=groups.get("unit"),
-        stream_subject=groups.get("key") or groups.get("employee") or groups.get("case") or groups.get("year"),
+        stream_subject=groups.get("key")
+        or groups.get("employee")
+        or groups.get("case")
+        or groups.get("year")
+        or groups.get("person"),
         time=moment,
         plain=plain,
     )

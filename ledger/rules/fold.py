@@ -16,10 +16,31 @@ from datetime import datetime, timedelta
 
 from ledger import codes
 from ledger.crypto.keys import decode_base64, fingerprint
-from ledger.entry import EDITION_2_KINDS, NATIONAL_ROLES, Entry, Submission, check_edition_1_body, format_time
+from ledger.entry import (
+    EDITION_2_KINDS,
+    EDITION_3_KINDS,
+    NATIONAL_ROLES,
+    Entry,
+    Submission,
+    check_edition_1_body,
+    format_time,
+)
 from ledger.errors import Conflict
-from ledger.rules import assessments, cases, cycles, keys, ledger_kinds, national, oversight, pacts, stages, units
+from ledger.rules import (
+    assessments,
+    cases,
+    cycles,
+    keys,
+    ledger_kinds,
+    national,
+    oversight,
+    pacts,
+    persons,
+    stages,
+    units,
+)
 from ledger.rules.messages import refused
+from ledger.rules.persons import in_clear_member, persons_named
 from ledger.rules.state import Decision, KeyRecord, KindRule, LedgerState, StreamHead, edition_2
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -35,6 +56,7 @@ KIND_RULES: dict[str, KindRule] = {
     **cycles.RULES,
     **national.RULES,
     **cases.RULES,
+    **persons.RULES,
 }
 
 ROLES_OF_KIND: dict[str, tuple[str, ...]] = {
@@ -59,6 +81,7 @@ ROLES_OF_KIND: dict[str, tuple[str, ...]] = {
     "log_key.retired": ("administrator",),
     "root.rotated": ("administrator",),  # the current root only: ledger_kinds.decide_root_rotated
     **cases.ROLES,
+    "personal_data.erased": ("administrator",),  # rules edition 3
 }
 
 
@@ -91,6 +114,7 @@ def decide(
     _check_chain(state, submission, log_time)
     if key is not None:
         _check_role(state, entry.kind, entry.unit, key, submission)
+    persons.check_persons_named(state, entry)
     return KIND_RULES[entry.kind].decide(state, submission, index, key)
 
 
@@ -101,6 +125,7 @@ def evolve(state: LedgerState, decision: Decision) -> None:
     state.streams[entry.stream] = StreamHead(entry.seq, submission.leaf_hash, entry.at, decision.index)
     state.leaf_indices[submission.leaf_hash] = decision.index
     state.size = decision.index + 1
+    persons.evolve_persons_named(state, decision)
     KIND_RULES[entry.kind].evolve(state, decision)
 
 
@@ -112,7 +137,17 @@ def fold(state: LedgerState, submission: Submission, log_time: datetime) -> Deci
 
 
 def _check_edition(rules: int, entry: Entry) -> None:
-    """An edition-1 log keeps edition 1's bodies and kinds; edition 2's additions need its policy."""
+    """An edition-1 log keeps edition 1's bodies and kinds; edition 2's additions need its policy;
+    edition 3 names persons only by pseudonym and commitment (docs/contract/personal-data.md)."""
+    if rules < 3:
+        if entry.kind in EDITION_3_KINDS:
+            raise refused("kind_needs_edition_3", kind=entry.kind)
+        if persons_named(entry):
+            raise refused("committed_person_needs_edition_3", kind=entry.kind)
+    else:
+        clear = in_clear_member(entry)
+        if clear is not None:
+            raise refused("personal_data_in_clear", kind=entry.kind, member=clear)
     if rules >= 2:
         return
     if entry.kind in EDITION_2_KINDS:

@@ -61,8 +61,11 @@ def evolve_key_registered(state: LedgerState, decision: Decision) -> None:
         public_key=decode_base64(body["public_key"], size=32),
         role=body["role"],
         scope=tuple(body["scope"]),
-        holder_name=body["holder"]["name"],
+        # Edition 3 names the holder by pseudonym only: the views show the name from the
+        # personal-data store, where there is one (docs/contract/personal-data.md).
+        holder_name=body["holder"].get("name") or body["holder"]["person"],
         holder_title=body["holder"]["title"],
+        holder_person=body["holder"].get("person"),
         registered_index=decision.index,
         endorsed="endorsement" in body,  # checked by decide in edition 2; edition 1 has no such member
         office_id=body["office"]["id"] if "office" in body else None,

@@ -112,8 +112,8 @@ REFUSALS: dict[str, Message] = {
     ),
     "policy_rules_edition": Message(
         codes.INVALID_POLICY,
-        "policy.rules must be 1 or 2, not {rules!r}",
-        "policy.rules harus 1 atau 2, bukan {rules!r}",
+        "policy.rules must be 1, 2 or 3, not {rules!r}",
+        "policy.rules harus 1, 2 atau 3, bukan {rules!r}",
     ),
     "policy_national_root": Message(
         codes.INVALID_POLICY,
@@ -155,6 +155,37 @@ REFUSALS: dict[str, Message] = {
         codes.RULES_EDITION,
         "kind {kind} needs rules edition 2: this log's policy is edition 1",
         "jenis {kind} memerlukan edisi aturan 2: kebijakan log ini edisi 1",
+    ),
+    # --- rules edition 3: personal data held as commitments (docs/contract/personal-data.md) ---
+    "kind_needs_edition_3": Message(
+        codes.RULES_EDITION,
+        "kind {kind} needs rules edition 3: this log's policy is an earlier edition",
+        "jenis {kind} memerlukan edisi aturan 3: kebijakan log ini edisi sebelumnya",
+    ),
+    "committed_person_needs_edition_3": Message(
+        codes.RULES_EDITION,
+        "a {kind} naming a person by pseudonym and commitment needs rules edition 3",
+        "{kind} yang menyebut orang dengan pseudonim dan komitmen memerlukan edisi aturan 3",
+    ),
+    "personal_data_in_clear": Message(
+        codes.PERSONAL_DATA_IN_CLEAR,
+        "{kind}: body.{member} names a person in clear; rules edition 3 takes a pseudonym and a commitment",
+        "{kind}: body.{member} menyebut orang secara terbuka; edisi aturan 3 memerlukan pseudonim dan komitmen",
+    ),
+    "person_commitment_mismatch": Message(
+        codes.PERSON_COMMITMENT_MISMATCH,
+        "person {person} was named with another commitment at leaf {index}",
+        "orang {person} disebut dengan komitmen lain pada daun {index}",
+    ),
+    "person_erased": Message(
+        codes.PERSON_ERASED,
+        "the personal data of {person} was erased at leaf {index}",
+        "data pribadi {person} telah dihapus pada daun {index}",
+    ),
+    "person_not_in_log": Message(
+        codes.PERSON_NOT_IN_LOG,
+        "no entry of the log names person {person}",
+        "tidak ada entri log yang menyebut orang {person}",
     ),
     "not_genesis": Message(
         codes.NOT_GENESIS,

@@ -17,6 +17,8 @@ from ledger.rules.state import Decision, KeyRecord, KindRule, LedgerState, Pact,
 def decide_pact_signed(state: LedgerState, submission: Submission, index: int, key: KeyRecord | None) -> Decision:
     entry = submission.entry
     employee = entry.body["employee"]
+    if "person" in employee:
+        return _decide_committed_pact(state, submission, index, key)
     if employee["number"] != entry.stream_subject:
         raise refused("pact_stream_mismatch", stream=entry.stream_subject, number=employee["number"])
     unit = known_unit(state, submission)
@@ -39,18 +41,39 @@ def decide_pact_signed(state: LedgerState, submission: Submission, index: int, k
     return Decision(submission, index, key)
 
 
+def _decide_committed_pact(
+    state: LedgerState, submission: Submission, index: int, key: KeyRecord | None
+) -> Decision:
+    """Edition 3: the stream names the employee's pseudonym; the commitment is checked by the fold
+    (ledger.rules.persons: one commitment per person); an employee's key signs only the pact of the
+    person who holds it."""
+    entry = submission.entry
+    person = entry.body["employee"]["person"]
+    if person != entry.stream_subject:
+        raise refused("pact_stream_mismatch", stream=entry.stream_subject, number=person)
+    known_unit(state, submission)
+    if "occasion" not in entry.body:
+        raise refused("occasion_required", occasions=list(PACT_OCCASIONS))
+    if key is not None and key.role == "employee" and key.holder_person != person:
+        raise refused("pact_not_own", holder=key.holder_name, name=person)
+    return Decision(submission, index, key)
+
+
 def evolve_pact_signed(state: LedgerState, decision: Decision) -> None:
     entry = decision.submission.entry
     unit = state.units[entry.unit or ""]
     employee = entry.body["employee"]
-    previous = unit.pacts.get(employee["number"])
+    # Edition 3 keys the pact by pseudonym, and its name is the pseudonym too: the name is read from
+    # the personal-data store at read time, and never enters the state or the views.
+    number = employee.get("number") or employee["person"]
+    previous = unit.pacts.get(number)
     if previous is None or not previous.valid:
         unit.valid_pacts += 1
-    unit.pacts[employee["number"]] = Pact(
-        employee["number"], employee["name"], True, entry.body["signed_on"], decision.index, entry.body.get("occasion")
+    unit.pacts[number] = Pact(
+        number, employee.get("name") or number, True, entry.body["signed_on"], decision.index, entry.body.get("occasion")
     )
     if decision.key is not None and decision.key.role == "employee":
-        decision.key.employee_number = employee["number"]
+        decision.key.employee_number = number
 
 
 def decide_pact_released(state: LedgerState, submission: Submission, index: int, key: KeyRecord | None) -> Decision:

@@ -114,10 +114,11 @@ def parse_policy(document: Any) -> Policy:
     if not isinstance(document, dict):
         raise refused("policy_not_object")
     rules = document.get("rules", 1)
-    if rules not in (1, 2) or isinstance(rules, bool):
+    if rules not in (1, 2, 3) or isinstance(rules, bool):
         raise refused("policy_rules_edition", rules=rules)
-    if rules == 2:
-        return _parse_edition_2(document)
+    if rules >= 2:
+        # Edition 3 is edition 2's policy with persons held as commitments (ledger.rules.persons).
+        return _parse_edition_2(document, rules)
     allowed = {"version", "name", "note", "weights", "thresholds", "min_pact_coverage", "revocation_bar_days"}
     unknown = sorted(set(document) - allowed)
     if unknown:
@@ -176,7 +177,7 @@ _MODEL_MEMBERS = {"years", "enablers", "results", "weights", "thresholds", "sour
 _MODEL_THRESHOLD_MEMBERS = {"total", "enabler_share", "enablers_total", "minimums", "prior_predicate"}
 
 
-def _parse_edition_2(document: Mapping[str, Any]) -> Policy:
+def _parse_edition_2(document: Mapping[str, Any], rules: int = 2) -> Policy:
     unknown = sorted(set(document) - _EDITION_2_MEMBERS)
     if unknown:
         raise refused("policy_unknown_members", members=unknown)
@@ -203,7 +204,7 @@ def _parse_edition_2(document: Mapping[str, Any]) -> Policy:
         min_pact_coverage=Decimal(0),
         revocation_bar_days=_bar_days(document),
         document=document,
-        rules=2,
+        rules=rules,
         national_root=national_root,
         models=models,
     )

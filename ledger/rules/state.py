@@ -29,6 +29,7 @@ class KeyRecord:
     revoked_index: int | None = None
     revoked_reason: str | None = None
     employee_number: str | None = None  # an employee key's own number, from the first pact it signs
+    holder_person: str | None = None  # edition 3: the holder's pseudonym (holder_name is then that too)
     endorsed: bool = False  # registered with the national root's endorsement (rules edition 2)
     office_id: str | None = None  # the office a witness or overseer key acts for (edition 2)
     office_name: str | None = None
@@ -103,6 +104,18 @@ class Case:
     closed_at: str | None = None
     closed_index: int | None = None
     outcome: str | None = None
+
+
+@dataclass
+class Person:
+    """A person an edition-3 log names by pseudonym: the commitment every entry naming them carries,
+    the entries that name them, and the erasure entry once their personal data was erased."""
+
+    pseudonym: str
+    commitment: str
+    first_index: int
+    indices: list[int] = field(default_factory=list)
+    erased_index: int | None = None
 
 
 @dataclass(frozen=True)
@@ -234,6 +247,8 @@ class LedgerState:
     proposals: dict[tuple[int, str], int] = field(default_factory=dict)  # (cycle, agency) -> proposals made
     cases: dict[str, Case] = field(default_factory=dict)  # by stream, case/<unit>/<case id> (edition 2)
     log_keys: dict[str, LogKey] = field(default_factory=dict)  # by verifier key text, in log order (edition 2)
+    # --- rules edition 3 (docs/contract/personal-data.md) ---
+    persons: dict[str, Person] = field(default_factory=dict)  # by pseudonym
 
 
 @dataclass(frozen=True)

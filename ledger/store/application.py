@@ -41,7 +41,7 @@ from ledger.crypto.tiles import Tile, tile_hashes
 from ledger.entry import Submission, parse_leaf
 from ledger.errors import LedgerError, MalformedInput, NotFound, Unavailable
 from ledger.files import write_atomically
-from ledger.rules import Decision, KeyRecord, LedgerState, Policy, StreamHead, decide, evolve
+from ledger.rules import Decision, KeyRecord, LedgerState, Person, Policy, StreamHead, decide, evolve
 from ledger.signed_head import SignedHead, read_signed_head, verify_signed_head
 from ledger.store.config import Storage
 from ledger.store.events import LOG_ID, LeafAppended, LedgerEvents, Stream, stream_event
@@ -278,6 +278,12 @@ class LedgerStore(LedgerEvents):
         with self._memory:
             records = [replace(record) for record in self.state.keys.values()]
         return sorted(records, key=lambda record: record.registered_index)
+
+    def person(self, pseudonym: str) -> Person | None:
+        """A copy of what the log knows of a person (rules edition 3): commitment, entries, erasure."""
+        with self._memory:
+            record = self.state.persons.get(pseudonym)
+            return None if record is None else replace(record, indices=list(record.indices))
 
     def leaf_hash(self, index: int) -> bytes:
         """The hash of leaf `index`."""

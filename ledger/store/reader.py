@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from ledger.crypto.checkpoint import SignedCheckpoint
 from ledger.crypto.note import VerifierKey
 from ledger.crypto.tiles import Tile
-from ledger.rules import KeyRecord, Policy, StreamHead
+from ledger.rules import KeyRecord, Person, Policy, StreamHead
 from ledger.trust import TrustAnchor
 
 
@@ -83,6 +83,10 @@ class LedgerReader(Protocol):
         ...
 
     def key(self, fingerprint: str) -> KeyRecord | None: ...
+
+    def person(self, pseudonym: str) -> Person | None:
+        """What the log knows of a person (rules edition 3), or None."""
+        ...
 
     def registered_keys(self) -> list[KeyRecord]:
         """Every registered key, in registration order."""

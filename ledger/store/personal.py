@@ -1,0 +1,226 @@
+"""The personal-data store beside the ledger (rules edition 3; docs/contract/personal-data.md).
+
+    DIR/personal.sqlite   one row per person: pseudonym, data (name, number), salt; and the read log
+    DIR/exports.json      the auditor exports this ledger wrote, so that an erasure reaches them too
+
+It is a separate SQLite database, never the event store and never PostgreSQL: erasing a person must
+leave no copy in free pages or a write-ahead log, which SQLite can promise for one file it owns
+(`PRAGMA secure_delete = ON` zeroes deleted content, https://sqlite.org/pragma.html#pragma_secure_delete;
+`VACUUM` rebuilds the file without free pages, https://sqlite.org/lang_vacuum.html; and
+`wal_checkpoint(TRUNCATE)` empties the WAL, https://sqlite.org/pragma.html#pragma_wal_checkpoint),
+whereas PostgreSQL keeps dead tuples and WAL segments beyond an application's reach.
+
+A row enters only with a disclosure that opens the commitment the log holds for the person
+(`deposit`): the store never holds data the log does not commit to. Every read of a person's data
+goes through `read`, which records who read it, when, which record and for what stated purpose
+(UU 27/2022 art. 31, records of processing; docs/personal-data.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ledger import codes
+from ledger.crypto.keys import encode_base64
+from ledger.errors import MalformedInput, NotFound
+from ledger.files import PRIVATE_FILE, write_atomically
+from ledger.personal import PSEUDONYM_PATTERN, Disclosure, PersonalData, verify_disclosure
+
+PERSONAL_FILE = "personal.sqlite"
+EXPORTS_FILE = "exports.json"
+AUDITOR_EXPORT_FILE = "personal-data.json"  # in an auditor export, beside the tiles
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS persons (
+    person TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    number TEXT,
+    salt TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS persons_by_number ON persons (number);
+CREATE TABLE IF NOT EXISTS reads (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    reader TEXT NOT NULL,
+    person TEXT NOT NULL,
+    record TEXT NOT NULL,
+    purpose TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class Read:
+    """One recorded read of a person's data: no personal data, only the pseudonym."""
+
+    at: str
+    reader: str
+    person: str
+    record: str
+    purpose: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"at": self.at, "reader": self.reader, "person": self.person, "record": self.record, "purpose": self.purpose}
+
+
+class PersonalDataStore:
+    """DIR/personal.sqlite: open per use (`with PersonalDataStore(dir) as pd:`), never kept open by a
+    server between requests, so that an erasure's VACUUM finds no other connection."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        path = directory / PERSONAL_FILE
+        if not path.exists():
+            # Created 0600 before SQLite opens it: its -wal and -shm files take the same mode.
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+        self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self._db.execute("PRAGMA secure_delete = ON")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.executescript(_SCHEMA)
+
+    def __enter__(self) -> PersonalDataStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    # --- writing ---
+
+    def deposit(self, disclosure: Disclosure, commitment: str) -> None:
+        """Keep `disclosure` if it opens `commitment`, the one the log holds for its person;
+        raise `VerificationFailed` (`personal_data_mismatch`) otherwise. Idempotent for the same data."""
+        verify_disclosure(disclosure, commitment)
+        held = self.get(disclosure.person)
+        if held is not None:
+            if held != disclosure:
+                verify_disclosure(held, commitment)  # what is held already opens it: keep it
+            return
+        self._db.execute(
+            "INSERT INTO persons (person, name, number, salt) VALUES (?, ?, ?, ?)",
+            (disclosure.person, disclosure.data.name, disclosure.data.number, encode_base64(disclosure.salt)),
+        )
+
+    def erase(self, person: str) -> bool:
+        """Delete the person's row and every trace of it in the file: free pages zeroed
+        (secure_delete), the file rebuilt (VACUUM), the WAL emptied. Returns whether a row was held."""
+        cursor = self._db.execute("DELETE FROM persons WHERE person = ?", (person,))
+        self._db.execute("VACUUM")
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return cursor.rowcount > 0
+
+    # --- reading (the unrecorded primitives; a person's data is shown only through `read`) ---
+
+    def get(self, person: str) -> Disclosure | None:
+        row = self._db.execute("SELECT person, name, number, salt FROM persons WHERE person = ?", (person,)).fetchone()
+        return None if row is None else _disclosure(row)
+
+    def all(self) -> Iterator[Disclosure]:
+        for row in self._db.execute("SELECT person, name, number, salt FROM persons ORDER BY person"):
+            yield _disclosure(row)
+
+    def persons_with_number(self, number: str) -> list[str]:
+        return [row[0] for row in self._db.execute("SELECT person FROM persons WHERE number = ? ORDER BY person", (number,))]
+
+    def resolve(self, who: str) -> str:
+        """The pseudonym of `who`, a pseudonym or an employee number; `unknown_person` otherwise."""
+        if PSEUDONYM_PATTERN.fullmatch(who):
+            if self.get(who) is None:
+                raise NotFound(f"no personal data is held for {who}", code=codes.UNKNOWN_PERSON)
+            return who
+        found = self.persons_with_number(who)
+        if not found:
+            raise NotFound("no personal data is held for that employee number", code=codes.UNKNOWN_PERSON)
+        if len(found) > 1:  # one person, one pseudonym: the commitments rule keeps it so per log
+            raise NotFound("that employee number has several pseudonyms: name one", code=codes.UNKNOWN_PERSON)
+        return found[0]
+
+    def read(self, person: str, *, reader: str, record: str, purpose: str, at: str) -> PersonalData | None:
+        """The person's data for display, recording the read first (who, when, which record, why)."""
+        if not purpose.strip():
+            raise MalformedInput("a read of personal data needs a stated purpose", code=codes.PURPOSE_REQUIRED)
+        self._db.execute(
+            "INSERT INTO reads (at, reader, person, record, purpose) VALUES (?, ?, ?, ?, ?)",
+            (at, reader, person, record, purpose),
+        )
+        held = self.get(person)
+        return None if held is None else held.data
+
+    def reads(self, person: str | None = None) -> list[Read]:
+        query = "SELECT at, reader, person, record, purpose FROM reads"
+        rows = (
+            self._db.execute(query + " WHERE person = ? ORDER BY id", (person,))
+            if person is not None
+            else self._db.execute(query + " ORDER BY id")
+        )
+        return [Read(*row) for row in rows]
+
+
+def _disclosure(row: tuple[Any, ...]) -> Disclosure:
+    from ledger.crypto.keys import decode_base64
+
+    return Disclosure(row[0], PersonalData(row[1], row[2]), decode_base64(row[3], size=32, what="salt"))
+
+
+def has_personal_data(directory: Path) -> bool:
+    return (directory / PERSONAL_FILE).exists()
+
+
+# --- auditor exports ------------------------------------------------------------------------------------
+
+
+def format_auditor_file(disclosures: list[Disclosure]) -> bytes:
+    return (json.dumps({"persons": [d.to_json() for d in disclosures]}, ensure_ascii=False, indent=1) + "\n").encode()
+
+
+def parse_auditor_file(data: bytes) -> list[Disclosure]:
+    try:
+        document = json.loads(data)
+    except ValueError as exc:
+        raise MalformedInput(f"{AUDITOR_EXPORT_FILE} is not JSON", code=codes.INVALID_PERSONAL_DATA) from exc
+    if not isinstance(document, dict) or set(document) != {"persons"} or not isinstance(document["persons"], list):
+        raise MalformedInput(f'{AUDITOR_EXPORT_FILE} must be {{"persons": [...]}}', code=codes.INVALID_PERSONAL_DATA)
+    return [Disclosure.from_json(item) for item in document["persons"]]
+
+
+def write_auditor_export(directory: Path, export: Path) -> int:
+    """Write the personal-data file of an auditor export and register the export, so that a later
+    erasure rewrites it (UU 27/2022 art. 43: erasure reaches every copy the controller made)."""
+    with PersonalDataStore(directory) as store:
+        disclosures = list(store.all())
+    write_atomically(export / AUDITOR_EXPORT_FILE, format_auditor_file(disclosures))
+    exports = auditor_exports(directory)
+    resolved = str(export.resolve())
+    if resolved not in exports:
+        write_atomically(directory / EXPORTS_FILE, (json.dumps({"auditor_exports": [*exports, resolved]}) + "\n").encode())
+    return len(disclosures)
+
+
+def auditor_exports(directory: Path) -> list[str]:
+    path = directory / EXPORTS_FILE
+    if not path.exists():
+        return []
+    return list(json.loads(path.read_text(encoding="utf-8"))["auditor_exports"])
+
+
+def erase_from_exports(directory: Path, person: str) -> list[str]:
+    """Rewrite every registered auditor export's personal-data file without `person`; return the
+    exports rewritten (an export deleted since is skipped: nothing is left there to erase)."""
+    rewritten = []
+    for export in auditor_exports(directory):
+        path = Path(export) / AUDITOR_EXPORT_FILE
+        if not path.exists():
+            continue
+        kept = [d for d in parse_auditor_file(path.read_bytes()) if d.person != person]
+        write_atomically(path, format_auditor_file(kept))
+        rewritten.append(export)
+    return rewritten
