@@ -46,6 +46,12 @@ def register(commands: Commands) -> None:
         help="the genesis policy document (JSON); default: the packaged edition-2 policy",
     )
     p.add_argument(
+        "--rules",
+        type=int,
+        choices=(2, 3),
+        help="the packaged policy's rules edition: 3 holds persons as salted commitments (docs/contract/personal-data.md)",
+    )
+    p.add_argument(
         "--national-root",
         metavar="PUBKEY_FILE_OR_BASE64",
         help="the national authority's root public key (base64, or a file holding it or a PEM public key): "
@@ -67,6 +73,15 @@ def register(commands: Commands) -> None:
     p = commands.add_parser("append", help="append a signed submission (file or stdin) and print the receipt")
     add_ledger_option(p)
     p.add_argument("submission", nargs="?", default="-", help="submission JSON file, - for stdin")
+    p.add_argument(
+        "--disclosure",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="rules edition 3: the personal data opening a commitment the entry carries "
+        "(from `integritas personal commit`); checked before the append, kept in DIR/personal.sqlite",
+    )
     p.set_defaults(run=append)
 
     p = commands.add_parser("show", help="show an entry by leaf index, or a whole stream")
@@ -80,7 +95,7 @@ def register(commands: Commands) -> None:
 def init(args: argparse.Namespace) -> int:
     from ledger.store.datadir import TRUST_FILE, init_ledger
 
-    policy = _genesis_policy(args.policy, args.national_root)
+    policy = _genesis_policy(args.policy, args.national_root, args.rules)
     root_key = generate_private_key()
     write_private_key(root_key, args.root_key, passphrase(args.passphrase_env))
     store = init_ledger(
@@ -102,7 +117,7 @@ def init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _genesis_policy(policy_file: Path | None, national_root: str | None) -> dict[str, Any] | None:
+def _genesis_policy(policy_file: Path | None, national_root: str | None, rules: int | None = None) -> dict[str, Any] | None:
     """The policy `init` writes into the genesis entry, checked before anything is created.
 
     `--national-root` sets the policy's `national_root` (rules edition 2: the key whose endorsement
@@ -111,16 +126,20 @@ def _genesis_policy(policy_file: Path | None, national_root: str | None) -> dict
     from ledger.canonical import load_json
     from ledger.rules import default_policy_document, parse_policy
 
-    if policy_file is None and national_root is None:
+    if policy_file is None and national_root is None and rules is None:
         return None
     document: Any = (
         load_json(read_exact_text(policy_file, MAX_POLICY_BYTES, "the policy file", codes.MALFORMED_JSON))
         if policy_file is not None
         else default_policy_document()
     )
+    if rules is not None:
+        if not isinstance(document, dict) or document.get("rules") not in (2, 3):
+            raise UsageError("--rules needs an edition-2 or edition-3 policy")
+        document = {**document, "rules": rules}
     if national_root is not None:
-        if not isinstance(document, dict) or document.get("rules") != 2:
-            raise UsageError('--national-root needs a rules edition 2 policy ("rules": 2)')
+        if not isinstance(document, dict) or document.get("rules") not in (2, 3):
+            raise UsageError('--national-root needs a rules edition 2 or 3 policy ("rules": 2 or 3)')
         root = encode_base64(read_public_key(national_root))
         document = {**document, "national_root": {"value": root, "source": "integritas init --national-root"}}
     parse_policy(document)  # refused here (invalid_policy), before the directory is made
@@ -153,7 +172,16 @@ def append(args: argparse.Namespace) -> int:
     data = sys.stdin.buffer.read() if args.submission == "-" else Path(args.submission).read_bytes()
     submission = parse_submission(data)
     store = open_store(args.ledger, args.allow_open_key_file)
-    receipt = store.append(submission)
+    from ledger.rules.persons import persons_named
+
+    if args.disclosure or persons_named(submission.entry):
+        from cli.personal import read_disclosure
+        from ledger.store.erasure import append_disclosed
+
+        disclosures = [read_disclosure(path) for path in args.disclosure]
+        receipt = append_disclosed(store, args.ledger, submission, disclosures)
+    else:
+        receipt = store.append(submission)
     print_json({**receipt.to_json(), "duplicate": receipt.duplicate})
     return 0
 

@@ -33,6 +33,7 @@ COMMAND_FAMILIES = (
     "demo",
     "witness",
     "monitor",
+    "personal",
 )
 
 

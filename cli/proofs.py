@@ -39,6 +39,12 @@ def register(commands: Commands) -> None:
     p = commands.add_parser("export", help="write the log as a C2SP tlog-tiles directory for offline audit")
     add_ledger_option(p)
     p.add_argument("directory", type=Path)
+    p.add_argument(
+        "--auditor",
+        action="store_true",
+        help="also write personal-data.json (rules edition 3: names, numbers, salts) for auditors "
+        "allowed to see it; the export is registered so that an erasure rewrites it",
+    )
     p.set_defaults(run=export)
 
     p = commands.add_parser("verify", help="verify a whole log: checkpoint, consistency, tiles, every entry")
@@ -104,6 +110,11 @@ def export(args: argparse.Namespace) -> int:
             witness_policy=policy[0] if policy else None,
         )
     print(f"exported {size} entries to {args.directory} (C2SP tlog-tiles; trust anchor in trust.json)")
+    if args.auditor:
+        from ledger.store.personal import write_auditor_export
+
+        persons = write_auditor_export(args.ledger, args.directory)
+        print(f"auditor export: personal data of {persons} person(s) in {args.directory}/personal-data.json")
     return 0
 
 
@@ -142,6 +153,8 @@ def verify(args: argparse.Namespace) -> int:
             "checkpoint": report.checkpoint_text,
             "failures": [failure.to_json() for failure in report.failures],
         }
+        if report.persons_checked is not None:
+            document["persons_checked"] = report.persons_checked  # rules edition 3: personal data carried
         if trust.witness_policy_text is not None:
             document["cosigned_by"] = report.cosigned_by
         if report.national_root is not None or trust.national_root_fingerprint is not None:
@@ -168,6 +181,11 @@ def _print_report(report: Report) -> None:
             f"{report.tiles_checked} tiles, checkpoint size {size} verified"
             + (f", cosigned by {', '.join(report.cosigned_by)}" if report.cosigned_by else "")
             + (f", national root {report.national_root}" if report.national_root else "")
+            + (
+                f", personal data of {report.persons_checked} person(s) opens the log's commitments"
+                if report.persons_checked is not None
+                else ""
+            )
         )
         return
     table = Table(title=f"{report.source}: {len(report.failures)} failure(s), checkpoint size {size}")

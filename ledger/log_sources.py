@@ -25,7 +25,9 @@ from ledger.errors import MalformedInput, NotFound, Unavailable
 from ledger.files import decode_exact, read_at_most, read_exact_text
 from ledger.signed_head import FILE_NAME as SIGNED_HEAD_FILE
 from ledger.signed_head import read_signed_head, verify_signed_head
+from ledger.personal import AUDITOR_EXPORT_FILE, Disclosure, parse_auditor_file
 from ledger.store.config import connect_postgres
+from ledger.store.personal import read_personal_data
 from ledger.verify import LogSource
 
 # Names the store's eventsourcing recorders use, repeated here: this module must not import the store.
@@ -74,6 +76,13 @@ class ExportSource:
 
     def hash_tile(self, tile: Tile) -> bytes:
         return self._read(tile)
+
+    def personal_data(self) -> list[Disclosure] | None:
+        """An auditor export's personal-data.json (rules edition 3); None in a public export."""
+        path = self.directory / AUDITOR_EXPORT_FILE
+        if not path.is_file():
+            return None
+        return parse_auditor_file(path.read_bytes())
 
     def _read(self, tile: Tile) -> bytes:
         path = self.directory / tile.path
@@ -145,6 +154,10 @@ class DataDirSource:
 
     def hash_tile(self, tile: Tile) -> bytes:
         raise NotFound("a data directory stores leaves, not tiles", code=codes.TILE_MISSING)
+
+    def personal_data(self) -> list[Disclosure] | None:
+        """The directory's personal.sqlite (rules edition 3), read only; None without one."""
+        return read_personal_data(self.directory)
 
     def stored_heads(self, size: int) -> Iterator[tuple[int, str, str | None]]:
         """(leaf index, stored root_hash, stored checkpoint or None) of the first `size` log events:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 import secrets
 from collections.abc import Mapping
@@ -142,3 +143,22 @@ def committed_person(body: Mapping[str, Any]) -> tuple[str, str] | None:
     if "person" in body and "commitment" in body:
         return body["person"], body["commitment"]
     return None
+
+
+# --- the personal-data file of an auditor export (docs/contract/files.md) ---
+
+AUDITOR_EXPORT_FILE = "personal-data.json"
+
+
+def format_auditor_file(disclosures: list[Disclosure]) -> bytes:
+    return (json.dumps({"persons": [d.to_json() for d in disclosures]}, ensure_ascii=False, indent=1) + "\n").encode()
+
+
+def parse_auditor_file(data: bytes) -> list[Disclosure]:
+    try:
+        document = json.loads(data)
+    except ValueError as exc:
+        raise MalformedInput(f"{AUDITOR_EXPORT_FILE} is not JSON", code=codes.INVALID_PERSONAL_DATA) from exc
+    if not isinstance(document, dict) or set(document) != {"persons"} or not isinstance(document["persons"], list):
+        raise MalformedInput(f'{AUDITOR_EXPORT_FILE} must be {{"persons": [...]}}', code=codes.INVALID_PERSONAL_DATA)
+    return [Disclosure.from_json(item) for item in document["persons"]]

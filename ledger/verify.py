@@ -11,7 +11,11 @@ and optionally the auditor's last trusted checkpoint, `verify_log` checks, in th
 5. for every entry: canonical form, strict format, signature, signer key validity, role and scope,
    stream chain, time order and every rule of the fold, replayed from genesis, whose signer must be
    the trusted root key; when the trust anchor pins a national root (rules edition 2), every policy
-   the log sets must name that one (`national_root_mismatch`).
+   the log sets must name that one (`national_root_mismatch`);
+6. rules edition 3, when the source carries personal data (an auditor export's personal-data.json, a
+   data directory's personal.sqlite): each person's data and salt open the commitment the log holds
+   for the pseudonym (`personal_data_mismatch`), and none is held for a person the log names nowhere
+   (`personal_data_unlogged`) or records as erased (`personal_data_of_erased`).
 
 It reports every failure with its leaf index (not just the first); a failing entry keeps its index
 but does not change the replayed state. Signatures are checked in worker processes, one per core,
@@ -47,6 +51,7 @@ from ledger.crypto.tiles import Tile, tile_hashes, tiles_for_size
 from ledger.crypto.witness_policy import verify_witness_quorum
 from ledger.entry import parse_leaf
 from ledger.errors import LedgerError, VerificationFailed, evidence_json
+from ledger.personal import Disclosure, verify_disclosure
 from ledger.rules import LedgerState, decide, evolve
 from ledger.trust import TrustAnchor as TrustAnchor  # where callers have imported it from
 
@@ -87,6 +92,15 @@ class StoredDerivedData(Protocol):
         ...
 
 
+@runtime_checkable
+class PersonalDataSource(Protocol):
+    """A source that may carry the personal data behind the log's commitments (rules edition 3)."""
+
+    def personal_data(self) -> list[Disclosure] | None:
+        """Every disclosure the source holds, or None when it holds no personal data at all."""
+        ...
+
+
 @dataclass(frozen=True)
 class Failure:
     """One thing that did not verify: where (a leaf index, or None for the log as a whole), why."""
@@ -118,6 +132,7 @@ class Report:
     state: LedgerState | None = None
     cosigned_by: list[str] = field(default_factory=list)  # witnesses whose cosignatures verified
     national_root: str | None = None  # fingerprint of the national root the log's policy names, if any
+    persons_checked: int | None = None  # disclosures checked against the commitments (None: none carried)
 
     @property
     def ok(self) -> bool:
@@ -215,6 +230,8 @@ def verify_log(
         _check_consistency(tree, trusted, trusted_checkpoint or "", checkpoint, text, report)
     if source.has_tiles:
         _check_tiles(source, tree, checkpoint.tree_size, report)
+    if isinstance(source, PersonalDataSource) and report.state is not None:
+        _check_personal_data(source, report.state, report)
     if isinstance(source, StoredDerivedData) and not report.failures:
         # Only over leaves that verified: derived data of damaged leaves would name each damage twice.
         _check_data_directory(source, tree, trust, report)
@@ -241,6 +258,40 @@ def _check_data_directory(source: StoredDerivedData, tree: MerkleTree, trust: Tr
         source.check_signed_head(tree.size, tree.root)
     except LedgerError as exc:
         report.fail(exc.evidence.get("leaf_index"), exc)
+
+
+def _check_personal_data(source: PersonalDataSource, state: LedgerState, report: Report) -> None:
+    """Step 6: every disclosure the source carries opens the commitment the log holds for its person."""
+    try:
+        disclosures = source.personal_data()
+    except LedgerError as exc:
+        report.fail(None, exc)
+        return
+    if disclosures is None:
+        return
+    report.persons_checked = len(disclosures)
+    for disclosure in disclosures:
+        person = state.persons.get(disclosure.person)
+        if person is None:
+            report.fail(
+                None,
+                f"personal data is held for {disclosure.person}, whom no entry of the log names",
+                codes.PERSONAL_DATA_UNLOGGED,
+                person=disclosure.person,
+            )
+            continue
+        if person.erased_index is not None:
+            report.fail(
+                person.erased_index,
+                f"personal data is still held for {disclosure.person}, erased at leaf {person.erased_index}",
+                codes.PERSONAL_DATA_OF_ERASED,
+                person=disclosure.person,
+            )
+            continue
+        try:
+            verify_disclosure(disclosure, person.commitment)
+        except VerificationFailed as exc:
+            report.fail(person.first_index, exc)
 
 
 def _signed_by_unretired(state: LedgerState, signed_by: tuple[VerifierKey, ...], tree_size: int) -> bool:

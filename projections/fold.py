@@ -189,7 +189,10 @@ class ViewFold:
             number = entry.stream_subject or ""
             event = {"index": index, "at": entry.at, "kind": entry.kind, "signer": entry.signer}
             if entry.kind == "pact.signed":
-                event |= {"name": body["employee"]["name"], "signed_on": body["signed_on"]}
+                # Edition 3: the pseudonym stands where the name stood; names come from the
+                # personal-data store at read time and never enter a view (docs/contract/personal-data.md).
+                name = body["employee"].get("name") or body["employee"]["person"]
+                event |= {"name": name, "signed_on": body["signed_on"]}
                 if "occasion" in body:  # edition 2: when the pact was signed
                     event["occasion"] = body["occasion"]
                 self.released.get(unit, {}).pop(number, None)
@@ -535,7 +538,11 @@ def _summary(kind: str, body: Any) -> dict[str, Any]:
     }.get(kind, ())
     summary = {name: body[name] for name in keep if name in body}
     if kind == "pact.signed":
-        summary = {"employee": body["employee"]["name"], "number": body["employee"]["number"], **summary}
+        employee = body["employee"]
+        if "person" in employee:  # edition 3: the pseudonym, never the name or the number
+            summary = {"employee": employee["person"], "number": employee["person"], "person": employee["person"], **summary}
+        else:
+            summary = {"employee": employee["name"], "number": employee["number"], **summary}
     elif kind == "key.registered" and "office" in body:
         summary["office"] = body["office"]["name"]
     if "sk" in body:  # a designation or a revocation: its decree's number

@@ -31,11 +31,18 @@ from ledger import codes
 from ledger.crypto.keys import encode_base64
 from ledger.errors import MalformedInput, NotFound
 from ledger.files import PRIVATE_FILE, write_atomically
-from ledger.personal import PSEUDONYM_PATTERN, Disclosure, PersonalData, verify_disclosure
+from ledger.personal import (
+    AUDITOR_EXPORT_FILE,
+    PSEUDONYM_PATTERN,
+    Disclosure,
+    PersonalData,
+    format_auditor_file,
+    parse_auditor_file,
+    verify_disclosure,
+)
 
 PERSONAL_FILE = "personal.sqlite"
 EXPORTS_FILE = "exports.json"
-AUDITOR_EXPORT_FILE = "personal-data.json"  # in an auditor export, beside the tiles
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS persons (
@@ -175,21 +182,16 @@ def has_personal_data(directory: Path) -> bool:
     return (directory / PERSONAL_FILE).exists()
 
 
+def read_personal_data(directory: Path) -> list[Disclosure] | None:
+    """Every disclosure DIR/personal.sqlite holds, read only (for `integritas verify DIR`); None without one."""
+    path = directory / PERSONAL_FILE
+    if not path.exists():
+        return None
+    with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+        return [_disclosure(row) for row in db.execute("SELECT person, name, number, salt FROM persons ORDER BY person")]
+
+
 # --- auditor exports ------------------------------------------------------------------------------------
-
-
-def format_auditor_file(disclosures: list[Disclosure]) -> bytes:
-    return (json.dumps({"persons": [d.to_json() for d in disclosures]}, ensure_ascii=False, indent=1) + "\n").encode()
-
-
-def parse_auditor_file(data: bytes) -> list[Disclosure]:
-    try:
-        document = json.loads(data)
-    except ValueError as exc:
-        raise MalformedInput(f"{AUDITOR_EXPORT_FILE} is not JSON", code=codes.INVALID_PERSONAL_DATA) from exc
-    if not isinstance(document, dict) or set(document) != {"persons"} or not isinstance(document["persons"], list):
-        raise MalformedInput(f'{AUDITOR_EXPORT_FILE} must be {{"persons": [...]}}', code=codes.INVALID_PERSONAL_DATA)
-    return [Disclosure.from_json(item) for item in document["persons"]]
 
 
 def write_auditor_export(directory: Path, export: Path) -> int:
