@@ -49,7 +49,8 @@ def register(commands: Commands) -> None:
         "--rules",
         type=int,
         choices=(2, 3),
-        help="the packaged policy's rules edition: 3 holds persons as salted commitments (docs/contract/personal-data.md)",
+        help="the packaged policy's rules edition; 3 holds persons as salted commitments "
+        "(docs/contract/personal-data.md)",
     )
     p.add_argument(
         "--national-root",
@@ -117,7 +118,9 @@ def init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _genesis_policy(policy_file: Path | None, national_root: str | None, rules: int | None = None) -> dict[str, Any] | None:
+def _genesis_policy(
+    policy_file: Path | None, national_root: str | None, rules: int | None = None
+) -> dict[str, Any] | None:
     """The policy `init` writes into the genesis entry, checked before anything is created.
 
     `--national-root` sets the policy's `national_root` (rules edition 2: the key whose endorsement

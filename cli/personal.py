@@ -1,10 +1,10 @@
 """Personal data (rules edition 3; docs/contract/personal-data.md, docs/personal-data.md).
 
-    integritas personal commit --name N [--number NIP] [--person P] --out FILE   the signer's side
-    integritas personal show --ledger DIR PERSON --purpose TEXT --reader WHO     a recorded read
-    integritas personal records --ledger DIR PERSON --reader WHO                 a subject's own entries
-    integritas personal reads --ledger DIR [PERSON]                              the read log
-    integritas erase --ledger DIR --person NUMBER --basis TEXT --key ADMIN.key   the right to erasure
+integritas personal commit --name N [--number NIP] [--person P] --out FILE   the signer's side
+integritas personal show --ledger DIR PERSON --purpose TEXT --reader WHO     a recorded read
+integritas personal records --ledger DIR PERSON --reader WHO                 a subject's own entries
+integritas personal reads --ledger DIR [PERSON]                              the read log
+integritas erase --ledger DIR --person NUMBER --basis TEXT --key ADMIN.key   the right to erasure
 """
 
 from __future__ import annotations

@@ -366,7 +366,9 @@ INVALID_PERSONAL_DATA = _code(
     "invalid_personal_data", MalformedInput, "a disclosure or personal-data file that is not of its format"
 )
 PERSONAL_DATA_MISMATCH = _code(
-    "personal_data_mismatch", VerificationFailed, "personal data (name, number, salt) that does not open the logged commitment"
+    "personal_data_mismatch",
+    VerificationFailed,
+    "personal data (name, number, salt) that does not open the logged commitment",
 )
 PERSONAL_DATA_OF_ERASED = _code(
     "personal_data_of_erased", VerificationFailed, "personal data still held for a person the log records as erased"

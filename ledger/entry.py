@@ -309,6 +309,8 @@ def _either(in_clear: Validator, committed: Validator) -> Validator:
             in_clear(value, where)
 
     return check
+
+
 _OFFICE = _object({"id": _identifier, "name": _text})
 
 

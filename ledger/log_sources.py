@@ -14,20 +14,21 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 from ledger import codes
+from ledger.crypto.keys import decode_base64
 from ledger.crypto.merkle import HASH_SIZE
 from ledger.crypto.note import MAX_NOTE_BYTES
 from ledger.crypto.tiles import MAX_ENTRY_SIZE, TILE_WIDTH, Tile, parse_entry_bundle
 from ledger.errors import MalformedInput, NotFound, Unavailable
 from ledger.files import decode_exact, read_at_most, read_exact_text
+from ledger.personal import AUDITOR_EXPORT_FILE, Disclosure, PersonalData, parse_auditor_file
 from ledger.signed_head import FILE_NAME as SIGNED_HEAD_FILE
 from ledger.signed_head import read_signed_head, verify_signed_head
-from ledger.personal import AUDITOR_EXPORT_FILE, Disclosure, parse_auditor_file
 from ledger.store.config import connect_postgres
-from ledger.store.personal import read_personal_data
 from ledger.verify import LogSource
 
 # Names the store's eventsourcing recorders use, repeated here: this module must not import the store.
@@ -35,6 +36,7 @@ LOG_AGGREGATE_ID = "log"  # ledger.store.events.LOG_ID
 SQLITE_EVENTS_TABLE = "stored_events"
 POSTGRES_EVENTS_TABLE = "integritas_events"  # eventsourcing names it after the Application ("Integritas")
 READ_PAGE = 2000
+PERSONAL_FILE = "personal.sqlite"  # ledger.store.personal.PERSONAL_FILE
 
 
 class ExportSource:
@@ -156,8 +158,17 @@ class DataDirSource:
         raise NotFound("a data directory stores leaves, not tiles", code=codes.TILE_MISSING)
 
     def personal_data(self) -> list[Disclosure] | None:
-        """The directory's personal.sqlite (rules edition 3), read only; None without one."""
-        return read_personal_data(self.directory)
+        """The directory's personal.sqlite (rules edition 3), read only with plain SQL like the events
+        (its schema: ledger.store.personal); None without one."""
+        path = self.directory / PERSONAL_FILE
+        if not path.exists():
+            return None
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            rows = db.execute("SELECT person, name, number, salt FROM persons ORDER BY person").fetchall()
+        return [
+            Disclosure(person, PersonalData(name, number), decode_base64(salt, size=32))
+            for person, name, number, salt in rows
+        ]
 
     def stored_heads(self, size: int) -> Iterator[tuple[int, str, str | None]]:
         """(leaf index, stored root_hash, stored checkpoint or None) of the first `size` log events:

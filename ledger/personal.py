@@ -108,9 +108,7 @@ class Disclosure:
     @classmethod
     def from_json(cls, value: Any) -> Disclosure:
         if not isinstance(value, dict) or set(value) != {"person", "data", "salt"}:
-            raise MalformedInput(
-                'a disclosure is {"person", "data", "salt"}', code=codes.INVALID_PERSONAL_DATA
-            )
+            raise MalformedInput('a disclosure is {"person", "data", "salt"}', code=codes.INVALID_PERSONAL_DATA)
         if not isinstance(value["salt"], str):
             raise MalformedInput("disclosure.salt must be base64", code=codes.INVALID_PERSONAL_DATA)
         salt = decode_base64(value["salt"], size=SALT_SIZE, what="disclosure.salt")

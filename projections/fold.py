@@ -540,7 +540,12 @@ def _summary(kind: str, body: Any) -> dict[str, Any]:
     if kind == "pact.signed":
         employee = body["employee"]
         if "person" in employee:  # edition 3: the pseudonym, never the name or the number
-            summary = {"employee": employee["person"], "number": employee["person"], "person": employee["person"], **summary}
+            summary = {
+                "employee": employee["person"],
+                "number": employee["person"],
+                "person": employee["person"],
+                **summary,
+            }
         else:
             summary = {"employee": employee["name"], "number": employee["number"], **summary}
     elif kind == "key.registered" and "office" in body:

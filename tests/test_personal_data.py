@@ -39,11 +39,28 @@ def ok(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 class Ledger:
     """A small edition-3 ledger driven through the CLI."""
 
+    admin: Path
+    registrar: Path
+    ani: str  # pseudonyms
+    budi: str
+
     def __init__(self, tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
         self.tmp, self.capsys = tmp, capsys
         self.dir = tmp / "ledger"
         self.clock = 0
-        ok(capsys, "init", str(self.dir), "--origin", ORIGIN, "--name", "Uji PDP", "--root-key", str(tmp / "root.key"), "--rules", "3")
+        ok(
+            capsys,
+            "init",
+            str(self.dir),
+            "--origin",
+            ORIGIN,
+            "--name",
+            "Uji PDP",
+            "--root-key",
+            str(tmp / "root.key"),
+            "--rules",
+            "3",
+        )
         self.root = tmp / "root.key"
 
     def at(self) -> str:
@@ -58,9 +75,21 @@ class Ledger:
 
     def submit(self, key: Path, kind: str, stream: str, body: dict[str, Any], *disclosures: Path) -> dict[str, Any]:
         signed = ok(
-            self.capsys, "sign", "--ledger", str(self.dir), "--key", str(key), "--kind", kind,
-            "--stream", stream, "--body", json.dumps(body), "--at", self.at(),
-        )  # fmt: skip
+            self.capsys,
+            "sign",
+            "--ledger",
+            str(self.dir),
+            "--key",
+            str(key),
+            "--kind",
+            kind,
+            "--stream",
+            stream,
+            "--body",
+            json.dumps(body),
+            "--at",
+            self.at(),
+        )
         path = self.tmp / "submission.json"
         path.write_text(signed)
         extra = [arg for d in disclosures for arg in ("--disclosure", str(d))]
@@ -92,18 +121,22 @@ class Ledger:
         return person["person"]
 
     def verify(self, source: Path) -> dict[str, Any]:
-        status, out, err = run(self.capsys, "verify", str(source), "--trust", str(self.dir / "trust.json"), "--json", "--workers", "1")
+        status, out, _ = run(
+            self.capsys, "verify", str(source), "--trust", str(self.dir / "trust.json"), "--json", "--workers", "1"
+        )
         return {"status": status, **json.loads(out)}
 
 
 @pytest.fixture
 def ledger(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Ledger:
     led = Ledger(tmp_path, capsys)
-    led.admin = led.register("admin", "administrator", ["*"], led.root, "Admin Contoh")  # type: ignore[attr-defined]
-    led.submit(led.admin, "unit.registered", f"unit/{UNIT}", {"name": "Dinas (unit fiktif)", "type": "dinas", "headcount": 10})  # type: ignore[attr-defined]
-    led.registrar = led.register("registrar", "pact_registrar", [UNIT], led.admin, "Registrar Contoh")  # type: ignore[attr-defined]
-    led.ani = led.pact(led.registrar, *ANI)  # type: ignore[attr-defined]
-    led.budi = led.pact(led.registrar, *BUDI)  # type: ignore[attr-defined]
+    led.admin = led.register("admin", "administrator", ["*"], led.root, "Admin Contoh")
+    led.submit(
+        led.admin, "unit.registered", f"unit/{UNIT}", {"name": "Dinas (unit fiktif)", "type": "dinas", "headcount": 10}
+    )
+    led.registrar = led.register("registrar", "pact_registrar", [UNIT], led.admin, "Registrar Contoh")
+    led.ani = led.pact(led.registrar, *ANI)
+    led.budi = led.pact(led.registrar, *BUDI)
     return led
 
 
@@ -148,7 +181,7 @@ def test_altered_personal_data_in_an_auditor_export_fails_verification(ledger: L
     report = ledger.verify(auditor)
     assert report["status"] == 1 and not report["ok"]
     assert [f["code"] for f in report["failures"]] == ["personal_data_mismatch"]
-    assert report["failures"][0]["evidence"]["person"] == ledger.budi  # type: ignore[attr-defined]
+    assert report["failures"][0]["evidence"]["person"] == ledger.budi
 
 
 def test_a_disclosure_that_does_not_open_the_entrys_commitment_is_refused_before_the_append(
@@ -158,16 +191,35 @@ def test_a_disclosure_that_does_not_open_the_entrys_commitment_is_refused_before
     forged = json.loads(disclosure.read_text())
     forged["data"]["name"] = "Citra Lain"
     disclosure.write_text(json.dumps(forged))
-    body = {"employee": person, "pact_digest": encode_base64(bytes(32)), "signed_on": "2024-01-15", "occasion": "yearly"}
+    body = {
+        "employee": person,
+        "pact_digest": encode_base64(bytes(32)),
+        "signed_on": "2024-01-15",
+        "occasion": "yearly",
+    }
     size_before = json.loads(ok(capsys, "show", "--ledger", str(ledger.dir), "0"))["index"]
     status, _, err = run(
-        capsys, "sign", "--ledger", str(ledger.dir), "--key", str(ledger.registrar), "--kind", "pact.signed",  # type: ignore[attr-defined]
-        "--stream", f"pact/{UNIT}/{person['person']}", "--body", json.dumps(body), "--at", ledger.at(),
-    )  # fmt: skip
+        capsys,
+        "sign",
+        "--ledger",
+        str(ledger.dir),
+        "--key",
+        str(ledger.registrar),
+        "--kind",
+        "pact.signed",
+        "--stream",
+        f"pact/{UNIT}/{person['person']}",
+        "--body",
+        json.dumps(body),
+        "--at",
+        ledger.at(),
+    )
     assert status == 0
     submission = ledger.tmp / "forged.json"
     submission.write_text(_)
-    status, _, err = run(capsys, "append", "--ledger", str(ledger.dir), str(submission), "--disclosure", str(disclosure))
+    status, _, err = run(
+        capsys, "append", "--ledger", str(ledger.dir), str(submission), "--disclosure", str(disclosure)
+    )
     assert status == 1 and err.startswith("integritas: personal_data_mismatch:")
     assert size_before == 0
     status, _, err = run(capsys, "show", "--ledger", str(ledger.dir), "--stream", f"pact/{UNIT}/{person['person']}")
@@ -179,19 +231,34 @@ def test_a_disclosure_that_does_not_open_the_entrys_commitment_is_refused_before
 
 def test_reads_are_recorded_with_reader_purpose_and_record(ledger: Ledger) -> None:
     shown = json.loads(
-        ok(ledger.capsys, "personal", "show", "--ledger", str(ledger.dir), ANI[1], "--purpose", "audit pakta 2024", "--reader", "auditor-1")
+        ok(
+            ledger.capsys,
+            "personal",
+            "show",
+            "--ledger",
+            str(ledger.dir),
+            ANI[1],
+            "--purpose",
+            "audit pakta 2024",
+            "--reader",
+            "auditor-1",
+        )
     )
-    assert shown == {"person": ledger.ani, "name": ANI[0], "number": ANI[1]}  # type: ignore[attr-defined]
-    status, _, err = run(ledger.capsys, "personal", "show", "--ledger", str(ledger.dir), ANI[1], "--purpose", " ", "--reader", "x")
+    assert shown == {"person": ledger.ani, "name": ANI[0], "number": ANI[1]}
+    status, _, err = run(
+        ledger.capsys, "personal", "show", "--ledger", str(ledger.dir), ANI[1], "--purpose", " ", "--reader", "x"
+    )
     assert status == 1 and err.startswith("integritas: purpose_required:")
     reads = json.loads(ok(ledger.capsys, "personal", "reads", "--ledger", str(ledger.dir)))
     assert [(r["reader"], r["person"], r["record"], r["purpose"]) for r in reads] == [
-        ("auditor-1", ledger.ani, f"person/{ledger.ani}", "audit pakta 2024")  # type: ignore[attr-defined]
+        ("auditor-1", ledger.ani, f"person/{ledger.ani}", "audit pakta 2024")
     ]
     assert ANI[0] not in json.dumps(reads) and ANI[1] not in json.dumps(reads)  # the read log holds no personal data
-    own = json.loads(ok(ledger.capsys, "personal", "records", "--ledger", str(ledger.dir), ANI[1], "--reader", "subject"))
+    own = json.loads(
+        ok(ledger.capsys, "personal", "records", "--ledger", str(ledger.dir), ANI[1], "--reader", "subject")
+    )
     assert [e["entry"]["kind"] for e in own["entries"]] == ["pact.signed"]
-    assert len(json.loads(ok(ledger.capsys, "personal", "reads", "--ledger", str(ledger.dir), ledger.ani))) == 2  # type: ignore[attr-defined]
+    assert len(json.loads(ok(ledger.capsys, "personal", "reads", "--ledger", str(ledger.dir), ledger.ani))) == 2
 
 
 def test_erasure_leaves_no_trace_and_everything_verifies(ledger: Ledger) -> None:
@@ -202,12 +269,21 @@ def test_erasure_leaves_no_trace_and_everything_verifies(ledger: Ledger) -> None
     ok(ledger.capsys, "personal", "show", "--ledger", str(ledger.dir), ANI[1], "--purpose", "before", "--reader", "a")
     done = json.loads(
         ok(
-            ledger.capsys, "erase", "--ledger", str(ledger.dir), "--person", ANI[1],
-            "--basis", "permintaan subjek data (UU 27/2022 pasal 8)", "--key", str(ledger.admin),  # type: ignore[attr-defined]
-            "--at", ledger.at(),
-        )  # fmt: skip
+            ledger.capsys,
+            "erase",
+            "--ledger",
+            str(ledger.dir),
+            "--person",
+            ANI[1],
+            "--basis",
+            "permintaan subjek data (UU 27/2022 pasal 8)",
+            "--key",
+            str(ledger.admin),
+            "--at",
+            ledger.at(),
+        )
     )
-    assert done["person"] == ledger.ani and done["data_deleted"]  # type: ignore[attr-defined]
+    assert done["person"] == ledger.ani and done["data_deleted"]
     assert done["exports_rewritten"] == [str(auditor.resolve())]
     ok(ledger.capsys, "views", "catch-up", "--ledger", str(ledger.dir))
     ok(ledger.capsys, "export", "--ledger", str(ledger.dir), str(public))
@@ -218,7 +294,9 @@ def test_erasure_leaves_no_trace_and_everything_verifies(ledger: Ledger) -> None
     for needle in BUDI:
         assert holding(needle, ledger.dir)
         assert holding(needle, auditor) == [str(auditor / "personal-data.json")]
-    budi = json.loads(ok(ledger.capsys, "personal", "show", "--ledger", str(ledger.dir), BUDI[1], "--purpose", "p", "--reader", "a"))
+    budi = json.loads(
+        ok(ledger.capsys, "personal", "show", "--ledger", str(ledger.dir), BUDI[1], "--purpose", "p", "--reader", "a")
+    )
     assert budi["name"] == BUDI[0]
 
     for source in (ledger.dir, auditor, public):
@@ -227,7 +305,9 @@ def test_erasure_leaves_no_trace_and_everything_verifies(ledger: Ledger) -> None
     # The erased person is a pseudonym now: the views keep the pact, named by the pseudonym only.
     status = json.loads(ok(ledger.capsys, "status", "--ledger", str(ledger.dir), UNIT, "--json"))
     assert ANI[0] not in json.dumps(status)
-    records = json.loads(ok(ledger.capsys, "personal", "records", "--ledger", str(ledger.dir), ledger.ani, "--reader", "a"))  # type: ignore[attr-defined]
+    records = json.loads(
+        ok(ledger.capsys, "personal", "records", "--ledger", str(ledger.dir), ledger.ani, "--reader", "a")
+    )
     assert records["data"] is None and records["erased_at_leaf"] is not None
     assert [e["entry"]["kind"] for e in records["entries"]] == ["pact.signed", "personal_data.erased"]
     # An erased person's data put back into an auditor export (of a log holding the erasure) is caught.
@@ -235,20 +315,38 @@ def test_erasure_leaves_no_trace_and_everything_verifies(ledger: Ledger) -> None
     ok(ledger.capsys, "export", "--ledger", str(ledger.dir), str(later), "--auditor")
     path = later / "personal-data.json"
     document = json.loads(path.read_text())
-    document["persons"].append({"person": ledger.ani, "data": {"name": ANI[0], "number": ANI[1]}, "salt": encode_base64(bytes(32))})  # type: ignore[attr-defined]
+    document["persons"].append(
+        {"person": ledger.ani, "data": {"name": ANI[0], "number": ANI[1]}, "salt": encode_base64(bytes(32))}
+    )
     path.write_text(json.dumps(document))
     assert [f["code"] for f in ledger.verify(later)["failures"]] == ["personal_data_of_erased"]
 
 
 def test_erasing_an_unknown_person_changes_nothing(ledger: Ledger) -> None:
     status, _, err = run(
-        ledger.capsys, "erase", "--ledger", str(ledger.dir), "--person", "199001012020011001", "--basis", "x",
-        "--key", str(ledger.admin),  # type: ignore[attr-defined]
-    )  # fmt: skip
+        ledger.capsys,
+        "erase",
+        "--ledger",
+        str(ledger.dir),
+        "--person",
+        "199001012020011001",
+        "--basis",
+        "x",
+        "--key",
+        str(ledger.admin),
+    )
     assert status == 4 and err.startswith("integritas: unknown_person:")
     status, _, err = run(
-        ledger.capsys, "erase", "--ledger", str(ledger.dir), "--person", ANI[1], "--basis", "x",
-        "--key", str(ledger.registrar),  # type: ignore[attr-defined]
-    )  # fmt: skip
+        ledger.capsys,
+        "erase",
+        "--ledger",
+        str(ledger.dir),
+        "--person",
+        ANI[1],
+        "--basis",
+        "x",
+        "--key",
+        str(ledger.registrar),
+    )
     assert status == 1 and err.startswith("integritas: role_not_allowed:")
     assert holding(ANI[0], ledger.dir)  # a refused erasure deletes nothing

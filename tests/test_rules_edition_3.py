@@ -20,9 +20,9 @@ from ledger.personal import (
     Disclosure,
     PersonalData,
     compute_commitment,
+    format_auditor_file,
     make_disclosure,
     parse_auditor_file,
-    format_auditor_file,
     verify_disclosure,
 )
 from tests.builder import LedgerBuilder, digest, key_for
@@ -71,7 +71,9 @@ def test_the_commitment_is_hmac_sha256_of_the_canonical_data_under_the_salt() ->
     salt = bytes(range(32))
     data = PersonalData("Budi Santoso", "198001012010011001")
     # Written out without ledger.canonical: RFC 8785 of {"name","number"} is sorted, compact JSON.
-    message = json.dumps({"number": "198001012010011001", "name": "Budi Santoso"}, sort_keys=True, separators=(",", ":"))
+    message = json.dumps(
+        {"number": "198001012010011001", "name": "Budi Santoso"}, sort_keys=True, separators=(",", ":")
+    )
     expected = encode_base64(hmac.new(salt, message.encode(), hashlib.sha256).digest())
     assert compute_commitment(salt, data) == expected
     assert compute_commitment(salt, PersonalData("Budi Santoso")) != expected  # the number is committed to
@@ -148,7 +150,9 @@ def test_edition_3_refuses_a_name_in_clear(b: LedgerBuilder) -> None:
         "scope": ["*"],
         "holder": {"name": "Nama Terang", "title": "Bupati"},
     }
-    refuse(b, b.sign(b.admin, "key.registered", f"key/{fingerprint(key.public_key())}", key_body), "personal_data_in_clear")
+    refuse(
+        b, b.sign(b.admin, "key.registered", f"key/{fingerprint(key.public_key())}", key_body), "personal_data_in_clear"
+    )
 
 
 def test_a_pact_on_another_pseudonyms_stream_is_refused(b: LedgerBuilder, ani: Disclosure) -> None:
@@ -223,9 +227,7 @@ def test_edition_2_refuses_edition_3s_forms_and_kind(b2: LedgerBuilder, ani: Dis
         b2.sign(b2.registrars[U], "pact.signed", f"pact/{U}/{ani.person}", pact_body(ani)),
         "rules_edition",
     )
-    refuse(
-        b2, b2.sign(b2.admin, "personal_data.erased", f"person/{ani.person}", {"basis": "x"}), "rules_edition"
-    )
+    refuse(b2, b2.sign(b2.admin, "personal_data.erased", f"person/{ani.person}", {"basis": "x"}), "rules_edition")
     body = {"stage": "inquiry", "concerns": "employee", "text": "Contoh fiktif", "person": committed(ani)}
     refuse(b2, b2.sign(b2.overseer, "case.opened", f"case/{U}/contoh-1", body), "rules_edition")
     b2.sign_pacts(U, 1)  # and its own form still passes
@@ -244,3 +246,12 @@ def test_edition_1_refuses_the_committed_holder() -> None:
         "holder": {**committed(d), "title": "Bupati"},
     }
     refuse(b1, b1.sign(b1.admin, "key.registered", f"key/{fingerprint(key.public_key())}", body), "rules_edition")
+
+
+def test_the_contracts_commitment_vector() -> None:
+    """docs/contract/personal-data.md's vector, for signers in other languages."""
+    salt = bytes(range(32))
+    assert encode_base64(salt) == "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+    data = PersonalData("Siti Aminah (fiktif)", "198001012010012001")
+    assert compute_commitment(salt, data) == "irdK+pwoa7xLWExOmjlM+HxbMnRl00JpqVYnlxnkZUI="
+    assert compute_commitment(salt, PersonalData(data.name)) == "YpobOOp7NSEUOgXYQ8MTvqq7FMXGcHsSQfzdGXX4riU="

@@ -41,9 +41,7 @@ def decide_pact_signed(state: LedgerState, submission: Submission, index: int, k
     return Decision(submission, index, key)
 
 
-def _decide_committed_pact(
-    state: LedgerState, submission: Submission, index: int, key: KeyRecord | None
-) -> Decision:
+def _decide_committed_pact(state: LedgerState, submission: Submission, index: int, key: KeyRecord | None) -> Decision:
     """Edition 3: the stream names the employee's pseudonym; the commitment is checked by the fold
     (ledger.rules.persons: one commitment per person); an employee's key signs only the pact of the
     person who holds it."""
@@ -70,7 +68,12 @@ def evolve_pact_signed(state: LedgerState, decision: Decision) -> None:
     if previous is None or not previous.valid:
         unit.valid_pacts += 1
     unit.pacts[number] = Pact(
-        number, employee.get("name") or number, True, entry.body["signed_on"], decision.index, entry.body.get("occasion")
+        number,
+        employee.get("name") or number,
+        True,
+        entry.body["signed_on"],
+        decision.index,
+        entry.body.get("occasion"),
     )
     if decision.key is not None and decision.key.role == "employee":
         decision.key.employee_number = number

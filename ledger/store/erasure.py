@@ -29,7 +29,9 @@ from ledger.store.application import LedgerStore, Receipt
 from ledger.store.personal import PersonalDataStore, erase_from_exports
 
 
-def append_disclosed(store: LedgerStore, directory: Path, submission: Submission, disclosures: Sequence[Disclosure]) -> Receipt:
+def append_disclosed(
+    store: LedgerStore, directory: Path, submission: Submission, disclosures: Sequence[Disclosure]
+) -> Receipt:
     """Append `submission` and keep the personal data that opens the commitments it carries."""
     named = dict(persons_named(submission.entry))
     by_person = {d.person: d for d in disclosures}

@@ -22,7 +22,6 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,7 +73,13 @@ class Read:
     purpose: str
 
     def to_json(self) -> dict[str, str]:
-        return {"at": self.at, "reader": self.reader, "person": self.person, "record": self.record, "purpose": self.purpose}
+        return {
+            "at": self.at,
+            "reader": self.reader,
+            "person": self.person,
+            "record": self.record,
+            "purpose": self.purpose,
+        }
 
 
 class PersonalDataStore:
@@ -136,7 +141,9 @@ class PersonalDataStore:
             yield _disclosure(row)
 
     def persons_with_number(self, number: str) -> list[str]:
-        return [row[0] for row in self._db.execute("SELECT person FROM persons WHERE number = ? ORDER BY person", (number,))]
+        return [
+            row[0] for row in self._db.execute("SELECT person FROM persons WHERE number = ? ORDER BY person", (number,))
+        ]
 
     def resolve(self, who: str) -> str:
         """The pseudonym of `who`, a pseudonym or an employee number; `unknown_person` otherwise."""
@@ -182,15 +189,6 @@ def has_personal_data(directory: Path) -> bool:
     return (directory / PERSONAL_FILE).exists()
 
 
-def read_personal_data(directory: Path) -> list[Disclosure] | None:
-    """Every disclosure DIR/personal.sqlite holds, read only (for `integritas verify DIR`); None without one."""
-    path = directory / PERSONAL_FILE
-    if not path.exists():
-        return None
-    with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
-        return [_disclosure(row) for row in db.execute("SELECT person, name, number, salt FROM persons ORDER BY person")]
-
-
 # --- auditor exports ------------------------------------------------------------------------------------
 
 
@@ -203,7 +201,9 @@ def write_auditor_export(directory: Path, export: Path) -> int:
     exports = auditor_exports(directory)
     resolved = str(export.resolve())
     if resolved not in exports:
-        write_atomically(directory / EXPORTS_FILE, (json.dumps({"auditor_exports": [*exports, resolved]}) + "\n").encode())
+        write_atomically(
+            directory / EXPORTS_FILE, (json.dumps({"auditor_exports": [*exports, resolved]}) + "\n").encode()
+        )
     return len(disclosures)
 
 
