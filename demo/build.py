@@ -14,6 +14,7 @@ from pathlib import Path
 from demo.story import GENESIS_AT, Story
 from ledger.store.application import LedgerStore
 from ledger.store.datadir import init_ledger
+from ledger.store.personal import PersonalDataStore
 
 DEMO_SEED = "blora-2020"
 DEMO_ORIGIN = "integritas.example/blora"
@@ -50,4 +51,13 @@ def build_demo(
         store.append_batch(submissions[start : start + BATCH_SIZE])
         if progress is not None:
             progress(min(start + BATCH_SIZE, len(submissions)) + 1, total)
+    # Rules edition 3: the people's names and numbers go to the personal-data store beside the log,
+    # each checked against the commitment the log now holds for its pseudonym.
+    opened = []
+    for disclosure in story.disclosures.values():
+        person = store.person(disclosure.person)
+        assert person is not None, f"the story made {disclosure.person} but no entry names it"
+        opened.append((disclosure, person.commitment))
+    with PersonalDataStore(directory) as personal:
+        personal.deposit_all(opened)
     return store

@@ -110,6 +110,7 @@ class Procedure(Timeline):
         national_root = encode_base64(public_key_bytes(self.key("national-root").public_key()))
         self.policy_document = {
             **default_policy_document(),
+            "rules": 3,  # persons as salted commitments (docs/contract/personal-data.md)
             "national_root": {
                 "value": national_root,
                 "source": "Demo: the national authority's root key, derived from the demo seed (not KemenPANRB's)",
@@ -213,7 +214,9 @@ class Procedure(Timeline):
             {"name": spec.name, "type": spec.type, "headcount": spec.headcount},
         )
         keys_at = wib(registered + timedelta(days=1), 9) + timedelta(minutes=3 * index)
-        self.register_key(keys_at, run.head_key, "unit_head", [spec.id], staff[0].name, spec.head_title)
+        self.register_key(
+            keys_at, run.head_key, "unit_head", [spec.id], staff[0].name, spec.head_title, number=staff[0].number
+        )
         self.register_key(
             keys_at + timedelta(minutes=1),
             f"pact_registrar/{spec.id}",
@@ -221,6 +224,7 @@ class Procedure(Timeline):
             [spec.id],
             staff[1].name,
             f"Pengelola Kepegawaian, pencatat pakta integritas, {spec.short}",
+            number=staff[1].number,
         )
         for n, employee in enumerate(e for e in staff if e.own_key):
             self.register_key(
@@ -230,6 +234,7 @@ class Procedure(Timeline):
                 [spec.id],
                 employee.name,
                 f"{employee.job}, {spec.short}",
+                number=employee.number,
             )
 
     def witness_key(self, office: str, day: date) -> str:
@@ -270,7 +275,7 @@ class Procedure(Timeline):
     def sign_pact(self, uid: str, employee: Employee, signed_on: date, at: datetime, occasion: str) -> None:
         run = self.units[uid]
         body: dict[str, Any] = {
-            "employee": {"name": employee.name, "number": employee.number},
+            "employee": self.person(employee.name, employee.number),
             "pact_digest": pact_digest(run.spec.name),
             "signed_on": signed_on.isoformat(),
             "occasion": occasion,
@@ -280,7 +285,7 @@ class Procedure(Timeline):
         else:  # wet ink: the registrar records it with the scan's digest
             signer = f"pact_registrar/{uid}"
             body["document_digest"] = digest(f"{self.seed}/scan/{uid}/{employee.number}/{signed_on}")
-        self.add(at, f"pact/{uid}/{employee.number}", "pact.signed", signer, body)
+        self.add(at, f"pact/{uid}/{body['employee']['person']}", "pact.signed", signer, body)
         run.valid.setdefault(employee.number, (employee, signed_on))
 
     def initial_pacts(self, uid: str, head_at: datetime, ceremony: date) -> None:
@@ -318,7 +323,8 @@ class Procedure(Timeline):
     def release(self, uid: str, employee: Employee, at: datetime, reason: str) -> None:
         run = self.units[uid]
         del run.valid[employee.number]
-        self.add(at, f"pact/{uid}/{employee.number}", "pact.released", f"pact_registrar/{uid}", {"reason": reason})
+        stream = f"pact/{uid}/{self.person(employee.name, employee.number)['person']}"
+        self.add(at, stream, "pact.released", f"pact_registrar/{uid}", {"reason": reason})
 
     def set_headcount(self, uid: str, at: datetime, change: int, source: str) -> None:
         """The administrator sets the headcount from the civil-service roster (edition 2)."""

@@ -332,7 +332,9 @@ class Story(Procedure):
         head = self.employee(run.spec.head_title, born=1974)
         run.staff.append(head)
         run.head_key = f"unit_head/{uid}/2"
-        self.register_key(wib(day, 9), run.head_key, "unit_head", [uid], head.name, run.spec.head_title)
+        self.register_key(
+            wib(day, 9), run.head_key, "unit_head", [uid], head.name, run.spec.head_title, number=head.number
+        )
         self.sign_pact(uid, head, day, wib(day, 10), "appointment")
 
     def appoint(self, uid: str, appointed: date, signed: date) -> None:
@@ -536,6 +538,7 @@ class Story(Procedure):
             [uid],
             acting.name,
             "Plt. Kepala Dinas Contoh A (unit fiktif)",
+            number=acting.number,
         )
         self.revoke_predicate(
             uid,

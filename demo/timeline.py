@@ -8,6 +8,7 @@ stream's head as it then is, so the same seed gives the same leaves and the same
 from __future__ import annotations
 
 import hashlib
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger.crypto.keys import encode_base64, fingerprint, private_key_from_seed, public_key_bytes
 from ledger.endorsement import sign_endorsement
 from ledger.entry import Submission, format_time, sign_entry
+from ledger.personal import Disclosure, PersonalData
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,25 @@ class Timeline:
         self.actions: list[Action] = []
         self._keys: dict[str, Ed25519PrivateKey] = {}
         self._fingerprints: dict[str, str] = {}
+        # Rules edition 3: every person named by pseudonym and commitment, their disclosures kept here
+        # for the personal-data store. Pseudonyms and salts come from a generator of their own, in
+        # the order persons first appear, never from the person's data (docs/contract/personal-data.md);
+        # a demo must be reproducible, so it is seeded, and the demo's (fictional) people can be
+        # regenerated from the seed like everything else in it.
+        self.disclosures: dict[str, Disclosure] = {}
+        self._persons: dict[str, str] = {}  # number (or name, without one) -> pseudonym
+        self._person_rng = random.Random(f"{seed}/persons")
+
+    def person(self, name: str, number: str | None = None) -> dict[str, str]:
+        """The body's person object (pseudonym and commitment) of a person, made on first sight."""
+        known = number or name
+        if known not in self._persons:
+            pseudonym = f"p-{self._person_rng.getrandbits(80):020x}"
+            disclosure = Disclosure(pseudonym, PersonalData(name, number), self._person_rng.randbytes(32))
+            self._persons[known] = pseudonym
+            self.disclosures[pseudonym] = disclosure
+        disclosure = self.disclosures[self._persons[known]]
+        return {"person": disclosure.person, "commitment": disclosure.commitment}
 
     def key(self, name: str) -> Ed25519PrivateKey:
         if name not in self._keys:
@@ -78,15 +99,17 @@ class Timeline:
         *,
         office: tuple[str, str] | None = None,
         endorsed_by: str | None = None,
+        number: str | None = None,
     ) -> None:
         """Register key `name`; `office` (id, name) for witness and overseer keys, `endorsed_by` the
-        key name of the national root for national keys (rules edition 2)."""
+        key name of the national root for national keys (rules edition 2); the holder by pseudonym
+        and commitment (edition 3), with `number` when the holder is an employee who signs pacts."""
         public_key = encode_base64(public_key_bytes(self.key(name).public_key()))
         body: dict[str, Any] = {
             "public_key": public_key,
             "role": role,
             "scope": scope,
-            "holder": {"name": holder, "title": title},
+            "holder": {**self.person(holder, number), "title": title},
         }
         if office is not None:
             body["office"] = {"id": office[0], "name": office[1]}
