@@ -22,6 +22,7 @@ from ledger.entry import NATIONAL_ROLES, Submission, parse_leaf
 from ledger.rules import parse_policy
 from ledger.store.application import LedgerStore
 from ledger.store.datadir import open_ledger
+from ledger.store.personal import PersonalDataStore
 
 ENTRIES = 6495  # the story's size: fixed by its structure, whatever the seed
 FORKOPIMDA = {"bupati-blora", "dprd-blora", "kejari-blora", "polres-blora", "kodim-0721", "pn-blora", "yonif-410"}
@@ -129,11 +130,12 @@ def test_kinds(leaves: list[Submission]) -> None:
 # --- the policy and the national keys -----------------------------------------------------------------
 
 
-def test_edition_2_policy_with_the_demo_national_root(store: LedgerStore, leaves: list[Submission]) -> None:
+def test_edition_3_policy_with_the_demo_national_root(store: LedgerStore, leaves: list[Submission]) -> None:
     from demo.story import Story
 
     policy = store.state.policy
-    assert policy is not None and policy.rules == 2
+    # Rules edition 3 (issue 15): edition 2's policy, with persons held as salted commitments.
+    assert policy is not None and policy.rules == 3
     assert sorted(policy.models) == ["permenpanrb-10-2019", "permenpanrb-90-2021"]
     national_root = Story("blora-2020", "x").key("national-root").public_key()
     assert policy.national_root == public_key_bytes(national_root)
@@ -231,7 +233,7 @@ def test_the_heads_sign_at_the_ceremony_and_the_employees_at_their_units(leaves:
     ceremony = [s for s in _of_kind(leaves, "pact.signed") if s.entry.body["signed_on"] == "2020-07-08"]
     assert len(ceremony) == 38
     assert {s.entry.body["occasion"] for s in ceremony} == {"declaration"}
-    heads = {s.entry.unit: s.entry.body["employee"]["name"] for s in ceremony}
+    heads = {s.entry.unit: s.entry.body["employee"]["person"] for s in ceremony}
     units_2020 = {u for u, spec in DEMO_UNITS.items() if spec.declared_on == date(2020, 7, 8)}
     assert heads.keys() == units_2020
     for s in _of_kind(leaves, "pact.signed"):
@@ -258,7 +260,7 @@ def test_every_declaration_is_witnessed_by_the_forkopimda_and_the_inspektur(
         assert offices[declaration] == FORKOPIMDA | {"inspektorat-blora"} | board.get(unit or "", set())
 
 
-def test_pacts(store: LedgerStore, leaves: list[Submission]) -> None:
+def test_pacts(store: LedgerStore, leaves: list[Submission], demo_dir: Path) -> None:
     signed = _of_kind(leaves, "pact.signed")
     assert Counter(s.entry.body["occasion"] for s in signed) == {
         "unit_ceremony": 4198,
@@ -270,13 +272,20 @@ def test_pacts(store: LedgerStore, leaves: list[Submission]) -> None:
     roles = Counter(store.state.keys[s.entry.signer].role for s in signed)
     assert roles["employee"] > 100
     assert roles["pact_registrar"] > 3000
+    # Edition 3: the log names each employee by pseudonym and commitment; the NIP is in the
+    # personal-data store, and opens the commitment.
+    with PersonalDataStore(demo_dir) as personal:
+        held = {d.person: d for d in personal.all()}
     for s in signed:
         employee = s.entry.body["employee"]
-        number = employee["number"]
+        assert set(employee) == {"person", "commitment"} and s.entry.stream_subject == employee["person"]
+        disclosure = held[employee["person"]]
+        assert disclosure.commitment == employee["commitment"]
+        number = disclosure.data.number or ""
         assert re.fullmatch(r"(19[6-9]\d)(0[1-9]|1[0-2])([0-2]\d)(19|20)\d\d(0[1-9]|1[0-2])[12]\d{3}", number), number
         key = store.state.keys[s.entry.signer]
         if key.role == "employee":
-            assert key.holder_name == employee["name"]
+            assert key.holder_person == employee["person"]
             assert "document_digest" not in s.entry.body
         else:
             assert "document_digest" in s.entry.body
@@ -292,6 +301,19 @@ def test_pacts(store: LedgerStore, leaves: list[Submission]) -> None:
     )
     assert {year for year, _ in yearly} == {"2024", "2025", "2026"}
     assert ("2026", "rsud-soeprapto") not in yearly and ("2026", "kec-blora") in yearly
+
+
+def test_no_leaf_carries_a_name_or_a_number(store: LedgerStore, demo_dir: Path) -> None:
+    """Edition 3 (issue 15): the people's names and NIPs are in the personal-data store only."""
+    with PersonalDataStore(demo_dir) as personal:
+        held = list(personal.all())
+    assert len(held) > 3000
+    log = b"\n".join(store.leaves())
+    # Names longer than a word (a one-word name might occur in a unit's or an office's text).
+    needles = {d.data.name for d in held if " " in d.data.name} | {d.data.number for d in held if d.data.number}
+    assert not [needle for needle in needles if needle.encode() in log]
+    # The negative twin: the scan finds a name that is in a leaf.
+    assert b"Kabupaten Blora" in log
 
 
 def test_pact_text_covers_reporting_and_protecting_reporters() -> None:
