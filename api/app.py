@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api import observability, problems, web
-from api.routers import docs, entries, log, public, streams, tlog, views
+from api.routers import docs, entries, log, personal_data, public, streams, tlog, views
 from api.settings import Settings
 from api.tokens import TokenFile
 from api.views import ViewService
@@ -145,7 +145,7 @@ def create_app(settings: Settings, *, store: LedgerStore | None = None) -> FastA
     app.state.settings = settings
     app.state.tokens = TokenFile(settings.tokens_path)
     problems.install(app)
-    for module in (log, entries, streams, tlog, views, public, docs, web, feeds):
+    for module in (log, entries, streams, tlog, views, public, docs, personal_data, web, feeds):
         # The routes themselves, not include_router(): FastAPI's included-router matching costs more
         # per request than serving a proof (measured with scripts/bench api).
         app.router.routes.extend(module.router.routes)

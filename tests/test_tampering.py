@@ -306,7 +306,8 @@ def test_forked_log_is_reported_with_the_evidence(demo: DemoLedger, export: Path
     assert (entry5.kind, entry5.signer) == ("key.registered", fingerprint(demo_key("admin").public_key()))
 
     def rename(entry: dict[str, Any]) -> None:
-        entry["body"]["holder"]["name"] += " (palsu)"
+        # Edition 3 (the demo's): the holder is a pseudonym and a commitment; the title is in clear.
+        entry["body"]["holder"]["title"] += " (palsu)"
 
     fork = [*demo.leaves[:5], resign(demo.leaves[5], demo_key("admin"), rename), *demo.leaves[6:]]
     fork_checkpoint = write_export(export, fork, origin=demo.origin, log_key=LOG_KEY)

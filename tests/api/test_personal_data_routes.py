@@ -1,0 +1,65 @@
+"""The personal-data routes (issue 15) over the demo ledger (rules edition 3): reads need a role and
+a purpose, and are recorded."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from fastapi.testclient import TestClient
+
+from tests.api.api_builder import DemoLog, Tokens, assert_problem, bearer
+
+
+def _some_employee(demo: DemoLog) -> tuple[str, str, str]:
+    with sqlite3.connect(demo.directory / "personal.sqlite") as db:
+        person, name, number = db.execute(
+            "SELECT person, name, number FROM persons WHERE number IS NOT NULL ORDER BY person LIMIT 1"
+        ).fetchone()
+    return person, name, number
+
+
+def test_an_auditor_reads_a_person_stating_why_and_the_read_is_recorded(
+    demo: DemoLog, demo_client: TestClient, demo_tokens: Tokens
+) -> None:
+    person, name, number = _some_employee(demo)
+    response = demo_client.get(
+        f"/v1/personal-data/{number}", params={"purpose": "audit pakta"}, headers=bearer(demo_tokens.auditor)
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["person"] == person and body["data"] == {"name": name, "number": number}
+    assert body["erased_index"] is None and body["indices"]
+    reads = demo_client.get("/v1/personal-data/reads", params={"person": person}, headers=bearer(demo_tokens.operator))
+    assert reads.status_code == 200
+    [read] = reads.json()
+    assert (read["person"], read["record"], read["purpose"]) == (person, f"person/{person}", "audit pakta")
+    assert read["reader"].startswith("API test auditor (auditor, token ")
+    assert name not in reads.text and number not in reads.text
+
+
+def test_a_read_without_purpose_or_role_is_refused_and_not_recorded(
+    demo: DemoLog, demo_client: TestClient, demo_tokens: Tokens
+) -> None:
+    person, _, number = _some_employee(demo)
+    before = demo_client.get("/v1/personal-data/reads", headers=bearer(demo_tokens.operator)).json()
+    assert_problem(
+        demo_client.get(f"/v1/personal-data/{number}", params={"purpose": " "}, headers=bearer(demo_tokens.auditor)),
+        400,
+        "purpose_required",
+    )
+    assert_problem(
+        demo_client.get(f"/v1/personal-data/{person}", params={"purpose": "x"}, headers=bearer(demo_tokens.overseer)),
+        403,
+        "forbidden",
+    )
+    assert_problem(demo_client.get(f"/v1/personal-data/{person}", params={"purpose": "x"}), 401, "unauthorized")
+    assert_problem(demo_client.get("/v1/personal-data/reads", headers=bearer(demo_tokens.auditor)), 403, "forbidden")
+    assert_problem(
+        demo_client.get(
+            "/v1/personal-data/199901012020011999", params={"purpose": "x"}, headers=bearer(demo_tokens.auditor)
+        ),
+        404,
+        "unknown_person",
+    )
+    after = demo_client.get("/v1/personal-data/reads", headers=bearer(demo_tokens.operator)).json()
+    assert after == before
