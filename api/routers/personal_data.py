@@ -17,8 +17,9 @@ from api.deps import Reader, reader
 from api.schemas import problem_responses
 from api.tokens import TokenRecord
 from ledger import codes
-from ledger.entry import format_time
-from ledger.errors import NotFound
+from ledger.entry import ID_PATTERN, format_time
+from ledger.errors import MalformedInput, NotFound
+from ledger.personal import PSEUDONYM_PATTERN
 from ledger.store.personal import PersonalDataStore
 
 router = APIRouter(tags=["personal data"])
@@ -26,6 +27,29 @@ router = APIRouter(tags=["personal data"])
 PERSONAL_DATA_READERS = ("auditor", "operator")
 PersonalDataReader = Annotated[TokenRecord, Depends(reader(*PERSONAL_DATA_READERS))]
 Operator = Annotated[TokenRecord, Depends(reader("operator"))]
+
+
+MAX_PURPOSE = 500
+
+
+def checked_person(person: str) -> str:
+    """A pseudonym or an employee number, as the store keys them; `invalid_id` otherwise."""
+    if not (PSEUDONYM_PATTERN.fullmatch(person) or ID_PATTERN.fullmatch(person)):
+        raise MalformedInput("person must be a pseudonym p-<20 hex> or an employee number", code=codes.INVALID_ID)
+    return person
+
+
+def checked_purpose(purpose: str) -> str:
+    """The stated purpose as the read log keeps it: UTF-8 text of at most 500 characters."""
+    if len(purpose) > MAX_PURPOSE or not purpose.isprintable():
+        raise MalformedInput(
+            f"purpose must be printable text of at most {MAX_PURPOSE} characters", code=codes.PURPOSE_REQUIRED
+        )
+    try:
+        purpose.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise MalformedInput("purpose is not valid Unicode text", code=codes.PURPOSE_REQUIRED) from exc
+    return purpose
 
 
 def who(record: TokenRecord) -> str:
@@ -36,6 +60,8 @@ def who(record: TokenRecord) -> str:
 @router.get("/v1/personal-data/reads", responses=problem_responses(401, 403))
 def list_reads(request: Request, _: Operator, person: str | None = None) -> list[dict[str, str]]:
     """The read log (who read whose data, when, which record, why), optionally of one pseudonym."""
+    if person is not None:
+        checked_person(person)
     with PersonalDataStore(request.app.state.settings.ledger_dir) as store:
         return [read.to_json() for read in store.reads(person)]
 
@@ -50,6 +76,8 @@ def read_person(
 ) -> dict[str, Any]:
     """A person's data (by pseudonym or employee number) with the entries naming them, the read
     recorded first; `data` is null once the data was erased (`erased_index`)."""
+    checked_person(person)
+    checked_purpose(purpose)
     with PersonalDataStore(request.app.state.settings.ledger_dir) as store:
         pseudonym = person if person.startswith("p-") else store.resolve(person)
         known = ledger.person(pseudonym)

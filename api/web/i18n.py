@@ -496,6 +496,28 @@ MESSAGES: dict[str, str] = {
         "di sini dipendekkan. Isi sebuah entri memerlukan token baca."
     ),
     "Signer's office": "Instansi penanda tangan",
+    # --- personal data (issue 15: rules edition 3, the administrator's page) ---
+    "Personal data": "Data pribadi",
+    "Names and numbers are kept beside the log, never in it. Every look-up is recorded with who asked and why.": (
+        "Nama dan NIP disimpan di samping log, tidak pernah di dalamnya. "
+        "Setiap pencarian dicatat beserta siapa yang meminta dan untuk apa."
+    ),
+    "Look up a person": "Cari orang",
+    "Pseudonym or employee number": "Pseudonim atau NIP",
+    "Purpose (recorded)": "Tujuan (dicatat)",
+    "Look up": "Cari",
+    "Pseudonym": "Pseudonim",
+    "Erased: only the pseudonym remains.": "Dihapus: hanya pseudonim yang tersisa.",
+    "Records naming this person": "Catatan yang menyebut orang ini",
+    "Erasure": "Penghapusan",
+    "Erasure is an entry signed by an administrator's key, with its legal basis. On the server:": (
+        "Penghapusan adalah entri bertanda tangan kunci administrator, dengan dasar hukumnya. Di server:"
+    ),
+    "Read log": "Log pembacaan",
+    "When": "Waktu",
+    "Reader": "Pembaca",
+    "No personal data has been read yet.": "Belum ada data pribadi yang dibaca.",
+    "No entry of the log names {person}.": "Tidak ada entri log yang menyebut {person}.",
 }
 
 

@@ -63,3 +63,21 @@ def test_a_read_without_purpose_or_role_is_refused_and_not_recorded(
     )
     after = demo_client.get("/v1/personal-data/reads", headers=bearer(demo_tokens.operator)).json()
     assert after == before
+
+
+def test_the_personal_data_page_is_the_operators_and_records_its_look_ups(
+    demo: DemoLog, demo_client: TestClient, demo_tokens: Tokens
+) -> None:
+    person, name, number = _some_employee(demo)
+    page = demo_client.get("/personal-data", headers=bearer(demo_tokens.operator))
+    assert page.status_code == 200 and "Data pribadi" in page.text and name not in page.text
+    assert demo_client.get("/personal-data", headers=bearer(demo_tokens.auditor)).status_code == 403
+    found = demo_client.get(
+        "/personal-data", params={"person": person, "purpose": "permintaan akses"}, headers=bearer(demo_tokens.operator)
+    )
+    assert found.status_code == 200 and name in found.text and number in found.text
+    reads = demo_client.get("/v1/personal-data/reads", params={"person": person}, headers=bearer(demo_tokens.operator))
+    assert [r["purpose"] for r in reads.json()][-1] == "permintaan akses"
+    missing = demo_client.get("/personal-data", params={"person": person}, headers=bearer(demo_tokens.operator))
+    assert missing.status_code == 400  # no purpose: nothing shown, nothing recorded
+    assert name not in missing.text
