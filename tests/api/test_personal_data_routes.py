@@ -81,3 +81,29 @@ def test_the_personal_data_page_is_the_operators_and_records_its_look_ups(
     missing = demo_client.get("/personal-data", params={"person": person}, headers=bearer(demo_tokens.operator))
     assert missing.status_code == 400  # no purpose: nothing shown, nothing recorded
     assert name not in missing.text
+
+
+def test_pages_show_holders_names_only_to_roles_allowed_and_record_it(
+    demo: DemoLog, demo_client: TestClient, demo_tokens: Tokens
+) -> None:
+    import re
+    import time
+
+    deadline = time.monotonic() + 300  # the views fold the demo in the background
+    while demo_client.get("/units/dpmptsp", headers=bearer(demo_tokens.overseer)).status_code != 200:
+        assert time.monotonic() < deadline
+        time.sleep(1)
+    overseer = demo_client.get("/units/dpmptsp", headers=bearer(demo_tokens.overseer)).text
+    holders = {k["holder"]["name"] for k in demo_client.get("/v1/keys", headers=bearer(demo_tokens.auditor)).json()}
+    # The signers (key holders) among the pseudonyms the page shows; pacts' employees stay pseudonyms.
+    pseudonyms = set(re.findall(r"p-[0-9a-f]{20}", overseer)) & holders
+    assert pseudonyms, "the overseer sees the signers by pseudonym"
+    with sqlite3.connect(demo.directory / "personal.sqlite") as db:
+        names = {p: db.execute("SELECT name FROM persons WHERE person = ?", (p,)).fetchone()[0] for p in pseudonyms}
+    assert not [name for name in names.values() if name in overseer]
+    operator = demo_client.get("/units/dpmptsp", headers=bearer(demo_tokens.operator)).text
+    assert all(name in operator for name in names.values())
+    reads = demo_client.get("/v1/personal-data/reads", headers=bearer(demo_tokens.operator)).json()
+    recorded = {r["person"] for r in reads if r["purpose"] == "page /units/dpmptsp: who signed"}
+    assert recorded == pseudonyms
+    assert all(r["reader"].startswith("API test operator") for r in reads if r["purpose"].startswith("page /units"))

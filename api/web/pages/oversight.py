@@ -19,7 +19,16 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.web.access import PageError, PageReader
 from api.web.i18n import LANGUAGES
-from api.web.pages.shared import Pager, Params, page_store, page_views, router, signers_of, with_unit_names
+from api.web.pages.shared import (
+    Pager,
+    Params,
+    page_store,
+    page_views,
+    router,
+    signers_of,
+    with_holder_names,
+    with_unit_names,
+)
 from api.web.render import render, translator
 from api.web.spreadsheet import Sheet, csv_response, neutralised
 from ledger.entry import FINGERPRINT_PATTERN
@@ -220,7 +229,7 @@ def _csv_cell(value: Any) -> str:
 
 
 @router.get("/oversight/{name}")
-def oversight_page(name: str, request: Request, _: PageReader) -> HTMLResponse:
+def oversight_page(name: str, request: Request, token: PageReader) -> HTMLResponse:
     """One oversight question: its filters, its answer a page at a time, and the CSV link."""
     question = question_named(name)
     params = Params(request)
@@ -243,6 +252,7 @@ def oversight_page(name: str, request: Request, _: PageReader) -> HTMLResponse:
         signer = answer["data"]["signer"] if question.name == "signer" else None
         rows = answer_rows(question, answer)
         signers = signers_of(page_store(request), [row["signer"] for row in rows if "signer" in row])
+        signers = with_holder_names(request, token, signers, f"page /oversight/{name}: who signed")
     return _page(
         request,
         question,

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 
 from api.deps import ledger_reader
+from api.tokens import TokenRecord
 from api.web.access import PageError
 from ledger.crypto.keys import encode_base64
 from ledger.store.reader import LedgerReader
@@ -108,6 +109,30 @@ def signers_of(store: LedgerReader, fingerprints: Any) -> dict[str, dict[str, An
         if key is not None:
             found[fingerprint] = {"name": key.holder_name, "title": key.holder_title, "role": key.role}
     return found
+
+
+def with_holder_names(
+    request: Request, token: TokenRecord, signers: dict[str, dict[str, Any]], purpose: str
+) -> dict[str, dict[str, Any]]:
+    """Rules edition 3: a key's holder is a pseudonym in the log and the views. A role allowed to read
+    personal data (api.routers.personal_data) sees the name instead, each read recorded with `purpose`;
+    others, and anyone once the data is erased, see the pseudonym (docs/contract/personal-data.md)."""
+    from api.routers.personal_data import PERSONAL_DATA_READERS, who
+    from ledger.entry import format_time
+    from ledger.personal import PSEUDONYM_PATTERN
+    from ledger.store.personal import PersonalDataStore
+
+    pseudonyms = sorted({s["name"] for s in signers.values() if PSEUDONYM_PATTERN.fullmatch(s["name"])})
+    if not pseudonyms or token.role not in PERSONAL_DATA_READERS:
+        return signers
+    now = format_time(datetime.now(UTC))
+    names = {}
+    with PersonalDataStore(request.app.state.settings.ledger_dir) as store:
+        for person in pseudonyms:
+            data = store.read(person, reader=who(token), record=f"person/{person}", purpose=purpose, at=now)
+            if data is not None:
+                names[person] = data.name
+    return {fp: {**s, "name": names.get(s["name"], s["name"])} for fp, s in signers.items()}
 
 
 def latest_checkpoint(store: LedgerReader) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from api.web.access import PageError, PageReader
-from api.web.pages.shared import Pager, Params, page_store, page_views, router, signers_of
+from api.web.pages.shared import Pager, Params, page_store, page_views, router, signers_of, with_holder_names
 from api.web.render import render, translator
 from ledger.entry import ID_PATTERN, KINDS, SCORE_AREAS
 from ledger.errors import NotFound
@@ -83,7 +83,7 @@ def _units_page(
 
 
 @router.get("/units/{unit}")
-def unit_page(unit: str, request: Request, _: PageReader) -> HTMLResponse:
+def unit_page(unit: str, request: Request, token: PageReader) -> HTMLResponse:
     """One unit: status, results, pact coverage and who lacks a pact, remediation, witnesses, notes, history.
 
     The status and the page of history are two answers (unit, history), each shown with its digest.
@@ -116,6 +116,7 @@ def unit_page(unit: str, request: Request, _: PageReader) -> HTMLResponse:
         + [n["signer"] for n in u["oversight_notes"]]
         + [c["signer"] for c in u.get("cases", [])],
     )
+    signers = with_holder_names(request, token, signers, f"page /units/{unit}: who signed")
     policy = store.policy()
     return render(
         request,
