@@ -399,7 +399,12 @@ def intruder_entries(demo: DemoLedger) -> tuple[bytes, bytes]:
                 "public_key": encode_base64(public_key_bytes(intruder.public_key())),
                 "role": "overseer",
                 "scope": ["*"],
-                "holder": {"name": "Penyusup", "title": "bukan siapa-siapa"},
+                # rules edition 3 (the demo's): the holder by pseudonym and commitment
+                "holder": {
+                    "person": "p-" + "0" * 20,
+                    "commitment": encode_base64(bytes(32)),
+                    "title": "bukan siapa-siapa",
+                },
                 "office": {"id": "kejari-blora", "name": "Kejaksaan Negeri Blora"},  # edition 2: an overseer's office
             },
         },
