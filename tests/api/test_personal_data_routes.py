@@ -106,4 +106,5 @@ def test_pages_show_holders_names_only_to_roles_allowed_and_record_it(
     reads = demo_client.get("/v1/personal-data/reads", headers=bearer(demo_tokens.operator)).json()
     recorded = {r["person"] for r in reads if r["purpose"] == "page /units/dpmptsp: who signed"}
     assert recorded == pseudonyms
-    assert all(r["reader"].startswith("API test operator") for r in reads if r["purpose"].startswith("page /units"))
+    # The overseer's view showed no name, so recorded no read (other tests' auditors share the demo).
+    assert not [r for r in reads if r["reader"].startswith("API test overseer")]
