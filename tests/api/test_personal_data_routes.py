@@ -89,8 +89,13 @@ def test_pages_show_holders_names_only_to_roles_allowed_and_record_it(
     import re
     import time
 
-    deadline = time.monotonic() + 300  # the views fold the demo in the background
-    while demo_client.get("/units/dpmptsp", headers=bearer(demo_tokens.overseer)).status_code != 200:
+    from markupsafe import escape
+
+    # The views fold the demo in the background: wait until they hold all of it, so that both
+    # roles see the same page.
+    deadline = time.monotonic() + 300
+    after = f"/v1/oversight/counts?after={demo.size - 1}"
+    while demo_client.get(after, headers=bearer(demo_tokens.auditor)).status_code != 200:
         assert time.monotonic() < deadline
         time.sleep(1)
     overseer = demo_client.get("/units/dpmptsp", headers=bearer(demo_tokens.overseer)).text
@@ -99,12 +104,18 @@ def test_pages_show_holders_names_only_to_roles_allowed_and_record_it(
     pseudonyms = set(re.findall(r"p-[0-9a-f]{20}", overseer)) & holders
     assert pseudonyms, "the overseer sees the signers by pseudonym"
     with sqlite3.connect(demo.directory / "personal.sqlite") as db:
-        names = {p: db.execute("SELECT name FROM persons WHERE person = ?", (p,)).fetchone()[0] for p in pseudonyms}
+        # As the pages print them (escaped by Jinja, whose escaping is markupsafe's).
+        names = {
+            p: str(escape(db.execute("SELECT name FROM persons WHERE person = ?", (p,)).fetchone()[0]))
+            for p in pseudonyms
+        }
     assert not [name for name in names.values() if name in overseer]
     operator = demo_client.get("/units/dpmptsp", headers=bearer(demo_tokens.operator)).text
-    assert all(name in operator for name in names.values())
     reads = demo_client.get("/v1/personal-data/reads", headers=bearer(demo_tokens.operator)).json()
+    # The signers whose names the operator's page showed, each read recorded with the page as purpose
+    # (a key holder named on the page only as a pact's employee stays a pseudonym).
     recorded = {r["person"] for r in reads if r["purpose"] == "page /units/dpmptsp: who signed"}
-    assert recorded == pseudonyms
+    assert recorded and recorded <= pseudonyms
+    assert all(names[p] in operator for p in recorded)
     # The overseer's view showed no name, so recorded no read (other tests' auditors share the demo).
     assert not [r for r in reads if r["reader"].startswith("API test overseer")]
