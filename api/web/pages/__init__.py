@@ -7,7 +7,20 @@ the JSON API, read directly: the status views through `projections.queries` and 
 entries, proofs and checkpoints.
 """
 
-from api.web.pages import evidence, log, oversight, overview, public, records, reports, static, token, units, verify
+from api.web.pages import (
+    evidence,
+    log,
+    oversight,
+    overview,
+    people,
+    public,
+    records,
+    reports,
+    static,
+    token,
+    units,
+    verify,
+)
 from api.web.pages.shared import router
 
 __all__ = [
@@ -15,6 +28,7 @@ __all__ = [
     "log",
     "oversight",
     "overview",
+    "people",
     "public",
     "records",
     "reports",
