@@ -349,7 +349,7 @@ CATALOG: dict[str, Query] = {
             (
                 Param(
                     "signer",
-                    "the signer's key fingerprint, a prefix of it (4 hex digits or more) or the holder's name",
+                    "the signer's key fingerprint, its start, or the holder's name",
                     Words("Signer: fingerprint, its start or name", "Penanda tangan: sidik jari, awalannya atau nama"),
                     subject="a signer fingerprint",
                     widget="fingerprint",

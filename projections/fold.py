@@ -461,7 +461,9 @@ class ViewFold:
             return people.index_rows(people.key_terms(self.person_document(item)))
         unit, _, number = item.partition("/")
         pact = self.state.units[unit].pacts.get(number)
-        return people.index_rows(people.employee_terms(number, people.employee_name(pact.employee_name if pact else None)))
+        return people.index_rows(
+            people.employee_terms(number, people.employee_name(pact.employee_name if pact else None))
+        )
 
     def everything_indexed(self) -> set[tuple[str, str]]:
         """Every (what, id) the search index holds."""

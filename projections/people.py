@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 WHATS = ("unit", "key", "employee")  # what a search result is, in the order results are listed
 MAX_QUERY = 128  # characters of a search box
 MAX_WORDS = 8
-MIN_PREFIX = 4  # hex digits of a fingerprint prefix that `resolve_signer` takes as one
 CANDIDATES_SHOWN = 10
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -105,7 +104,9 @@ def key_document(key: KeyRecord, registered_at: str | None, revoked_at: str | No
 def query_words(q: str) -> list[str]:
     """The words of a search box, checked: at least one, not too many."""
     if len(q) > MAX_QUERY:
-        raise MalformedInput(f"the search is {len(q)} characters long, at most {MAX_QUERY}", code=codes.INVALID_PARAMETER)
+        raise MalformedInput(
+            f"the search is {len(q)} characters long, at most {MAX_QUERY}", code=codes.INVALID_PARAMETER
+        )
     found = list(dict.fromkeys(words(q)))
     if not found:
         raise MalformedInput(f"search {q!r} has no letter or digit to look for", code=codes.INVALID_PARAMETER)
@@ -120,7 +121,13 @@ def found_item(views: Any, what: str, item: str) -> dict[str, Any] | None:
         unit = views.unit(item)
         if unit is None:
             return None
-        return {"what": "unit", "unit": unit["unit"], "name": unit["name"], "type": unit["type"], "stage": unit["stage"]}
+        return {
+            "what": "unit",
+            "unit": unit["unit"],
+            "name": unit["name"],
+            "type": unit["type"],
+            "stage": unit["stage"],
+        }
     if what == "key":
         key = views.person(item)
         if key is None:
@@ -171,28 +178,22 @@ def pacts_of(views: Any, key: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def resolve_signer(views: Any, signer: str) -> str:
-    """The fingerprint a signer question means: a fingerprint, a prefix of one (at least 4 hex digits)
-    or a holder's name (every word a prefix of the name's). Raises unknown_signer when nothing matches,
-    ambiguous_signer with the candidates when several keys do."""
+    """The fingerprint a signer question means: a fingerprint, the start of one, or a holder's name (each
+    word the start of a word of the name), matched by the search index as the search box matches. Raises
+    unknown_signer when no key matches, ambiguous_signer with (up to 10 of) the candidates when several do."""
     text = signer.strip()
     lowered = text.lower()
     if FINGERPRINT_PATTERN.fullmatch(lowered):
         return lowered
     if not text:
         raise MalformedInput("give a signer's fingerprint, a prefix of it or a name", code=codes.INVALID_PARAMETER)
-    terms = query_words(text)
-    hex_prefix = len(terms) == 1 and len(lowered) >= MIN_PREFIX and re.fullmatch(r"[0-9a-f]+", lowered)
-    total, hits = views.search(terms, offset=0, limit=CANDIDATES_SHOWN + 1, what="key")
-    keys = [views.person(item) for _, item in hits]
-    if hex_prefix:
-        by_prefix = [k for k in keys if k is not None and k["fingerprint"].startswith(lowered)]
-        keys = by_prefix or keys
-        total = len(by_prefix) if by_prefix and len(by_prefix) < len(hits) else total
-    keys = [k for k in keys if k is not None]
+    total, hits = views.search(query_words(text), offset=0, limit=CANDIDATES_SHOWN, what="key")
+    keys = [key for _, item in hits if (key := views.person(item)) is not None]
     if not keys:
         raise NotFound(f"no key's fingerprint or holder matches {text!r}", code=codes.UNKNOWN_SIGNER)
-    if len(keys) == 1 and total == 1:
-        fingerprint: str = keys[0]["fingerprint"]
+    exact = [k for k in keys if name_key(k["name"]) == name_key(text)] if total <= CANDIDATES_SHOWN else []
+    if total == 1 or len(exact) == 1:  # one key, or one whose holder's whole name is what was typed
+        fingerprint: str = (exact or keys)[0]["fingerprint"]
         return fingerprint
     candidates = [candidate(k) for k in keys[:CANDIDATES_SHOWN]]
     more = f" and {total - len(candidates)} more" if total > len(candidates) else ""

@@ -170,7 +170,8 @@ class ViewRecorder(TrackingRecorder):
             )
             if not reset:
                 c.executemany(
-                    f"DELETE FROM view_search WHERE what = {p} AND item = {p}", [(what, item) for what, item, _ in terms]
+                    f"DELETE FROM view_search WHERE what = {p} AND item = {p}",
+                    [(what, item) for what, item, _ in terms],
                 )
             c.executemany(
                 f"INSERT INTO view_search VALUES ({p}, {p}, {p})",
@@ -255,9 +256,7 @@ class ViewRecorder(TrackingRecorder):
             row = c.fetchone()
             return None if row is None else json.loads(row["doc"])
 
-    def people(
-        self, *, role: str | None = None, offset: int = 0, limit: int = 100
-    ) -> tuple[int, list[dict[str, Any]]]:
+    def people(self, *, role: str | None = None, offset: int = 0, limit: int = 100) -> tuple[int, list[dict[str, Any]]]:
         """(total, keys) of the directory, by holder's name, then fingerprint."""
         clause, params = (f"WHERE role = {self.P}", [role]) if role is not None else ("", [])
         with self._reading() as c:
