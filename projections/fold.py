@@ -152,6 +152,14 @@ class ViewFold:
         if entry.kind == "pact.signed" and decision.key is not None and decision.key.role == "employee":
             changes.people.add(entry.signer)  # an employee key learns its number from its first pact
             changes.indexed.add(("key", entry.signer))
+        if entry.kind in ("ledger.genesis", "root.rotated"):
+            # The root key enters (and on rotation leaves) the registry without a key.registered entry.
+            for fingerprint, key in self.state.keys.items():
+                if key.registered_index == index or key.revoked_index == index:
+                    moment = "registered_at" if key.registered_index == index else "revoked_at"
+                    self.key_times.setdefault(fingerprint, {})[moment] = entry.at
+                    changes.people.add(fingerprint)
+                    changes.indexed.add(("key", fingerprint))
         if unit is None:
             if entry.kind in ("key.registered", "key.revoked"):
                 subject = entry.stream_subject or ""

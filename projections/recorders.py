@@ -284,7 +284,7 @@ class ViewRecorder(TrackingRecorder):
         params: list[Any] = []
         for word in words:
             matches.append(
-                f"SELECT what, item FROM view_search WHERE term >= {p} AND term < {p}"
+                f"SELECT DISTINCT what, item FROM view_search WHERE term >= {p} AND term < {p}"
                 + (f" AND what = {p}" if what is not None else "")
             )
             params += [word, _after_prefix(word), *([what] if what is not None else [])]
