@@ -116,7 +116,9 @@ def test_search_finds_a_person_by_name_in_any_case_and_accents(views: Any, keys:
     found = _search(views, shouted)
     assert head.fingerprint in {r.get("fingerprint") for r in found if r["what"] == "key"}
     # The head also signed a pact as an employee of the unit: found under the same name.
-    assert any(r["what"] == "employee" and r["unit"] == WALKTHROUGH_UNIT and r["name"] == head.holder_name for r in found)
+    assert any(
+        r["what"] == "employee" and r["unit"] == WALKTHROUGH_UNIT and r["name"] == head.holder_name for r in found
+    )
     assert _search(views, "zzqqxx") == []  # its negative twin: nobody is called that
 
 
