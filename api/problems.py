@@ -102,6 +102,8 @@ def problem_of(request: Request, error: LedgerError, headers: dict[str, str] | N
         extra["stream"] = error.evidence.get("stream")
     elif "failing" in error.evidence:
         extra["failing_checks"] = error.evidence["failing"]
+    elif "candidates" in error.evidence:  # an ambiguous signer question: the keys it could mean
+        extra["candidates"] = error.evidence["candidates"]
     if isinstance(error, Refused) and error.reason is not None:
         # The rule's message and its values, so that a client renders the refusal in its own
         # language from the catalogue (ledger.rules.messages) instead of parsing `detail`.

@@ -18,11 +18,12 @@ def register(commands: Commands) -> None:
 
 
 def build(args: argparse.Namespace) -> int:
-    from demo.build import build_demo
+    from demo.build import DEMO_KEYS, build_demo
     from projections.projector import ViewProjector
 
     with progress_bar("building the Blora demo ledger") as progress:
         store = build_demo(args.directory, seed=args.seed, progress=progress)
     ViewProjector(store.storage, store.origin).rebuild()  # the views, at once rather than entry by entry
     print(f"demo ledger in {args.directory}: {store.size} entries, root {encode_base64(store.root())}")
+    print(f"demo keys, one per role (never for a real ledger): {args.directory / DEMO_KEYS}/")
     return 0

@@ -69,6 +69,15 @@ def register(commands: Commands) -> None:
     p.add_argument("--stream", required=True)
     p.add_argument("--body", required=True, help="the body as JSON, or @FILE")
     p.add_argument("--at", help="when it happened (RFC 3339 UTC seconds, Z); default now")
+    p.add_argument(
+        "--offline",
+        action="store_true",
+        help="sign without the ledger: no check of the signer and stream against it; "
+        "the log's origin, seq and prev from --log, --seq and --prev",
+    )
+    p.add_argument("--log", metavar="ORIGIN", help="--offline: the log's origin")
+    p.add_argument("--seq", type=int, default=0, help="--offline: the entry's seq on its stream (default 0)")
+    p.add_argument("--prev", metavar="LEAF_HASH", help="--offline: the leaf hash of the stream's head (base64)")
     p.set_defaults(run=sign)
 
     p = commands.add_parser("append", help="append a signed submission (file or stdin) and print the receipt")
@@ -150,24 +159,41 @@ def _genesis_policy(
 
 
 def sign(args: argparse.Namespace) -> int:
+    """Sign a submission on its stream's head. Unless `--offline`, the ledger's rules decide it first
+    (signer registered and unrevoked, its role and scope, the stream and its head, the body), so that
+    a submission the log would refuse is never printed: the refusal's own code is the error."""
     from ledger.canonical import load_json
 
     key = read_private_key(args.key, passphrase(args.passphrase_env), allow_open=args.allow_open_key_file)
     body_text = Path(args.body[1:]).read_text(encoding="utf-8") if args.body.startswith("@") else args.body
-    store = open_store(args.ledger, args.allow_open_key_file)
-    head = store.stream_head(args.stream)
+    store = None
+    if args.offline:
+        if not args.log:
+            raise UsageError("--offline needs the log's origin: --log ORIGIN")
+        origin, seq, prev = args.log, args.seq, args.prev
+    else:
+        if args.log or args.seq or args.prev:
+            raise UsageError("--log, --seq and --prev are for --offline; online they come from the ledger")
+        store = open_store(args.ledger, args.allow_open_key_file)
+        head = store.stream_head(args.stream)
+        origin = store.origin
+        seq = 0 if head is None else head.seq + 1
+        prev = None if head is None else encode_base64(head.leaf_hash)
     entry = {
         "v": 1,
-        "log": store.origin,
+        "log": origin,
         "kind": args.kind,
         "stream": args.stream,
-        "seq": 0 if head is None else head.seq + 1,
-        "prev": None if head is None else encode_base64(head.leaf_hash),
+        "seq": seq,
+        "prev": prev,
         "at": args.at or format_time(datetime.now(UTC)),
         "signer": fingerprint(key.public_key()),
         "body": load_json(body_text),
     }
-    print(json.dumps(sign_entry(entry, key).to_json(), ensure_ascii=False))
+    submission = sign_entry(entry, key)
+    if store is not None:
+        store.check(submission)
+    print(json.dumps(submission.to_json(), ensure_ascii=False))
     return 0
 
 

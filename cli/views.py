@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,19 @@ def add_commands(
     _query_options(p, asked)
     output_options(p)
     p.set_defaults(run=oversight)
+
+    p = commands.add_parser("people", help="the directory of keys: holder, role, scope, office, validity")
+    ledger_option(p)
+    _query_options(p, [CATALOG["people"]])
+    output_options(p)
+    p.set_defaults(run=people)
+
+    p = commands.add_parser("search", help="find units, keys and employees by name, id, number or fingerprint")
+    ledger_option(p)
+    p.add_argument("q", metavar="WORDS", help=CATALOG["search"].params[0].help)
+    _query_options(p, [replace(CATALOG["search"], params=CATALOG["search"].params[1:])])
+    output_options(p)
+    p.set_defaults(run=search)
 
     views = commands.add_parser("views", help="the materialised views").add_subparsers(
         title="views commands", metavar="ACTION"
@@ -163,6 +177,18 @@ def oversight(args: argparse.Namespace) -> int:
     from projections import queries
 
     return _print(args, args.query, queries.read(open_views(args.ledger), run_query, args.query, args))
+
+
+def people(args: argparse.Namespace) -> int:
+    from projections import queries
+
+    return _print(args, "people", queries.read(open_views(args.ledger), run_query, "people", args))
+
+
+def search(args: argparse.Namespace) -> int:
+    from projections import queries
+
+    return _print(args, "search", queries.read(open_views(args.ledger), run_query, "search", args))
 
 
 def rebuild(args: argparse.Namespace) -> int:

@@ -9,9 +9,12 @@ were stored.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from demo.story import GENESIS_AT, Story
+from ledger.crypto.keys import write_private_key
+from ledger.files import write_atomically
 from ledger.store.application import LedgerStore
 from ledger.store.datadir import init_ledger
 from ledger.store.personal import PersonalDataStore
@@ -60,4 +63,51 @@ def build_demo(
         opened.append((disclosure, person.commitment))
     with PersonalDataStore(directory) as personal:
         personal.deposit_all(opened)
+    write_demo_keys(directory / DEMO_KEYS, story, store)
     return store
+
+
+DEMO_KEYS = "demo-keys"
+DEMO_KEYS_README = """DEMO KEYS - NOT FOR A REAL LEDGER
+
+These are the private signing keys of the Blora demo ledger (integritas demo), one per demo role,
+so that you can try writing entries (README.md, "Writing an entry from the command line").
+Every one of them is derived from the public demo seed: anyone can make the same keys, so they
+prove nothing about who signed. Never register them in a real ledger.
+
+{keys}
+"""
+WALKTHROUGH_UNIT = "dpmptsp"  # the unit whose head, registrar and employee keys the demo hands out
+
+
+def demo_key_files(story: Story) -> dict[str, str]:
+    """The demo's key names to hand out, by file name `<role>-<who>.key`: one valid key per demo role,
+    as the story leaves them (the regent's and the unit head's latest keys)."""
+    run = story.units[WALKTHROUGH_UNIT]
+    employee = next(e for e in run.staff if e.own_key)
+    regent = story.regent_at(date.max)  # the regent in office when the story ends
+    return {
+        "administrator-blora.key": "admin",
+        "regent-bupati-blora.key": regent,
+        "witness-bupati-blora.key": f"witness/{regent}",
+        "overseer-kejari-blora.key": "overseer/district_prosecutor",
+        "internal_assessor-tpi-1.key": "tpi/1",
+        "national_authority-kemenpanrb.key": "national_authority",
+        "national_assessor-tpn-1.key": "tpn/1",
+        "minister-kemenpanrb.key": "minister",
+        f"unit_head-{WALKTHROUGH_UNIT}.key": run.head_key,
+        f"pact_registrar-{WALKTHROUGH_UNIT}.key": f"pact_registrar/{WALKTHROUGH_UNIT}",
+        f"employee-{employee.number}.key": f"employee/{employee.number}",
+    }
+
+
+def write_demo_keys(directory: Path, story: Story, store: LedgerStore) -> None:
+    """Write the demo's keys (mode 0600, unencrypted) and a README.txt saying plainly what they are."""
+    directory.mkdir(mode=0o700)
+    lines = []
+    for file_name, name in demo_key_files(story).items():
+        key = store.key(story.fingerprint(name))
+        assert key is not None and key.revoked_index is None, f"demo key {name} is not a valid key of the log"
+        write_private_key(story.key(name), directory / file_name)
+        lines.append(f"{file_name}: {key.role}, {key.holder_name} ({key.holder_title}), fingerprint {key.fingerprint}")
+    write_atomically(directory / "README.txt", DEMO_KEYS_README.format(keys="\n".join(lines)).encode("utf-8"))

@@ -101,6 +101,9 @@ UNAUTHORIZED_BY_SERVER = _code(
 )
 UNREACHABLE = _code("unreachable", MalformedInput, "a server read by the verifier cannot be reached")
 INVALID_PARAMETER = _code("invalid_parameter", MalformedInput, "a query filter, sort, page or time not allowed")
+AMBIGUOUS_SIGNER = _code(
+    "ambiguous_signer", MalformedInput, "a signer named by a fingerprint prefix or name that several keys match"
+)
 INVALID_ROLE = _code("invalid_role", MalformedInput, "a read token role other than auditor, overseer, operator")
 IO_ERROR = _code("io_error", MalformedInput, "CLI only: a file could not be read or written (the OS's reason)")
 KEY_FILE_PERMISSIONS = _code(

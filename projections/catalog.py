@@ -18,8 +18,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
-from ledger.entry import CASE_CONCERNS, KINDS, STAGES, TRACKS, UNIT_TYPES
-from projections import queries
+from ledger.entry import CASE_CONCERNS, KINDS, ROLES, STAGES, TRACKS, UNIT_TYPES
+from projections import people, queries
 
 Surface = Literal["cli", "http", "web"]
 EVERYWHERE: frozenset[Surface] = frozenset(("cli", "http", "web"))
@@ -349,8 +349,8 @@ CATALOG: dict[str, Query] = {
             (
                 Param(
                     "signer",
-                    "the signer's key fingerprint",
-                    Words("Signer fingerprint", "Sidik jari penanda tangan"),
+                    "the signer's key fingerprint, its start, or the holder's name",
+                    Words("Signer: fingerprint, its start or name", "Penanda tangan: sidik jari, awalannya atau nama"),
                     subject="a signer fingerprint",
                     widget="fingerprint",
                 ),
@@ -546,6 +546,31 @@ CATALOG: dict[str, Query] = {
                 "For each yearly cycle and proposing agency: the quota, the proposals made and how they stand.",
                 "Untuk setiap siklus tahunan dan instansi pengusul: kuota, usulan yang diajukan dan statusnya.",
             ),
+        ),
+        # --- people and search (issue 13; projections.people) ---
+        Query(
+            "people",
+            queries.people_directory,
+            "The directory of keys: holder's name, title, role, scope, office, valid from, revoked; by name.",
+            (Param("role", "only keys of this role", Words("Role", "Peran"), choices=ROLES, max_length=32), *PAGING),
+            table=("fingerprint", "name", "role", "scope", "office.name", "valid_from.at", "revoked.at"),
+            commands=frozenset(("people", "digest")),
+        ),
+        Query(
+            "search",
+            queries.search,
+            "Units, keys and employees found by name, unit id, employee number or fingerprint prefix.",
+            (
+                Param(
+                    "q",
+                    "the words to look for: a unit or person's name, a unit id, an employee number, "
+                    "a fingerprint prefix (each word begins a word of what is found)",
+                    max_length=people.MAX_QUERY,
+                ),
+                *PAGING,
+            ),
+            table=("what", "unit", "fingerprint", "number", "name", "role", "stage"),
+            commands=frozenset(("search", "digest")),
         ),
     )
 }

@@ -24,6 +24,7 @@ from ledger.crypto.merkle import hash_leaf
 from ledger.entry import parse_leaf
 from ledger.errors import LedgerError
 from ledger.rules import Assessment, KeyRecord, LedgerState, UnitState, day_end, decide, evolve
+from projections import people
 
 # Views never re-judge when the log accepted an entry: the "not in the future" rule gets a clock
 # past any entry, so that folding online, offline or next year gives the same documents.
@@ -64,6 +65,8 @@ class Changes:
     employees: set[tuple[str, str]] = field(default_factory=set)
     history: list[HistoryRow] = field(default_factory=list)
     assessments: list[dict[str, Any]] = field(default_factory=list)
+    people: set[str] = field(default_factory=set)  # keys whose directory document changed
+    indexed: set[tuple[str, str]] = field(default_factory=set)  # (what, id) whose search terms changed
     leaf_hash: bytes = b""  # of the leaf applied: the caller's Merkle tree needs it, parsing computed it
 
 
@@ -102,6 +105,8 @@ class ViewFold:
         self.revocations: dict[str, dict[str, Any]] = {}  # unit -> its latest revocation
         self.monitoring: dict[str, list[dict[str, Any]]] = {}
         self.cases: dict[str, dict[str, Any]] = {}  # stream -> case
+        # People and search (projections.people): when each key was registered and revoked.
+        self.key_times: dict[str, dict[str, str]] = {}
 
     # --- folding -------------------------------------------------------------------------------
 
@@ -144,9 +149,25 @@ class ViewFold:
             self.history_log.append(row.to_json())
         self._signed(entry.signer, entry.kind, entry.at, index)
         changes.signers.add(entry.signer)
+        if entry.kind == "pact.signed" and decision.key is not None and decision.key.role == "employee":
+            changes.people.add(entry.signer)  # an employee key learns its number from its first pact
+            changes.indexed.add(("key", entry.signer))
+        if entry.kind in ("ledger.genesis", "root.rotated"):
+            # The root key enters (and on rotation leaves) the registry without a key.registered entry.
+            for fingerprint, key in self.state.keys.items():
+                if key.registered_index == index or key.revoked_index == index:
+                    moment = "registered_at" if key.registered_index == index else "revoked_at"
+                    self.key_times.setdefault(fingerprint, {})[moment] = entry.at
+                    changes.people.add(fingerprint)
+                    changes.indexed.add(("key", fingerprint))
         if unit is None:
             if entry.kind in ("key.registered", "key.revoked"):
-                changes.signers.add(entry.stream_subject or "")
+                subject = entry.stream_subject or ""
+                changes.signers.add(subject)
+                moment = "registered_at" if entry.kind == "key.registered" else "revoked_at"
+                self.key_times.setdefault(subject, {})[moment] = entry.at
+                changes.people.add(subject)
+                changes.indexed.add(("key", subject))
             elif entry.kind == "cycle.opened":
                 self.cycles[body["year"]] = {**body, "index": index, "at": entry.at}
             return changes
@@ -167,8 +188,10 @@ class ViewFold:
             self.witnesses.setdefault(unit, {}).setdefault(body["declaration"], []).append(
                 {"index": index, "at": entry.at, "signer": entry.signer, **_signed_for(body, decision.key, rules)}
             )
-        elif entry.kind == "unit.registered" and "agency" in body:
-            self.agencies[unit] = body["agency"]
+        elif entry.kind == "unit.registered":
+            changes.indexed.add(("unit", unit))
+            if "agency" in body:
+                self.agencies[unit] = body["agency"]
         elif entry.kind in EDITION_2_UNIT_KINDS:
             self._edition_2(unit, entry, index)
             if entry.kind == "screening.recorded" and body["outcome"] == "failed":
@@ -208,6 +231,7 @@ class ViewFold:
                 }
             self.employees.setdefault((unit, number), []).append(event)
             changes.employees.add((unit, number))
+            changes.indexed.add(("employee", f"{unit}/{number}"))
         if entry.kind == "stage.advanced" and self.edition >= 2:
             self._proposal_step(unit, entry, index)
         return changes
@@ -434,6 +458,31 @@ class ViewFold:
             "revoked_index": key.revoked_index if key else None,
             **activity,
         } | ({"office": {"id": key.office_id, "name": key.office_name}} if key and key.office_id else {})
+
+    def person_document(self, fingerprint: str) -> dict[str, Any]:
+        """A registered key as the directory lists it (projections.people)."""
+        times = self.key_times.get(fingerprint, {})
+        return people.key_document(self.state.keys[fingerprint], times.get("registered_at"), times.get("revoked_at"))
+
+    def search_terms(self, what: str, item: str) -> list[str]:
+        """The search terms of a unit, a key or an employee ("unit/number") (projections.people)."""
+        if what == "unit":
+            return people.index_rows(people.unit_terms(item, self.state.units[item].name))
+        if what == "key":
+            return people.index_rows(people.key_terms(self.person_document(item)))
+        unit, _, number = item.partition("/")
+        pact = self.state.units[unit].pacts.get(number)
+        return people.index_rows(
+            people.employee_terms(number, people.employee_name(pact.employee_name if pact else None))
+        )
+
+    def everything_indexed(self) -> set[tuple[str, str]]:
+        """Every (what, id) the search index holds."""
+        return (
+            {("unit", unit) for unit in self.state.units}
+            | {("key", fingerprint) for fingerprint in self.state.keys}
+            | {("employee", f"{unit}/{number}") for unit, number in self.employees}
+        )
 
     def employee_document(self, unit: str, number: str) -> dict[str, Any]:
         pact = self.state.units[unit].pacts.get(number)

@@ -36,6 +36,7 @@ from projections.recorders import PostgresViewRecorder, SQLiteViewRecorder, View
 LEAF_TOPIC = f"{LeafAppended.__module__}:{LeafAppended.__qualname__}"
 APPLICATION_NAME = LedgerEvents.name  # the store's events application: its events table and tracking key
 PAGE = 2000
+PEOPLE_INDEX = 1  # the version of the directory and search tables the views hold (meta `people_index`)
 
 
 def view_recorder_class(storage: Storage) -> type[ViewRecorder]:
@@ -113,9 +114,12 @@ def write_changes(
             "counts": counts(fold, changes.units),
             "cycles": fold.cycles_document(),
             "refused": fold.refused,
+            "people_index": PEOPLE_INDEX,
         },
         tracking=tracking,
         reset=reset,
+        people=[(key, fold.person_document(key)) for key in sorted(changes.people) if key in fold.state.keys],
+        terms=[(what, item, fold.search_terms(what, item)) for what, item in sorted(changes.indexed)],
     )
 
 
@@ -219,8 +223,10 @@ class ViewProjector:
             first = next(pending, None)
             if first is None:
                 self._complete_meta()
+                self._complete_people()
                 return 0  # nothing new: no need to load the fold at all
             self.start()
+            self._complete_people()
             done = 0
             for notification in itertools.chain([first], pending):
                 event = self.events.mapper.to_domain_event(notification)
@@ -248,10 +254,33 @@ class ViewProjector:
             tracking=None,
         )
 
+    def _complete_people(self) -> None:
+        """Give views written by a release before the directory and search existed (issue 13) their
+        tables, from the fold of what they hold; only the holder of the views lock calls this."""
+        if self.view.meta().get("people_index") == PEOPLE_INDEX or not self.tracked():
+            return
+        self.start()
+        fold = self.projection.fold
+        assert fold is not None
+        with self.projection.lock:
+            changes = Changes(people=set(fold.state.keys), indexed=fold.everything_indexed())
+            self.view.write(
+                units=[],
+                signers=[],
+                employees=[],
+                history=[],
+                assessments=[],
+                meta={"people_index": PEOPLE_INDEX},
+                tracking=None,
+                people=[(key, fold.person_document(key)) for key in sorted(changes.people)],
+                terms=[(what, item, fold.search_terms(what, item)) for what, item in sorted(changes.indexed)],
+            )
+
     def run(self) -> None:
         """Keep the views current in the background with eventsourcing's ProjectionRunner."""
         self.start()
         self._complete_meta()
+        self._complete_people()
         self._runner = BaseProjectionRunner(
             projection=self.projection,
             application_class=LedgerEvents,
@@ -306,6 +335,8 @@ class ViewProjector:
             changes.signers = set(fold.signers) | set(fold.state.keys)
             changes.employees = set(fold.employees)
             changes.assessments = list(fold.assessment_log)
+            changes.people = set(fold.state.keys)
+            changes.indexed = fold.everything_indexed()
             write_changes(
                 self.view, fold, tree, changes, Tracking(APPLICATION_NAME, last) if last else None, reset=True
             )

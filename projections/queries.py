@@ -14,15 +14,16 @@ days (stalled, age of remediation) are counted to `on`, which defaults to the da
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
 from ledger import codes
 from ledger.canonical import canonical_json_of
-from ledger.entry import STAGES
+from ledger.entry import FINGERPRINT_PATTERN, STAGES
 from ledger.errors import MalformedInput, NotFound
+from projections import people as people_module
 from projections.fold import ViewFold
 
 MAX_PAGE = 500
@@ -53,6 +54,15 @@ class Views(Protocol):
     ) -> tuple[int, list[dict[str, Any]]]: ...
     def assessments(self, *, outcome: str | None = None) -> list[dict[str, Any]]: ...
     def cycles(self) -> list[dict[str, Any]]: ...
+    # people and search (projections.people)
+    def person(self, fingerprint: str) -> dict[str, Any] | None: ...
+    def people(
+        self, *, role: str | None = None, offset: int = 0, limit: int = PAGE_SIZE
+    ) -> tuple[int, list[dict[str, Any]]]: ...
+    def employee(self, unit: str, number: str) -> dict[str, Any] | None: ...
+    def search(
+        self, words: Sequence[str], *, offset: int = 0, limit: int = PAGE_SIZE, what: str | None = None
+    ) -> tuple[int, list[tuple[str, str]]]: ...
 
 
 class DatabaseViews:
@@ -99,6 +109,7 @@ class MemoryViews:
         if fold.history_log is None:
             raise ValueError("MemoryViews needs a fold made with keep_history=True")
         self._history = fold.history_log
+        self._terms: dict[tuple[str, str], list[str]] | None = None  # the search index, made when first asked
 
     def as_of(self) -> dict[str, Any]:
         return {"tree_size": self.fold.size, "root_hash": self.root_hash, "at": self.fold.last_at}
@@ -150,6 +161,35 @@ class MemoryViews:
 
     def cycles(self) -> list[dict[str, Any]]:
         return self.fold.cycles_document()
+
+    def person(self, fingerprint: str) -> dict[str, Any] | None:
+        return self.fold.person_document(fingerprint) if fingerprint in self.fold.state.keys else None
+
+    def people(
+        self, *, role: str | None = None, offset: int = 0, limit: int = PAGE_SIZE
+    ) -> tuple[int, list[dict[str, Any]]]:
+        keys = [self.fold.person_document(fp) for fp in self.fold.state.keys]
+        rows = sorted(
+            (k for k in keys if role is None or k["role"] == role),
+            key=lambda k: (people_module.name_key(k["name"]), k["fingerprint"]),
+        )
+        return len(rows), rows[offset : offset + limit]
+
+    def employee(self, unit: str, number: str) -> dict[str, Any] | None:
+        return self.fold.employee_document(unit, number) if (unit, number) in self.fold.employees else None
+
+    def search(
+        self, words: Sequence[str], *, offset: int = 0, limit: int = PAGE_SIZE, what: str | None = None
+    ) -> tuple[int, list[tuple[str, str]]]:
+        if self._terms is None:
+            self._terms = {item: self.fold.search_terms(*item) for item in self.fold.everything_indexed()}
+        hits = [
+            item
+            for item, terms in self._terms.items()
+            if (what is None or item[0] == what) and all(any(t.startswith(w) for t in terms) for w in words)
+        ]
+        hits.sort(key=lambda item: (people_module.WHATS.index(item[0]), item[1]))
+        return len(hits), hits[offset : offset + limit]
 
 
 # --- answers -------------------------------------------------------------------------------------------
@@ -242,7 +282,13 @@ def _filter_units(
 # --- status ----------------------------------------------------------------------------------------------
 
 
+def unit_id(unit: str) -> str:
+    """A unit id as asked: ids are lowercase by grammar, so `DPMPTSP` asks for `dpmptsp`."""
+    return unit.strip().lower()
+
+
 def unit_status(views: Views, unit: str) -> dict[str, Any]:
+    unit = unit_id(unit)
     document = views.unit(unit)
     if document is None:
         raise NotFound(f"unit {unit} is not registered", code=codes.UNKNOWN_UNIT)
@@ -303,6 +349,7 @@ def unit_history(
 ) -> dict[str, Any]:
     """Everything recorded about a unit, across its unit, pact, witness and oversight streams, in log
     order or newest first, of one kind of entry if `kind` says."""
+    unit = unit_id(unit)
     if views.unit(unit) is None:
         raise NotFound(f"unit {unit} is not registered", code=codes.UNKNOWN_UNIT)
     if order not in HISTORY_ORDERS:
@@ -459,7 +506,12 @@ def signer_activity(
     offset: int = 0,
     limit: int = PAGE_SIZE,
 ) -> dict[str, Any]:
-    """Who the signer is, what they signed (in log order) and whether their key was valid then."""
+    """Who the signer is, what they signed (in log order) and whether their key was valid then.
+
+    `signer` is a fingerprint, a prefix of one or a holder's name (projections.people.resolve_signer);
+    the answer's params name the fingerprint it resolved to."""
+    if not FINGERPRINT_PATTERN.fullmatch(signer) or views.signer(signer) is None:
+        signer = people_module.resolve_signer(views, signer)
     document = views.signer(signer)
     if document is None:
         raise NotFound(f"signer {signer} has signed nothing and holds no key here", code=codes.UNKNOWN_SIGNER)
@@ -722,3 +774,22 @@ def proposals(
             )
     data, page = _paginate(rows, offset, limit)
     return answer("proposals", {"cycle": cycle, "agency": agency}, views, data, page)
+
+
+# --- people and search (issue 13; projections.people) ----------------------------------------------------
+
+
+def people_directory(
+    views: Views, *, role: str | None = None, offset: int = 0, limit: int = PAGE_SIZE
+) -> dict[str, Any]:
+    """The directory of keys: holder, role, scope, office, valid from, revoked; by name."""
+    total, rows = views.people(role=role, offset=_offset(offset), limit=_limit(limit))
+    return answer("people", {"role": role}, views, rows, {"offset": offset, "limit": limit, "total": total})
+
+
+def search(views: Views, *, q: str | None = None, offset: int = 0, limit: int = PAGE_SIZE) -> dict[str, Any]:
+    """Units, keys and employees whose name, id, number or fingerprint every word of `q` begins a word of."""
+    if q is None:
+        raise MalformedInput("give the words to search for (q)", code=codes.INVALID_PARAMETER)
+    total, rows = people_module.search_rows(views, q, _offset(offset), _limit(limit))
+    return answer("search", {"q": q}, views, rows, {"offset": offset, "limit": limit, "total": total})

@@ -23,6 +23,7 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
 from ledger.store.events import LedgerEvents
+from projections.people import name_key
 
 VIEW_TABLES = (
     "CREATE TABLE IF NOT EXISTS view_units (unit TEXT PRIMARY KEY, doc TEXT NOT NULL)",
@@ -36,10 +37,27 @@ VIEW_TABLES = (
     "CREATE TABLE IF NOT EXISTS view_assessments (idx BIGINT PRIMARY KEY, unit TEXT NOT NULL, "
     "outcome TEXT NOT NULL, at TEXT NOT NULL, doc TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS view_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    # People and search (projections.people): the key directory sorted by name, and the search index,
+    # whose terms are ASCII words matched as prefixes (a range over the primary key's B-tree).
+    "CREATE TABLE IF NOT EXISTS view_people (fingerprint TEXT PRIMARY KEY, name_key TEXT NOT NULL, "
+    "role TEXT NOT NULL, doc TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS view_people_name ON view_people (name_key, fingerprint)",
+    "CREATE TABLE IF NOT EXISTS view_search (term TEXT NOT NULL, what TEXT NOT NULL, item TEXT NOT NULL, "
+    "PRIMARY KEY (term, what, item))",
+    "CREATE INDEX IF NOT EXISTS view_search_item ON view_search (what, item)",
 )
 DROP_VIEW_ROWS = tuple(
     f"DELETE FROM {table}"
-    for table in ("view_units", "view_signers", "view_employees", "view_history", "view_assessments", "view_meta")
+    for table in (
+        "view_units",
+        "view_signers",
+        "view_employees",
+        "view_history",
+        "view_assessments",
+        "view_meta",
+        "view_people",
+        "view_search",
+    )
 )
 
 
@@ -105,8 +123,13 @@ class ViewRecorder(TrackingRecorder):
         meta: dict[str, Any],
         tracking: Tracking | None,
         reset: bool = False,
+        people: Sequence[tuple[str, dict[str, Any]]] = (),
+        terms: Sequence[tuple[str, str, Sequence[str]]] = (),
     ) -> None:
-        """Upsert changed documents, add history rows, set meta and track, all in one transaction."""
+        """Upsert changed documents, add history rows, set meta and track, all in one transaction.
+
+        `people` are key documents of the directory (projections.people); `terms` replace the search
+        terms of each (what, item) they name."""
         p = self.P
         with self._cursor(commit=True) as c:
             if reset:
@@ -138,6 +161,21 @@ class ViewRecorder(TrackingRecorder):
             c.executemany(
                 f"INSERT INTO view_assessments VALUES ({p}, {p}, {p}, {p}, {p})",
                 [(doc["index"], doc["unit"], doc["outcome"], doc["at"], _dump(doc)) for doc in assessments],
+            )
+            c.executemany(
+                f"INSERT INTO view_people VALUES ({p}, {p}, {p}, {p}) "
+                "ON CONFLICT (fingerprint) DO UPDATE SET name_key = excluded.name_key, role = excluded.role, "
+                "doc = excluded.doc",
+                [(fp, name_key(doc["name"]), doc["role"], _dump(doc)) for fp, doc in people],
+            )
+            if not reset:
+                c.executemany(
+                    f"DELETE FROM view_search WHERE what = {p} AND item = {p}",
+                    [(what, item) for what, item, _ in terms],
+                )
+            c.executemany(
+                f"INSERT INTO view_search VALUES ({p}, {p}, {p})",
+                [(term, what, item) for what, item, words in terms for term in words],
             )
             c.executemany(
                 f"INSERT INTO view_meta VALUES ({p}, {p}) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
@@ -210,6 +248,56 @@ class ViewRecorder(TrackingRecorder):
                 [*params, limit, offset],
             )
             return total, [json.loads(row["row"]) for row in c.fetchall()]
+
+    def person(self, fingerprint: str) -> dict[str, Any] | None:
+        """A key of the directory."""
+        with self._reading() as c:
+            c.execute(f"SELECT doc FROM view_people WHERE fingerprint = {self.P}", (fingerprint,))
+            row = c.fetchone()
+            return None if row is None else json.loads(row["doc"])
+
+    def people(self, *, role: str | None = None, offset: int = 0, limit: int = 100) -> tuple[int, list[dict[str, Any]]]:
+        """(total, keys) of the directory, by holder's name, then fingerprint."""
+        clause, params = (f"WHERE role = {self.P}", [role]) if role is not None else ("", [])
+        with self._reading() as c:
+            c.execute(f"SELECT COUNT(*) AS n FROM view_people {clause}", params)
+            total = int(c.fetchone()["n"])
+            c.execute(
+                f"SELECT doc FROM view_people {clause} ORDER BY name_key, fingerprint LIMIT {self.P} OFFSET {self.P}",
+                [*params, limit, offset],
+            )
+            return total, [json.loads(row["doc"]) for row in c.fetchall()]
+
+    def employee(self, unit: str, number: str) -> dict[str, Any] | None:
+        with self._reading() as c:
+            c.execute(f"SELECT doc FROM view_employees WHERE unit = {self.P} AND number = {self.P}", (unit, number))
+            row = c.fetchone()
+            return None if row is None else json.loads(row["doc"])
+
+    def search(
+        self, words: Sequence[str], *, offset: int = 0, limit: int = 100, what: str | None = None
+    ) -> tuple[int, list[tuple[str, str]]]:
+        """(total, [(what, item)]) of the items that have, for every word, a term starting with it;
+        units first, then keys, then employees, each by id."""
+        p = self.P
+        matches = []
+        params: list[Any] = []
+        for word in words:
+            matches.append(
+                f"SELECT DISTINCT what, item FROM view_search WHERE term >= {p} AND term < {p}"
+                + (f" AND what = {p}" if what is not None else "")
+            )
+            params += [word, _after_prefix(word), *([what] if what is not None else [])]
+        found = " INTERSECT ".join(matches)
+        order = "CASE what WHEN 'unit' THEN 0 WHEN 'key' THEN 1 ELSE 2 END, item"
+        with self._reading() as c:
+            c.execute(f"SELECT COUNT(*) AS n FROM ({found}) AS hits", params)
+            total = int(c.fetchone()["n"])
+            c.execute(
+                f"SELECT what, item FROM ({found}) AS hits ORDER BY {order} LIMIT {p} OFFSET {p}",
+                [*params, limit, offset],
+            )
+            return total, [(row["what"], row["item"]) for row in c.fetchall()]
 
     def assessments(self, *, outcome: str | None = None) -> list[dict[str, Any]]:
         with self._reading() as c:
@@ -293,6 +381,11 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
 
     def _track(self, cursor: Any, tracking: Tracking) -> None:
         self._insert_tracking(cursor, tracking)
+
+
+def _after_prefix(word: str) -> str:
+    """The least string above every string starting with `word` (an ASCII word: its last character plus one)."""
+    return word[:-1] + chr(ord(word[-1]) + 1)
 
 
 def _dump(value: Any) -> str:

@@ -171,7 +171,7 @@ def test_refusals_are_one_line_with_code_and_exit_status(
     ledger: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     run(capsys, "keys", "new", str(tmp_path / "stranger.key"))
-    # An unregistered signer: refused by the rules, exit 1.
+    # An unregistered signer: refused by the rules, exit 1 (signed --offline: `sign` itself refuses it online).
     status, out, _ = sign(
         capsys,
         ledger,
@@ -179,6 +179,9 @@ def test_refusals_are_one_line_with_code_and_exit_status(
         "unit.registered",
         "unit/x",
         {"name": "X", "type": "dinas", "headcount": 1},
+        "--offline",
+        "--log",
+        ORIGIN,
     )
     (tmp_path / "s.json").write_text(out)
     status, out, err = run(capsys, "append", "--ledger", str(ledger), str(tmp_path / "s.json"))

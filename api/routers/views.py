@@ -42,6 +42,8 @@ ROUTES = {
     "lapsed": ("/v1/oversight/lapsed", "lapsed"),
     "barred": ("/v1/oversight/barred", "barred"),
     "proposals": ("/v1/oversight/proposals", "proposals"),
+    "people": ("/v1/people", "list_people"),
+    "search": ("/v1/search", "search"),
 }
 
 

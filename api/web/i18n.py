@@ -361,6 +361,37 @@ MESSAGES: dict[str, str] = {
     "this ledger's agency": "instansi buku besar ini",
     "Monitoring in {year}.": "Pemantauan tahun {year}.",
     "Monitoring in {year}, the year of the log's last entry.": "Pemantauan tahun {year}, tahun entri terakhir log.",
+    # people and search (issue 13): the directory, a person's page, the search box, choosing a signer
+    "People": "Orang",
+    "People and keys": "Orang dan kunci",
+    "Every key registered in the log: who holds it, what it may sign, and from when to when it was valid.": (
+        "Setiap kunci yang terdaftar di log: siapa pemegangnya, apa yang boleh ditandatanganinya, dan kapan berlakunya."
+    ),
+    "Acting for office": "Atas nama instansi",
+    "Valid from": "Berlaku sejak",
+    "Valid to": "Berlaku sampai",
+    "revoked": "dicabut",
+    "No key matches these filters.": "Tidak ada kunci yang cocok dengan saringan ini.",
+    "No key has the fingerprint {fingerprint}.": "Tidak ada kunci dengan sidik jari {fingerprint}.",
+    "Key": "Kunci",
+    "Integrity pacts": "Pakta integritas",
+    "valid": "berlaku",
+    "not valid": "tidak berlaku",
+    "No pact of this person is in the log.": "Tidak ada pakta orang ini di log.",
+    "Entries signed with this key": "Entri yang ditandatangani dengan kunci ini",
+    "This key has signed nothing yet.": "Kunci ini belum menandatangani apa pun.",
+    "Search": "Cari",
+    "Name, unit, number, fingerprint": "Nama, unit, NIP, sidik jari",
+    "Unit or person's name, unit id, employee number or fingerprint": (
+        "Nama unit atau orang, kode unit, NIP atau sidik jari"
+    ),
+    "{total} found for “{q}”.": "{total} ditemukan untuk “{q}”.",
+    "Nothing found for “{q}”.": "Tidak ada yang ditemukan untuk “{q}”.",
+    "Employee": "Pegawai",
+    "valid pact": "pakta berlaku",
+    "no valid pact": "tanpa pakta berlaku",
+    "Which signer?": "Penanda tangan yang mana?",
+    "Several keys match “{asked}”: choose one.": "Beberapa kunci cocok dengan “{asked}”: pilih salah satu.",
     # errors
     "Page not found": "Halaman tidak ditemukan",
     "There is no page at this address.": "Tidak ada halaman di alamat ini.",

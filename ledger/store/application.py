@@ -519,6 +519,13 @@ class LedgerStore(LedgerEvents):
                 self._checkpoint = None
             self.catch_up()
 
+    def check(self, submission: Submission) -> None:
+        """Decide `submission` as the next leaf against the log as this process knows it, appending
+        nothing: raise what `append` would raise for it now (`integritas sign`'s check before it
+        prints a submission; a later append decides again on the log as it then is)."""
+        with self._memory:
+            decide(self.state, submission, self.state.size, self._clock())
+
     # --- writing ----------------------------------------------------------------------------------------
 
     def append(self, submission: Submission) -> Receipt:

@@ -243,6 +243,11 @@ def every_answer(views: Views, *, units: list[str], signers: list[str]) -> dict[
         out[f"history {unit} page 2"] = q.unit_history(views, unit, offset=20, limit=20)
     for signer in signers:
         out[f"signer {signer}"] = q.signer_activity(views, signer, limit=500)
+    # people and search (issue 13): the directory and the search index, written entry by entry online
+    out["people"] = q.people_directory(views, limit=500)
+    out["people employee"] = q.people_directory(views, role="employee", limit=50)
+    for words in ("kecamatan", "dinas kesehatan", "19", "sri", "0", "a"):
+        out[f"search {words}"] = q.search(views, q=words, limit=500)
     return out
 
 

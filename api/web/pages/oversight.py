@@ -31,8 +31,8 @@ from api.web.pages.shared import (
 )
 from api.web.render import render, translator
 from api.web.spreadsheet import Sheet, csv_response, neutralised
-from ledger.entry import FINGERPRINT_PATTERN
-from projections import catalog, queries
+from ledger.errors import LedgerError
+from projections import catalog, people, queries
 from projections.offline import digest_command
 from projections.queries import DatabaseViews
 
@@ -127,11 +127,10 @@ def _read(param: catalog.Param, default: Any, params: Params) -> Any:
 
 
 def _fingerprint(params: Params, name: str) -> str:
-    value = params.text(name, max_length=64)
+    """A signer as typed: a fingerprint, its start or a name (the query resolves it: projections.people)."""
+    value = params.text(name, max_length=people.MAX_QUERY)
     if value is None:
         raise PageError(400, "Give a signer's fingerprint to see their activity.")
-    if not FINGERPRINT_PATTERN.fullmatch(value):
-        raise PageError(400, "{field}: {problem}", field=name, problem="not one of the choices")
     return value
 
 
@@ -248,6 +247,18 @@ def oversight_page(name: str, request: Request, token: PageReader) -> HTMLRespon
                 raise
             # A bad filter value: the error above the form, which keeps what the reader typed.
             return _page(request, question, values, error=error)
+        except LedgerError as exc:
+            if "candidates" not in exc.evidence:
+                raise
+            # A signer's name or prefix that several keys match: the page lists them to choose from.
+            return render(
+                request,
+                "people_choose.html",
+                nav="oversight",
+                asked=values[subject.name] if subject is not None else "",
+                candidates=exc.evidence["candidates"],
+                link=f"/oversight/{name}?{subject.name if subject else 'signer'}=",
+            )
         pager = Pager(number, ROWS_PER_PAGE, answer["page"]["total"])
         signer = answer["data"]["signer"] if question.name == "signer" else None
         rows = answer_rows(question, answer)

@@ -88,6 +88,7 @@ def unit_page(unit: str, request: Request, token: PageReader) -> HTMLResponse:
 
     The status and the page of history are two answers (unit, history), each shown with its digest.
     """
+    unit = queries.unit_id(unit)  # ids are lowercase by grammar: /units/DPMPTSP is dpmptsp
     if not ID_PATTERN.fullmatch(unit):
         raise PageError(404, "Unit {unit} is not registered.", unit=unit)
     params = Params(request)
