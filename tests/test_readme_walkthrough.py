@@ -48,7 +48,12 @@ def test_the_readme_walkthrough_runs_verbatim(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
     # Two receipts: the registration and the pact, the last two entries of the demo.
-    receipts = [json.loads(m) for m in re.findall(r"^\{\n.*?^\}$", result.stdout, re.S | re.M)]
+    printed = [json.loads(m) for m in re.findall(r"^\{\n.*?^\}$", result.stdout, re.S | re.M)]
+    receipts = [r for r in printed if "leaf_hash" in r]
+    # Rules edition 3: her name and NIP are in the personal-data store, shown by a recorded read.
+    [shown] = [r for r in printed if "leaf_hash" not in r]
+    assert re.fullmatch(r"p-[0-9a-f]{20}", shown["person"]) and f"pact/dpmptsp/{shown['person']}" in result.stdout
+    assert shown == {"person": shown["person"], "name": "Sekar Ayu Walkthrough", "number": "199905172024032001"}
     assert [r["index"] for r in receipts] == [6495, 6496]
     assert all(r["duplicate"] is False for r in receipts)
     # The search and the signer question find the new employee by name, and verify passes.
