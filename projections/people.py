@@ -2,9 +2,13 @@
 
 This module is the one place that knows where names come from and how they are indexed. The fold
 (projections.fold) asks it for the documents and search terms it stores in the view tables, and the
-queries below read them back through the `Views` protocol. Today names are read from the log (a
-key's `holder.name`, a pact's `employee.name`); when personal data moves to its own store (rules
-edition 3, docs/design/stage-4.md) `holder_name` and `employee_name` are what change.
+queries below read them back through the `Views` protocol. Names are read from the log (a key's
+`holder.name`, a pact's `employee.name`) under rules editions 1 and 2. Under edition 3 the log names
+a person by pseudonym only (docs/contract/personal-data.md), and so do the view tables: the rules
+fold gives the pseudonym where the name was, so the directory and search index pseudonyms, never a
+name or a NIP from the personal-data store. That keeps erasure complete (no view row holds personal
+data to delete); finding an edition-3 person by name would be a look-up in the store at query time,
+recorded as a read, and is not built.
 
 Search is an index in the views, not a scan of the log: every unit, key and employee has a few
 terms (normalised words of its name, its id, number or fingerprint) in `view_search`, keyed by

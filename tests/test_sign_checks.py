@@ -19,6 +19,7 @@ from cli.main import main
 from demo.build import DEMO_KEYS, DEMO_ORIGIN, build_demo
 from ledger.crypto.keys import fingerprint, private_key_from_seed, read_private_key, write_private_key
 from ledger.entry import parse_submission
+from ledger.personal import PersonalData, make_disclosure
 from ledger.store.datadir import open_ledger
 
 
@@ -120,16 +121,18 @@ def test_a_role_that_may_not_sign_the_kind_is_refused(demo: Path, capsys: pytest
 
 
 def test_a_unit_outside_the_keys_scope_is_refused(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The demo is rules edition 3: the employee is a pseudonym and a commitment (no name in the body).
+    employee = make_disclosure(PersonalData("Contoh Pegawai", "199001012015031001"))
     body = {
-        "employee": {"name": "Contoh Pegawai", "number": "199001012015031001"},
+        "employee": {"person": employee.person, "commitment": employee.commitment},
         "pact_digest": "A" * 43 + "=",
         "signed_on": "2026-11-30",
         "occasion": "appointment",
         "document_digest": "A" * 43 + "=",
     }
     key = demo_key(demo, "pact_registrar-dpmptsp.key")
-    _refused(sign(capsys, demo, key, "pact.signed", "pact/dinkes/199001012015031001", body), "out_of_scope")
-    status, out, err = sign(capsys, demo, key, "pact.signed", "pact/dpmptsp/199001012015031001", body)
+    _refused(sign(capsys, demo, key, "pact.signed", f"pact/dinkes/{employee.person}", body), "out_of_scope")
+    status, out, err = sign(capsys, demo, key, "pact.signed", f"pact/dpmptsp/{employee.person}", body)
     assert status == 0 and parse_submission(out.encode()).entry.unit == "dpmptsp", (
         err
     )  # its twin: the registrar's own unit

@@ -21,6 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.web.i18n import Translator
+from ledger.store.personal import PersonalDataStore
 from tests.api.api_builder import DemoLog, Tokens, bearer
 from tests.api.test_answer_digests import offline_digest
 
@@ -364,7 +365,11 @@ def test_the_public_log_lists_recent_entries_without_an_employees_number(
     assert public.status_code == 200
     assert f'<a class="record" href="/records/{index}">#{index}</a>' in public.text
     assert f"<code>pact/{unit}/…</code>" in public.text
-    assert number not in public.text and entry.body["employee"]["name"] not in public.text
+    # Rules edition 3: the stream names a pseudonym, and the name is only in the personal-data store.
+    with PersonalDataStore(demo.directory) as personal:
+        held = personal.get(entry.body["employee"]["person"])
+    assert held is not None and held.data.number is not None
+    assert number not in public.text and held.data.name not in public.text and held.data.number not in public.text
     rows = re.findall(r'<a class="record" href="/records/(\d+)">', public.text)
     assert [int(r) for r in rows] == sorted((int(r) for r in rows), reverse=True) and len(rows) == 50
     # A reader with a token sees the whole stream, as the record page shows it.
