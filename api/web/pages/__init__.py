@@ -20,6 +20,7 @@ from api.web.pages import (
     token,
     units,
     verify,
+    writes,
 )
 from api.web.pages.shared import router
 
@@ -37,4 +38,5 @@ __all__ = [
     "token",
     "units",
     "verify",
+    "writes",
 ]
