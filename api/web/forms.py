@@ -56,12 +56,19 @@ class Field:
     body: bool = True
     choices: tuple[str, ...] = ()
     default: str = ""
+    always: bool = False  # sent even when left empty (as ""): a member the body must have, which may be empty
 
     def label(self, lang: str) -> str:
         return self.id if lang == "id" else self.en
 
     def document(self) -> dict[str, Any]:
-        return {"name": self.name, "input": self.input, "required": self.required, "body": self.body}
+        return {
+            "name": self.name,
+            "input": self.input,
+            "required": self.required,
+            "body": self.body,
+            "always": self.always,
+        }
 
 
 @dataclass(frozen=True)
@@ -179,7 +186,7 @@ FORMS: tuple[Form, ...] = (
             Field("from", "choice", "Dari tahap", "From stage", choices=STAGES),
             Field("to", "choice", "Ke tahap", "To stage", choices=STAGES),
             Field("track", "choice", "Jalur", "Track", choices=("wbk", "wbbm")),
-            Field("note", "textarea", "Catatan", "Note", required=False),
+            Field("note", "textarea", "Catatan", "Note", required=False, always=True),
             Field(
                 "basis",
                 "leaf_hash",

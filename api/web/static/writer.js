@@ -114,7 +114,11 @@ async function valueOf(field) {
     case "scope": {
       const listed = text(raw);
       if (!listed) break;
-      value = listed === "*" ? ["*"] : listed.split(",").map((s) => s.trim()).filter(Boolean);
+      if (listed === "*") {
+        value = ["*"];
+        break;
+      }
+      value = listed.split(",").map((s) => s.trim()).filter(Boolean);
       if (value.some((unit) => !ID.test(unit))) throw bad();
       break;
     }
@@ -165,6 +169,7 @@ async function valueOf(field) {
     default:
       throw new Error(`unknown input ${field.input}`);
   }
+  if (value === undefined && field.always) value = "";
   if (value === undefined && field.required) throw new FieldError(field.name, w("required"));
   return value;
 }
