@@ -21,6 +21,7 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,10 +127,11 @@ class Sessions:
         payload = f"{key.fingerprint}.{expires}"
         return f"{payload}.{self._mac(payload)}", expires
 
-    def session_of(self, cookie: str | None, key_of: object, now: float | None = None) -> KeySession | None:
-        """The session a cookie names, if its MAC holds, it has not expired and its key is still valid.
-
-        `key_of(fingerprint) -> KeyRecord | None` reads the log's key records."""
+    def session_of(
+        self, cookie: str | None, key_of: Callable[[str], KeyRecord | None], now: float | None = None
+    ) -> KeySession | None:
+        """The session a cookie names, if its MAC holds, it has not expired and its key (`key_of`, the
+        log's key records) is still valid."""
         if not cookie:
             return None
         parts = cookie.split(".")
@@ -141,7 +143,7 @@ class Sessions:
         now = time.time() if now is None else now
         if int(parts[1]) < now:
             return None
-        key = key_of(parts[0])  # type: ignore[operator]
+        key = key_of(parts[0])
         if key is None or key.revoked_index is not None:
             return None
         return KeySession(

@@ -58,7 +58,7 @@ def test_an_expired_challenge_is_refused(tmp_path: Path) -> None:
     assert expires == 1300
     try:
         sessions.spend_challenge(challenge, now=1301.0)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         assert getattr(exc, "code", None) == "challenge_invalid"
     else:
         raise AssertionError("an expired challenge was accepted")

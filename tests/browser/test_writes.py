@@ -155,13 +155,17 @@ class Device:
         page.wait_for_selector(
             f"#receipts .receipt:nth-child({expected}), #form-error:not([hidden]), .field-error:not([hidden])"
         )
-        errors = page.eval_on_selector_all(".field-error:not([hidden]), #form-error:not([hidden])", "es => es.map(e => e.id + ': ' + e.textContent)")
+        errors = page.eval_on_selector_all(
+            ".field-error:not([hidden]), #form-error:not([hidden])", "es => es.map(e => e.id + ': ' + e.textContent)"
+        )
         assert errors == [], errors
         receipts = page.eval_on_selector_all(".receipt", "es => es.map(e => [e.dataset.index, e.dataset.verified])")
         assert [verified for _, verified in receipts] == ["true"] * expected, receipts
         return [int(index) for index, _ in receipts]
 
-    def write(self, kind: str, values: dict[str, str], files: dict[str, list[Path]] | None = None, expected: int = 1) -> list[tuple[int, str]]:
+    def write(
+        self, kind: str, values: dict[str, str], files: dict[str, list[Path]] | None = None, expected: int = 1
+    ) -> list[tuple[int, str]]:
         shown = self.fill(kind, values, files)
         assert len(shown) == expected
         indices = self.send(expected)
@@ -190,7 +194,12 @@ def assert_signed_as_shown(ledger: dict[str, Any], index: int, shown: str, devic
 
 def register_by_root(ledger: dict[str, Any], device: Device, role: str, name: str) -> None:
     """The first administrator's browser key is registered with the root key, on the command line."""
-    body = {"public_key": device.public_key, "role": role, "scope": ["*"], "holder": {"name": name, "title": "Administrator"}}
+    body = {
+        "public_key": device.public_key,
+        "role": role,
+        "scope": ["*"],
+        "holder": {"name": name, "title": "Administrator"},
+    }
     submission = run_cli(
         "sign",
         "--ledger",
@@ -204,7 +213,9 @@ def register_by_root(ledger: dict[str, Any], device: Device, role: str, name: st
         "--body",
         json.dumps(body),
     )
-    response = httpx.post(f"{ledger['url']}/v1/entries", content=submission.encode(), headers={"Content-Type": "application/json"})
+    response = httpx.post(
+        f"{ledger['url']}/v1/entries", content=submission.encode(), headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 201, response.text
 
 
@@ -234,10 +245,21 @@ def test_every_roles_form_end_to_end(chromium: Any, ledger: dict[str, Any], tmp_
         register_by_root(ledger, admin, "administrator", "Admin Uji")
         admin.sign_in()
         assert "Admin Uji" in (admin.page.text_content("#key-session") or "")
-        write(admin, "unit.registered", {"unit": UNIT, "name": "Dinas Uji Tulis (unit fiktif)", "type": "dinas", "headcount": "2"})
+        write(
+            admin,
+            "unit.registered",
+            {"unit": UNIT, "name": "Dinas Uji Tulis (unit fiktif)", "type": "dinas", "headcount": "2"},
+        )
 
         def register(who: Device, role: str, name: str, scope: str = UNIT, **extra: str) -> None:
-            values = {"public_key": who.public_key, "role": role, "scope": scope, "holder.name": name, "holder.title": role, **extra}
+            values = {
+                "public_key": who.public_key,
+                "role": role,
+                "scope": scope,
+                "holder.name": name,
+                "holder.title": role,
+                **extra,
+            }
             if role in ("minister", "national_assessor", "national_authority"):
                 body = {"public_key": who.public_key, "role": role, "holder": {"name": name, "title": role}}
                 values["endorsement"] = sign_endorsement(ledger["national_root"], body)
@@ -258,12 +280,22 @@ def test_every_roles_form_end_to_end(chromium: Any, ledger: dict[str, Any], tmp_
         ):
             person = device()
             person.make_key(name)
-            register(person, role, name, "*" if role in ("national_authority", "national_assessor", "minister", "regent") else UNIT, **extra)
+            register(
+                person,
+                role,
+                name,
+                "*" if role in ("national_authority", "national_assessor", "minister", "regent") else UNIT,
+                **extra,
+            )
             person.sign_in()
             people[role] = person
 
         # The unit head declares (a stage step); the witness attests the declaration by its leaf hash.
-        [declared] = write(people["unit_head"], "stage.advanced", {"unit": UNIT, "from": "registered", "to": "declared", "track": "wbk"})
+        [declared] = write(
+            people["unit_head"],
+            "stage.advanced",
+            {"unit": UNIT, "from": "registered", "to": "declared", "track": "wbk"},
+        )
         declaration = entry_at(ledger, declared)["leaf_hash"]
         write(people["witness"], "declaration.witnessed", {"unit": UNIT, "declaration": declaration})
 
@@ -287,22 +319,38 @@ def test_every_roles_form_end_to_end(chromium: Any, ledger: dict[str, Any], tmp_
 
         # The employee signs their own pact; the full text is shown and its SHA-256 computed in the page.
         employee = people["employee"]
-        pact = {"unit": UNIT, "unit_name": "Dinas Uji Tulis", "employee.number": "199202022020012002", "signed_on": today.isoformat(), "occasion": "declaration"}
+        pact = {
+            "unit": UNIT,
+            "unit_name": "Dinas Uji Tulis",
+            "employee.number": "199202022020012002",
+            "signed_on": today.isoformat(),
+            "occasion": "declaration",
+        }
         # First under another name: the rules refuse (pact_not_own), shown on the name field in Indonesian.
         employee.fill("pact.signed", {**pact, "employee.name": "Orang Lain"})
         employee.page.click("#sign-send")
         error = employee.page.wait_for_selector("#err-employee-name:not([hidden])")
-        expected = "Ditolak oleh aturan: " + render("pact_not_own", {"holder": "Pegawai Uji", "name": "Orang Lain"}, "id")
+        expected = "Ditolak oleh aturan: " + render(
+            "pact_not_own", {"holder": "Pegawai Uji", "name": "Orang Lain"}, "id"
+        )
         assert (error.text_content() or "") == expected
         screenshot(employee.page, "write-refusal-on-field")
         [own] = write(employee, "pact.signed", {**pact, "employee.name": "Pegawai Uji"})
         pact_text = employee.page.input_value("#f-pact_digest")
         assert "Dinas Uji Tulis" in pact_text and pact_text.startswith("PAKTA INTEGRITAS")
-        assert entry_at(ledger, own)["entry"]["body"]["pact_digest"] == encode_base64(hashlib.sha256(pact_text.encode()).digest())
+        assert entry_at(ledger, own)["entry"]["body"]["pact_digest"] == encode_base64(
+            hashlib.sha256(pact_text.encode()).digest()
+        )
 
         # Building; the overseer's note; the TPI's assessment with evidence hashed in the page.
-        write(people["unit_head"], "stage.advanced", {"unit": UNIT, "from": "declared", "to": "building", "track": "wbk"})
-        write(people["overseer"], "oversight.noted", {"unit": UNIT, "topic": "accompaniment", "text": "Pendampingan pembangunan ZI."})
+        write(
+            people["unit_head"], "stage.advanced", {"unit": UNIT, "from": "declared", "to": "building", "track": "wbk"}
+        )
+        write(
+            people["overseer"],
+            "oversight.noted",
+            {"unit": UNIT, "topic": "accompaniment", "text": "Pendampingan pembangunan ZI."},
+        )
         documents = [tmp_path / "lke.xlsx", tmp_path / "sk-tim.pdf"]
         for n, path in enumerate(documents):
             path.write_bytes(f"document {n}".encode())
@@ -310,27 +358,65 @@ def test_every_roles_form_end_to_end(chromium: Any, ledger: dict[str, Any], tmp_
         write(
             people["internal_assessor"],
             "assessment.reviewed",
-            {"unit": UNIT, "level": "internal", "year": year, "track": "wbk", "step": "lke", "outcome": "passed", **scores},
+            {
+                "unit": UNIT,
+                "level": "internal",
+                "year": year,
+                "track": "wbk",
+                "step": "lke",
+                "outcome": "passed",
+                **scores,
+            },
             files={"evidence": documents},
         )
         # The national authority opens the cycle; the regent proposes; the TPN screens and evaluates.
         write(
             people["national_authority"],
             "cycle.opened",
-            {"year": year, "model": "permenpanrb-90-2021", "proposal_deadline": f"{year}-12-31", "appeal_days": "7", "closes_on": f"{year}-12-31", "quota": "5"},
+            {
+                "year": year,
+                "model": "permenpanrb-90-2021",
+                "proposal_deadline": f"{year}-12-31",
+                "appeal_days": "7",
+                "closes_on": f"{year}-12-31",
+                "quota": "5",
+            },
         )
-        write(people["regent"], "stage.advanced", {"unit": UNIT, "from": "building", "to": "nominated", "track": "wbk", "cycle": year})
+        write(
+            people["regent"],
+            "stage.advanced",
+            {"unit": UNIT, "from": "building", "to": "nominated", "track": "wbk", "cycle": year},
+        )
         tpn = people["national_assessor"]
         write(tpn, "screening.recorded", {"unit": UNIT, "cycle": year, "outcome": "passed"})
         for step in ("desk", "field"):
-            write(tpn, "assessment.reviewed", {"unit": UNIT, "level": "national", "year": year, "track": "wbk", "step": step, "outcome": "passed", **scores})
+            write(
+                tpn,
+                "assessment.reviewed",
+                {
+                    "unit": UNIT,
+                    "level": "national",
+                    "year": year,
+                    "track": "wbk",
+                    "step": step,
+                    "outcome": "passed",
+                    **scores,
+                },
+            )
         # The minister's designation decree, its document hashed in the page.
         decree = tmp_path / "sk-penetapan.pdf"
         decree.write_bytes(b"SK penetapan (test)")
         write(
             people["minister"],
             "stage.advanced",
-            {"unit": UNIT, "from": "nominated", "to": "designated", "track": "wbk", "sk.number": "SK-UJI/1", "sk.date": today.isoformat()},
+            {
+                "unit": UNIT,
+                "from": "nominated",
+                "to": "designated",
+                "track": "wbk",
+                "sk.number": "SK-UJI/1",
+                "sk.date": today.isoformat(),
+            },
             files={"sk.document": [decree]},
         )
         # The administrator's headcount; a lost key revoked by the administrator, seen on its device.
@@ -346,9 +432,17 @@ def test_every_roles_form_end_to_end(chromium: Any, ledger: dict[str, Any], tmp_
         for index, shown, who, kind in written:
             assert_signed_as_shown(ledger, index, shown, who, kind)
         assert {kind for _, _, _, kind in written} >= {
-            "unit.registered", "key.registered", "stage.advanced", "declaration.witnessed", "pact.signed",
-            "oversight.noted", "assessment.reviewed", "cycle.opened", "screening.recorded",
-            "unit.headcount_set", "key.revoked",
+            "unit.registered",
+            "key.registered",
+            "stage.advanced",
+            "declaration.witnessed",
+            "pact.signed",
+            "oversight.noted",
+            "assessment.reviewed",
+            "cycle.opened",
+            "screening.recorded",
+            "unit.headcount_set",
+            "key.revoked",
         }
         # No private key on any device can be exported.
         for person in devices:
@@ -388,7 +482,9 @@ EXPORT_PRIVATE_KEYS = """async () => {
 }"""
 
 
-def test_a_backup_made_in_the_page_is_imported_by_the_cli(chromium: Any, ledger: dict[str, Any], tmp_path: Path) -> None:
+def test_a_backup_made_in_the_page_is_imported_by_the_cli(
+    chromium: Any, ledger: dict[str, Any], tmp_path: Path
+) -> None:
     person = Device(chromium, ledger["url"])
     try:
         backup = tmp_path / "backup.pem"
@@ -409,7 +505,11 @@ def test_a_backup_made_in_the_page_is_imported_by_the_cli(chromium: Any, ledger:
     environment = {**os.environ, env_name: "frasa sandi panjang uji"}
     done = subprocess.run(
         [PYTHON, "-m", "cli", "keys", "import", str(backup), str(out), "--passphrase-env", env_name],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[0] == person.fingerprint
@@ -420,7 +520,11 @@ def test_a_backup_made_in_the_page_is_imported_by_the_cli(chromium: Any, ledger:
     environment[env_name] = "frasa sandi yang salah"
     failed = subprocess.run(
         [PYTHON, "-m", "cli", "keys", "import", str(backup), str(tmp_path / "other.key"), "--passphrase-env", env_name],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert failed.returncode == 1 and "key_file" in failed.stderr
     assert not (tmp_path / "other.key").exists()
@@ -433,7 +537,11 @@ def test_the_pages_canonical_json_is_the_ledgers(chromium: Any, ledger: dict[str
     for path in sorted(VECTORS.glob("*.json")):
         vector = json.loads(path.read_text(encoding="utf-8"))
         cases.append((vector["entry_json"], vector["canonical_entry"]))
-    tricky = {"b": "tab\tquote\"back\\slash\u0001\u007f\u2028", "a": [1, -2, 9007199254740991, None, True], "é": {"😀": 0, "\uff61": 1}}
+    tricky = {
+        "b": 'tab\tquote"back\\slash\u0001\u007f\u2028',
+        "a": [1, -2, 9007199254740991, None, True],
+        "é": {"😀": 0, "\uff61": 1},
+    }
     cases.append((json.dumps(tricky), canonical_json(tricky).decode("utf-8")))
     context = chromium.new_context()
     try:

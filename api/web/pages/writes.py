@@ -52,11 +52,10 @@ def device_keys_page(request: Request) -> HTMLResponse:
     return render(request, "keys_device.html", nav="keys", words=_words(t), **_log_context(request))
 
 
-@router.get("/keys/qr/{name}")
-def fingerprint_qr(name: str) -> Response:
+@router.get("/keys/qr/{fingerprint}.svg")
+def fingerprint_qr(fingerprint: str) -> Response:
     """The QR code (SVG, by segno) of a key fingerprint: public, it says what the text beside it says."""
-    fingerprint = name.removesuffix(".svg")
-    if not name.endswith(".svg") or not FINGERPRINT.fullmatch(fingerprint):
+    if not FINGERPRINT.fullmatch(fingerprint):
         raise PageError(404, "There is no page at this address.")
     out = io.BytesIO()
     segno.make(fingerprint, error="m").save(out, kind="svg", scale=4, border=4, xmldecl=False, title=fingerprint)
