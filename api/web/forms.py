@@ -87,6 +87,12 @@ class Form:
     def title(self, lang: str) -> str:
         return self.id if lang == "id" else self.en
 
+    def labels_of(self, field: Field) -> str:
+        """The category of api.web.i18n.LABELS that names `field`'s choices in the page's language."""
+        if self.kind == "case.closed" and field.name == "outcome":
+            return "case_outcome"
+        return CHOICE_LABELS.get(field.name, "")
+
     def document(self) -> dict[str, Any]:
         """What the script needs: kind, stream template, fields and the refusal → field map."""
         return {
@@ -115,6 +121,25 @@ def _decree(prefix: str, id_: str, en: str, required: bool = True) -> tuple[Fiel
         ),
     )
 
+
+# The label category (api.web.i18n.LABELS) of a choice field, by its name.
+CHOICE_LABELS = {
+    "occasion": "occasion",
+    "reason": "reason",
+    "from": "stage",
+    "to": "stage",
+    "track": "track",
+    "level": "level",
+    "step": "step",
+    "outcome": "outcome",
+    "predicate": "predicate",
+    "ground": "ground",
+    "topic": "topic",
+    "concerns": "concerns",
+    "type": "type",
+    "role": "role",
+    "stage": "case_stage",
+}
 
 FORMS: tuple[Form, ...] = (
     Form(
