@@ -593,6 +593,9 @@ MESSAGES: dict[str, str] = {
     "Write to the log": "Tulis ke log",
     "Your key's fingerprint": "Sidik jari kunci Anda",
     "optional": "opsional",
+    "Download the evidence manifest (keep it: with it, each document can be proved later)": (
+        "Unduh manifes bukti (simpan: dengannya setiap dokumen dapat dibuktikan kemudian)"
+    ),
     # the scripts' words (WRITE_WORDS below)
     "The key is made and kept on this device.": "Kunci dibuat dan disimpan di perangkat ini.",
     "The passphrase needs at least 12 characters.": "Frasa sandi paling sedikit 12 karakter.",

@@ -31,6 +31,7 @@ from ledger.crypto.keys import (
     read_private_key,
 )
 from ledger.endorsement import sign_endorsement
+from ledger.evidence import parse_manifest
 from ledger.rules.messages import render
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Console, _require_browser, run_cli, screenshot, serve
 from tests.builder import passing_scores
@@ -355,7 +356,7 @@ def test_every_roles_form_end_to_end(chromium: Any, ledger: dict[str, Any], tmp_
         for n, path in enumerate(documents):
             path.write_bytes(f"document {n}".encode())
         scores = {f"scores-{area}": value for area, value in passing_scores(int(year)).items()}
-        write(
+        [assessed] = write(
             people["internal_assessor"],
             "assessment.reviewed",
             {
@@ -369,6 +370,13 @@ def test_every_roles_form_end_to_end(chromium: Any, ledger: dict[str, Any], tmp_
             },
             files={"evidence": documents},
         )
+        # The assessors keep the manifest the page offers: its root is the one the entry logged.
+        with people["internal_assessor"].page.expect_download() as download:
+            people["internal_assessor"].page.click("#f-evidence-manifest")
+        manifest = parse_manifest(Path(download.value.path()).read_bytes())
+        assert manifest.documents == tuple(hashlib.sha256(p.read_bytes()).digest() for p in documents)
+        logged = entry_at(ledger, assessed)["entry"]["body"]["evidence"]["documents"]
+        assert logged == {"root": encode_base64(manifest.root()), "count": 2}
         # The national authority opens the cycle; the regent proposes; the TPN screens and evaluates.
         write(
             people["national_authority"],
@@ -452,6 +460,12 @@ def test_every_roles_form_end_to_end(chromium: Any, ledger: dict[str, Any], tmp_
             files={"sk.document": [revocation]},
         )
         # The administrator's headcount; a lost key revoked by the administrator, seen on its device.
+        # A stale head: the administrator's form read the unit's head, then the unit head wrote first.
+        admin.fill("unit.headcount_set", {"unit": UNIT, "headcount": "3", "source": "SIASN (uji)"})
+        write(people["unit_head"], "unit.headcount_set", {"unit": UNIT, "headcount": "3"})
+        admin.page.click("#sign-send")
+        stale = admin.page.wait_for_selector("#form-error:not([hidden])")
+        assert (stale.text_content() or "").startswith("Aliran sudah bertambah sejak formulir ini membaca ujungnya")
         write(admin, "unit.headcount_set", {"unit": UNIT, "headcount": "3", "source": "SIASN (uji)"})
         lost = people["witness"]
         write(admin, "key.revoked", {"key": lost.fingerprint, "reason": "Perangkat hilang"})
@@ -483,9 +497,12 @@ def test_every_roles_form_end_to_end(chromium: Any, ledger: dict[str, Any], tmp_
             outcome = person.page.evaluate(EXPORT_PRIVATE_KEYS)
             assert outcome["extractable"] and not any(outcome["extractable"]), outcome
             assert set(outcome["names"]) == {"InvalidAccessError"}, outcome
-            # The employee's refused pact is the one failed request (Chromium logs a 422 as a console error).
-            refused = ["Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"]
-            assert person.console.errors == (refused if person is employee else []), person.console.errors
+            # The refused pact (422) and the stale headcount (409) are the failed requests: Chromium logs them.
+            failed = {
+                employee: ["Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"],
+                admin: ["Failed to load resource: the server responded with a status of 409 (Conflict)"],
+            }
+            assert person.console.errors == failed.get(person, []), person.console.errors
         # The whole log verifies with the command line.
         report = run_cli("verify", url, "--trust", str(ledger["dir"] / "trust.json"), "--token", ledger["token"])
         words = " ".join(report.split())  # rich wraps its line at the terminal's width

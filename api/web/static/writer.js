@@ -363,6 +363,12 @@ for (const field of catalogue.fields) {
       const digests = await Promise.all([...element.files].map(async (file) => base64Sha256(new Uint8Array(await file.arrayBuffer()))));
       fileDigests.set(field.name, digests);
       document.getElementById(`${elementId(field.name)}-digest`).textContent = digests.join(" ");
+      if (field.input === "evidence") {
+        // The assessors' manifest (docs/contract/files.md, evidence manifests), as `integritas evidence root` writes it.
+        const manifest = JSON.stringify({ documents: digests });
+        document.getElementById(`${elementId(field.name)}-manifest`).href = URL.createObjectURL(new Blob([manifest], { type: "application/json" }));
+        document.getElementById(`${elementId(field.name)}-manifest-line`).hidden = digests.length === 0;
+      }
     });
   }
   if (field.input === "text_digest") {
