@@ -149,15 +149,23 @@ def serve(ledger_dir: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser(demo: Demo) -> Iterator[Any]:
+def chromium() -> Iterator[Any]:
+    """Chromium, launched once per session: Playwright's sync API runs one instance per process."""
+    _require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            yield chromium
+            yield launched
         finally:
-            chromium.close()
+            launched.close()
+
+
+@pytest.fixture(scope="session")
+def browser(demo: Demo, chromium: Any) -> Any:
+    """Chromium, for the tests of the served demo ledger."""
+    return chromium
 
 
 class Console:

@@ -33,7 +33,7 @@ from ledger.crypto.keys import (
 from ledger.endorsement import sign_endorsement
 from ledger.evidence import parse_manifest
 from ledger.rules.messages import render
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Console, _require_browser, run_cli, screenshot, serve
+from tests.browser.conftest import Console, _require_browser, run_cli, screenshot, serve
 from tests.builder import passing_scores
 
 ORIGIN = "uji-tulis.integritas.example/log"
@@ -70,18 +70,6 @@ def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             "national_root": national_root,
             "token": token.strip().splitlines()[-1],
         }
-
-
-@pytest.fixture(scope="module")
-def chromium(ledger: dict[str, Any]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 class Device:
@@ -427,12 +415,19 @@ def test_every_roles_form_end_to_end(chromium: Any, ledger: dict[str, Any], tmp_
             },
             files={"sk.document": [decree]},
         )
-        # The TPI's yearly monitoring; an overseer's case and the minister's revocation, of the invented unit.
+        # A stale head: the administrator's headcount form read the unit's head, then the TPI's yearly
+        # monitoring came first; signing sends the stale entry, refused and shown on the form.
+        admin.fill("unit.headcount_set", {"unit": UNIT, "headcount": "3", "source": "SIASN (uji)"})
         write(
             people["internal_assessor"],
             "monitoring.recorded",
             {"unit": UNIT, "year": year, "outcome": "maintained", "note": "Dipantau."},
         )
+        admin.page.click("#sign-send")
+        stale = admin.page.wait_for_selector("#form-error:not([hidden])")
+        assert (stale.text_content() or "").startswith("Aliran sudah bertambah sejak formulir ini membaca ujungnya")
+        write(admin, "unit.headcount_set", {"unit": UNIT, "headcount": "3", "source": "SIASN (uji)"})
+        # An overseer's case and the minister's revocation, of the invented unit.
         write(
             people["overseer"],
             "case.opened",
@@ -459,14 +454,7 @@ def test_every_roles_form_end_to_end(chromium: Any, ledger: dict[str, Any], tmp_
             },
             files={"sk.document": [revocation]},
         )
-        # The administrator's headcount; a lost key revoked by the administrator, seen on its device.
-        # A stale head: the administrator's form read the unit's head, then the unit head wrote first.
-        admin.fill("unit.headcount_set", {"unit": UNIT, "headcount": "3", "source": "SIASN (uji)"})
-        write(people["unit_head"], "unit.headcount_set", {"unit": UNIT, "headcount": "3"})
-        admin.page.click("#sign-send")
-        stale = admin.page.wait_for_selector("#form-error:not([hidden])")
-        assert (stale.text_content() or "").startswith("Aliran sudah bertambah sejak formulir ini membaca ujungnya")
-        write(admin, "unit.headcount_set", {"unit": UNIT, "headcount": "3", "source": "SIASN (uji)"})
+        # A lost key revoked by the administrator, seen on its device and deleted from it.
         lost = people["witness"]
         write(admin, "key.revoked", {"key": lost.fingerprint, "reason": "Perangkat hilang"})
         lost.page.goto(url + "/keys/device")
