@@ -148,9 +148,11 @@ def serve(ledger_dir: Path) -> Iterator[str]:
             server.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """Chromium, launched once per session: Playwright's sync API runs one instance per process."""
+    """Chromium, launched once per test module: Playwright's sync API runs one instance per process,
+    and while it runs the process has a running event loop, in which `asyncio.run` (tests/e2e) fails;
+    a module's scope ends it before another module's tests run in the same process."""
     _require_browser()
     from playwright.sync_api import sync_playwright
 
@@ -162,7 +164,7 @@ def chromium() -> Iterator[Any]:
             launched.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(demo: Demo, chromium: Any) -> Any:
     """Chromium, for the tests of the served demo ledger."""
     return chromium
