@@ -548,7 +548,6 @@ MESSAGES: dict[str, str] = {
     "Download the backup": "Unduh cadangan",
     "Exactly what will be signed": "Persis yang akan ditandatangani",
     "In the log": "Di log",
-    "Key": "Kunci",
     "Keys on this device": "Kunci di perangkat ini",
     "Make a key": "Buat kunci",
     "Make the key": "Buat kuncinya",
