@@ -15,7 +15,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api import observability, problems, web
-from api.routers import docs, entries, log, personal_data, public, streams, tlog, views
+from api.routers import docs, entries, log, personal_data, public, sessions, streams, tlog, views
+from api.sessions import SESSION_COOKIE, Sessions
 from api.settings import Settings
 from api.tokens import TokenFile
 from api.views import ViewService
@@ -76,7 +77,11 @@ class ResponseHeaders:
             return
         names = {name for name, _ in scope["headers"]}
         cookies = b"".join(value for name, value in scope["headers"] if name == b"cookie")
-        credentialed = b"authorization" in names or TOKEN_COOKIE.encode() + b"=" in cookies
+        credentialed = (
+            b"authorization" in names
+            or TOKEN_COOKIE.encode() + b"=" in cookies
+            or SESSION_COOKIE.encode() + b"=" in cookies
+        )
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
@@ -144,8 +149,9 @@ def create_app(settings: Settings, *, store: LedgerStore | None = None) -> FastA
     )
     app.state.settings = settings
     app.state.tokens = TokenFile(settings.tokens_path)
+    app.state.sessions = Sessions(settings.ledger_dir)  # signing in with a key (issue 13)
     problems.install(app)
-    for module in (log, entries, streams, tlog, views, public, docs, personal_data, web, feeds):
+    for module in (log, entries, streams, sessions, tlog, views, public, docs, personal_data, web, feeds):
         # The routes themselves, not include_router(): FastAPI's included-router matching costs more
         # per request than serving a proof (measured with scripts/bench api).
         app.router.routes.extend(module.router.routes)

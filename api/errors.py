@@ -49,3 +49,9 @@ METHOD_NOT_ALLOWED = _code(MethodNotAllowed.code, MethodNotAllowed, "a method th
 INVALID_REQUEST = _code("invalid_request", MalformedInput, "a path or query parameter missing or not valid")
 NO_SUCH_ROUTE = _code("no_such_route", NotFound, "a path the API does not have")
 INTERNAL_ERROR = _code("internal_error", LedgerError, "an unexpected server fault (the operator's log has it)")
+# signing in with a key (issue 13, api.sessions)
+CHALLENGE_INVALID = _code("challenge_invalid", Unauthorised, "a sign-in challenge unknown, already used or expired")
+SIGNIN_REFUSED = _code(
+    "signin_refused", Unauthorised, "a sign-in by a key the log does not hold or has revoked, or a wrong signature"
+)
+INVALID_SIGNIN = _code("invalid_signin", MalformedInput, "a sign-in request of the wrong shape")

@@ -1,4 +1,5 @@
-"""Signing keys: `keys new` writes one (PKCS#8, mode 0600), `keys show` prints a key file's identity,
+"""Signing keys: `keys new` writes one (PKCS#8, mode 0600), `keys import` reads a browser key's backup,
+`keys show` prints a key file's identity,
 `keys endorse` is the national authority's side of registering a national key (rules edition 2),
 `keys rotate-log-key` rotates the log (checkpoint) key with an overlap (docs/operations.md, section 6),
 `keys rotate-root` hands the root to a new key (section 7)."""
@@ -38,6 +39,15 @@ def register(commands: Commands) -> None:
     p.add_argument("path", type=Path)
     p.add_argument("--passphrase-env", metavar="VAR", help="encrypt the key with the passphrase in $VAR")
     p.set_defaults(run=new)
+    p = keys.add_parser(
+        "import",
+        help="import a browser key's backup (/keys/new: encrypted PKCS#8 PEM) into a key file (mode 0600) "
+        "under the same passphrase, and print its fingerprint",
+    )
+    p.add_argument("backup", type=Path, help="the backup file the browser saved (integritas-key-….pem)")
+    p.add_argument("path", type=Path, help="the key file to write (never overwritten)")
+    p.add_argument("--passphrase-env", metavar="VAR", help="the backup's passphrase is in $VAR (else asked for)")
+    p.set_defaults(run=import_backup)
     p = keys.add_parser("show", help="print a key file's fingerprint and public key")
     p.add_argument("path", type=Path)
     p.add_argument("--passphrase-env", metavar="VAR")
@@ -86,6 +96,28 @@ def new(args: argparse.Namespace) -> int:
     print(f"{fingerprint(key.public_key())}  {args.path}")
     print(f"public key (base64): {encode_base64(public_key_bytes(key.public_key()))}")
     return 0
+
+
+def import_backup(args: argparse.Namespace) -> int:
+    """A browser key's backup is an encrypted PKCS#8 PEM (RFC 5958 EncryptedPrivateKeyInfo with RFC
+    8018 PBES2: PBKDF2-HMAC-SHA256 and AES-256-CBC), which `cryptography` reads as any key file: read it
+    with its passphrase (it may be readable by others: it is encrypted, and downloads are not 0600)
+    and write it as this command's key file, under the same passphrase."""
+    secret = passphrase(args.passphrase_env) if args.passphrase_env else _ask_passphrase()
+    key = read_private_key(args.backup, secret, allow_open=True)
+    write_private_key(key, args.path, secret)
+    print(f"{fingerprint(key.public_key())}  {args.path}")
+    print(f"public key (base64): {encode_base64(public_key_bytes(key.public_key()))}")
+    return 0
+
+
+def _ask_passphrase() -> bytes:
+    import getpass
+
+    value = getpass.getpass("backup passphrase: ")
+    if not value:
+        raise UsageError("the backup is encrypted: give its passphrase (--passphrase-env VAR)")
+    return value.encode("utf-8")
 
 
 def show(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
-"""Who may see a page (DESIGN §8): the same read tokens as the API, from a cookie or a bearer header.
+"""Who may see a page (DESIGN §8): the same read tokens as the API, from a cookie or a bearer header, or
+a key's session (api.sessions) with the reading rights of the key's role.
 
 Pages that show what entries say (names, employee numbers) ask for a read token once: a form sets
 it in an HttpOnly, SameSite=Strict cookie, which scripts cannot read and other sites cannot send.
@@ -14,6 +15,7 @@ from fastapi import Depends, Request
 
 from api.deps import ENTRY_READERS, EXPORT_READERS, authorised, bearer_token
 from api.errors import Forbidden
+from api.sessions import current_session
 from api.tokens import TokenFile, TokenRecord
 from ledger.errors import LedgerError
 
@@ -52,7 +54,13 @@ def page_reader(*roles: str) -> Callable[[Request], Awaitable[TokenRecord]]:
     async def check(request: Request) -> TokenRecord:
         token = presented_token(request)
         if token is None:
-            raise PageError(401, "A read token is needed", token_form=True)
+            # A key's session reads with its role's reading rights (api.sessions, stage-4.md).
+            session = current_session(request)
+            if session is None:
+                raise PageError(401, "A read token is needed", token_form=True)
+            if session.read_role not in roles:
+                raise PageError(403, "This key's role may not see this page.", token_form=True)
+            return TokenRecord(f"key-{session.fingerprint[:8]}", session.holder_name, session.read_role, "", "")
         try:
             return authorised(request.app.state.tokens, token, roles)
         except LedgerError as exc:

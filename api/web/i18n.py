@@ -549,6 +549,152 @@ MESSAGES: dict[str, str] = {
     "Reader": "Pembaca",
     "No personal data has been read yet.": "Belum ada data pribadi yang dibaca.",
     "No entry of the log names {person}.": "Tidak ada entri log yang menyebut {person}.",
+    # writing from the browser (issue 13: keys on this device, signing in with a key, the forms)
+    "Keys": "Kunci",
+    "Write": "Tulis",
+    "Signed in with the key of": "Masuk dengan kunci",
+    "Sign out": "Keluar",
+    "This key's role may not see this page.": "Peran kunci ini tidak boleh melihat halaman ini.",
+    "A key of role {role} may not use this form.": "Kunci berperan {role} tidak boleh memakai formulir ini.",
+    "A name for the key on this device": "Nama kunci di perangkat ini",
+    "A new key on this device": "Kunci baru di perangkat ini",
+    "Also save a backup, encrypted with a passphrase (the command line reads it: integritas keys import)": (
+        "Simpan juga cadangan, dienkripsi dengan frasa sandi (dibaca baris perintah: integritas keys import)"
+    ),
+    "Backup passphrase (at least 12 characters)": "Frasa sandi cadangan (paling sedikit 12 karakter)",
+    "Choose a key this device holds: the page signs the server's challenge with it. "
+    "The key must be registered in the log and not revoked.": (
+        "Pilih kunci yang disimpan perangkat ini: halaman menandatangani tantangan server dengannya. "
+        "Kunci harus terdaftar di log dan tidak dicabut."
+    ),
+    "Download the backup": "Unduh cadangan",
+    "Exactly what will be signed": "Persis yang akan ditandatangani",
+    "In the log": "Di log",
+    "Keys on this device": "Kunci di perangkat ini",
+    "Make a key": "Buat kunci",
+    "Make the key": "Buat kuncinya",
+    "Or a batch: a roster CSV (columns number,name; read in this page, never uploaded)": (
+        "Atau sekaligus: daftar pegawai CSV (kolom number,name; dibaca di halaman ini, tidak diunggah)"
+    ),
+    "Public key (base64)": "Kunci publik (base64)",
+    "QR code of the fingerprint": "Kode QR sidik jari",
+    "Show this fingerprint to the administrator who registers your key, and give them the public key. "
+    "They compare the fingerprint their form computes with this one.": (
+        "Tunjukkan sidik jari ini kepada administrator yang mendaftarkan kunci Anda, dan berikan kunci "
+        "publiknya. Ia membandingkan sidik jari yang dihitung formulirnya dengan yang ini."
+    ),
+    "Show what will be signed": "Tampilkan yang akan ditandatangani",
+    "Sign in with a key to write: the forms below sign with a key this device holds.": (
+        "Masuk dengan kunci untuk menulis: formulir di bawah menandatangani dengan kunci di perangkat ini."
+    ),
+    "Sign in with a key": "Masuk dengan kunci",
+    "Sign in": "Masuk",
+    "Sign with this device's key and send": "Tandatangani dengan kunci perangkat ini dan kirim",
+    "Signed in with the key of {name} ({role}).": "Masuk dengan kunci {name} ({role}).",
+    "The forms a key of role {role} may use. Each shows exactly what will be signed, signs it in this "
+    "browser and checks the log's receipt.": (
+        "Formulir yang boleh dipakai kunci berperan {role}. Masing-masing menampilkan persis yang akan "
+        "ditandatangani, menandatanganinya di peramban ini dan memeriksa tanda terima log."
+    ),
+    "The keys this browser holds. Their private keys never leave it. A lost device's key is revoked by "
+    "the administrator with a key.revoked entry; a key can also revoke itself.": (
+        "Kunci yang disimpan peramban ini. Kunci privatnya tidak pernah keluar darinya. Kunci perangkat "
+        "yang hilang dicabut administrator dengan entri key.revoked; kunci juga dapat mencabut dirinya sendiri."
+    ),
+    "The passphrase again": "Frasa sandi sekali lagi",
+    "The signing input: the line integritas/entry/v1, then the entry's canonical JSON (RFC 8785).": (
+        "Masukan tanda tangan: baris integritas/entry/v1, lalu JSON kanonis entri (RFC 8785)."
+    ),
+    "This browser holds no key yet.": "Peramban ini belum menyimpan kunci.",
+    "This browser makes an Ed25519 key pair and keeps it on this device only. Its private key cannot be "
+    "copied out of the browser, not even by this page: it signs here.": (
+        "Peramban ini membuat pasangan kunci Ed25519 dan menyimpannya hanya di perangkat ini. Kunci "
+        "privatnya tidak dapat disalin keluar dari peramban, bahkan oleh halaman ini: ia menandatangani di sini."
+    ),
+    "Write to the log": "Tulis ke log",
+    "Your key's fingerprint": "Sidik jari kunci Anda",
+    "optional": "opsional",
+    "Download the evidence manifest (keep it: with it, each document can be proved later)": (
+        "Unduh manifes bukti (simpan: dengannya setiap dokumen dapat dibuktikan kemudian)"
+    ),
+    # the scripts' words (WRITE_WORDS below)
+    "The key is made and kept on this device.": "Kunci dibuat dan disimpan di perangkat ini.",
+    "The passphrase needs at least 12 characters.": "Frasa sandi paling sedikit 12 karakter.",
+    "The two passphrases differ.": "Kedua frasa sandi berbeda.",
+    "This browser cannot make Ed25519 keys (WebCrypto Ed25519 is needed).": (
+        "Peramban ini tidak dapat membuat kunci Ed25519 (perlu WebCrypto Ed25519)."
+    ),
+    "not registered yet": "belum terdaftar",
+    "registered ({role})": "terdaftar ({role})",
+    "REVOKED: delete it from this device": "DICABUT: hapus dari perangkat ini",
+    "Delete from this device": "Hapus dari perangkat ini",
+    "Delete this key from this device? Only a backup can bring it back.": (
+        "Hapus kunci ini dari perangkat ini? Hanya cadangan yang dapat mengembalikannya."
+    ),
+    "The key was deleted from this device.": "Kunci dihapus dari perangkat ini.",
+    "This browser holds no key: make one first.": "Peramban ini tidak menyimpan kunci: buat dahulu.",
+    "Signed in.": "Berhasil masuk.",
+    "Signing in failed: {detail}": "Gagal masuk: {detail}",
+    "Failed: {detail}": "Gagal: {detail}",
+    "Required.": "Wajib diisi.",
+    "Not a valid value.": "Nilai tidak sah.",
+    "The stream moved on since this form read its head: show what will be signed again, and sign again.": (
+        "Aliran sudah bertambah sejak formulir ini membaca ujungnya: tampilkan lagi yang akan "
+        "ditandatangani, lalu tandatangani lagi."
+    ),
+    "Refused by the rules: {message}": "Ditolak oleh aturan: {message}",
+    "Sign in with a key first.": "Masuk dengan kunci dahulu.",
+    "The roster's first line names its columns: number,name.": "Baris pertama daftar menamai kolomnya: number,name.",
+    "Roster line {row}: a number (id) and a name are needed.": "Baris daftar {row}: perlu nomor (id) dan nama.",
+    "Fingerprint of this public key: {fingerprint}. Compare it with the one its holder shows.": (
+        "Sidik jari kunci publik ini: {fingerprint}. Bandingkan dengan yang ditunjukkan pemegangnya."
+    ),
+    "In the log at index {index}: the receipt's inclusion proof leads to the root {root} of the "
+    "checkpoint of size {size}, signed by the log's key. Checked in this browser.": (
+        "Tercatat di log pada indeks {index}: bukti inklusi tanda terima mengarah ke akar {root} dari "
+        "checkpoint berukuran {size} yang ditandatangani kunci log. Diperiksa di peramban ini."
+    ),
+    "The receipt did not verify: {detail}": "Tanda terima tidak lolos verifikasi: {detail}",
+    "the receipt's leaf hash is not the hash of what was signed": (
+        "hash daun tanda terima bukan hash yang ditandatangani"
+    ),
+    "the receipt's tree size is not its checkpoint's": "ukuran pohon tanda terima bukan ukuran checkpoint-nya",
+    "the inclusion proof does not lead to the checkpoint's root": "bukti inklusi tidak mengarah ke akar checkpoint",
+}
+
+
+# The words of the writing pages' scripts (static/keys.js, signin.js, writer.js), by key: rendered into
+# the page in its language (api.web.pages.writes), translated above.
+WRITE_WORDS = {
+    "key_made": "The key is made and kept on this device.",
+    "passphrase_short": "The passphrase needs at least 12 characters.",
+    "passphrase_mismatch": "The two passphrases differ.",
+    "no_webcrypto": "This browser cannot make Ed25519 keys (WebCrypto Ed25519 is needed).",
+    "status_unregistered": "not registered yet",
+    "status_registered": "registered ({role})",
+    "status_revoked": "REVOKED: delete it from this device",
+    "delete": "Delete from this device",
+    "delete_confirm": "Delete this key from this device? Only a backup can bring it back.",
+    "deleted": "The key was deleted from this device.",
+    "no_keys": "This browser holds no key: make one first.",
+    "signed_in": "Signed in.",
+    "signin_failed": "Signing in failed: {detail}",
+    "failed": "Failed: {detail}",
+    "required": "Required.",
+    "invalid_value": "Not a valid value.",
+    "stale": "The stream moved on since this form read its head: show what will be signed again, and sign again.",
+    "refused": "Refused by the rules: {message}",
+    "not_signed_in": "Sign in with a key first.",
+    "roster_header": "The roster's first line names its columns: number,name.",
+    "roster_row": "Roster line {row}: a number (id) and a name are needed.",
+    "fingerprint_computed": "Fingerprint of this public key: {fingerprint}. Compare it with the one its holder shows.",
+    "receipt_ok": "In the log at index {index}: the receipt's inclusion proof leads to the root {root} of the "
+    "checkpoint of size {size}, signed by the log's key. Checked in this browser.",
+    "receipt_bad": "The receipt did not verify: {detail}",
+    "receipt_leaf_mismatch": "the receipt's leaf hash is not the hash of what was signed",
+    "receipt_size_mismatch": "the receipt's tree size is not its checkpoint's",
+    "receipt_root_mismatch": "the inclusion proof does not lead to the checkpoint's root",
+    "record_link": "Record {index}",
 }
 
 

@@ -17,6 +17,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from api.sessions import current_session
 from api.web.access import current_reader
 from api.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
 from ledger.crypto.keys import encode_base64
@@ -131,6 +132,7 @@ def render(request: Request, template: str, *, status: int = 200, nav: str = "",
         asset=asset_url,
         url_with=lambda **changes: url_with(request, **changes),
         reader=current_reader(request),
+        key_session=current_session(request),
         ledger_name=(store.ledger_name() if store is not None else None) or "Integritas",
         demo=store is not None and invented(store.origin),
         **context,

@@ -148,16 +148,26 @@ def serve(ledger_dir: Path) -> Iterator[str]:
             server.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def browser(demo: Demo) -> Iterator[Any]:
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Chromium, launched once per test module: Playwright's sync API runs one instance per process,
+    and while it runs the process has a running event loop, in which `asyncio.run` (tests/e2e) fails;
+    a module's scope ends it before another module's tests run in the same process."""
+    _require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            yield chromium
+            yield launched
         finally:
-            chromium.close()
+            launched.close()
+
+
+@pytest.fixture(scope="module")
+def browser(demo: Demo, chromium: Any) -> Any:
+    """Chromium, for the tests of the served demo ledger."""
+    return chromium
 
 
 class Console:

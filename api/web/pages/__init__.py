@@ -12,8 +12,8 @@ from api.web.pages import (
     log,
     oversight,
     overview,
-    personal_data,
     people,
+    personal_data,
     public,
     records,
     reports,
@@ -21,6 +21,7 @@ from api.web.pages import (
     token,
     units,
     verify,
+    writes,
 )
 from api.web.pages.shared import router
 
@@ -29,8 +30,8 @@ __all__ = [
     "log",
     "oversight",
     "overview",
-    "personal_data",
     "people",
+    "personal_data",
     "public",
     "records",
     "reports",
@@ -39,4 +40,5 @@ __all__ = [
     "token",
     "units",
     "verify",
+    "writes",
 ]
