@@ -549,6 +549,13 @@ MESSAGES: dict[str, str] = {
     "Reader": "Pembaca",
     "No personal data has been read yet.": "Belum ada data pribadi yang dibaca.",
     "No entry of the log names {person}.": "Tidak ada entri log yang menyebut {person}.",
+    "This log is under rules edition 3: a {kind} names a person by pseudonym, and their name and number must "
+    "reach the personal-data store with it, which this page cannot send yet. Write it from the command line: "
+    "integritas personal commit, then integritas append --disclosure.": (
+        "Log ini memakai aturan edisi 3: {kind} menyebut orang dengan pseudonim, dan nama serta NIP-nya harus "
+        "masuk ke penyimpanan data pribadi bersamanya, yang belum dapat dikirim halaman ini. Tulislah dari "
+        "baris perintah: integritas personal commit, lalu integritas append --disclosure."
+    ),
     # writing from the browser (issue 13: keys on this device, signing in with a key, the forms)
     "Keys": "Kunci",
     "Write": "Tulis",

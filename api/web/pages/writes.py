@@ -97,6 +97,11 @@ def write_index(request: Request) -> HTMLResponse:
     return render(request, "write_index.html", nav="write", forms=forms, session=session)
 
 
+# The kinds whose body names a person (docs/contract/personal-data.md), which the forms cannot write
+# under rules edition 3 until they send the disclosure beside the entry.
+PERSONS_NAMED = frozenset({"pact.signed", "key.registered"})
+
+
 @router.get("/write/{kind}")
 def write_form(kind: str, request: Request) -> HTMLResponse:
     """One kind's form: filled, shown exactly as it will be signed, signed here, sent, its receipt checked."""
@@ -106,13 +111,19 @@ def write_form(kind: str, request: Request) -> HTMLResponse:
     t = translator(request)
     session = current_session(request)
     messages = {reason: message.template(t.lang) for reason, message in REFUSALS.items()}
+    policy = page_store(request).policy()
+    # Rules edition 3 (issue 15): these kinds name a person by pseudonym and commitment, and the data
+    # must reach the personal-data store with the entry. This page cannot send a disclosure yet
+    # (docs/design/personal-data.md), so it says so instead of signing an entry the log would refuse.
+    needs_disclosure = form.kind in PERSONS_NAMED and policy is not None and policy.rules >= 3
     return render(
         request,
         "write_form.html",
         nav="write",
         form=form,
         session=session,
-        allowed=session is not None and session.key_role in form.roles,
+        needs_disclosure=needs_disclosure,
+        allowed=session is not None and session.key_role in form.roles and not needs_disclosure,
         catalogue=json.dumps(form.document(), ensure_ascii=False),
         messages=json.dumps(messages, ensure_ascii=False),
         words=_words(t),
