@@ -21,6 +21,8 @@ from ledger.crypto.checkpoint import SignedCheckpoint
 from ledger.crypto.keys import encode_base64
 from ledger.entry import parse_submission
 from ledger.errors import NotFound, TooLarge
+from ledger.store.application import LedgerStore
+from ledger.store.application import Receipt as StoreReceipt
 from ledger.store.reader import LedgerReader
 
 router = APIRouter(tags=["entries"])
@@ -63,6 +65,11 @@ async def submit_entry(request: Request, store: Store) -> JSONResponse:
     body = await read_limited(request, request.app.state.settings.max_request_bytes)
     submission = parse_submission(body)
     receipt = await run_in_threadpool(store.append, submission)
+    return receipt_response(request, store, receipt)
+
+
+def receipt_response(request: Request, store: LedgerStore, receipt: StoreReceipt) -> JSONResponse:
+    """The answer to an accepted submission: 201 with its receipt, 200 with the original for a duplicate."""
     request.app.state.witnessing.notify()  # wakes the witness threads; never waits for a witness
     proof = store.inclusion_proof(receipt.leaf_index, receipt.tree_size)
     document = Receipt(

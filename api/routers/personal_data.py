@@ -12,14 +12,20 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
-from api.deps import Reader, reader
-from api.schemas import problem_responses
+from api.deps import Reader, Store, reader
+from api.errors import UnsupportedMediaType
+from api.routers.entries import read_limited, receipt_response
+from api.schemas import Receipt, problem_responses
 from api.tokens import TokenRecord
 from ledger import codes
-from ledger.entry import ID_PATTERN, format_time
+from ledger.canonical import load_json
+from ledger.entry import ID_PATTERN, format_time, submission_from_json
 from ledger.errors import MalformedInput, NotFound
-from ledger.personal import PSEUDONYM_PATTERN
+from ledger.personal import PSEUDONYM_PATTERN, Disclosure
+from ledger.store.erasure import append_disclosed
 from ledger.store.personal import PersonalDataStore
 
 router = APIRouter(tags=["personal data"])
@@ -96,3 +102,39 @@ def read_person(
         "erased_index": known.erased_index,
         "indices": known.indices,
     }
+
+
+@router.post(
+    "/v1/personal-data/disclosures",
+    status_code=201,
+    response_model=Receipt,
+    responses={
+        200: {"model": Receipt, "description": "the submission was already in the log: its original receipt"},
+        **problem_responses(400, 409, 413, 415, 422, 503),
+    },
+)
+async def submit_disclosed(request: Request, store: Store) -> JSONResponse:
+    """Rules edition 3: append a signed entry naming persons together with the disclosures that open
+    its commitments, `{"submission", "disclosures": [{"person", "data", "salt"}…]}` (the browser forms'
+    way; the CLI's is `append --disclosure`). Like `POST /v1/entries` it needs no token: the entry's
+    signature authorises it, and a disclosure is kept only if it opens a commitment of that entry.
+    One disclosure per person named, each opening its commitment, both checked before the append."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise UnsupportedMediaType(
+            f"send the submission and disclosures as application/json, not {media_type or 'nothing'}"
+        )
+    value = load_json(await read_limited(request, request.app.state.settings.max_request_bytes))
+    if (
+        not isinstance(value, dict)
+        or set(value) != {"submission", "disclosures"}
+        or not isinstance(value["disclosures"], list)
+    ):
+        raise MalformedInput(
+            'send {"submission": <a submission>, "disclosures": [<disclosure>…]}', code=codes.INVALID_PERSONAL_DATA
+        )
+    submission = submission_from_json(value["submission"])
+    disclosures = [Disclosure.from_json(d) for d in value["disclosures"]]
+    directory = request.app.state.settings.ledger_dir
+    receipt = await run_in_threadpool(append_disclosed, store, directory, submission, disclosures)
+    return receipt_response(request, store, receipt)

@@ -3,10 +3,21 @@ a purpose, and are recorded."""
 
 from __future__ import annotations
 
+import json
+import shutil
 import sqlite3
+from pathlib import Path
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from api.app import create_app
+from api.settings import Settings
+from cli.main import main as cli_main
+from demo.build import DEMO_KEYS
+from ledger.personal import Disclosure, PersonalData, make_disclosure
+from ledger.store.personal import PersonalDataStore
 from tests.api.api_builder import DemoLog, Tokens, assert_problem, bearer
 
 
@@ -119,3 +130,61 @@ def test_pages_show_holders_names_only_to_roles_allowed_and_record_it(
     assert all(names[p] in operator for p in recorded)
     # The overseer's view showed no name, so recorded no read (other tests' auditors share the demo).
     assert not [r for r in reads if r["reader"].startswith("API test overseer")]
+
+
+# --- an entry naming a person, sent with its disclosure (POST /v1/personal-data/disclosures) ----------------
+
+
+def _signed_pact(capsys: pytest.CaptureFixture[str], directory: Path, disclosure: Disclosure) -> dict[str, Any]:
+    """A pact of a new DPMPTSP employee, signed by the demo's pact registrar (rules edition 3 body)."""
+    body = {
+        "employee": {"person": disclosure.person, "commitment": disclosure.commitment},
+        "pact_digest": "A" * 43 + "=",
+        "signed_on": "2026-11-30",
+        "occasion": "appointment",
+    }
+    key = directory / DEMO_KEYS / "pact_registrar-dpmptsp.key"
+    stream = f"pact/dpmptsp/{disclosure.person}"
+    argv = ["sign", "--ledger", str(directory), "--key", str(key), "--kind", "pact.signed", "--stream", stream]
+    status = cli_main([*argv, "--body", json.dumps(body)])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    submission: dict[str, Any] = json.loads(out)
+    return submission
+
+
+def test_an_entry_with_its_disclosure_is_appended_and_the_data_kept(
+    demo: DemoLog, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = tmp_path / "ledger"
+    shutil.copytree(demo.directory, directory)
+    tokens = Tokens.create(tmp_path / "tokens.json")
+    disclosure = make_disclosure(PersonalData("Contoh Pegawai (fiktif)", "199001012015031001"))
+    submission = _signed_pact(capsys, directory, disclosure)
+    other = make_disclosure(PersonalData("Contoh Pegawai (fiktif)", "199001012015031002"), disclosure.person)
+    with TestClient(create_app(Settings(ledger_dir=directory, token_file=tokens.path))) as client:
+        route = "/v1/personal-data/disclosures"
+        # Negative twins first: each refused, nothing appended, nothing kept.
+        assert_problem(
+            client.post(route, json={"submission": submission, "disclosures": []}), 400, "invalid_personal_data"
+        )
+        assert_problem(
+            client.post(route, json={"submission": submission, "disclosures": [other.to_json()]}),
+            422,
+            "personal_data_mismatch",
+        )
+        assert_problem(client.post(route, json={"submission": submission}), 400, "invalid_personal_data")
+        assert_problem(
+            client.post(route, content=b"x", headers={"content-type": "text/plain"}), 415, "unsupported_media_type"
+        )
+        with PersonalDataStore(directory) as personal:
+            assert personal.get(disclosure.person) is None
+        size = demo.size
+        answer = client.post(route, json={"submission": submission, "disclosures": [disclosure.to_json()]})
+        assert answer.status_code == 201, answer.text
+        assert answer.json()["index"] == size
+        again = client.post(route, json={"submission": submission, "disclosures": [disclosure.to_json()]})
+        assert again.status_code == 200 and again.json()["index"] == size
+    with PersonalDataStore(directory) as personal:
+        held = personal.get(disclosure.person)
+    assert held is not None and held.data == disclosure.data and held.salt == disclosure.salt
