@@ -16,6 +16,7 @@ import pytest
 
 from ledger.entry import parse_leaf
 from ledger.store.datadir import open_ledger
+from ledger.store.personal import PersonalDataStore
 from tests.browser.conftest import Demo, screenshot
 
 DESIGNATED = "dpmptsp"  # WBK since the 2021 cycle, monitored yearly (demo.story)
@@ -28,15 +29,26 @@ def personal_data(demo: Demo) -> set[str]:
     office (an office key's holder is named by its office's title)."""
     found: set[str] = set()
     store = open_ledger(demo.ledger_dir)
+    personal = PersonalDataStore(demo.ledger_dir)
+
+    def data_of(member: dict[str, Any]) -> tuple[str, str | None]:
+        """A person's name and number: in clear (editions 1, 2), or held for their pseudonym (edition 3)."""
+        if "person" not in member:
+            return member["name"], member.get("number")
+        held = personal.get(member["person"])
+        assert held is not None, f"no personal data held for {member['person']}"
+        return held.data.name, held.data.number
+
     try:
         for leaf in store.leaves():
             entry = parse_leaf(leaf).entry
             if entry.kind in ("pact.signed", "pact.released") and "employee" in entry.body:
-                found |= {entry.body["employee"]["name"], entry.body["employee"]["number"]}
+                found |= {text for text in data_of(entry.body["employee"]) if text}
             elif entry.kind == "key.registered" and "office" not in entry.body:
-                found.add(entry.body["holder"]["name"])
+                found.add(data_of(entry.body["holder"])[0])
     finally:
         store.close()
+        personal.close()
     # The administrator's key is held by a team, named as an office is: not a person.
     found.discard("Tim Reformasi Birokrasi Kabupaten Blora")
     assert len(found) > 1000  # thousands of employees: the scan below has something to find
