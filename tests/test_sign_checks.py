@@ -21,6 +21,7 @@ from ledger.crypto.keys import fingerprint, private_key_from_seed, read_private_
 from ledger.entry import parse_submission
 from ledger.personal import PersonalData, make_disclosure
 from ledger.store.datadir import open_ledger
+from tests.test_cli import run, sign
 
 
 @pytest.fixture(scope="module")
@@ -28,32 +29,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("sign-checks") / "ledger"
     build_demo(directory).close()
     return directory
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def sign(
-    capsys: pytest.CaptureFixture[str], ledger: Path, key: Path, kind: str, stream: str, body: object, *extra: str
-):
-    return run(
-        capsys,
-        "sign",
-        "--ledger",
-        str(ledger),
-        "--key",
-        str(key),
-        "--kind",
-        kind,
-        "--stream",
-        stream,
-        "--body",
-        json.dumps(body),
-        *extra,
-    )
 
 
 def demo_key(demo: Path, name: str) -> Path:
