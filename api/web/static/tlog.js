@@ -9,6 +9,8 @@
 //     C2SP tlog-checkpoint: origin, size, root; C2SP tlog-proof: index, hashes, checkpoint.
 // Every failure throws a VerifyError with a code and the evidence, which the page turns into words.
 
+import { strictProblem } from "./ed25519-strict.js";
+
 export class VerifyError extends Error {
   constructor(code, details = {}) {
     super(code);
@@ -85,7 +87,9 @@ export async function ed25519Available() {
   }
 }
 
-async function ed25519Verify(publicKey, signature, message) {
+/** Ed25519 as the ledger checks it: the strict pre-check (ed25519-strict.js), then Web Crypto. */
+export async function ed25519Verify(publicKey, signature, message) {
+  if (strictProblem(publicKey, signature) !== null) return false;
   const key = await crypto.subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]);
   return crypto.subtle.verify({ name: "Ed25519" }, key, signature, message);
 }
