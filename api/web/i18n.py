@@ -184,7 +184,7 @@ MESSAGES: dict[str, str] = {
     "Oversight notes": "Catatan pengawasan",
     "No oversight note.": "Belum ada catatan pengawasan.",
     "Topic": "Topik",
-    "Note": "Catatan",
+    "Note": "Isi catatan",  # not "Catatan": that word is a record of the log, beside it in the notes table
     "History": "Riwayat",
     "Everything recorded about this unit, across its unit, pact, witness and oversight streams, newest first.": (
         "Semua yang tercatat tentang unit ini, dari aliran unit, pakta, saksi dan pengawasan, terbaru lebih dulu."
@@ -897,6 +897,7 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "public_service": "Kualitas pelayanan publik",
             "ipak": "IPAK",
             "performance": "Capaian kinerja",
+            "tlhp": "TLHP (tindak lanjut hasil pemeriksaan)",
             "ipkp": "IPKP",
         },
         "en": {
@@ -908,6 +909,7 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "public_service": "Public service quality",
             "ipak": "IPAK",
             "performance": "Performance achievement",
+            "tlhp": "TLHP (follow-up of audit findings)",
             "ipkp": "IPKP",
         },
     },
