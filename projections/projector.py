@@ -14,7 +14,7 @@ import contextlib
 import gc
 import itertools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
@@ -317,29 +317,18 @@ class ViewProjector:
 
     def _rebuild(self, progress: Callable[[int, int], None] | None) -> int:
         with self.projection.lock, _no_gc_while_folding():
-            fold = ViewFold(self.origin)
-            tree = MerkleTree()
-            changes = Changes()
-            last = None
             total = self._leaf_count()
-            for notification in self._notifications(0):
-                event = self.events.mapper.to_domain_event(notification)
-                leaf = event.leaf.encode("utf-8")  # type: ignore[attr-defined]
-                applied = fold.apply(event.originator_version - 1, leaf)
-                changes.history += applied.history
-                tree.append(applied.leaf_hash)
-                last = notification.id
-                if progress and fold.size % 4096 == 0:
-                    progress(fold.size, total)
-            changes.units = set(fold.state.units)
-            changes.signers = set(fold.signers) | set(fold.state.keys)
-            changes.employees = set(fold.employees)
-            changes.assessments = list(fold.assessment_log)
-            changes.people = set(fold.state.keys)
-            changes.indexed = fold.everything_indexed()
-            write_changes(
-                self.view, fold, tree, changes, Tracking(APPLICATION_NAME, last) if last else None, reset=True
-            )
+            last: list[int] = []
+
+            def leaves() -> Iterator[tuple[int, bytes]]:
+                for notification in self._notifications(0):
+                    event = self.events.mapper.to_domain_event(notification)
+                    last[:] = [notification.id]
+                    yield event.originator_version - 1, event.leaf.encode("utf-8")  # type: ignore[attr-defined]
+
+            fold, tree, changes = fold_everything(self.origin, leaves(), total, progress)
+            tracking = Tracking(APPLICATION_NAME, last[0]) if last else None
+            write_changes(self.view, fold, tree, changes, tracking, reset=True)
             self.projection.fold, self.projection.tree = fold, tree
             self._started = True
             if progress:
@@ -348,6 +337,34 @@ class ViewProjector:
 
     def _leaf_count(self) -> int:
         return self.events.stored_size()
+
+
+def fold_everything(
+    origin: str,
+    leaves: Iterable[tuple[int, bytes]],
+    total: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[ViewFold, MerkleTree, Changes]:
+    """Fold a whole log's leaves from the first: the fold, its tree, and every document it makes.
+
+    A rebuild's work before its write (`ViewProjector.rebuild`); `scripts/bench.py rebuild` runs it on
+    an export's leaves."""
+    fold = ViewFold(origin)
+    tree = MerkleTree()
+    changes = Changes()
+    for index, leaf in leaves:
+        applied = fold.apply(index, leaf)
+        changes.history += applied.history
+        tree.append(applied.leaf_hash)
+        if progress and fold.size % 4096 == 0:
+            progress(fold.size, total)
+    changes.units = set(fold.state.units)
+    changes.signers = set(fold.signers) | set(fold.state.keys)
+    changes.employees = set(fold.employees)
+    changes.assessments = list(fold.assessment_log)
+    changes.people = set(fold.state.keys)
+    changes.indexed = fold.everything_indexed()
+    return fold, tree, changes
 
 
 @contextmanager

@@ -579,6 +579,11 @@ def main() -> None:
     p = sub.add_parser("views", help="rebuild of every view and oversight queries on a synthetic regency")
     bench_views.add_arguments(p)
     p.set_defaults(run=bench_views.run)
+    import bench_rebuild  # scripts/bench_rebuild.py
+
+    p = sub.add_parser("rebuild", help="views rebuild from the synthetic export against the read+parse floor")
+    bench_rebuild.add_arguments(p)
+    p.set_defaults(run=bench_rebuild.run)
     import bench_witness  # scripts/bench_witness.py
 
     p = sub.add_parser("witness", help="append to cosigned checkpoint latency, append rate with witnesses on/off")
