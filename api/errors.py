@@ -8,7 +8,7 @@ table (ledger.codes) in the documentation; api.problems maps every family to its
 from __future__ import annotations
 
 from ledger.codes import CodeTable
-from ledger.errors import LedgerError, MalformedInput, NotFound
+from ledger.errors import LedgerError, MalformedInput, NotFound, VerificationFailed
 
 
 class Unauthorised(LedgerError):
@@ -55,3 +55,9 @@ SIGNIN_REFUSED = _code(
     "signin_refused", Unauthorised, "a sign-in by a key the log does not hold or has revoked, or a wrong signature"
 )
 INVALID_SIGNIN = _code("invalid_signin", MalformedInput, "a sign-in request of the wrong shape")
+# finding a known employee for the browser's edition-3 forms (issue 15, api.routers.personal_data)
+EMPLOYEE_NAME_DIFFERS = _code(
+    "employee_name_differs",
+    VerificationFailed,
+    "a person lookup whose employee number the personal-data store holds under another name",
+)

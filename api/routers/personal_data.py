@@ -4,11 +4,16 @@ Only auditors and operators read a person's data, and only stating why: the read
 when, which record, the purpose) before the data is answered (UU 27/2022 art. 31; docs/personal-data.md).
 The read log is the operator's. The personal-data store is opened per request and closed after, so
 that an erasure's VACUUM never waits on a server.
+
+The browser's edition-3 forms (pd-forms) write through `POST /v1/personal-data/disclosures`, and find a
+known employee through `POST /v1/personal-data/lookup`: a signed-in pact registrar or administrator
+gives a name and number and gets the pseudonym and logged commitment, never the salt, the read recorded.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -16,17 +21,20 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.deps import Reader, Store, reader
-from api.errors import UnsupportedMediaType
+from api.errors import EMPLOYEE_NAME_DIFFERS, Forbidden, Unauthorised, UnsupportedMediaType
 from api.routers.entries import read_limited, receipt_response
 from api.schemas import Receipt, problem_responses
+from api.sessions import KeySession, current_session
 from api.tokens import TokenRecord
 from ledger import codes
 from ledger.canonical import load_json
-from ledger.entry import ID_PATTERN, format_time, submission_from_json
-from ledger.errors import MalformedInput, NotFound
-from ledger.personal import PSEUDONYM_PATTERN, Disclosure
+from ledger.entry import ID_PATTERN, Submission, format_time, submission_from_json
+from ledger.errors import MalformedInput, NotFound, VerificationFailed
+from ledger.personal import PSEUDONYM_PATTERN, Disclosure, PersonalData, verify_disclosure
+from ledger.rules.persons import persons_named
 from ledger.store.erasure import append_disclosed
 from ledger.store.personal import PersonalDataStore
+from ledger.store.reader import LedgerReader
 
 router = APIRouter(tags=["personal data"])
 
@@ -118,7 +126,9 @@ async def submit_disclosed(request: Request, store: Store) -> JSONResponse:
     its commitments, `{"submission", "disclosures": [{"person", "data", "salt"}…]}` (the browser forms'
     way; the CLI's is `append --disclosure`). Like `POST /v1/entries` it needs no token: the entry's
     signature authorises it, and a disclosure is kept only if it opens a commitment of that entry.
-    One disclosure per person named, each opening its commitment, both checked before the append."""
+    One disclosure per person named, each opening its commitment, both checked before the append; a
+    person the store already holds (a pact signed again, an employee's own pact) needs none: the data
+    held must then open the entry's commitment."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json":
         raise UnsupportedMediaType(
@@ -136,5 +146,108 @@ async def submit_disclosed(request: Request, store: Store) -> JSONResponse:
     submission = submission_from_json(value["submission"])
     disclosures = [Disclosure.from_json(d) for d in value["disclosures"]]
     directory = request.app.state.settings.ledger_dir
+    disclosures += await run_in_threadpool(held_disclosures, directory, submission, disclosures)
     receipt = await run_in_threadpool(append_disclosed, store, directory, submission, disclosures)
     return receipt_response(request, store, receipt)
+
+
+def held_disclosures(directory: Path, submission: Submission, sent: list[Disclosure]) -> list[Disclosure]:
+    """What the store holds for each person the entry names without a disclosure sent: `append_disclosed`
+    checks it as a sent one (it must open the entry's commitment: `personal_data_mismatch`), so the log
+    takes no commitment the store cannot open. A person held for nobody stays undisclosed
+    (`invalid_personal_data`)."""
+    given = {d.person for d in sent}
+    missing = [person for person, _ in persons_named(submission.entry) if person not in given]
+    if not missing:
+        return []
+    with PersonalDataStore(directory) as personal:
+        return [held for person in missing if (held := personal.get(person)) is not None]
+
+
+# Who may find a person by name and number, for which form, and the purpose the read log records.
+LOOKUPS = {
+    "pact.signed": ("pact_registrar", "pact registration"),
+    "key.registered": ("administrator", "key registration"),
+}
+
+
+@router.post("/v1/personal-data/lookup", responses=problem_responses(400, 401, 403, 404, 415, 422))
+async def look_up_person(request: Request, ledger: Reader) -> dict[str, str]:
+    """For a key signed in (session cookie) that registers pacts (pact registrar) or keys
+    (administrator): `{"kind", "name", "number"[, "unit"]}` → `{"person", "commitment"}`, the pseudonym
+    and logged commitment of the employee the store holds under exactly that name and number, the read
+    recorded (purpose "pact registration" or "key registration"). The salt never leaves the server.
+    `unknown_person` when no one is held under the number (a new employee: a new pseudonym);
+    `employee_name_differs` when it is held under another name; neither records anything."""
+    session = current_session(request)
+    if session is None:
+        raise Unauthorised("sign in with a key that registers pacts or keys to look a person up")
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise UnsupportedMediaType(f"send the lookup as application/json, not {media_type or 'nothing'}")
+    value = load_json(await read_limited(request, request.app.state.settings.max_request_bytes))
+    kind, unit, data = _lookup_request(value)
+    role, purpose = LOOKUPS[kind]
+    if session.key_role != role:
+        raise Forbidden(f"a key of role {session.key_role} may not look persons up for {kind}; it needs {role}")
+    key = ledger.key(session.fingerprint)
+    if unit is not None and (key is None or not key.covers(unit)):
+        raise Forbidden(f"the key's scope does not cover unit {unit}")
+    directory = request.app.state.settings.ledger_dir
+    return await run_in_threadpool(_look_up, ledger, directory, session, data, unit, purpose)
+
+
+def _lookup_request(value: Any) -> tuple[str, str | None, PersonalData]:
+    shape = 'send {"kind": "pact.signed" or "key.registered", "name", "number"[, "unit"]}'
+    if not isinstance(value, dict) or not {"kind", "name", "number"} <= set(value) <= {
+        "kind",
+        "name",
+        "number",
+        "unit",
+    }:
+        raise MalformedInput(shape, code=codes.INVALID_PERSONAL_DATA)
+    kind, unit = value["kind"], value.get("unit")
+    if kind not in LOOKUPS:
+        raise MalformedInput(shape, code=codes.INVALID_PERSONAL_DATA)
+    if kind == "pact.signed" and not (isinstance(unit, str) and ID_PATTERN.fullmatch(unit)):
+        raise MalformedInput("a lookup for a pact names its unit (an id)", code=codes.INVALID_ID)
+    if not isinstance(value["number"], str):
+        raise MalformedInput("number must be an employee number", code=codes.INVALID_PERSONAL_DATA)
+    return (
+        kind,
+        unit if kind == "pact.signed" else None,
+        PersonalData.from_json({"name": value["name"], "number": value["number"]}),
+    )
+
+
+def _look_up(
+    ledger: LedgerReader, directory: Path, session: KeySession, data: PersonalData, unit: str | None, purpose: str
+) -> dict[str, str]:
+    ledger.refresh()
+    differs = False
+    with PersonalDataStore(directory) as personal:
+        for pseudonym in personal.persons_with_number(data.number or ""):
+            known = ledger.person(pseudonym)
+            held = personal.get(pseudonym)
+            if known is None or known.erased_index is not None or held is None:
+                continue  # not (or no longer) named by the log: no one to reuse
+            if held.data != data:
+                differs = True
+                continue
+            verify_disclosure(held, known.commitment)  # what is held opens what is logged
+            personal.read(
+                pseudonym,
+                reader=f"{session.holder_name} ({session.key_role}, key {session.fingerprint[:16]})",
+                record=f"pact/{unit}/{pseudonym}" if unit is not None else f"person/{pseudonym}",
+                purpose=purpose,
+                at=format_time(datetime.now(UTC)),
+            )
+            return {"person": pseudonym, "commitment": known.commitment}
+    if differs:
+        raise VerificationFailed(
+            "that employee number is held under another name: check the name (nothing was recorded)",
+            code=EMPLOYEE_NAME_DIFFERS,
+        )
+    raise NotFound(
+        "no person is held under that employee number: a new employee gets a new pseudonym", code=codes.UNKNOWN_PERSON
+    )

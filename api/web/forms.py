@@ -57,6 +57,7 @@ class Field:
     choices: tuple[str, ...] = ()
     default: str = ""
     always: bool = False  # sent even when left empty (as ""): a member the body must have, which may be empty
+    since: int = 1  # the rules edition from which the form has this field
 
     def label(self, lang: str) -> str:
         return self.id if lang == "id" else self.en
@@ -72,6 +73,20 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Person:
+    """Rules edition 3 (issue 15; docs/contract/personal-data.md): the body member that names a person by
+    pseudonym and commitment, and the fields holding the data committed to. The page makes (or looks
+    up) the pseudonym and commitment, and sends the data beside the entry, never inside it."""
+
+    member: str  # "employee", "holder"
+    name: str  # the field of the person's name
+    number: str  # the field of the employee number (NIP)
+
+    def document(self) -> dict[str, str]:
+        return {"member": self.member, "name": self.name, "number": self.number}
+
+
+@dataclass(frozen=True)
 class Form:
     """The form of one kind."""
 
@@ -83,6 +98,8 @@ class Form:
     fields: tuple[Field, ...]
     problems: dict[str, str] = field(default_factory=dict)
     roster: bool = False  # a batch from a roster CSV (pacts recorded by the registrar)
+    person: Person | None = None  # edition 3: the person the body names by commitment
+    committed_stream: str = ""  # edition 3: the stream when it names the person by pseudonym
 
     def title(self, lang: str) -> str:
         return self.id if lang == "id" else self.en
@@ -93,14 +110,25 @@ class Form:
             return "case_outcome"
         return CHOICE_LABELS.get(field.name, "")
 
-    def document(self) -> dict[str, Any]:
-        """What the script needs: kind, stream template, fields and the refusal → field map."""
+    def fields_for(self, rules: int) -> tuple[Field, ...]:
+        """The fields of the form on a log of rules edition `rules`."""
+        return tuple(f for f in self.fields if f.since <= rules)
+
+    def committed(self, rules: int) -> Person | None:
+        """The person the body names by commitment on a log of rules edition `rules`, if any."""
+        return self.person if rules >= 3 else None
+
+    def document(self, rules: int = 2) -> dict[str, Any]:
+        """What the script needs: kind, stream template, fields, the refusal → field map, and under
+        rules edition 3 the person named by commitment."""
+        person = self.committed(rules)
         return {
             "kind": self.kind,
-            "stream": self.stream,
-            "fields": [f.document() for f in self.fields],
+            "stream": self.committed_stream if person is not None and self.committed_stream else self.stream,
+            "fields": [f.document() for f in self.fields_for(rules)],
             "problems": self.problems,
             "roster": self.roster,
+            "person": None if person is None else person.document(),
         }
 
 
@@ -120,6 +148,20 @@ def _decree(prefix: str, id_: str, en: str, required: bool = True) -> tuple[Fiel
             required=required,
         ),
     )
+
+
+def _person_problems(member: str) -> dict[str, str]:
+    """Rules edition 3: the refusals of a person named by commitment, shown on the name field."""
+    return {
+        problem: f"{member}.name"
+        for problem in (
+            "person_commitment_mismatch",
+            "person_erased",
+            "personal_data_mismatch",
+            "invalid_personal_data",
+            "employee_name_differs",
+        )
+    }
 
 
 # The label category (api.web.i18n.LABELS) of a choice field, by its name.
@@ -184,8 +226,11 @@ FORMS: tuple[Form, ...] = (
             "occasion_required": "occasion",
             "unknown_unit": "unit",
             "out_of_scope": "unit",
+            **_person_problems("employee"),
         },
         roster=True,
+        person=Person("employee", "employee.name", "employee.number"),
+        committed_stream="pact/{unit}/{employee.person}",
     ),
     Form(
         "pact.released",
@@ -514,6 +559,14 @@ FORMS: tuple[Form, ...] = (
                 "scope", "scope", "Cakupan (id unit dipisah koma, atau *)", "Scope (unit ids separated by commas, or *)"
             ),
             Field("holder.name", "text", "Nama pemegang", "Holder's name"),
+            Field(
+                "holder.number",
+                "id",
+                "NIP pemegang (pegawai)",
+                "Holder's employee number (NIP, for employees)",
+                required=False,
+                since=3,
+            ),
             Field("holder.title", "text", "Jabatan pemegang", "Holder's title"),
             Field(
                 "office.id",
@@ -536,7 +589,9 @@ FORMS: tuple[Form, ...] = (
             "endorsement_required": "endorsement",
             "endorsement_invalid": "endorsement",
             "office_required": "office.id",
+            **_person_problems("holder"),
         },
+        person=Person("holder", "holder.name", "holder.number"),
     ),
     Form(
         "key.revoked",

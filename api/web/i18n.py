@@ -549,12 +549,34 @@ MESSAGES: dict[str, str] = {
     "Reader": "Pembaca",
     "No personal data has been read yet.": "Belum ada data pribadi yang dibaca.",
     "No entry of the log names {person}.": "Tidak ada entri log yang menyebut {person}.",
-    "This log is under rules edition 3: a {kind} names a person by pseudonym, and their name and number must "
-    "reach the personal-data store with it, which this page cannot send yet. Write it from the command line: "
-    "integritas personal commit, then integritas append --disclosure.": (
-        "Log ini memakai aturan edisi 3: {kind} menyebut orang dengan pseudonim, dan nama serta NIP-nya harus "
-        "masuk ke penyimpanan data pribadi bersamanya, yang belum dapat dikirim halaman ini. Tulislah dari "
-        "baris perintah: integritas personal commit, lalu integritas append --disclosure."
+    # the edition-3 person forms (issue 15, pd-forms: api/web/static/persons.js, writer.js)
+    "This log is under rules edition 3: the entry names the person by a pseudonym and a commitment made in "
+    "this page. Their name and number are sent beside the entry to the personal-data store, never into the "
+    "log; a person the store already holds keeps their pseudonym (looked up by number, the lookup recorded).": (
+        "Log ini memakai aturan edisi 3: entri menyebut orang dengan pseudonim dan komitmen yang dibuat di "
+        "halaman ini. Nama dan NIP-nya dikirim di samping entri ke penyimpanan data pribadi, tidak pernah ke "
+        "log; orang yang sudah disimpan tetap memakai pseudonimnya (dicari menurut NIP, pencarian dicatat)."
+    ),
+    "Your pact names you as your key's holder: {person}, with the commitment logged when your key was "
+    "registered. No personal data is sent.": (
+        "Pakta Anda menyebut Anda sebagai pemegang kunci: {person}, dengan komitmen yang dicatat saat kunci "
+        "Anda didaftarkan. Tidak ada data pribadi yang dikirim."
+    ),
+    "{person} is a new person: {who}. The name, number and salt go beside the entry to the personal-data "
+    "store, never into the log.": (
+        "{person} adalah orang baru: {who}. Nama, NIP dan garamnya dikirim di samping entri ke penyimpanan "
+        "data pribadi, tidak pernah ke log."
+    ),
+    "{person} is {who}, already held by the personal-data store: the entry carries its logged commitment; "
+    "no personal data is sent.": (
+        "{person} adalah {who}, sudah disimpan penyimpanan data pribadi: entri membawa komitmennya yang "
+        "tercatat; tidak ada data pribadi yang dikirim."
+    ),
+    "{person} is you, your key's holder: no personal data is sent.": (
+        "{person} adalah Anda, pemegang kunci ini: tidak ada data pribadi yang dikirim."
+    ),
+    "Employee number {number} is twice in this batch: one person, one pact.": (
+        "NIP {number} muncul dua kali dalam daftar ini: satu orang, satu pakta."
     ),
     # writing from the browser (issue 13: keys on this device, signing in with a key, the forms)
     "Keys": "Kunci",
@@ -702,6 +724,13 @@ WRITE_WORDS = {
     "receipt_size_mismatch": "the receipt's tree size is not its checkpoint's",
     "receipt_root_mismatch": "the inclusion proof does not lead to the checkpoint's root",
     "record_link": "Record {index}",
+    # the edition-3 person forms (issue 15, pd-forms)
+    "person_new": "{person} is a new person: {who}. The name, number and salt go beside the entry to the "
+    "personal-data store, never into the log.",
+    "person_held": "{person} is {who}, already held by the personal-data store: the entry carries its logged "
+    "commitment; no personal data is sent.",
+    "person_own": "{person} is you, your key's holder: no personal data is sent.",
+    "person_twice": "Employee number {number} is twice in this batch: one person, one pact.",
 }
 
 

@@ -4,7 +4,9 @@ the forms of every role.
 The pages carry no secret: the private key is made by WebCrypto in the browser, kept in its
 IndexedDB as a non-extractable CryptoKey, and signs there (static/keystore.js). The server renders
 the form catalogue (api.web.forms) and the rule messages in the reader's language; the entry is
-signed in the page and sent to `POST /v1/entries`, whose receipt the page verifies.
+signed in the page and sent to `POST /v1/entries`, whose receipt the page verifies. Under rules
+edition 3 the pact and key-registration forms name the person by pseudonym and commitment, made in
+the page (static/persons.js), and send the data beside the entry to `POST /v1/personal-data/disclosures`.
 """
 
 from __future__ import annotations
@@ -17,15 +19,17 @@ import segno
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.sessions import FINGERPRINT, SESSION_COOKIE, current_session
+from api.sessions import FINGERPRINT, SESSION_COOKIE, KeySession, current_session
 from api.web.access import PageError, safe_next, same_origin
-from api.web.forms import FORMS_BY_KIND, forms_for
+from api.web.forms import FORMS_BY_KIND, Form, forms_for
 from api.web.i18n import WRITE_WORDS, Translator
 from api.web.pages.shared import page_store, router
 from api.web.render import PAGE_HEADERS, render, translator
 from ledger.crypto.note import format_verifier_key
 from ledger.entry import ALL_SCORE_AREAS
 from ledger.rules.messages import REFUSALS
+from ledger.rules.state import Person
+from ledger.store.reader import LedgerReader
 
 
 def _words(t: Translator) -> str:
@@ -97,11 +101,6 @@ def write_index(request: Request) -> HTMLResponse:
     return render(request, "write_index.html", nav="write", forms=forms, session=session)
 
 
-# The kinds whose body names a person (docs/contract/personal-data.md), which the forms cannot write
-# under rules edition 3 until they send the disclosure beside the entry.
-PERSONS_NAMED = frozenset({"pact.signed", "key.registered"})
-
-
 @router.get("/write/{kind}")
 def write_form(kind: str, request: Request) -> HTMLResponse:
     """One kind's form: filled, shown exactly as it will be signed, signed here, sent, its receipt checked."""
@@ -111,22 +110,35 @@ def write_form(kind: str, request: Request) -> HTMLResponse:
     t = translator(request)
     session = current_session(request)
     messages = {reason: message.template(t.lang) for reason, message in REFUSALS.items()}
-    policy = page_store(request).policy()
-    # Rules edition 3 (issue 15): these kinds name a person by pseudonym and commitment, and the data
-    # must reach the personal-data store with the entry. This page cannot send a disclosure yet
-    # (docs/design/personal-data.md), so it says so instead of signing an entry the log would refuse.
-    needs_disclosure = form.kind in PERSONS_NAMED and policy is not None and policy.rules >= 3
+    store = page_store(request)
+    policy = store.policy()
+    rules = policy.rules if policy is not None else 2
+    allowed = session is not None and session.key_role in form.roles
     return render(
         request,
         "write_form.html",
         nav="write",
         form=form,
+        fields=form.fields_for(rules),
+        person=form.committed(rules),
+        own=_own_person(store, session, form) if form.committed(rules) else None,
         session=session,
-        needs_disclosure=needs_disclosure,
-        allowed=session is not None and session.key_role in form.roles and not needs_disclosure,
-        catalogue=json.dumps(form.document(), ensure_ascii=False),
+        allowed=allowed,
+        catalogue=json.dumps(form.document(rules), ensure_ascii=False),
         messages=json.dumps(messages, ensure_ascii=False),
         words=_words(t),
         score_areas=ALL_SCORE_AREAS,
         **_log_context(request),
     )
+
+
+def _own_person(store: LedgerReader, session: KeySession | None, form: Form) -> Person | None:
+    """Rules edition 3: an employee signs their own pact as their key's holder, by the pseudonym and
+    commitment the key's registration logged (the store holds the data already, so the page sends
+    none). None for other signers, who name the person by name and number."""
+    if session is None or session.key_role != "employee" or form.kind != "pact.signed":
+        return None
+    key = store.key(session.fingerprint)
+    if key is None or key.holder_person is None:
+        return None  # an edition-2 key on a raised log: the rules say whose pact it may sign
+    return store.person(key.holder_person)

@@ -5,6 +5,13 @@
 // to POST /v1/entries, and verify the receipt here: the leaf hash of what was signed, the checkpoint's
 // signature by the log's verifier key, and the inclusion proof up to that checkpoint's root (RFC 9162
 // §2.1.3.2). A refusal is shown on the field it concerns, in the page's language (ledger/rules/messages.py).
+//
+// Rules edition 3 (issue 15; docs/contract/personal-data.md): a form whose catalogue names a `person`
+// (pacts, key registrations) puts `{"person", "commitment"}` in the body instead of the name and number.
+// A person the store holds is found by number (POST /v1/personal-data/lookup: the pseudonym and the
+// logged commitment, never the salt); a new one gets a pseudonym, salt and commitment made here
+// (static/persons.js), and the disclosure opening it goes beside the entry to
+// POST /v1/personal-data/disclosures. An employee's own pact names the key's holder as logged.
 
 import {
   ENTRY_CONTEXT,
@@ -21,6 +28,7 @@ import {
   verifyCheckpoint,
 } from "./tlog.js";
 import { sign } from "./keystore.js";
+import { newPerson, personalData } from "./persons.js";
 import { say, wordsOf } from "./write-words.js";
 
 const section = document.getElementById("writer");
@@ -28,10 +36,14 @@ const w = wordsOf(section);
 const catalogue = JSON.parse(section.dataset.catalogue);
 const messages = JSON.parse(section.dataset.messages);
 const signer = section.dataset.signer;
+const committed = catalogue.person; // edition 3: {member, name, number} of the person named by commitment
+const ownPerson = section.dataset.ownPerson
+  ? { person: section.dataset.ownPerson, commitment: section.dataset.ownCommitment }
+  : null;
 const encoder = new TextEncoder();
 const ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const fileDigests = new Map(); // field name -> [base64 SHA-256 of each chosen file]
-let prepared = []; // [{entry, text}]: what the preview shows, signed as shown
+let prepared = []; // [{entry, text, disclosures, about}]: what the preview shows, signed as shown
 
 class FieldError extends Error {
   constructor(field, message) {
@@ -220,22 +232,72 @@ async function rosterRows() {
   });
 }
 
+/** Rules edition 3: the person an entry names, {person, commitment}, with the disclosure to send
+ * (null for a person the store already holds) and what the preview says of it. */
+async function committedPerson(values, known) {
+  if (ownPerson) return { ...ownPerson, disclosure: null, about: { ...ownPerson, own: true } };
+  const name = values[committed.name];
+  const number = values[committed.number];
+  const data = personalData(name, number);
+  if (number !== undefined) {
+    if (known.has(number)) throw new FieldError(committed.number, w("person_twice", { number }));
+    const found = await lookUp(values, name, number);
+    if (found !== null) {
+      known.set(number, found.person);
+      return { ...found, disclosure: null, about: { ...found, data, held: true } };
+    }
+  }
+  const made = await newPerson(data);
+  if (number !== undefined) known.set(number, made.person);
+  return { ...made, about: { person: made.person, commitment: made.commitment, data, held: false } };
+}
+
+/** The pseudonym and logged commitment of the employee the store holds under this name and number,
+ * or null when it holds none (a new employee); a number held under another name is refused. */
+async function lookUp(values, name, number) {
+  const request = { kind: catalogue.kind, name, number };
+  if (values.unit !== undefined) request.unit = values.unit;
+  const response = await fetch("/v1/personal-data/lookup", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: canonicalize(request),
+    credentials: "same-origin",
+    cache: "no-store",
+  });
+  if (response.ok) return response.json();
+  const problem = await response.json().catch(() => ({ code: `HTTP ${response.status}`, detail: "" }));
+  if (problem.code === "unknown_person") return null;
+  throw new FieldError(committed.name, `${problem.code}: ${problem.detail}`);
+}
+
 /** The entries the form makes now: one, or one per roster row. */
 async function entriesOfForm() {
   const rows = (await rosterRows()) || [null];
   const entries = [];
+  const known = new Map(); // number -> pseudonym: one person, one pseudonym, also within a batch
   for (const row of rows) {
     const values = {};
     const body = {};
     for (const field of catalogue.fields) {
+      if (ownPerson && committed && [committed.name, committed.number].includes(field.name)) continue;
       const value = row && field.name in row ? row[field.name] : await valueOf(field);
       if (value === undefined) continue;
       values[field.name] = value;
-      if (field.body) setPath(body, field.name, value);
+      // The person's name and number are committed to, never signed in clear.
+      if (field.body && !(committed && [committed.name, committed.number].includes(field.name))) {
+        setPath(body, field.name, value);
+      }
+    }
+    let person = null;
+    if (committed) {
+      person = await committedPerson(values, known);
+      setPath(body, `${committed.member}.person`, person.person);
+      setPath(body, `${committed.member}.commitment`, person.commitment);
+      values[`${committed.member}.person`] = person.person;
     }
     const stream = await streamOf(values);
     const head = await headOf(stream);
-    entries.push({
+    const entry = {
       v: 1,
       log: section.dataset.origin,
       kind: catalogue.kind,
@@ -245,6 +307,11 @@ async function entriesOfForm() {
       at: nowRfc3339(),
       signer,
       body,
+    };
+    entries.push({
+      entry,
+      disclosures: person && person.disclosure ? [person.disclosure] : [],
+      about: person && person.about,
     });
   }
   return entries;
@@ -261,7 +328,24 @@ function showPreview() {
     pre.textContent = item.text;
     box.append(pre);
   }
+  const persons = document.getElementById("persons-sent");
+  persons?.replaceChildren(...prepared.filter((item) => item.about).map((item) => personLine(item.about)));
   document.getElementById("preview").hidden = false;
+}
+
+/** What the preview says of the person an entry names: who the pseudonym is, and what goes where. */
+function personLine(about) {
+  const line = document.createElement("p");
+  line.className = "person-sent muted";
+  line.dataset.person = about.person;
+  line.dataset.held = String(Boolean(about.held || about.own));
+  const who = about.own ? "" : about.data.number ? `${about.data.name}, ${about.data.number}` : about.data.name;
+  line.textContent = about.own
+    ? w("person_own", { person: about.person })
+    : about.held
+      ? w("person_held", { person: about.person, who })
+      : w("person_new", { person: about.person, who });
+  return line;
 }
 
 async function problemText(response) {
@@ -329,10 +413,15 @@ async function signAndSend() {
   for (const item of prepared) {
     // The bytes signed are the text the page shows, encoded: nothing is recomputed in between.
     const signature = encodeBase64(await sign(signer, encoder.encode(item.text)));
-    const response = await fetch("/v1/entries", {
+    const submission = { entry: item.entry, signature };
+    // Edition 3: the data opening the entry's commitment travels beside the entry, never inside it.
+    const [url, body] = committed
+      ? ["/v1/personal-data/disclosures", { submission, disclosures: item.disclosures }]
+      : ["/v1/entries", submission];
+    const response = await fetch(url, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: canonicalize({ entry: item.entry, signature }),
+      body: canonicalize(body),
       credentials: "same-origin",
     });
     let answer;
@@ -402,7 +491,7 @@ document.getElementById("entry-form").addEventListener("submit", async (event) =
   if (!signer) return showError(null, w("not_signed_in"));
   try {
     const entries = await entriesOfForm();
-    prepared = entries.map((entry) => ({ entry, text: ENTRY_CONTEXT + canonicalize(entry) }));
+    prepared = entries.map((item) => ({ ...item, text: ENTRY_CONTEXT + canonicalize(item.entry) }));
     showPreview();
   } catch (failure) {
     if (failure instanceof FieldError) return showError(failure.field, failure.message);
