@@ -575,6 +575,9 @@ MESSAGES: dict[str, str] = {
     "{person} is you, your key's holder: no personal data is sent.": (
         "{person} adalah Anda, pemegang kunci ini: tidak ada data pribadi yang dikirim."
     ),
+    "employee number {number} is held under another name: check the name (nothing was recorded, nothing "
+    "signed).": "NIP {number} tersimpan dengan nama lain: periksa namanya (tidak ada yang dicatat atau "
+    "ditandatangani).",
     "Employee number {number} is twice in this batch: one person, one pact.": (
         "NIP {number} muncul dua kali dalam daftar ini: satu orang, satu pakta."
     ),
@@ -731,6 +734,8 @@ WRITE_WORDS = {
     "commitment; no personal data is sent.",
     "person_own": "{person} is you, your key's holder: no personal data is sent.",
     "person_twice": "Employee number {number} is twice in this batch: one person, one pact.",
+    "person_name_differs": "employee number {number} is held under another name: check the name (nothing was "
+    "recorded, nothing signed).",
 }
 
 

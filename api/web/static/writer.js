@@ -267,7 +267,8 @@ async function lookUp(values, name, number) {
   if (response.ok) return response.json();
   const problem = await response.json().catch(() => ({ code: `HTTP ${response.status}`, detail: "" }));
   if (problem.code === "unknown_person") return null;
-  throw new FieldError(committed.name, `${problem.code}: ${problem.detail}`);
+  const detail = problem.code === "employee_name_differs" ? w("person_name_differs", { number }) : problem.detail;
+  throw new FieldError(committed.name, `${problem.code}: ${detail}`);
 }
 
 /** The entries the form makes now: one, or one per roster row. */
