@@ -72,6 +72,10 @@ class Field:
         }
 
 
+# The problems of the personal-data routes a form names a person through (docs/contract/personal-data.md).
+PERSON_CODES = ("personal_data_mismatch", "invalid_personal_data", "employee_name_differs")
+
+
 @dataclass(frozen=True)
 class Person:
     """Rules edition 3 (issue 15; docs/contract/personal-data.md): the body member that names a person by
@@ -82,8 +86,9 @@ class Person:
     name: str  # the field of the person's name
     number: str  # the field of the employee number (NIP)
 
-    def document(self) -> dict[str, str]:
-        return {"member": self.member, "name": self.name, "number": self.number}
+    def document(self) -> dict[str, Any]:
+        # `codes`: the personal-data routes' problems (not refusals of the rules), shown on the name field.
+        return {"member": self.member, "name": self.name, "number": self.number, "codes": list(PERSON_CODES)}
 
 
 @dataclass(frozen=True)
@@ -152,16 +157,7 @@ def _decree(prefix: str, id_: str, en: str, required: bool = True) -> tuple[Fiel
 
 def _person_problems(member: str) -> dict[str, str]:
     """Rules edition 3: the refusals of a person named by commitment, shown on the name field."""
-    return {
-        problem: f"{member}.name"
-        for problem in (
-            "person_commitment_mismatch",
-            "person_erased",
-            "personal_data_mismatch",
-            "invalid_personal_data",
-            "employee_name_differs",
-        )
-    }
+    return {problem: f"{member}.name" for problem in ("person_commitment_mismatch", "person_erased")}
 
 
 # The label category (api.web.i18n.LABELS) of a choice field, by its name.

@@ -51,7 +51,12 @@ def test_the_person_naming_forms_commit_on_an_edition_3_log(demo: DemoLog, tmp_p
             assert EDITION_3_NOTE in text and 'id="write-blocked"' not in text
             assert PREPARE_ENABLED in page.text and 'data-signer=""' not in page.text
             catalogue = catalogue_of(page.text)
-            assert catalogue["person"] == {"member": member, "name": f"{member}.name", "number": f"{member}.number"}
+            assert catalogue["person"] == {
+                "member": member,
+                "name": f"{member}.name",
+                "number": f"{member}.number",
+                "codes": ["personal_data_mismatch", "invalid_personal_data", "employee_name_differs"],
+            }
             assert catalogue["stream"] == stream
             assert f"{member}.number" in {f["name"] for f in catalogue["fields"]}
             assert 'id="own-person"' not in page.text  # a registrar or administrator names the person

@@ -376,7 +376,8 @@ function showProblem(problem) {
     const field = catalogue.problems[problem.reason] || null;
     return showError(field, w("refused", { message: rendered(messages[problem.reason], problem.params || {}) }));
   }
-  return showError(catalogue.problems[problem.code] || null, `${problem.code}: ${problem.detail}`);
+  const personField = committed && committed.codes.includes(problem.code) ? committed.name : null;
+  return showError(catalogue.problems[problem.code] || personField, `${problem.code}: ${problem.detail}`);
 }
 
 async function verifyReceipt(entry, signature, receipt) {
