@@ -61,3 +61,8 @@ EMPLOYEE_NAME_DIFFERS = _code(
     VerificationFailed,
     "a person lookup whose employee number the personal-data store holds under another name",
 )
+EMPLOYEE_NUMBER_HELD = _code(
+    "employee_number_held",
+    VerificationFailed,
+    "a new person's disclosure whose employee number the personal-data store holds for another pseudonym",
+)

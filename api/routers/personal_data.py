@@ -21,7 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.deps import Reader, Store, reader
-from api.errors import EMPLOYEE_NAME_DIFFERS, Forbidden, Unauthorised, UnsupportedMediaType
+from api.errors import EMPLOYEE_NAME_DIFFERS, EMPLOYEE_NUMBER_HELD, Forbidden, Unauthorised, UnsupportedMediaType
 from api.routers.entries import read_limited, receipt_response
 from api.schemas import Receipt, problem_responses
 from api.sessions import KeySession, current_session
@@ -146,22 +146,37 @@ async def submit_disclosed(request: Request, store: Store) -> JSONResponse:
     submission = submission_from_json(value["submission"])
     disclosures = [Disclosure.from_json(d) for d in value["disclosures"]]
     directory = request.app.state.settings.ledger_dir
-    disclosures += await run_in_threadpool(held_disclosures, directory, submission, disclosures)
+    disclosures = await run_in_threadpool(completed_disclosures, store, directory, submission, disclosures)
     receipt = await run_in_threadpool(append_disclosed, store, directory, submission, disclosures)
     return receipt_response(request, store, receipt)
 
 
-def held_disclosures(directory: Path, submission: Submission, sent: list[Disclosure]) -> list[Disclosure]:
-    """What the store holds for each person the entry names without a disclosure sent: `append_disclosed`
-    checks it as a sent one (it must open the entry's commitment: `personal_data_mismatch`), so the log
-    takes no commitment the store cannot open. A person held for nobody stays undisclosed
-    (`invalid_personal_data`)."""
+def completed_disclosures(
+    ledger: LedgerReader, directory: Path, submission: Submission, sent: list[Disclosure]
+) -> list[Disclosure]:
+    """The disclosures sent, and what the store holds for each person the entry names without one:
+    `append_disclosed` checks a held one as a sent one (it must open the entry's commitment:
+    `personal_data_mismatch`), so the log takes no commitment the store cannot open; a person held for
+    nobody stays undisclosed (`invalid_personal_data`). A new person under an employee number the
+    store holds for another pseudonym the log names is refused (`employee_number_held`): one person,
+    one pseudonym (the lookup finds the held one)."""
     given = {d.person for d in sent}
     missing = [person for person, _ in persons_named(submission.entry) if person not in given]
-    if not missing:
-        return []
+    ledger.refresh()
     with PersonalDataStore(directory) as personal:
-        return [held for person in missing if (held := personal.get(person)) is not None]
+        for disclosure in sent:
+            number = disclosure.data.number
+            if number is None or personal.get(disclosure.person) is not None:
+                continue
+            for other in personal.persons_with_number(number):
+                known = ledger.person(other)
+                if other != disclosure.person and known is not None and known.erased_index is None:
+                    raise VerificationFailed(
+                        f"that employee number is held for {other}: name the person by that pseudonym "
+                        "(POST /v1/personal-data/lookup finds it)",
+                        code=EMPLOYEE_NUMBER_HELD,
+                    )
+        return [*sent, *(held for person in missing if (held := personal.get(person)) is not None)]
 
 
 # Who may find a person by name and number, for which form, and the purpose the read log records.

@@ -73,7 +73,12 @@ class Field:
 
 
 # The problems of the personal-data routes a form names a person through (docs/contract/personal-data.md).
-PERSON_CODES = ("personal_data_mismatch", "invalid_personal_data", "employee_name_differs")
+PERSON_CODES = (
+    "personal_data_mismatch",
+    "invalid_personal_data",
+    "employee_name_differs",
+    "employee_number_held",
+)
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,12 @@ def test_the_person_naming_forms_commit_on_an_edition_3_log(demo: DemoLog, tmp_p
                 "member": member,
                 "name": f"{member}.name",
                 "number": f"{member}.number",
-                "codes": ["personal_data_mismatch", "invalid_personal_data", "employee_name_differs"],
+                "codes": [
+                    "personal_data_mismatch",
+                    "invalid_personal_data",
+                    "employee_name_differs",
+                    "employee_number_held",
+                ],
             }
             assert catalogue["stream"] == stream
             assert f"{member}.number" in {f["name"] for f in catalogue["fields"]}

@@ -186,6 +186,14 @@ def test_a_known_persons_pact_needs_no_disclosure_only_when_the_held_data_opens_
         DISCLOSURES, json={"submission": _pact(client, copy, key, person, altered), "disclosures": []}
     )
     assert_problem(refused, 422, "personal_data_mismatch")
+    # A new pseudonym for the held employee's number: one person, one pseudonym.
+    split = make_disclosure(PersonalData(name, number))
+    twin = _pact(client, copy, key, split.person, split.commitment)
+    assert_problem(
+        client.post(DISCLOSURES, json={"submission": twin, "disclosures": [split.to_json()]}),
+        422,
+        "employee_number_held",
+    )
     stranger = make_disclosure(PersonalData("Orang Baru (fiktif)", "199912312099121998"))
     unopened = _pact(client, copy, key, stranger.person, stranger.commitment)
     assert_problem(
@@ -198,4 +206,4 @@ def test_a_known_persons_pact_needs_no_disclosure_only_when_the_held_data_opens_
     assert answer.json()["index"] == size
     with PersonalDataStore(copy.directory) as personal:
         assert personal.get(person) == held
-        assert personal.get(stranger.person) is None
+        assert personal.get(stranger.person) is None and personal.get(split.person) is None
