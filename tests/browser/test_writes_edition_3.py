@@ -163,6 +163,17 @@ def persons_shown(device: Device) -> list[tuple[str, str]]:
     ]
 
 
+def type_in(device: Device, kind: str, values: dict[str, str]) -> None:
+    """Open `kind`'s form and fill it, without asking for the preview (for a refusal in the page)."""
+    device.page.goto(f"{device.url}/write/{kind}")
+    for name, value in values.items():
+        selector = "#f-" + name.replace(".", "-")
+        if device.page.eval_on_selector(selector, "e => e.tagName") == "SELECT":
+            device.page.select_option(selector, value)
+        else:
+            device.page.fill(selector, value)
+
+
 def body_at(ledger: dict[str, Any], index: int) -> dict[str, Any]:
     body: dict[str, Any] = entry_at(ledger, index)["entry"]["body"]
     return body
@@ -271,13 +282,7 @@ def test_persons_written_from_the_browser_on_an_edition_3_log(
         # The negative twin of the lookup: a wrong name for a known number is refused on the name
         # field, records no read and signs nothing.
         before, size = reads(ledger), size_of(ledger)
-        registrar.page.goto(f"{url}/write/pact.signed")
-        for name, value in {**pact, "employee.name": "Siti Lain (fiktif)", "employee.number": SITI[1]}.items():
-            selector = "#f-" + name.replace(".", "-")
-            if name == "occasion":
-                registrar.page.select_option(selector, value)
-            else:
-                registrar.page.fill(selector, value)
+        type_in(registrar, "pact.signed", {**pact, "employee.name": "Siti Lain (fiktif)", "employee.number": SITI[1]})
         registrar.page.click("#prepare")
         error = registrar.page.wait_for_selector("#err-employee-name:not([hidden])")
         assert (error.text_content() or "").startswith("employee_name_differs: ")
@@ -313,6 +318,17 @@ def test_persons_written_from_the_browser_on_an_edition_3_log(
         assert [body_at(ledger, i)["employee"]["person"] for i in indices] == [p for p, _ in batch]
         assert_personal_data_only_in_the_store(ledger)
         screenshot(registrar.page, "write-3-roster")
+
+        # A roster naming one number twice is refused in the page: one person, one pseudonym.
+        twice = tmp_path / "twice.csv"
+        twice.write_text(f"number,name\n{NEW[1]},{NEW[0]}\n{NEW[1]},{NEW[0]}\n", encoding="utf-8")
+        size = size_of(ledger)
+        type_in(registrar, "pact.signed", pact)
+        registrar.page.set_input_files("#f-roster", str(twice))
+        registrar.page.click("#prepare")
+        error = registrar.page.wait_for_selector("#err-roster:not([hidden])")
+        assert NEW[1] in (error.text_content() or "") and registrar.page.is_hidden("#preview")
+        assert size_of(ledger) == size
 
         # The negative twin of the disclosure: the entry's commitment altered on its way to the server
         # (a new person's) is refused, shown on the name field; nothing appended, nothing kept.

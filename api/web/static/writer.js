@@ -234,13 +234,13 @@ async function rosterRows() {
 
 /** Rules edition 3: the person an entry names, {person, commitment}, with the disclosure to send
  * (null for a person the store already holds) and what the preview says of it. */
-async function committedPerson(values, known) {
+async function committedPerson(values, known, fromRoster) {
   if (ownPerson) return { ...ownPerson, disclosure: null, about: { ...ownPerson, own: true } };
   const name = values[committed.name];
   const number = values[committed.number];
   const data = personalData(name, number);
   if (number !== undefined) {
-    if (known.has(number)) throw new FieldError(committed.number, w("person_twice", { number }));
+    if (known.has(number)) throw new FieldError(fromRoster ? "roster" : committed.number, w("person_twice", { number }));
     const found = await lookUp(values, name, number);
     if (found !== null) {
       known.set(number, found.person);
@@ -291,7 +291,7 @@ async function entriesOfForm() {
     }
     let person = null;
     if (committed) {
-      person = await committedPerson(values, known);
+      person = await committedPerson(values, known, row !== null);
       setPath(body, `${committed.member}.person`, person.person);
       setPath(body, `${committed.member}.commitment`, person.commitment);
       values[`${committed.member}.person`] = person.person;
