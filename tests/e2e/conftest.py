@@ -36,7 +36,7 @@ from tests.builder import LedgerBuilder, key_for
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
 ORIGIN = "e2e.integritas.example/log"
-START_TIMEOUT = 30.0  # seconds for a server to answer GET /v1/log
+START_TIMEOUT = 90.0  # seconds for a server to answer GET /v1/log (over 30 s seen on a loaded machine)
 STOP_TIMEOUT = 10.0
 CLI_TIMEOUT = 60.0
 
