@@ -201,9 +201,9 @@ def append(args: argparse.Namespace) -> int:
     data = sys.stdin.buffer.read() if args.submission == "-" else Path(args.submission).read_bytes()
     submission = parse_submission(data)
     store = open_store(args.ledger, args.allow_open_key_file)
-    from ledger.rules.persons import persons_named
+    from ledger.rules.persons import commitments_carried
 
-    if args.disclosure or persons_named(submission.entry):
+    if args.disclosure or commitments_carried(submission.entry):
         from cli.personal import read_disclosure
         from ledger.store.erasure import append_disclosed
 

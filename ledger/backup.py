@@ -16,6 +16,14 @@ A backup is a directory:
 signed-head.json is copied before the database: the size it records (the last checkpoint the server
 signed) is then never beyond the copy, and the restored ledger opens.
 
+The personal-data store (personal.sqlite, rules edition 3) is never in a backup: a backup of the
+ledger holds no personal data, so a leaked one discloses none, and erasure need not reach it. The
+store has backups of its own that erasure does reach (`integritas personal backup`,
+ledger.store.personal.backup_store). Restore moves the store of the directory it replaces into the
+restored ledger, with the registers of the copies erasure reaches (exports.json,
+personal-backups.json), so that the commitments stay open and the replaced directory, which is kept,
+holds no personal data out of erasure's reach.
+
 Restore refuses a backup older than any checkpoint known to have been seen: the ledger's own last
 signed checkpoint (signed-head.json of the directory being replaced) and any signed checkpoint a
 witness or monitor kept (`seen`). Restoring such a backup rolls the log back: entries that someone
@@ -49,6 +57,7 @@ from ledger.errors import MalformedInput, NotFound, Unavailable, VerificationFai
 from ledger.log_sources import LOG_AGGREGATE_ID, POSTGRES_EVENTS_TABLE, DataDirSource, open_source
 from ledger.store.config import connect_postgres
 from ledger.store.datadir import LedgerConfig, open_ledger
+from ledger.store.personal import BACKUPS_FILE, EXPORTS_FILE, PERSONAL_FILE
 from ledger.trust import TrustAnchor
 from ledger.verify import verify_log
 
@@ -60,6 +69,10 @@ BACKUP_FORMAT = 1
 # The database, its write-ahead log and lock files are not copied as files: the database is copied
 # through SQLite or pg_dump, the rest belongs to running processes.
 _NOT_COPIED_SUFFIXES = (".sqlite", ".sqlite-wal", ".sqlite-shm", "-lock", ".tmp", "-journal")
+# Never copied (the suffixes above already leave out personal.sqlite; named here as a decision), and
+# moved from a replaced directory into the restored one (`_carry_personal_data`).
+_PERSONAL_DATA_FILES = (PERSONAL_FILE, f"{PERSONAL_FILE}-wal", f"{PERSONAL_FILE}-shm")
+_PERSONAL_REGISTERS = (EXPORTS_FILE, BACKUPS_FILE)
 _SECRET_FILES = ("log.key", "log-next.key", "tokens.json")
 
 
@@ -102,7 +115,7 @@ def backup(ledger_dir: Path, out: Path) -> BackupInfo:
     _new_private_directory(out)
     # Files first (signed-head.json before the database: see the module's docstring).
     for path in sorted(ledger_dir.iterdir()):
-        if path.is_file() and not path.name.endswith(_NOT_COPIED_SUFFIXES):
+        if path.is_file() and not path.name.endswith(_NOT_COPIED_SUFFIXES) and path.name not in _PERSONAL_DATA_FILES:
             _copy_file(path, out / path.name)
     if config.storage.kind == "sqlite":
         assert config.storage.sqlite_path is not None
@@ -301,6 +314,8 @@ def restore(
 
     replaced = None
     if ledger_dir.exists():
+        if _carry_personal_data(ledger_dir, staging):
+            report("the personal-data store of the replaced directory was moved into the restored ledger")
         replaced = ledger_dir.with_name(f"{ledger_dir.name}.replaced-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}")
         ledger_dir.rename(replaced)
     staging.rename(ledger_dir)
@@ -316,6 +331,17 @@ def restore(
     if replaced is not None:
         report(f"the ledger directory it replaced is kept as {replaced}")
     return result
+
+
+def _carry_personal_data(old: Path, new: Path) -> bool:
+    """Move the personal-data store of `old` into `new` (see the module's docstring), with the
+    registers of the copies erasure reaches; return whether there was a store."""
+    if not (old / PERSONAL_FILE).exists():
+        return False
+    for name in (*_PERSONAL_DATA_FILES, *_PERSONAL_REGISTERS):
+        if (old / name).exists():
+            os.replace(old / name, new / name)
+    return True
 
 
 def _trust(backup_dir: Path) -> TrustAnchor:

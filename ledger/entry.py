@@ -431,6 +431,8 @@ BODIES: dict[str, tuple[dict[str, Validator], dict[str, Validator]]] = {
     "root.rotated": ({"root_key": _public_key, "possession": _signature_value}, {}),
     # --- rules edition 3 (docs/contract/personal-data.md): a person's data erased, on its legal basis ---
     "personal_data.erased": ({"basis": _text}, {}),
+    # the person's data rectified (UU 27/2022 art. 6): the new commitment, never the data itself
+    "personal_data.rectified": ({"commitment": _digest, "basis": _text}, {}),
 }
 KINDS = tuple(BODIES)
 
@@ -492,7 +494,7 @@ EDITION_1_BODIES: dict[str, tuple[dict[str, Validator], dict[str, Validator]]] =
         {},
     ),
 }
-EDITION_3_KINDS = ("personal_data.erased",)
+EDITION_3_KINDS = ("personal_data.erased", "personal_data.rectified")
 EDITION_2_KINDS = tuple(kind for kind in BODIES if kind not in EDITION_1_BODIES and kind not in EDITION_3_KINDS)
 
 
@@ -535,6 +537,7 @@ _STREAM_OF_KIND: dict[str, re.Pattern[str]] = {
     "log_key.retired": re.compile(r"ledger"),
     "root.rotated": re.compile(r"ledger"),
     "personal_data.erased": re.compile(r"person/(?P<person>p-[0-9a-f]{20})"),
+    "personal_data.rectified": re.compile(r"person/(?P<person>p-[0-9a-f]{20})"),
 }
 STREAM_PATTERN = re.compile(
     r"ledger|key/[0-9a-f]{64}|(?:unit|witness|oversight)/[a-z0-9][a-z0-9-]{0,63}"

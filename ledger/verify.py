@@ -293,7 +293,7 @@ def _check_personal_data(source: PersonalDataSource, state: LedgerState, report:
         try:
             verify_disclosure(disclosure, person.commitment)
         except VerificationFailed as exc:
-            report.fail(person.first_index, exc)
+            report.fail(person.commitment_index, exc)
 
 
 def _signed_by_unretired(state: LedgerState, signed_by: tuple[VerifierKey, ...], tree_size: int) -> bool:

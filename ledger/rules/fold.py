@@ -82,6 +82,7 @@ ROLES_OF_KIND: dict[str, tuple[str, ...]] = {
     "root.rotated": ("administrator",),  # the current root only: ledger_kinds.decide_root_rotated
     **cases.ROLES,
     "personal_data.erased": ("administrator",),  # rules edition 3
+    "personal_data.rectified": ("administrator",),
 }
 
 

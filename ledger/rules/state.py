@@ -108,14 +108,21 @@ class Case:
 
 @dataclass
 class Person:
-    """A person an edition-3 log names by pseudonym: the commitment every entry naming them carries,
-    the entries that name them, and the erasure entry once their personal data was erased."""
+    """A person an edition-3 log names by pseudonym: the commitment every entry naming them carries
+    (the first entry's, or the latest rectification's), the entries that name them, and the erasure
+    entry once their personal data was erased."""
 
     pseudonym: str
     commitment: str
     first_index: int
     indices: list[int] = field(default_factory=list)
     erased_index: int | None = None
+    rectified_index: int | None = None  # the latest personal_data.rectified: where `commitment` comes from
+
+    @property
+    def commitment_index(self) -> int:
+        """The leaf whose commitment is the person's now: the latest rectification, or the first naming."""
+        return self.first_index if self.rectified_index is None else self.rectified_index
 
 
 @dataclass(frozen=True)

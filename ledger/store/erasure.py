@@ -6,15 +6,26 @@ commitment the store cannot open, and the store never takes data the log does no
 
 `erase_person` is the right to erasure (UU 27/2022 art. 8 and 43; docs/personal-data.md): a signed
 `personal_data.erased` entry recording the legal basis (and no personal data), then the person's row
-deleted from the personal-data store with its free pages and WAL, and from every auditor export the
-ledger wrote. The log itself is untouched, so it keeps verifying; the commitments stay, and without
-the salt nothing links them to the person any more.
+deleted from the personal-data store with its free pages and WAL, from every auditor export and from
+every backup of the store the ledger made. The log itself is untouched, so it keeps verifying; the
+commitments stay, and without the salt nothing links them to the person any more.
+
+`rectify_person` is the right to rectification (UU 27/2022 art. 6, the controller's duty art. 30): a
+signed `personal_data.rectified` entry carrying the commitment to the corrected data (and the basis,
+no personal data), appended only if the corrected data opens it; then the store and the backups hold
+the corrected data in place of the old, and the auditor exports (whose logs end before the new
+commitment) no longer hold the person. Earlier entries keep the old commitment
+(they are signed leaves); the log's current commitment of the person is the rectification's.
+
+`restore_backup` puts a backup of the store back without resurrecting anyone: a person the log
+records as erased, names nowhere, or whose data no longer opens the log's current commitment (it was
+rectified since) is not restored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -22,18 +33,34 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger import codes
 from ledger.crypto.keys import encode_base64, fingerprint
 from ledger.entry import Submission, sign_entry
-from ledger.errors import MalformedInput
+from ledger.errors import MalformedInput, VerificationFailed
 from ledger.personal import PSEUDONYM_PATTERN, Disclosure, verify_disclosure
-from ledger.rules.persons import persons_named
+from ledger.rules.persons import commitments_carried
 from ledger.store.application import LedgerStore, Receipt
-from ledger.store.personal import PersonalDataStore, erase_from_exports
+from ledger.store.personal import (
+    PersonalDataStore,
+    erase_from_backups,
+    erase_from_exports,
+    read_backup,
+    rectify_in_backups,
+    register_backup,
+)
 
 
 def append_disclosed(
     store: LedgerStore, directory: Path, submission: Submission, disclosures: Sequence[Disclosure]
 ) -> Receipt:
-    """Append `submission` and keep the personal data that opens the commitments it carries."""
-    named = dict(persons_named(submission.entry))
+    """Append `submission` and keep the personal data that opens the commitments it carries (the
+    persons it names, or a rectification's new commitment, which replaces the data held)."""
+    return _append_disclosed(store, directory, submission, disclosures)[0]
+
+
+def _append_disclosed(
+    store: LedgerStore, directory: Path, submission: Submission, disclosures: Sequence[Disclosure]
+) -> tuple[Receipt, list[str], list[str]]:
+    """`append_disclosed`, with the auditor exports and backups a rectification rewrote."""
+    entry = submission.entry
+    named = dict(commitments_carried(entry))
     by_person = {d.person: d for d in disclosures}
     if set(by_person) != set(named):
         raise MalformedInput(
@@ -43,10 +70,16 @@ def append_disclosed(
     for person, commitment in named.items():
         verify_disclosure(by_person[person], commitment)  # before the append: nothing unopened enters
     receipt = store.append(submission)
+    if entry.kind == "personal_data.rectified":
+        corrected = by_person[entry.stream_subject or ""]
+        with PersonalDataStore(directory) as personal:
+            personal.rectify(corrected, named[corrected.person])
+        exports = erase_from_exports(directory, corrected.person)  # their logs hold the old commitment (see there)
+        return receipt, exports, rectify_in_backups(directory, corrected)
     with PersonalDataStore(directory) as personal:
         for person, commitment in named.items():
             personal.deposit(by_person[person], commitment)
-    return receipt
+    return receipt, [], []
 
 
 @dataclass(frozen=True)
@@ -57,6 +90,7 @@ class Erasure:
     receipt: Receipt
     data_deleted: bool
     exports_rewritten: list[str]
+    backups_rewritten: list[str] = field(default_factory=list)
 
 
 def erase_person(
@@ -77,23 +111,104 @@ def erase_person(
         receipt = _append_erasure(store, person, basis, key, at)
     with PersonalDataStore(directory) as personal:
         deleted = personal.erase(person)
-    return Erasure(person, receipt, deleted, erase_from_exports(directory, person))
+    return Erasure(
+        person, receipt, deleted, erase_from_exports(directory, person), erase_from_backups(directory, person)
+    )
 
 
 def _append_erasure(store: LedgerStore, person: str, basis: str, key: Ed25519PrivateKey, at: str) -> Receipt:
+    # The entry first: a refused erasure (not an administrator, unknown person) deletes nothing, and
+    # a crash after it leaves data that the next `erase` of the person deletes.
+    return store.append(_person_entry(store, person, "personal_data.erased", {"basis": basis}, key, at))
+
+
+def _person_entry(
+    store: LedgerStore, person: str, kind: str, body: dict[str, str], key: Ed25519PrivateKey, at: str
+) -> Submission:
+    """An administrator's entry on `person/<pseudonym>`, signed on the stream's head."""
     stream = f"person/{person}"
     head = store.stream_head(stream)
     entry = {
         "v": 1,
         "log": store.origin,
-        "kind": "personal_data.erased",
+        "kind": kind,
         "stream": stream,
         "seq": 0 if head is None else head.seq + 1,
         "prev": None if head is None else encode_base64(head.leaf_hash),
         "at": at,
         "signer": fingerprint(key.public_key()),
-        "body": {"basis": basis},
+        "body": body,
     }
-    # The entry first: a refused erasure (not an administrator, unknown person) deletes nothing, and
-    # a crash after it leaves data that the next `erase` of the person deletes.
-    return store.append(sign_entry(entry, key))
+    return sign_entry(entry, key)
+
+
+@dataclass(frozen=True)
+class Rectification:
+    """What a rectification did: the entry carrying the new commitment, the copies rewritten."""
+
+    person: str
+    commitment: str
+    receipt: Receipt
+    exports_rewritten: list[str]
+    backups_rewritten: list[str]
+
+
+def rectify_person(
+    store: LedgerStore,
+    directory: Path,
+    corrected: Disclosure,
+    *,
+    basis: str,
+    key: Ed25519PrivateKey,
+    at: str,
+    commitment: str | None = None,
+) -> Rectification:
+    """Rectify the data of `corrected.person` to `corrected.data` (under its own fresh salt), signed
+    by `key` (an administrator's). `commitment` is what the entry carries, by default the one
+    `corrected` makes; one it does not open is refused (`personal_data_mismatch`) before anything
+    is appended, as an erased, unknown or non-administrator's rectification is by the rules."""
+    commitment = corrected.commitment if commitment is None else commitment
+    submission = _person_entry(
+        store, corrected.person, "personal_data.rectified", {"commitment": commitment, "basis": basis}, key, at
+    )
+    receipt, exports, backups = _append_disclosed(store, directory, submission, [corrected])
+    return Rectification(corrected.person, commitment, receipt, exports, backups)
+
+
+@dataclass
+class Restored:
+    """What `restore_backup` put back, and what it kept out (pseudonyms only)."""
+
+    persons: int = 0
+    reads: int = 0
+    erased: list[str] = field(default_factory=list)  # the log records their erasure: never put back
+    unlogged: list[str] = field(default_factory=list)  # no entry of the log names them
+    outdated: list[str] = field(default_factory=list)  # no longer open the log's commitment (rectified since)
+
+
+def restore_backup(store: LedgerStore, directory: Path, backup: Path) -> Restored:
+    """Put the rows of a backup of the store (`integritas personal backup`) back into DIR's store,
+    each checked against the log first, with the backup's reads; and register the backup, a copy
+    of personal data that later erasures must reach."""
+    disclosures, reads = read_backup(backup)
+    done = Restored()
+    kept = []
+    for disclosure in disclosures:
+        person = store.person(disclosure.person)
+        if person is None:
+            done.unlogged.append(disclosure.person)
+        elif person.erased_index is not None:
+            done.erased.append(disclosure.person)
+        else:
+            try:
+                verify_disclosure(disclosure, person.commitment)
+            except VerificationFailed:
+                done.outdated.append(disclosure.person)
+            else:
+                kept.append(disclosure)
+    with PersonalDataStore(directory) as personal:
+        done.persons, done.reads = personal.restore_rows(kept, reads)
+    register_backup(directory, backup)
+    for pseudonym in done.erased:  # a copy brought from elsewhere: what it holds of the erased goes now
+        erase_from_backups(directory, pseudonym)
+    return done

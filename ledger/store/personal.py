@@ -1,7 +1,8 @@
 """The personal-data store beside the ledger (rules edition 3; docs/contract/personal-data.md).
 
-    DIR/personal.sqlite   one row per person: pseudonym, data (name, number), salt; and the read log
-    DIR/exports.json      the auditor exports this ledger wrote, so that an erasure reaches them too
+    DIR/personal.sqlite          one row per person: pseudonym, data (name, number), salt; and the read log
+    DIR/exports.json             the auditor exports this ledger wrote, so that an erasure reaches them too
+    DIR/personal-backups.json    the backups of personal.sqlite this ledger made (`backup_store`), likewise
 
 It is a separate SQLite database, never the event store and never PostgreSQL: erasing a person must
 leave no copy in free pages or a write-ahead log, which SQLite can promise for one file it owns
@@ -22,6 +23,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,7 @@ from ledger.personal import (
 
 PERSONAL_FILE = "personal.sqlite"
 EXPORTS_FILE = "exports.json"
+BACKUPS_FILE = "personal-backups.json"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS persons (
@@ -137,9 +140,54 @@ class PersonalDataStore:
         """Delete the person's row and every trace of it in the file: free pages zeroed
         (secure_delete), the file rebuilt (VACUUM), the WAL emptied. Returns whether a row was held."""
         cursor = self._db.execute("DELETE FROM persons WHERE person = ?", (person,))
+        self._scrub()
+        return cursor.rowcount > 0
+
+    def rectify(self, disclosure: Disclosure, commitment: str) -> bool:
+        """Replace the person's data and salt by `disclosure`, which must open `commitment` (the one
+        a `personal_data.rectified` entry carries; `personal_data_mismatch` otherwise), leaving no
+        trace of the data it replaces (as `erase`). Returns whether a row was held before."""
+        verify_disclosure(disclosure, commitment)
+        held = self._replace(disclosure)
+        self._scrub()
+        return held
+
+    def restore_rows(self, disclosures: list[Disclosure], reads: list[Read]) -> tuple[int, int]:
+        """Put back rows of a backup (the caller checked each against the log): a disclosure replaces
+        the row held for its person, a read is added unless the same read is recorded. Returns how
+        many of each were written."""
+        held_reads = set(self.reads())
+        new_reads = [read for read in reads if read not in held_reads]
+        self._db.execute("BEGIN")
+        try:
+            for disclosure in disclosures:
+                self._replace(disclosure)
+            self._db.executemany(
+                "INSERT INTO reads (at, reader, person, record, purpose) VALUES (?, ?, ?, ?, ?)",
+                [(r.at, r.reader, r.person, r.record, r.purpose) for r in new_reads],
+            )
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+        self._scrub()  # a replaced row (stale data) leaves no trace either
+        return len(disclosures), len(new_reads)
+
+    def copy_into(self, target: sqlite3.Connection) -> None:
+        """SQLite's online backup of the whole store into `target` (pages=-1: one step, one snapshot)."""
+        self._db.backup(target)
+
+    def _replace(self, disclosure: Disclosure) -> bool:
+        cursor = self._db.execute("DELETE FROM persons WHERE person = ?", (disclosure.person,))
+        self._db.execute(
+            "INSERT INTO persons (person, name, number, salt) VALUES (?, ?, ?, ?)",
+            (disclosure.person, disclosure.data.name, disclosure.data.number, encode_base64(disclosure.salt)),
+        )
+        return cursor.rowcount > 0
+
+    def _scrub(self) -> None:
         self._db.execute("VACUUM")
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return cursor.rowcount > 0
 
     # --- reading (the unrecorded primitives; a person's data is shown only through `read`) ---
 
@@ -200,7 +248,7 @@ def has_personal_data(directory: Path) -> bool:
     return (directory / PERSONAL_FILE).exists()
 
 
-# --- auditor exports ------------------------------------------------------------------------------------
+# --- copies the ledger made: auditor exports and backups, registered so that erasure reaches them ---
 
 
 def write_auditor_export(directory: Path, export: Path) -> int:
@@ -209,25 +257,39 @@ def write_auditor_export(directory: Path, export: Path) -> int:
     with PersonalDataStore(directory) as store:
         disclosures = list(store.all())
     write_atomically(export / AUDITOR_EXPORT_FILE, format_auditor_file(disclosures))
-    exports = auditor_exports(directory)
-    resolved = str(export.resolve())
-    if resolved not in exports:
-        write_atomically(
-            directory / EXPORTS_FILE, (json.dumps({"auditor_exports": [*exports, resolved]}) + "\n").encode()
-        )
+    _register(directory, EXPORTS_FILE, "auditor_exports", export)
     return len(disclosures)
 
 
 def auditor_exports(directory: Path) -> list[str]:
-    path = directory / EXPORTS_FILE
+    return _registered(directory, EXPORTS_FILE, "auditor_exports")
+
+
+def personal_backups(directory: Path) -> list[str]:
+    return _registered(directory, BACKUPS_FILE, "backups")
+
+
+def _registered(directory: Path, file: str, member: str) -> list[str]:
+    path = directory / file
     if not path.exists():
         return []
-    return list(json.loads(path.read_text(encoding="utf-8"))["auditor_exports"])
+    return list(json.loads(path.read_text(encoding="utf-8"))[member])
+
+
+def _register(directory: Path, file: str, member: str, copy: Path) -> None:
+    held = _registered(directory, file, member)
+    resolved = str(copy.resolve())
+    if resolved not in held:
+        write_atomically(directory / file, (json.dumps({member: [*held, resolved]}) + "\n").encode())
 
 
 def erase_from_exports(directory: Path, person: str) -> list[str]:
     """Rewrite every registered auditor export's personal-data file without `person`; return the
-    exports rewritten (an export deleted since is skipped: nothing is left there to erase)."""
+    exports rewritten (an export deleted since is skipped: nothing is left there to erase).
+
+    A rectification does the same: an export's log ends before the rectification and so holds the
+    old commitment, which the corrected data does not open, while the old data must go (UU 27/2022
+    art. 30); a new auditor export carries the corrected data."""
     rewritten = []
     for export in auditor_exports(directory):
         path = Path(export) / AUDITOR_EXPORT_FILE
@@ -236,4 +298,78 @@ def erase_from_exports(directory: Path, person: str) -> list[str]:
         kept = [d for d in parse_auditor_file(path.read_bytes()) if d.person != person]
         write_atomically(path, format_auditor_file(kept))
         rewritten.append(export)
+    return rewritten
+
+
+def backup_store(directory: Path, out: Path) -> int:
+    """Copy DIR/personal.sqlite into the new file `out` (mode 0600) with SQLite's online backup API
+    (https://sqlite.org/backup.html: one consistent snapshot while the server keeps writing), as one
+    self-contained file (rollback journal, no WAL), and register it in DIR/personal-backups.json so
+    that every later erasure and rectification reaches it. Returns the number of persons copied."""
+    if not has_personal_data(directory):
+        raise NotFound("the ledger holds no personal-data store to back up", code=codes.NOT_FOUND)
+    try:
+        os.close(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError as exc:
+        raise MalformedInput(f"{out.name} exists: name a new file", code=codes.NOT_EMPTY) from exc
+    except FileNotFoundError as exc:
+        raise NotFound(f"the directory to hold {out.name} does not exist", code=codes.NOT_FOUND) from exc
+    with PersonalDataStore(directory) as store, closing(sqlite3.connect(out)) as copy:
+        store.copy_into(copy)
+        copy.execute("PRAGMA journal_mode = DELETE")
+        persons: int = copy.execute("SELECT count(*) FROM persons").fetchone()[0]
+    register_backup(directory, out)
+    return persons
+
+
+def register_backup(directory: Path, backup: Path) -> None:
+    """List `backup` in DIR/personal-backups.json: erasures and rectifications rewrite it."""
+    _register(directory, BACKUPS_FILE, "backups", backup)
+
+
+def read_backup(path: Path) -> tuple[list[Disclosure], list[Read]]:
+    """The persons and reads of a backup of the store, read only."""
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            rows = db.execute("SELECT person, name, number, salt FROM persons ORDER BY person").fetchall()
+            reads = [
+                Read(*row) for row in db.execute("SELECT at, reader, person, record, purpose FROM reads ORDER BY id")
+            ]
+    except sqlite3.Error as exc:
+        raise MalformedInput(
+            f"{path.name} is not a backup of a personal-data store", code=codes.INVALID_BACKUP
+        ) from exc
+    return [_disclosure(row) for row in rows], reads
+
+
+def erase_from_backups(directory: Path, person: str) -> list[str]:
+    """Delete `person` from every registered backup of the store, leaving no trace in the file
+    (secure_delete, VACUUM; a backup keeps a rollback journal, which SQLite deletes at commit);
+    return the backups rewritten (one deleted or moved since is skipped)."""
+    return _rewrite_backups(directory, person, None)
+
+
+def rectify_in_backups(directory: Path, disclosure: Disclosure) -> list[str]:
+    """Put the corrected data in place of the old in every registered backup holding the person."""
+    return _rewrite_backups(directory, disclosure.person, disclosure)
+
+
+def _rewrite_backups(directory: Path, person: str, replacement: Disclosure | None) -> list[str]:
+    rewritten = []
+    for backup in personal_backups(directory):
+        path = Path(backup)
+        if not path.is_file():
+            continue
+        with closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as db:
+            db.execute("PRAGMA secure_delete = ON")
+            db.execute("PRAGMA journal_mode = DELETE")
+            if replacement is None:
+                db.execute("DELETE FROM persons WHERE person = ?", (person,))
+            else:
+                db.execute(
+                    "UPDATE persons SET name = ?, number = ?, salt = ? WHERE person = ?",
+                    (replacement.data.name, replacement.data.number, encode_base64(replacement.salt), person),
+                )
+            db.execute("VACUUM")
+        rewritten.append(backup)
     return rewritten
