@@ -385,8 +385,10 @@ PERSON_COMMITMENT_MISMATCH = _code(
 PERSONAL_DATA_IN_CLEAR = _code(
     "personal_data_in_clear", Refused, "a name or employee number in clear in an entry of a rules-edition-3 log"
 )
-PERSON_NOT_IN_LOG = _code("person_not_in_log", Refused, "an erasure of a pseudonym no entry of the log names")
-PERSON_ERASED = _code("person_erased", Refused, "an entry naming a person whose personal data was erased")
+PERSON_NOT_IN_LOG = _code(
+    "person_not_in_log", Refused, "an erasure or rectification of a pseudonym no entry of the log names"
+)
+PERSON_ERASED = _code("person_erased", Refused, "an entry naming or rectifying a person whose personal data was erased")
 UNKNOWN_PERSON = _code("unknown_person", NotFound, "a person (number or pseudonym) the ledger holds nothing for")
 PURPOSE_REQUIRED = _code("purpose_required", MalformedInput, "a read of personal data without a stated purpose")
 

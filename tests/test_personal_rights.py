@@ -20,6 +20,7 @@ import pytest
 from ledger.crypto.keys import encode_base64, read_private_key
 from ledger.errors import VerificationFailed
 from ledger.personal import Disclosure, PersonalData, make_disclosure
+from ledger.rules.messages import render
 from ledger.store.datadir import open_ledger
 from ledger.store.erasure import rectify_person
 from ledger.store.personal import PersonalDataStore
@@ -72,12 +73,19 @@ def test_a_rectification_of_an_unknown_or_erased_person_or_by_another_role_is_re
     b: LedgerBuilder, ani: Disclosure
 ) -> None:
     stream = f"person/{ani.person}"
-    refuse(b, b.sign(b.admin, "personal_data.rectified", stream, rectified(ani)), "person_not_in_log")
+    error = refuse(b, b.sign(b.admin, "personal_data.rectified", stream, rectified(ani)), "person_not_in_log")
+    assert error.message == f"no entry of the log names person {ani.person}: there is no data of theirs to rectify"
+    assert render(error.reason, error.params, "id") == (
+        f"tidak ada entri log yang menyebut orang {ani.person}: tidak ada datanya yang dapat diperbaiki"
+    )
     accept(b, b.sign(b.registrars[U], "pact.signed", f"pact/{U}/{ani.person}", pact_body(ani)))
     refuse(b, b.sign(b.regent, "personal_data.rectified", stream, rectified(ani)), "role_not_allowed")
     refuse(b, b.sign(b.registrars[U], "personal_data.rectified", stream, rectified(ani)), "role_not_allowed")
     accept(b, b.sign(b.admin, "personal_data.erased", stream, {"basis": "permintaan subjek data"}))
-    refuse(b, b.sign(b.admin, "personal_data.rectified", stream, rectified(ani)), "person_erased")
+    error = refuse(b, b.sign(b.admin, "personal_data.rectified", stream, rectified(ani)), "person_erased")
+    assert render(error.reason, error.params, "id") == (
+        f"data pribadi {ani.person} telah dihapus pada daun {b.state.size - 1}: data itu tidak dapat diperbaiki lagi"
+    )
 
 
 def test_edition_2_refuses_the_rectification_kind(b2: LedgerBuilder, ani: Disclosure) -> None:

@@ -1084,6 +1084,11 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
 }
 
 
+# pd-rights (issue 15): the label of a rectification of personal data (UU 27/2022 art. 6)
+LABELS["kind"]["id"].setdefault("personal_data.rectified", "Data pribadi diperbaiki")
+LABELS["kind"]["en"].setdefault("personal_data.rectified", "Personal data rectified")
+
+
 # Parameters of the rules' messages (ledger.rules.messages) that are decimals of the ledger, shown
 # with the language's decimal mark; `area` is shown by its label.
 DECIMAL_PARAMS = frozenset({"score", "needed", "share", "weight", "minimum"})

@@ -187,6 +187,17 @@ REFUSALS: dict[str, Message] = {
         "no entry of the log names person {person}",
         "tidak ada entri log yang menyebut orang {person}",
     ),
+    # a rectification (personal_data.rectified, UU 27/2022 art. 6) shares the codes, with its own words
+    "rectification_person_not_in_log": Message(
+        codes.PERSON_NOT_IN_LOG,
+        "no entry of the log names person {person}: there is no data of theirs to rectify",
+        "tidak ada entri log yang menyebut orang {person}: tidak ada datanya yang dapat diperbaiki",
+    ),
+    "rectification_person_erased": Message(
+        codes.PERSON_ERASED,
+        "the personal data of {person} was erased at leaf {index}: it can no longer be rectified",
+        "data pribadi {person} telah dihapus pada daun {index}: data itu tidak dapat diperbaiki lagi",
+    ),
     "not_genesis": Message(
         codes.NOT_GENESIS,
         "the first entry of a log must be ledger.genesis, not {kind}",

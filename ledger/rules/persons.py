@@ -92,9 +92,9 @@ def decide_personal_data_rectified(
     pseudonym = submission.entry.stream_subject or ""
     person = state.persons.get(pseudonym)
     if person is None:
-        raise refused("person_not_in_log", person=pseudonym)
+        raise refused("rectification_person_not_in_log", person=pseudonym)
     if person.erased_index is not None:
-        raise refused("person_erased", person=pseudonym, index=person.erased_index)
+        raise refused("rectification_person_erased", person=pseudonym, index=person.erased_index)
     return Decision(submission, index, key)
 
 
