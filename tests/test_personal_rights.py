@@ -19,11 +19,11 @@ import pytest
 
 from ledger.crypto.keys import encode_base64, read_private_key
 from ledger.errors import VerificationFailed
-from ledger.personal import Disclosure, PersonalData, make_disclosure
+from ledger.personal import Disclosure, PersonalData, make_disclosure, verify_disclosure
 from ledger.rules.messages import render
 from ledger.store.datadir import open_ledger
 from ledger.store.erasure import rectify_person
-from ledger.store.personal import PersonalDataStore
+from ledger.store.personal import PersonalDataStore, read_backup
 from tests.builder import LedgerBuilder
 from tests.test_personal_data import ANI, BUDI, UNIT, Ledger, ledger, ok, run
 from tests.test_rules import accept, refuse
@@ -398,3 +398,75 @@ def test_the_ledger_backup_holds_no_personal_data_and_restore_keeps_the_store(le
         assert holding(needle, ledger.dir)
     report = ledger.verify(ledger.dir)
     assert report["status"] == 0 and report["ok"] and report["persons_checked"] == 4, report
+
+
+def test_an_erasure_outlives_a_rollback_of_the_log(ledger: Ledger) -> None:
+    """A ledger restore that rolls the log back past an erasure entry: the store, carried over,
+    remembers the erasure, so neither a backup nor a new entry brings the person back."""
+    out, backup = ledger.tmp / "ledger-backup", ledger.tmp / "personal.bak"
+    ok(ledger.capsys, "backup", "--ledger", str(ledger.dir), str(out))
+    ok(ledger.capsys, "personal", "backup", "--ledger", str(ledger.dir), str(backup))
+    by_hand = ledger.tmp / "copied-by-hand.sqlite"
+    shutil.copyfile(backup, by_hand)
+    ani_disclosure = next(d for d in read_backup(by_hand).persons if d.person == ledger.ani)
+    size = size_of(ledger)
+    ok(
+        ledger.capsys,
+        "erase",
+        "--ledger",
+        str(ledger.dir),
+        "--person",
+        ANI[1],
+        "--basis",
+        "x",
+        "--key",
+        str(ledger.admin),
+    )
+    assert read_backup(backup).erased == [ledger.ani]  # the registered backup remembers it too
+    ok(ledger.capsys, "restore", "--ledger", str(ledger.dir), str(out), "--allow-rollback")
+    assert size_of(ledger) == size  # the erasure entry is gone from the log
+
+    restored = json.loads(ok(ledger.capsys, "personal", "restore", "--ledger", str(ledger.dir), str(by_hand)))
+    assert restored["not_restored"]["erased"] == [ledger.ani] and restored["persons_restored"] == 3
+    # The twin: the person's data is in the copy, and would have opened the rolled-back log's commitment.
+    store = open_ledger(ledger.dir)
+    try:
+        known = store.person(ledger.ani)
+        assert known is not None and known.erased_index is None
+        verify_disclosure(ani_disclosure, known.commitment)
+    finally:
+        store.close()
+    for needle in ANI:
+        assert holding(needle, ledger.dir, by_hand, backup) == [], needle
+    # A new entry naming the person, with the disclosure that opens it, is refused before the append.
+    disclosure = ledger.tmp / "ani.json"
+    disclosure.write_text(json.dumps(ani_disclosure.to_json()))
+    body = {
+        "employee": {"person": ledger.ani, "commitment": ani_disclosure.commitment},
+        "pact_digest": encode_base64(bytes(32)),
+        "signed_on": "2024-02-01",
+        "occasion": "yearly",
+    }
+    signed = ok(
+        ledger.capsys,
+        "sign",
+        "--ledger",
+        str(ledger.dir),
+        "--key",
+        str(ledger.registrar),
+        "--kind",
+        "pact.signed",
+        "--stream",
+        f"pact/{UNIT}/{ledger.ani}",
+        "--body",
+        json.dumps(body),
+        "--at",
+        ledger.at(),
+    )
+    submission = ledger.tmp / "pact.json"
+    submission.write_text(signed)
+    status, _, err = run(
+        ledger.capsys, "append", "--ledger", str(ledger.dir), str(submission), "--disclosure", str(disclosure)
+    )
+    assert status == 1 and err.startswith("integritas: person_erased:"), err
+    assert size_of(ledger) == size and holding(ANI[0], ledger.dir) == []

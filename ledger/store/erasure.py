@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger import codes
 from ledger.crypto.keys import encode_base64, fingerprint
 from ledger.entry import Submission, sign_entry
-from ledger.errors import MalformedInput, VerificationFailed
+from ledger.errors import MalformedInput, Refused, VerificationFailed
 from ledger.personal import PSEUDONYM_PATTERN, Disclosure, verify_disclosure
 from ledger.rules.persons import commitments_carried
 from ledger.store.application import LedgerStore, Receipt
@@ -69,6 +69,12 @@ def _append_disclosed(
         )
     for person, commitment in named.items():
         verify_disclosure(by_person[person], commitment)  # before the append: nothing unopened enters
+    with PersonalDataStore(directory) as personal:
+        for person in named:
+            if personal.is_erased(person):  # the store remembers an erasure a rollback took from the log
+                raise Refused(
+                    f"the personal data of {person} was erased: it is not kept again", code=codes.PERSON_ERASED
+                )
     receipt = store.append(submission)
     if entry.kind == "personal_data.rectified":
         corrected = by_person[entry.stream_subject or ""]
@@ -188,26 +194,28 @@ class Restored:
 
 def restore_backup(store: LedgerStore, directory: Path, backup: Path) -> Restored:
     """Put the rows of a backup of the store (`integritas personal backup`) back into DIR's store,
-    each checked against the log first, with the backup's reads; and register the backup, a copy
-    of personal data that later erasures must reach."""
-    disclosures, reads = read_backup(backup)
+    each checked against the log and the store's erased pseudonyms first, with the backup's reads;
+    and register the backup, a copy of personal data that later erasures must reach."""
+    held = read_backup(backup)
     done = Restored()
     kept = []
-    for disclosure in disclosures:
-        person = store.person(disclosure.person)
-        if person is None:
-            done.unlogged.append(disclosure.person)
-        elif person.erased_index is not None:
-            done.erased.append(disclosure.person)
-        else:
-            try:
-                verify_disclosure(disclosure, person.commitment)
-            except VerificationFailed:
-                done.outdated.append(disclosure.person)
-            else:
-                kept.append(disclosure)
     with PersonalDataStore(directory) as personal:
-        done.persons, done.reads = personal.restore_rows(kept, reads)
+        for disclosure in held.persons:
+            person = store.person(disclosure.person)
+            if personal.is_erased(disclosure.person) or disclosure.person in held.erased:
+                done.erased.append(disclosure.person)  # also when a rollback took the erasure entry away
+            elif person is None:
+                done.unlogged.append(disclosure.person)
+            elif person.erased_index is not None:
+                done.erased.append(disclosure.person)
+            else:
+                try:
+                    verify_disclosure(disclosure, person.commitment)
+                except VerificationFailed:
+                    done.outdated.append(disclosure.person)
+                else:
+                    kept.append(disclosure)
+        done.persons, done.reads = personal.restore_rows(kept, held.reads, held.erased)
     register_backup(directory, backup)
     for pseudonym in done.erased:  # a copy brought from elsewhere: what it holds of the erased goes now
         erase_from_backups(directory, pseudonym)

@@ -12,7 +12,9 @@ leave no copy in free pages or a write-ahead log, which SQLite can promise for o
 whereas PostgreSQL keeps dead tuples and WAL segments beyond an application's reach.
 
 A row enters only with a disclosure that opens the commitment the log holds for the person
-(`deposit`): the store never holds data the log does not commit to. Every read of a person's data
+(`deposit`): the store never holds data the log does not commit to. An erasure leaves the pseudonym
+(which links to no one once the salt is gone) in `erased`, so that no data of the person enters
+again, also after the log was rolled back past the erasure entry by a restore. Every read of a person's data
 goes through `read`, which records who read it, when, which record and for what stated purpose
 (UU 27/2022 art. 31, records of processing; docs/personal-data.md).
 """
@@ -30,7 +32,7 @@ from typing import Any
 
 from ledger import codes
 from ledger.crypto.keys import encode_base64
-from ledger.errors import MalformedInput, NotFound
+from ledger.errors import MalformedInput, NotFound, Refused
 from ledger.files import PRIVATE_FILE, write_atomically
 from ledger.personal import (
     AUDITOR_EXPORT_FILE,
@@ -54,6 +56,9 @@ CREATE TABLE IF NOT EXISTS persons (
     salt TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS persons_by_number ON persons (number);
+CREATE TABLE IF NOT EXISTS erased (
+    person TEXT PRIMARY KEY
+);
 CREATE TABLE IF NOT EXISTS reads (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -113,7 +118,9 @@ class PersonalDataStore:
 
     def deposit(self, disclosure: Disclosure, commitment: str) -> None:
         """Keep `disclosure` if it opens `commitment`, the one the log holds for its person;
-        raise `VerificationFailed` (`personal_data_mismatch`) otherwise. Idempotent for the same data."""
+        raise `VerificationFailed` (`personal_data_mismatch`) otherwise, `Refused` (`person_erased`)
+        for an erased person. Idempotent for the same data."""
+        self._refuse_erased(disclosure.person)
         verify_disclosure(disclosure, commitment)
         held = self.get(disclosure.person)
         if held is not None:
@@ -140,22 +147,35 @@ class PersonalDataStore:
         """Delete the person's row and every trace of it in the file: free pages zeroed
         (secure_delete), the file rebuilt (VACUUM), the WAL emptied. Returns whether a row was held."""
         cursor = self._db.execute("DELETE FROM persons WHERE person = ?", (person,))
+        self._db.execute("INSERT OR IGNORE INTO erased (person) VALUES (?)", (person,))
         self._scrub()
         return cursor.rowcount > 0
+
+    def is_erased(self, person: str) -> bool:
+        return self._db.execute("SELECT 1 FROM erased WHERE person = ?", (person,)).fetchone() is not None
+
+    def erased(self) -> list[str]:
+        return [row[0] for row in self._db.execute("SELECT person FROM erased ORDER BY person")]
+
+    def _refuse_erased(self, person: str) -> None:
+        if self.is_erased(person):
+            raise Refused(f"the personal data of {person} was erased: it is not kept again", code=codes.PERSON_ERASED)
 
     def rectify(self, disclosure: Disclosure, commitment: str) -> bool:
         """Replace the person's data and salt by `disclosure`, which must open `commitment` (the one
         a `personal_data.rectified` entry carries; `personal_data_mismatch` otherwise), leaving no
         trace of the data it replaces (as `erase`). Returns whether a row was held before."""
+        self._refuse_erased(disclosure.person)
         verify_disclosure(disclosure, commitment)
         held = self._replace(disclosure)
         self._scrub()
         return held
 
-    def restore_rows(self, disclosures: list[Disclosure], reads: list[Read]) -> tuple[int, int]:
-        """Put back rows of a backup (the caller checked each against the log): a disclosure replaces
-        the row held for its person, a read is added unless the same read is recorded. Returns how
-        many of each were written."""
+    def restore_rows(self, disclosures: list[Disclosure], reads: list[Read], erased: list[str]) -> tuple[int, int]:
+        """Put back rows of a backup (the caller checked each against the log and `is_erased`): a
+        disclosure replaces the row held for its person, a read is added unless the same read is
+        recorded, the backup's erased pseudonyms join this store's. Returns how many persons and
+        reads were written."""
         held_reads = set(self.reads())
         new_reads = [read for read in reads if read not in held_reads]
         self._db.execute("BEGIN")
@@ -166,6 +186,7 @@ class PersonalDataStore:
                 "INSERT INTO reads (at, reader, person, record, purpose) VALUES (?, ?, ?, ?, ?)",
                 [(r.at, r.reader, r.person, r.record, r.purpose) for r in new_reads],
             )
+            self._db.executemany("INSERT OR IGNORE INTO erased (person) VALUES (?)", [(p,) for p in erased])
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
@@ -327,19 +348,29 @@ def register_backup(directory: Path, backup: Path) -> None:
     _register(directory, BACKUPS_FILE, "backups", backup)
 
 
-def read_backup(path: Path) -> tuple[list[Disclosure], list[Read]]:
-    """The persons and reads of a backup of the store, read only."""
+@dataclass(frozen=True)
+class StoreBackup:
+    """What a backup of the store holds: persons, reads, and the pseudonyms erased before it."""
+
+    persons: list[Disclosure]
+    reads: list[Read]
+    erased: list[str]
+
+
+def read_backup(path: Path) -> StoreBackup:
+    """The persons, reads and erased pseudonyms of a backup of the store, read only."""
     try:
         with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
             rows = db.execute("SELECT person, name, number, salt FROM persons ORDER BY person").fetchall()
             reads = [
                 Read(*row) for row in db.execute("SELECT at, reader, person, record, purpose FROM reads ORDER BY id")
             ]
+            erased = [row[0] for row in db.execute("SELECT person FROM erased ORDER BY person")]
     except sqlite3.Error as exc:
         raise MalformedInput(
             f"{path.name} is not a backup of a personal-data store", code=codes.INVALID_BACKUP
         ) from exc
-    return [_disclosure(row) for row in rows], reads
+    return StoreBackup([_disclosure(row) for row in rows], reads, erased)
 
 
 def erase_from_backups(directory: Path, person: str) -> list[str]:
@@ -365,6 +396,8 @@ def _rewrite_backups(directory: Path, person: str, replacement: Disclosure | Non
             db.execute("PRAGMA journal_mode = DELETE")
             if replacement is None:
                 db.execute("DELETE FROM persons WHERE person = ?", (person,))
+                db.execute("CREATE TABLE IF NOT EXISTS erased (person TEXT PRIMARY KEY)")
+                db.execute("INSERT OR IGNORE INTO erased (person) VALUES (?)", (person,))
             else:
                 db.execute(
                     "UPDATE persons SET name = ?, number = ?, salt = ? WHERE person = ?",
