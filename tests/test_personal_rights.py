@@ -193,10 +193,20 @@ def test_rectification_corrects_the_store_the_copies_and_verification_follows(le
 
 
 def test_a_rectification_of_the_name_only_keeps_the_number(ledger: Ledger) -> None:
+    old_pact = ledger.tmp / "budi-pact.json"  # the fixture's last submission: Budi's pact
+    shutil.copyfile(ledger.tmp / "submission.json", old_pact)
+    [old_disclosure] = ledger.tmp.glob("disclosure-*-Budi.json")
     status, _, err = rectify_cli(ledger, "--person", ledger.budi, "--name", "Budi Santosa Contoh")
     assert status == 0, err
     assert store_rows(ledger)[ledger.budi] == {"name": "Budi Santosa Contoh", "number": BUDI[1]}
     assert ledger.verify(ledger.dir)["ok"]
+    # The old pact sent again is a duplicate: the store keeps the corrected data, not the old.
+    again = json.loads(
+        ok(ledger.capsys, "append", "--ledger", str(ledger.dir), str(old_pact), "--disclosure", str(old_disclosure))
+    )
+    assert again["duplicate"] is True
+    assert store_rows(ledger)[ledger.budi] == {"name": "Budi Santosa Contoh", "number": BUDI[1]}
+    assert holding(BUDI[0], ledger.dir) == []
 
 
 def test_a_rectification_whose_data_does_not_open_its_commitment_changes_nothing(ledger: Ledger) -> None:

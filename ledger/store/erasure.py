@@ -76,7 +76,10 @@ def _append_disclosed(
                     f"the personal data of {person} was erased: it is not kept again", code=codes.PERSON_ERASED
                 )
     receipt = store.append(submission)
-    if entry.kind == "personal_data.rectified":
+    # The store follows the log's latest commitment: an older entry sent again (a duplicate receipt)
+    # from before a rectification leaves the corrected data as it is.
+    named = {person: c for person, c in named.items() if _latest_commitment(store, person) == c}
+    if entry.kind == "personal_data.rectified" and named:
         corrected = by_person[entry.stream_subject or ""]
         with PersonalDataStore(directory) as personal:
             personal.rectify(corrected, named[corrected.person])
@@ -86,6 +89,11 @@ def _append_disclosed(
         for person, commitment in named.items():
             personal.deposit(by_person[person], commitment)
     return receipt, [], []
+
+
+def _latest_commitment(store: LedgerStore, pseudonym: str) -> str | None:
+    person = store.person(pseudonym)
+    return None if person is None else person.commitment
 
 
 @dataclass(frozen=True)
