@@ -210,7 +210,7 @@ def rectify(args: argparse.Namespace) -> int:
             # What is held fills in what is not corrected: a read, recorded with its purpose.
             held = store.read(
                 person,
-                reader=f"administrator {fingerprint(key.public_key())}",
+                reader=f"key {fingerprint(key.public_key())}",
                 record=f"person/{person}",
                 purpose="rectification",
                 at=at,

@@ -209,6 +209,36 @@ def test_a_rectification_of_the_name_only_keeps_the_number(ledger: Ledger) -> No
     assert holding(BUDI[0], ledger.dir) == []
 
 
+def test_a_rectification_takes_a_disclosure_file_of_the_same_person(ledger: Ledger) -> None:
+    corrected, other = ledger.tmp / "corrected.json", ledger.tmp / "other.json"
+    made = json.loads(
+        ok(
+            ledger.capsys,
+            "personal",
+            "commit",
+            "--person",
+            ledger.ani,
+            "--name",
+            CORRECTED[0],
+            "--number",
+            CORRECTED[1],
+            "--out",
+            str(corrected),
+        )
+    )
+    ok(ledger.capsys, "personal", "commit", "--person", ledger.budi, "--name", "Budi Contoh", "--out", str(other))
+    size = size_of(ledger)
+    status, _, err = rectify_cli(ledger, "--person", ANI[1], "--disclosure", str(other))
+    assert status == 1 and err.startswith("integritas: invalid_personal_data:"), err  # Budi's, not Ani's
+    status, _, err = rectify_cli(ledger, "--person", ANI[1], "--disclosure", str(corrected), "--name", "X")
+    assert status == 2 and err.startswith("integritas: usage:"), err
+    assert size_of(ledger) == size
+    status, out, err = rectify_cli(ledger, "--person", ANI[1], "--disclosure", str(corrected))
+    assert status == 0, err
+    assert json.loads(out)["commitment"] == made["commitment"]
+    assert store_rows(ledger)[ledger.ani] == {"name": CORRECTED[0], "number": CORRECTED[1]}
+
+
 def test_a_rectification_whose_data_does_not_open_its_commitment_changes_nothing(ledger: Ledger) -> None:
     size, rows = size_of(ledger), store_rows(ledger)
     corrected = make_disclosure(PersonalData(*CORRECTED), ledger.ani)
