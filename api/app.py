@@ -146,6 +146,9 @@ def create_app(settings: Settings, *, store: LedgerStore | None = None) -> FastA
         docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
+        # No OpenTelemetry (metrics are Prometheus's, api.observability): without this FastAPI asks
+        # the global providers on every request whether to trace it.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.tokens = TokenFile(settings.tokens_path)

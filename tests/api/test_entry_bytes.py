@@ -9,8 +9,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from api.routers.entries import stored_entry, stored_entry_json
+from api.routers.entries import EntryRead, stored_entry, stored_entry_json
 from api.schemas import StoredEntry
+from api.tokens import TokenFile
 from ledger.canonical import canonical_json
 from ledger.crypto.keys import encode_base64
 from ledger.crypto.merkle import hash_leaf
@@ -66,3 +67,41 @@ def test_a_different_leaf_gives_different_bytes() -> None:
     second = canonical_json({"entry": entry, "signature": "AAAB"})
     assert stored_entry_json(OneLeaf(first), 1) != stored_entry_json(OneLeaf(second), 1)  # type: ignore[arg-type]
     assert stored_entry_json(OneLeaf(second), 1) == model_bytes(1, second)  # type: ignore[arg-type]
+
+
+def test_the_fast_route_answers_as_the_documented_route(demo_client: TestClient, demo_tokens: Tokens) -> None:
+    """A plain index goes to `EntryRead`; a leading zero reaches FastAPI's `get_entry`: same answers."""
+    matched = demo_client.app.router.routes  # type: ignore[attr-defined]
+    assert isinstance(
+        matched[next(i for i, r in enumerate(matched) if getattr(r, "path", "") == "/v1/entries/{index}")], EntryRead
+    )
+    auth = bearer(demo_tokens.auditor)
+    for fast, documented in (("/v1/entries/3", "/v1/entries/003"), ("/v1/entries/0", "/v1/entries/00")):
+        one, other = demo_client.get(fast, headers=auth), demo_client.get(documented, headers=auth)
+        assert one.status_code == other.status_code == 200
+        assert one.content == other.content
+        assert one.headers["content-type"] == other.headers["content-type"] == "application/json"
+        assert one.headers["cache-control"] == other.headers["cache-control"] == "no-store"
+    head = demo_client.head("/v1/entries/3", headers=auth)
+    assert head.status_code == 200 and head.content == b""
+    for path in ("/v1/entries/99999", "/v1/entries/099999", f"/v1/entries/{2**63 - 1}"):
+        assert demo_client.get(path, headers=auth).json()["code"] == "index_out_of_range", path
+    for path in ("/v1/entries/-1", f"/v1/entries/{2**63}", "/v1/entries/1x"):
+        assert demo_client.get(path, headers=auth).json()["code"] == "invalid_request", path
+
+
+def test_the_fast_route_checks_the_token_as_the_documented_route(demo_client: TestClient, demo_tokens: Tokens) -> None:
+    for path in ("/v1/entries/3", "/v1/entries/03"):
+        for headers in ({}, bearer(demo_tokens.revoked), bearer("itg_unknown"), {"authorization": "Basic x"}):
+            response = demo_client.get(path, headers=headers)
+            assert response.status_code == 401 and response.json()["code"] == "unauthorized", (path, headers)
+            assert response.headers["www-authenticate"] == 'Bearer realm="integritas"'
+
+
+def test_a_token_revoked_while_serving_stops_reading_entries_at_once(client: TestClient, tokens: Tokens) -> None:
+    record, token = TokenFile(tokens.path).add("Inspektorat Kabupaten Contoh", "auditor")
+    assert client.get("/v1/entries/0", headers=bearer(token)).status_code == 200
+    TokenFile(tokens.path).revoke(record.id)
+    response = client.get("/v1/entries/0", headers=bearer(token))
+    assert response.status_code == 401 and response.json()["code"] == "unauthorized"
+    assert client.get("/v1/entries/0", headers=bearer(tokens.auditor)).status_code == 200
