@@ -118,11 +118,14 @@ class LedgerEvents(Application[str]):
 
     @staticmethod
     def env_for(storage: Storage) -> dict[str, str]:
-        """The storage's environment; SQLite's recorder can also be subscribed to, by polling."""
+        """The storage's environment; SQLite's recorder can also be subscribed to, by polling; both
+        databases' recorders read one event by its key (`select_event`)."""
         env = storage.eventsourcing_env()
         if storage.kind == "sqlite":
             recorder = PollingSQLiteApplicationRecorder
             env["APPLICATION_RECORDER_TOPIC"] = f"{recorder.__module__}:{recorder.__qualname__}"
+        elif storage.kind == "postgres":  # a topic, not an import: psycopg loads only for PostgreSQL
+            env["APPLICATION_RECORDER_TOPIC"] = "ledger.store.postgres:PointReadPostgresApplicationRecorder"
         return env
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
@@ -137,8 +140,9 @@ class LedgerEvents(Application[str]):
 
     def log_events(self, start: int, stop: int) -> list[LeafAppended]:
         """The stored log events of leaves `start` up to `stop`."""
-        if stop == start + 1 and isinstance(self.recorder, PollingSQLiteApplicationRecorder):
-            one = self.recorder.select_event(LOG_ID, stop)  # one leaf: a point read (SQLite)
+        select_event = getattr(self.recorder, "select_event", None)  # ledger.store.polling, .postgres
+        if stop == start + 1 and select_event is not None:
+            one = select_event(LOG_ID, stop)  # one leaf: a point read
             stored: Sequence[StoredEvent] = [] if one is None else [one]
         else:
             stored = self.recorder.select_events(LOG_ID, gt=start, lte=stop)

@@ -1,6 +1,7 @@
-"""The SQLite point read of one leaf (`PollingSQLiteApplicationRecorder.select_event`), which the
-API's entry reads use (issue 16): the same events as eventsourcing's `select_events`, committed
-data only, a connection per thread."""
+"""The point read of one leaf (`PollingSQLiteApplicationRecorder.select_event` on SQLite,
+`PointReadPostgresApplicationRecorder.select_event` on PostgreSQL), which the API's entry reads
+use (issue 16): the same events as eventsourcing's `select_events`, committed data only, a
+connection per thread (SQLite) or of the recorder's pool (PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,16 @@ from ledger.store.application import LedgerStore
 from ledger.store.config import Storage
 from ledger.store.events import LOG_ID
 from ledger.store.polling import PollingSQLiteApplicationRecorder
+from ledger.store.postgres import PointReadPostgresApplicationRecorder
 from tests.builder import LOG_TIME, ORIGIN, LedgerBuilder, key_for
 
 
 def sqlite_store(path: Path) -> LedgerStore:
-    store = LedgerStore(Storage.sqlite(path), ORIGIN, key_for("log"), clock=lambda: LOG_TIME)
+    return cast_store(Storage.sqlite(path))
+
+
+def cast_store(storage: Storage) -> LedgerStore:
+    store = LedgerStore(storage, ORIGIN, key_for("log"), clock=lambda: LOG_TIME)
 
     class Builder(LedgerBuilder):
         @property
@@ -73,4 +79,19 @@ def test_each_thread_reads_on_its_own_connection_and_sees_new_commits(tmp_path: 
     builder.register_unit("later", 3)  # appended after this thread's connection was opened
     assert store.size > size
     assert recorder.select_event(LOG_ID, store.size) == recorder.select_events(LOG_ID, gt=store.size - 1)[0]
+    store.close()
+
+
+def test_on_postgres_a_point_read_gives_the_event_select_events_gives(postgres_url: str) -> None:
+    store = cast_store(Storage.postgres(postgres_url))
+    recorder = store.recorder
+    assert isinstance(recorder, PointReadPostgresApplicationRecorder)
+    for version in range(1, store.size + 1):
+        (expected,) = recorder.select_events(LOG_ID, gt=version - 1, lte=version)
+        assert recorder.select_event(LOG_ID, version) == expected
+    assert [store.leaf(i) for i in range(store.size)] == list(store.leaves())
+    # The twin: nothing beyond the log, nothing before it, nothing of another aggregate.
+    assert recorder.select_event(LOG_ID, store.size + 1) is None
+    assert recorder.select_event(LOG_ID, 0) is None
+    assert recorder.select_event("no-such-stream", 1) is None
     store.close()
