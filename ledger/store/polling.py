@@ -38,6 +38,11 @@ class PollingSubscription(Subscription[SQLiteApplicationRecorder]):
         super().stop()
         self._stopped.set()
 
+    @property
+    def buffered(self) -> int:
+        """Notifications fetched and not yet delivered: the next this many come without a query."""
+        return len(self._buffer)
+
     def __next__(self) -> Notification:
         while not self._buffer:
             if self._has_been_stopped:

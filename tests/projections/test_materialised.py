@@ -284,6 +284,34 @@ def test_a_runner_backed_view_reaches_each_appended_size(small: tuple[Path, Ledg
         projector.stop()
 
 
+def test_the_runner_writes_what_has_arrived_at_once_with_the_same_answers(
+    small: tuple[Path, LedgerStore, BatchBuilder],
+) -> None:
+    """The server's runner (projections.projector.BatchingRunner) folds the events waiting for it and
+    writes them in one transaction: fewer writes than entries, and the views answer as the offline fold."""
+    directory, store, _ = small
+    projector = projector_for(directory)
+    tracked: list[Any] = []
+    write = projector.view.write
+
+    def counted(**changes: Any) -> None:
+        tracked.append(changes["tracking"])
+        write(**changes)
+
+    projector.view.write = counted  # type: ignore[method-assign]
+    projector.run()
+    try:
+        assert _wait_for_size(projector, store.size) == store.size
+    finally:
+        projector.stop()
+    positions = [tracking.notification_id for tracking in tracked if tracking is not None]
+    assert positions == sorted(positions) and len(positions) < store.size / 2
+    offline = fold_source(DataDirSource(directory))
+    names = {"units": unit_ids(offline), "signers": signer_ids(offline)}
+    assert_same_answers(_online(projector, **names), every_answer(offline, **names))
+    assert projector.catch_up() == 0
+
+
 @pytest.fixture
 def token(tmp_path: Path) -> tuple[Path, str]:
     path = tmp_path / "tokens.json"
