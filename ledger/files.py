@@ -30,11 +30,12 @@ def make_private_directory(path: Path) -> None:
     path.chmod(PRIVATE_DIRECTORY)
 
 
-def write_atomically(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
+def write_atomically(path: Path, data: bytes, mode: int = PRIVATE_FILE, *, sync_rename: bool = True) -> None:
     """Replace `path` with `data`, durably and all at once (temporary file, fsync, rename, fsync).
 
     Raises the OSError of a failed write (ENOSPC on a full disk) with `path` unchanged and no
-    temporary file left behind.
+    temporary file left behind. With `sync_rename=False` the directory is not fsynced: after a
+    crash `path` holds either the new bytes or the old ones, whole (for a write that may be lost).
     """
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
@@ -51,7 +52,8 @@ def write_atomically(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    sync_directory(path.parent)
+    if sync_rename:
+        sync_directory(path.parent)
 
 
 def sync_directory(path: Path) -> None:
