@@ -584,6 +584,11 @@ def main() -> None:
     p = sub.add_parser("rebuild", help="views rebuild from the synthetic export against the read+parse floor")
     bench_rebuild.add_arguments(p)
     p.set_defaults(run=bench_rebuild.run)
+    import bench_memory  # scripts/bench_memory.py
+
+    p = sub.add_parser("memory", help="where the verifier's (or the views') fold state's memory goes")
+    bench_memory.add_arguments(p)
+    p.set_defaults(run=bench_memory.run)
     import bench_witness  # scripts/bench_witness.py
 
     p = sub.add_parser("witness", help="append to cosigned checkpoint latency, append rate with witnesses on/off")

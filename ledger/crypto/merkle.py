@@ -163,6 +163,12 @@ class MerkleTree:
             level += 1
         return len(levels[0]) >> 5
 
+    @property
+    def leaf_rows(self) -> bytearray:
+        """The leaf hashes, 32 bytes each in leaf order: the tree's own storage, lent to a reader
+        that would otherwise keep a second copy (ledger.rules.leaf_index). Never to be written."""
+        return self._levels[0]
+
     def leaf_hash(self, index: int) -> bytes:
         """Return the hash of leaf ``index``.
 

@@ -25,6 +25,7 @@ except `default_policy_document` and `legacy_policy_document`, which read the pa
 from ledger.rules.assessments import MAX_SCREENINGS, NATIONAL_STEPS
 from ledger.rules.cycles import day_end
 from ledger.rules.fold import KIND_RULES, MAX_CLOCK_SKEW, ROLES_OF_KIND, decide, evolve, fold
+from ledger.rules.leaf_index import LeafIndex
 from ledger.rules.messages import MESSAGES, REFUSALS, render
 from ledger.rules.policy import (
     ENABLER_AREAS,
@@ -83,6 +84,7 @@ __all__ = [
     "FailingCheck",
     "KeyRecord",
     "KindRule",
+    "LeafIndex",
     "LedgerState",
     "LogKey",
     "ModelThresholds",

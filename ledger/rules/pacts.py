@@ -9,6 +9,8 @@ units re-sign yearly), and measures coverage without making it a gate.
 
 from __future__ import annotations
 
+from sys import intern
+
 from ledger.entry import PACT_OCCASIONS, Submission
 from ledger.rules.messages import refused
 from ledger.rules.state import Decision, KeyRecord, KindRule, LedgerState, Pact, current_policy, known_unit
@@ -67,13 +69,15 @@ def evolve_pact_signed(state: LedgerState, decision: Decision) -> None:
     previous = unit.pacts.get(number)
     if previous is None or not previous.valid:
         unit.valid_pacts += 1
+    occasion = entry.body.get("occasion")
     unit.pacts[number] = Pact(
         number,
         employee.get("name") or number,
         True,
-        entry.body["signed_on"],
+        # Days and occasions repeat across a unit's employees: one string each, not one a pact.
+        intern(entry.body["signed_on"]),
         decision.index,
-        entry.body.get("occasion"),
+        None if occasion is None else intern(occasion),
     )
     if decision.key is not None and decision.key.role == "employee":
         decision.key.employee_number = number

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ledger.entry import Submission
+from ledger.rules.leaf_index import LeafIndex
 from ledger.rules.messages import refused
 from ledger.rules.policy import FailingCheck, Policy
 
@@ -38,9 +39,12 @@ class KeyRecord:
         return self.scope == ("*",) or unit in self.scope
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StreamHead:
-    """The last entry of a stream: what the next entry's `seq` and `prev` must follow."""
+    """The last entry of a stream: what the next entry's `seq` and `prev` must follow.
+
+    One per stream, so one per employee (their pact stream) at national scale: slotted (issue 16).
+    """
 
     seq: int
     leaf_hash: bytes
@@ -78,9 +82,12 @@ class RemediationItem:
     completed_index: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Pact:
-    """The integrity pact of one employee of a unit: valid from signing until released."""
+    """The integrity pact of one employee of a unit: valid from signing until released.
+
+    One per employee: slotted, and its repeated texts (`signed_on`, `occasion`) shared (issue 16).
+    """
 
     employee_number: str
     employee_name: str
@@ -247,7 +254,7 @@ class LedgerState:
     keys: dict[str, KeyRecord] = field(default_factory=dict)
     streams: dict[str, StreamHead] = field(default_factory=dict)
     units: dict[str, UnitState] = field(default_factory=dict)
-    leaf_indices: dict[bytes, int] = field(default_factory=dict)
+    leaf_indices: LeafIndex = field(default_factory=LeafIndex)  # of every accepted leaf (duplicates, `basis`)
     # --- rules edition 2 (docs/design/rules-edition-2.md) ---
     cycles: dict[int, Cycle] = field(default_factory=dict)
     decrees: dict[str, Decree] = field(default_factory=dict)  # by number: one decree may designate a batch
