@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from sys import intern
 from typing import Any
 
 from ledger import codes
@@ -30,6 +31,10 @@ from projections import people
 # past any entry, so that folding online, offline or next year gives the same documents.
 VIEW_CLOCK = datetime(9999, 1, 1, tzinfo=UTC)
 MAX_NOTES_IN_STATUS = 20
+PACT_SIGNED, PACT_RELEASED = "pact.signed", "pact.released"
+# The members of an employee document's events, in order (an edition-1 pact has no occasion).
+_SIGNED_EVENT = ("index", "at", "kind", "signer", "name", "signed_on", "occasion")
+_RELEASED_EVENT = ("index", "at", "kind", "signer", "reason")
 
 
 @dataclass
@@ -83,7 +88,9 @@ class ViewFold:
         self.released: dict[str, dict[str, dict[str, Any]]] = {}  # unit -> number -> release
         self.last_activity: dict[str, dict[str, Any]] = {}
         self.signers: dict[str, dict[str, Any]] = {}
-        self.employees: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        # (unit, number) -> the employee's pact events, each a tuple of its document's values: at 85 %
+        # of a national log's entries, a dict each would be most of the fold (issue 16, item 4).
+        self.employees: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
         self.refused: list[dict[str, Any]] = []  # leaves the rules refuse (only a damaged log has any)
         self.assessment_log: list[dict[str, Any]] = []  # every assessment result, in log order
         self.size = 0
@@ -210,18 +217,21 @@ class ViewFold:
             changes.assessments.append(result)
         elif entry.kind in ("pact.signed", "pact.released"):
             number = entry.stream_subject or ""
-            event = {"index": index, "at": entry.at, "kind": entry.kind, "signer": entry.signer}
+            events = self.employees.setdefault((unit, number), [])
+            event: tuple[Any, ...]  # the values of _SIGNED_EVENT's or _RELEASED_EVENT's members
             if entry.kind == "pact.signed":
                 # Edition 3: the pseudonym stands where the name stood; names come from the
                 # personal-data store at read time and never enter a view (docs/contract/personal-data.md).
                 name = body["employee"].get("name") or body["employee"]["person"]
-                event |= {"name": name, "signed_on": body["signed_on"]}
+                if events and events[-1][2] == PACT_SIGNED and events[-1][4] == name:
+                    name = events[-1][4]  # one string for an employee's name, not one a year
+                event = (index, entry.at, PACT_SIGNED, intern(entry.signer), name, intern(body["signed_on"]))
                 if "occasion" in body:  # edition 2: when the pact was signed
-                    event["occasion"] = body["occasion"]
+                    event += (intern(body["occasion"]),)
                 self.released.get(unit, {}).pop(number, None)
             else:
                 pact = self.state.units[unit].pacts[number]
-                event |= {"reason": body["reason"]}
+                event = (index, entry.at, PACT_RELEASED, intern(entry.signer), body["reason"])
                 self.released.setdefault(unit, {})[number] = {
                     "number": number,
                     "name": pact.employee_name,
@@ -229,7 +239,7 @@ class ViewFold:
                     "reason": body["reason"],
                     "index": index,
                 }
-            self.employees.setdefault((unit, number), []).append(event)
+            events.append(event)
             changes.employees.add((unit, number))
             changes.indexed.add(("employee", f"{unit}/{number}"))
         if entry.kind == "stage.advanced" and self.edition >= 2:
@@ -491,7 +501,10 @@ class ViewFold:
             "number": number,
             "name": pact.employee_name if pact else None,
             "valid": bool(pact and pact.valid),
-            "events": self.employees.get((unit, number), []),
+            "events": [
+                dict(zip(_SIGNED_EVENT if event[2] == PACT_SIGNED else _RELEASED_EVENT, event, strict=False))
+                for event in self.employees.get((unit, number), ())
+            ],
         }
 
 

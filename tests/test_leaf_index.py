@@ -15,7 +15,7 @@ import pytest
 
 from ledger.crypto.keys import encode_base64
 from ledger.crypto.merkle import MerkleTree
-from ledger.rules import LeafIndex
+from ledger.rules import LeafIndex, leaf_index
 from tests.builder import LedgerBuilder
 from tests.store.contract import StoreBuilder
 
@@ -32,13 +32,13 @@ def twin(of: bytes) -> bytes:
 @pytest.fixture
 def colliding(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every leaf hash probes from slot 0: every lookup walks past every other hash."""
-    monkeypatch.setattr(LeafIndex, "_hint", staticmethod(lambda leaf_hash: 0))
+    monkeypatch.setattr(leaf_index, "_hint", lambda leaf_hash: 0)
 
 
 @pytest.fixture
 def first_byte_slots(monkeypatch: pytest.MonkeyPatch) -> None:
     """Slots from the hash's first byte only: hashes sharing it collide (cheap enough for a real log)."""
-    monkeypatch.setattr(LeafIndex, "_hint", staticmethod(lambda leaf_hash: leaf_hash[0]))
+    monkeypatch.setattr(leaf_index, "_hint", lambda leaf_hash: leaf_hash[0])
 
 
 # --- the mapping ------------------------------------------------------------------------------------------

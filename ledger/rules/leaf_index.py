@@ -28,6 +28,9 @@ from typing import Any
 HASH_SIZE = 32
 _EMPTY = 0  # a slot holds row + 1, so that zeroed memory is an empty table
 _FIRST_CAPACITY = 8
+_MAX_INDEX = (1 << 32) - 2  # the table's unsigned 4-byte slots hold index + 1
+# Where probing for a hash starts: Python's per-process keyed hash (a test may force collisions).
+_hint = hash
 
 
 class LeafIndex(Mapping[bytes, int]):
@@ -58,20 +61,15 @@ class LeafIndex(Mapping[bytes, int]):
     def _slot(self, leaf_hash: bytes) -> int:
         """The table slot holding `leaf_hash`'s row, or the empty slot where it would go."""
         table, hashes, mask = self._table, self._hashes, self._mask
-        slot = self._hint(leaf_hash) & mask
-        while True:
-            stored = table[slot]
-            if stored == _EMPTY:
-                return slot
-            start = (stored - 1) << 5
-            if hashes[start : start + HASH_SIZE] == leaf_hash:
+        slot = _hint(leaf_hash) & mask
+        stored = table[slot]
+        while stored != _EMPTY:
+            # The candidate's full 32 bytes, compared in place (a row not there yet never matches).
+            if hashes.startswith(leaf_hash, (stored - 1) << 5):
                 return slot
             slot = (slot + 1) & mask
-
-    @staticmethod
-    def _hint(leaf_hash: bytes) -> int:
-        """Where probing for `leaf_hash` starts (a test may force every hash to one slot)."""
-        return hash(leaf_hash)
+            stored = table[slot]
+        return slot
 
     def get(self, leaf_hash: object, default: Any = None) -> Any:
         if type(leaf_hash) is not bytes or len(leaf_hash) != HASH_SIZE:
@@ -104,7 +102,7 @@ class LeafIndex(Mapping[bytes, int]):
             raise ValueError(f"a leaf hash is {HASH_SIZE} bytes")
         rows = len(self._hashes) >> 5
         if self._shared:
-            if index < rows and self._hashes[index << 5 : (index + 1) << 5] != leaf_hash:
+            if index < rows and not self._hashes.startswith(leaf_hash, index << 5):
                 raise ValueError(f"leaf {index}'s row holds another hash")
         elif index < rows:
             # Only an index not yet used may be given, or a hash its own row again: rewriting a
@@ -112,9 +110,9 @@ class LeafIndex(Mapping[bytes, int]):
             if self._hashes[index << 5 : (index + 1) << 5] != leaf_hash or self.get(leaf_hash) is None:
                 raise ValueError(f"leaf {index} is below the next leaf index, {rows}")
             return
-        if index + 1 >= 1 << (8 * self._table.itemsize):
+        if index >= _MAX_INDEX:
             raise ValueError(f"leaf index {index} does not fit the table")
-        if (self._count + 1) * 3 > (self._mask + 1) * 2:
+        if 3 * self._count >= 2 * self._mask:
             self._grow()
         slot = self._slot(leaf_hash)
         if self._table[slot] == _EMPTY:
@@ -131,12 +129,12 @@ class LeafIndex(Mapping[bytes, int]):
         capacity = 2 * (self._mask + 1)
         self._table = array("I", bytes(4 * capacity))
         self._mask = capacity - 1
-        table, hashes, mask, hint = self._table, self._hashes, self._mask, self._hint
+        table, hashes, mask = self._table, self._hashes, self._mask
         for stored in old:
             if stored == _EMPTY:
                 continue
             start = (stored - 1) << 5
-            slot = hint(bytes(hashes[start : start + HASH_SIZE])) & mask
+            slot = _hint(bytes(hashes[start : start + HASH_SIZE])) & mask
             while table[slot] != _EMPTY:
                 slot = (slot + 1) & mask
             table[slot] = stored
