@@ -24,7 +24,7 @@ from ledger.crypto.keys import encode_base64
 from ledger.crypto.merkle import hash_leaf
 from ledger.entry import parse_leaf
 from ledger.errors import LedgerError
-from ledger.rules import Assessment, KeyRecord, LedgerState, UnitState, day_end, decide, evolve
+from ledger.rules import Assessment, KeyRecord, LeafIndex, LedgerState, UnitState, day_end, decide, evolve
 from projections import people
 
 # Views never re-judge when the log accepted an entry: the "not in the future" rule gets a clock
@@ -78,8 +78,10 @@ class Changes:
 class ViewFold:
     """The views of a log's first `size` leaves, built leaf by leaf."""
 
-    def __init__(self, origin: str, *, keep_history: bool = False) -> None:
-        self.state = LedgerState(origin=origin)
+    def __init__(self, origin: str, *, keep_history: bool = False, rows: bytearray | None = None) -> None:
+        # `rows`: the leaf hashes of the caller's tree, which it appends every applied leaf's hash to
+        # (refused or not) right after `apply`: the rules' leaf index reads them instead of a copy.
+        self.state = LedgerState(origin=origin, leaf_indices=LeafIndex(rows=rows))
         # The history lines live in the view tables online; offline (MemoryViews) the fold keeps them.
         self.history_log: list[dict[str, Any]] | None = [] if keep_history else None
         self.notes: dict[str, list[dict[str, Any]]] = {}

@@ -70,8 +70,8 @@ class StatusProjection(Projection[Any]):
 
     def start(self, origin: str, leaves: Iterator[tuple[int, bytes]]) -> None:
         """Rebuild the in-memory fold from the leaves the views already hold."""
-        self.fold = ViewFold(origin)
         self.tree = MerkleTree()
+        self.fold = ViewFold(origin, rows=self.tree.leaf_rows)  # its leaf index reads the tree's hashes
         for index, leaf in leaves:
             self.tree.append(self.fold.apply(index, leaf).leaf_hash)
 
@@ -460,8 +460,8 @@ def fold_everything(
 
     A rebuild's work before its write (`ViewProjector.rebuild`); `scripts/bench.py rebuild` runs it on
     an export's leaves."""
-    fold = ViewFold(origin)
     tree = MerkleTree()
+    fold = ViewFold(origin, rows=tree.leaf_rows)  # its leaf index reads the tree's hashes
     changes = Changes()
     for index, leaf in leaves:
         applied = fold.apply(index, leaf)

@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> None:
     if args.views:
         from projections.fold import ViewFold
 
-        views = ViewFold(trust.origin)
+        views = ViewFold(trust.origin, rows=tree.leaf_rows)  # as projections.projector does
         gc.disable()  # as the rebuild does (projections.projector): a fold makes no cycles to collect
         for index, leaf in enumerate(ExportSource(directory).leaves(args.entries)):
             tree.append(views.apply(index, leaf).leaf_hash)
