@@ -17,8 +17,10 @@ import gc
 import resource
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 MIB = 1024 * 1024
@@ -65,17 +67,38 @@ def state_parts(state: Any) -> list[tuple[str, Any]]:
     ]
 
 
+def bundled_leaves(directory: Path, entries: int) -> Iterator[bytes]:
+    """The first `entries` leaves (whole bundles of 256) of an export still being written."""
+    from ledger.crypto.tiles import Tile, parse_entry_bundle
+
+    for index in range(entries // 256):
+        bundle = Tile("entries", index, 256)
+        yield from parse_entry_bundle((directory / bundle.path).read_bytes(), bundle)
+
+
 def run(args: argparse.Namespace) -> None:
-    from bench import load_average, machine, synthetic_export
+    from bench import load_average, machine, resident_mib, synthetic_export
 
     from ledger.crypto.merkle import MerkleTree
+    from ledger.entry import parse_leaf
     from ledger.log_sources import ExportSource
     from ledger.trust import TrustAnchor
     from ledger.verify import _Replay
 
     print(f"machine: {machine()}")
-    directory = synthetic_export(args.entries)
-    trust = TrustAnchor.load(directory / "trust.json")
+    if args.partial:
+        # A prefix of a ledger still being generated: its trust is the genesis entry's (unchecked
+        # here; the verifier checks it against a trust anchor).
+        directory = Path(args.partial)
+        leaves: Iterable[bytes] = bundled_leaves(directory, args.entries)
+        genesis = parse_leaf(next(bundled_leaves(directory, 256))).entry
+        trust: Any = SimpleNamespace(
+            origin=genesis.log, root_fingerprint=genesis.signer, national_root_fingerprint=None
+        )
+    else:
+        directory = synthetic_export(args.entries)
+        leaves = ExportSource(directory).leaves(args.entries)
+        trust = TrustAnchor.load(directory / "trust.json")
     print(f"load average before: {load_average()}")
     before = peak_rss_mib()
     started, cpu = time.perf_counter(), time.process_time()
@@ -85,22 +108,20 @@ def run(args: argparse.Namespace) -> None:
 
         views = ViewFold(trust.origin, rows=tree.leaf_rows)  # as projections.projector does
         gc.disable()  # as the rebuild does (projections.projector): a fold makes no cycles to collect
-        for index, leaf in enumerate(ExportSource(directory).leaves(args.entries)):
+        for index, leaf in enumerate(leaves):
             tree.append(views.apply(index, leaf).leaf_hash)
         gc.enable()
         if views.refused:
             raise SystemExit(f"the synthetic ledger did not fold: {views.refused[:3]}")
         state = views.state
-        view_parts = [
-            (f"views: {name}", value)
-            for name, value in vars(views).items()
-            if name not in ("state",)
-        ]
+        view_parts = [(f"views: {name}", value) for name, value in vars(views).items() if name not in ("state",)]
     else:
         replay = _Replay(trust, datetime.now(UTC), rows=tree.leaf_rows)  # as ledger.verify does
-        for index, leaf in enumerate(ExportSource(directory).leaves(args.entries)):
+        for index, leaf in enumerate(leaves):
             replay.fold(index, leaf)
             tree.append(replay.leaf_hash or b"")
+            if index % 200_000 == 0:
+                print(f"  {index:,} leaves, RSS {resident_mib():,.0f} MiB, load average {load_average()}", flush=True)
         if replay.failures:
             raise SystemExit(f"the synthetic ledger did not fold: {replay.failures[:3]}")
         state = replay.state
@@ -128,3 +149,6 @@ def run(args: argparse.Namespace) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--views", action="store_true", help="fold as `integritas views rebuild` does")
+    parser.add_argument(
+        "--partial", metavar="DIR", help="fold the first --entries leaves of an export still being generated"
+    )

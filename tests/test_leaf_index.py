@@ -139,7 +139,9 @@ def test_basis_resolves_only_to_a_leaf_of_this_log(colliding: None) -> None:
     assert b.state.leaf_indices[real] == b.state.streams[f"unit/{U}"].index
     refuse(b, stage_sub(b, "registered", "declared", basis=encode_base64(twin(real))), "unknown_basis")
     decision = fold_one(b, stage_sub(b, "registered", "declared", basis=encode_base64(real)))
-    assert b.state.units[U].stage == "declared" and b.state.leaf_indices[decision.submission.leaf_hash] == decision.index
+    assert (
+        b.state.units[U].stage == "declared" and b.state.leaf_indices[decision.submission.leaf_hash] == decision.index
+    )
 
 
 # --- the store contract (duplicates, batches, replay) with every hash colliding ---------------------

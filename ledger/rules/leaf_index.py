@@ -42,7 +42,7 @@ class LeafIndex(Mapping[bytes, int]):
     index), the index never writes them: it checks that leaf `i`'s row, if there yet, is its hash.
     """
 
-    __slots__ = ("_hashes", "_table", "_mask", "_count", "_shared")
+    __slots__ = ("_count", "_hashes", "_mask", "_shared", "_table")
 
     def __init__(
         self, items: Mapping[bytes, int] | Iterable[tuple[bytes, int]] = (), *, rows: bytearray | None = None
@@ -78,7 +78,7 @@ class LeafIndex(Mapping[bytes, int]):
         return default if stored == _EMPTY else stored - 1
 
     def __getitem__(self, leaf_hash: bytes) -> int:
-        index = self.get(leaf_hash)
+        index: int | None = self.get(leaf_hash)
         if index is None:
             raise KeyError(leaf_hash)
         return index
