@@ -56,6 +56,7 @@ from ledger.rules import LeafIndex, LedgerState, decide, evolve
 from ledger.trust import TrustAnchor as TrustAnchor  # where callers have imported it from
 
 SIGNATURE_BATCH = 512
+MAX_EXPECTED_LEAVES = 1 << 24
 MAX_BATCHES_IN_FLIGHT_PER_WORKER = 4
 
 
@@ -391,7 +392,7 @@ def _replay_entries(
     tree = MerkleTree()
     # The fold's leaf index reads its hashes from the tree's leaves (each appended right after its
     # fold), instead of a second copy: 32 bytes a leaf, 305 MiB at 10^7 (issue 16, item 4).
-    replay = _Replay(trust, now, rows=tree.leaf_rows)
+    replay = _Replay(trust, now, rows=tree.leaf_rows, expected=size)
     bad_signatures: list[Failure] = []
     batch: list[tuple[int, bytes, bytes, bytes]] = []
     pending: deque[Future[list[tuple[int, str, str]]]] = deque()
@@ -421,7 +422,8 @@ def _replay_entries(
         while pending:
             collect(pending.popleft())
     if bad_signatures:
-        replay = _Replay(trust, now, skip={failure.leaf_index for failure in bad_signatures}, rows=tree.leaf_rows)
+        skip: set[int | None] = {failure.leaf_index for failure in bad_signatures}
+        replay = _Replay(trust, now, skip=skip, rows=tree.leaf_rows, expected=tree.size)
         for index, leaf in enumerate(_leaves(source, tree.size, Report(report.source))):
             replay.fold(index, leaf)
     report.state = replay.state
@@ -452,13 +454,21 @@ class _Replay:
     """The rules fold over the log, leaf by leaf, recording what each leaf broke."""
 
     def __init__(
-        self, trust: TrustAnchor, now: datetime, skip: set[int | None] | None = None, rows: bytearray | None = None
+        self,
+        trust: TrustAnchor,
+        now: datetime,
+        skip: set[int | None] | None = None,
+        rows: bytearray | None = None,
+        expected: int = 0,
     ) -> None:
         self.trust = trust
         self.now = now
         self.skip = skip or set()  # leaves already known bad (their signatures failed)
-        # `rows`: the leaf hashes of the log's tree, which the caller appends each leaf to after its fold.
-        self.state = LedgerState(origin=trust.origin, leaf_indices=LeafIndex(rows=rows))
+        # `rows`: the leaf hashes of the log's tree, which the caller appends each leaf to after its
+        # fold. `expected`: the checkpoint's size, capped (a checkpoint is the log's claim) so that a
+        # lying one costs at most a 128 MiB table: the index is then made once, not doubled up to it.
+        index = LeafIndex(rows=rows, expected=min(expected, MAX_EXPECTED_LEAVES))
+        self.state = LedgerState(origin=trust.origin, leaf_indices=index)
         self.failures: list[Failure] = []
         self.leaf_hash: bytes | None = None  # of the last leaf folded, when it parsed
         self.national_root: str | None = None  # fingerprint of the national root of the policy in force

@@ -66,6 +66,17 @@ def test_answers_as_a_dict_does_through_growth() -> None:
     assert twin(leaf_hash(0)) not in index
 
 
+def test_an_expected_size_makes_the_table_once() -> None:
+    index = LeafIndex(expected=1000)
+    made = len(index._table)
+    for n in range(1000):
+        index[leaf_hash(n)] = n
+    assert len(index._table) == made  # no doubling on the way
+    assert index == {leaf_hash(n): n for n in range(1000)} and twin(leaf_hash(7)) not in index
+    index[leaf_hash(1000)] = 1000  # more than expected: it grows as usual
+    assert index[leaf_hash(1000)] == 1000 and len(index) == 1001
+
+
 def test_twins_answer_for_themselves_only(colliding: None) -> None:
     index = LeafIndex()
     first = leaf_hash(1)

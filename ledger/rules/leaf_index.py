@@ -45,12 +45,21 @@ class LeafIndex(Mapping[bytes, int]):
     __slots__ = ("_count", "_hashes", "_mask", "_shared", "_table")
 
     def __init__(
-        self, items: Mapping[bytes, int] | Iterable[tuple[bytes, int]] = (), *, rows: bytearray | None = None
+        self,
+        items: Mapping[bytes, int] | Iterable[tuple[bytes, int]] = (),
+        *,
+        rows: bytearray | None = None,
+        expected: int = 0,
     ) -> None:
+        """`expected`: how many leaves the caller knows are coming (the verifier: the checkpoint's
+        size), so that the table is made once at its final size instead of doubled up to it."""
         self._shared = rows is not None
         self._hashes = bytearray() if rows is None else rows
-        self._table = array("I", bytes(4 * _FIRST_CAPACITY))
-        self._mask = _FIRST_CAPACITY - 1
+        capacity = _FIRST_CAPACITY
+        while 2 * (capacity - 1) <= 3 * expected:
+            capacity *= 2
+        self._table = array("I", bytes(4 * capacity))
+        self._mask = capacity - 1
         self._count = 0
         pairs = items.items() if isinstance(items, Mapping) else items
         for leaf_hash, index in sorted(pairs, key=lambda pair: pair[1]):
