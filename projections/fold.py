@@ -84,7 +84,8 @@ class ViewFold:
         self.state = LedgerState(origin=origin, leaf_indices=LeafIndex(rows=rows))
         # The history lines live in the view tables online; offline (MemoryViews) the fold keeps them.
         self.history_log: list[dict[str, Any]] | None = [] if keep_history else None
-        self.notes: dict[str, list[dict[str, Any]]] = {}
+        self.notes: dict[str, list[dict[str, Any]]] = {}  # unit -> its latest MAX_NOTES_IN_STATUS notes
+        self.notes_total: dict[str, int] = {}  # unit -> how many notes it has had
         self.witnesses: dict[str, dict[str, list[dict[str, Any]]]] = {}  # unit -> declaration -> attestations
         self.results: dict[str, dict[str, Any]] = {}  # unit -> {"internal": ..., "national": ...}
         self.released: dict[str, dict[str, dict[str, Any]]] = {}  # unit -> number -> release
@@ -183,7 +184,8 @@ class ViewFold:
         changes.units.add(unit)
         self.last_activity[unit] = {"at": entry.at, "index": index, "kind": entry.kind}
         if entry.kind == "oversight.noted":
-            self.notes.setdefault(unit, []).append(
+            notes = self.notes.setdefault(unit, [])
+            notes.append(
                 {
                     "index": index,
                     "at": entry.at,
@@ -193,6 +195,9 @@ class ViewFold:
                     "text": body["text"],
                 }
             )
+            if len(notes) > MAX_NOTES_IN_STATUS:
+                del notes[0]  # older notes live in the unit's history rows, not in memory
+            self.notes_total[unit] = self.notes_total.get(unit, 0) + 1
         elif entry.kind == "declaration.witnessed":
             self.witnesses.setdefault(unit, {}).setdefault(body["declaration"], []).append(
                 {"index": index, "at": entry.at, "signer": entry.signer, **_signed_for(body, decision.key, rules)}
@@ -450,7 +455,7 @@ class ViewFold:
             else {"leaf_hash": latest_declaration, "witnesses": declarations[latest_declaration]},
             # The latest notes; every note stays in the unit's history. Keeps each document small.
             "oversight_notes": self.notes.get(unit_id, [])[-MAX_NOTES_IN_STATUS:],
-            "oversight_notes_total": len(self.notes.get(unit_id, [])),
+            "oversight_notes_total": self.notes_total.get(unit_id, 0),
             "last_activity": self.last_activity.get(unit_id),
         } | (self._edition_2_members(unit_id) if self.edition >= 2 else {})
 
