@@ -39,6 +39,7 @@ from ledger.store.writer_lock import writer_lock
 from projections.fold import Changes, ViewFold
 from projections.locks import ViewsLock
 from projections.recorders import PostgresViewRecorder, SQLiteViewRecorder, ViewRecorder
+from projections.selection import UNIT_INDEX
 
 LEAF_TOPIC = f"{LeafAppended.__module__}:{LeafAppended.__qualname__}"
 APPLICATION_NAME = LedgerEvents.name  # the store's events application: its events table and tracking key
@@ -226,6 +227,9 @@ def write_changes(
             "cycles": fold.cycles_document(),
             "refused": fold.refused,
             "people_index": PEOPLE_INDEX,
+            # A rebuild writes every unit's selection rows; an entry, the rows of the units it changed,
+            # which keep views already indexed (or being filled: _complete_unit_index) complete.
+            **({"unit_index": UNIT_INDEX} if reset else {}),
         },
         tracking=tracking,
         reset=reset,
@@ -335,9 +339,11 @@ class ViewProjector:
             if first is None:
                 self._complete_meta()
                 self._complete_people()
+                self._complete_unit_index()
                 return 0  # nothing new: no need to load the fold at all
             self.start()
             self._complete_people()
+            self._complete_unit_index()
             done = 0
             for notification in itertools.chain([first], pending):
                 event = self.events.mapper.to_domain_event(notification)
@@ -387,11 +393,21 @@ class ViewProjector:
                 terms=[(what, item, fold.search_terms(what, item)) for what, item in sorted(changes.indexed)],
             )
 
+    def _complete_unit_index(self) -> None:
+        """Give views written by a release before the selection tables existed (issue 16) their rows,
+        from the unit documents they hold (projections.selection); until then the queries answer in
+        Python from the documents. Only the holder of the views lock calls this."""
+        if self.view.meta().get("unit_index") == UNIT_INDEX:
+            return
+        with self.projection.lock:
+            self.view.index_stored_documents({"unit_index": UNIT_INDEX})
+
     def run(self) -> None:
         """Keep the views current in the background with eventsourcing's ProjectionRunner."""
         self.start()
         self._complete_meta()
         self._complete_people()
+        self._complete_unit_index()
         self._runner = BatchingRunner(
             projection=self.projection,
             application_class=LedgerEvents,

@@ -21,13 +21,24 @@ from typing import Any, Protocol
 
 from ledger import codes
 from ledger.canonical import canonical_json_of
-from ledger.entry import FINGERPRINT_PATTERN, STAGES
+from ledger.entry import FINGERPRINT_PATTERN
 from ledger.errors import MalformedInput, NotFound
 from projections import people as people_module
 from projections.fold import ViewFold
+from projections.selection import (
+    ITEM_LISTS,
+    UNIT_INDEX,
+    ItemWhere,
+    PythonSelection,
+    UnitWhere,
+    day_before,
+    designated_on,
+    lapsed_cycle,
+    ratio_bound,
+)
 
 MAX_PAGE = 500
-PREDICATES = ("none", "wbk", "wbbm")  # lowest first
+PREDICATES = ("none", "wbk", "wbbm")  # lowest first (projections.selection.PREDICATES)
 PAGE_SIZE = 100  # rows an answer holds when the caller does not say
 
 
@@ -37,6 +48,28 @@ class Views(Protocol):
     def as_of(self) -> dict[str, Any]: ...
     def counts(self) -> dict[str, Any]: ...
     def units(self) -> list[dict[str, Any]]: ...
+    # the oversight queries' selection: their page of units or items first (projections.selection)
+    def select_units(
+        self, where: UnitWhere, order: str, offset: int, limit: int
+    ) -> tuple[int, list[dict[str, Any]]]: ...
+    def select_items(
+        self, kind: str, where: ItemWhere, offset: int, limit: int
+    ) -> tuple[int, list[tuple[dict[str, Any], int]]]: ...
+    def proposal_tally(self) -> dict[tuple[int, str], dict[str, int]]: ...
+    def select_assessments(
+        self,
+        *,
+        outcome: str,
+        since: str | None,
+        until: str | None,
+        level: str | None,
+        track: str | None,
+        unit: str | None,
+        type_: str | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[int, list[dict[str, Any]]]: ...
+    def unit_names(self) -> dict[str, str]: ...
     def unit(self, unit: str) -> dict[str, Any] | None: ...
     def signer(self, signer: str) -> dict[str, Any] | None: ...
     def employees(self, unit: str) -> list[dict[str, Any]]: ...
@@ -65,12 +98,22 @@ class Views(Protocol):
     ) -> tuple[int, list[tuple[str, str]]]: ...
 
 
-class DatabaseViews:
-    """The materialised views (projections.recorders)."""
+class DatabaseViews(PythonSelection):
+    """The materialised views (projections.recorders).
+
+    The queries select their page in SQL over the selection tables once the views hold them (meta
+    `unit_index`); views written before them are answered by the Python twin until the views'
+    leader has filled them (projections.projector)."""
 
     def __init__(self, recorder: Any) -> None:
         self.recorder = recorder
         self._meta = recorder.meta()
+        if self._meta.get("unit_index") == UNIT_INDEX:
+            self.select_units = recorder.select_units  # type: ignore[method-assign]
+            self.select_items = recorder.select_items  # type: ignore[method-assign]
+            self.proposal_tally = recorder.proposal_tally  # type: ignore[method-assign]
+            self.select_assessments = recorder.select_assessments  # type: ignore[method-assign]
+            self.unit_names = recorder.unit_names  # type: ignore[method-assign]
 
     def as_of(self) -> dict[str, Any]:
         return {
@@ -97,7 +140,7 @@ def read(recorder: Any, function: Callable[..., dict[str, Any]], *args: Any, **k
         return function(DatabaseViews(recorder), *args, **kwargs)
 
 
-class MemoryViews:
+class MemoryViews(PythonSelection):
     """A fold held in memory: the offline twin of the database views."""
 
     def __init__(self, fold: ViewFold, root_hash: str) -> None:
@@ -217,6 +260,32 @@ def _paginate(rows: list[Any], offset: int, limit: int) -> tuple[list[Any], dict
     return rows[offset : offset + limit], {"offset": offset, "limit": limit, "total": len(rows)}
 
 
+def _select_units(
+    views: Views, where: UnitWhere, order: str, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The page of unit documents `where` selects, in `order`, and the page's description."""
+    limit, offset = _limit(limit), _offset(offset)
+    total, documents = views.select_units(where, order, offset, limit)
+    return documents, {"offset": offset, "limit": limit, "total": total}
+
+
+def _select_items(
+    views: Views, kind: str, where: ItemWhere, offset: int, limit: int
+) -> tuple[list[tuple[dict[str, Any], Any, int]], dict[str, int]]:
+    """The page of (unit document, item, its position in the document's list) `where` selects, and
+    the page's description."""
+    limit, offset = _limit(limit), _offset(offset)
+    total, found = views.select_items(kind, where, offset, limit)
+    # A position past the document's list is a damaged view (rows edited by hand): the row is left
+    # out, and the answer's digest differs from the offline recomputation's, which names it.
+    items = [
+        (doc, listed[position], position)
+        for doc, position in found
+        if position < len(listed := doc.get(ITEM_LISTS[kind], []))
+    ]
+    return items, {"offset": offset, "limit": limit, "total": total}
+
+
 def _offset(offset: int) -> int:
     if offset < 0:
         raise MalformedInput(f"offset {offset} is negative", code=codes.INVALID_PARAMETER)
@@ -266,19 +335,6 @@ def _day(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
-def _filter_units(
-    units: list[dict[str, Any]], type_: str | None, stage: str | None, track: str | None, predicate: str | None = None
-) -> list[dict[str, Any]]:
-    return [
-        u
-        for u in units
-        if (type_ is None or u["type"] == type_)
-        and (stage is None or u["stage"] == stage)
-        and (track is None or u["track"] == track)
-        and (predicate is None or u["predicate"] == predicate)
-    ]
-
-
 # --- status ----------------------------------------------------------------------------------------------
 
 
@@ -295,16 +351,10 @@ def unit_status(views: Views, unit: str) -> dict[str, Any]:
     return answer("unit", {"unit": unit}, views, document)
 
 
-UNIT_ORDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
-    "unit": lambda u: u["unit"],
-    "name": lambda u: (u["name"], u["unit"]),
-    "stage": lambda u: (u["stage"], u["unit"]),
-    "coverage": lambda u: (Decimal(u["pact_coverage"]["ratio"]), u["unit"]),
-    "type": lambda u: (u["type"], u["name"], u["unit"]),
-    "progress": lambda u: (STAGES.index(u["stage"]), u["unit"]),  # the stages in the order units pass them
-    "predicate": lambda u: (-PREDICATES.index(u["predicate"]), u["unit"]),  # highest first
-}
-"""The orders `unit_list` sorts by."""
+UNIT_ORDERS = ("unit", "name", "stage", "coverage", "type", "progress", "predicate")
+"""The orders `unit_list` sorts by: the unit id; name, stage (alphabetical), coverage ratio or type
+(then name), each then the unit id; progress (the stages in the order units pass them); predicate
+(highest first). Their columns: selection.UNIT_ORDERS."""
 
 
 def unit_list(
@@ -320,13 +370,11 @@ def unit_list(
     limit: int = PAGE_SIZE,
 ) -> dict[str, Any]:
     """Every unit's status, filtered and sorted (by one of UNIT_ORDERS)."""
-    rows = _filter_units(views.units(), type_, stage, track, predicate)
-    if below is not None:
-        rows = [u for u in rows if Decimal(u["pact_coverage"]["ratio"]) < _ratio(below)]
+    ratio_below = None if below is None else ratio_bound(_ratio(below))
     if sort not in UNIT_ORDERS:
         raise MalformedInput(f"sort by one of {', '.join(UNIT_ORDERS)}, not {sort!r}", code=codes.INVALID_PARAMETER)
-    rows.sort(key=UNIT_ORDERS[sort])
-    data, page = _paginate(rows, offset, limit)
+    where = UnitWhere(type=type_, stage=stage, track=track, predicate=predicate, ratio_below=ratio_below)
+    data, page = _select_units(views, where, sort, offset, limit)
     params = {"type": type_, "stage": stage, "track": track, "predicate": predicate, "below": below, "sort": sort}
     return answer("units", params, views, data, page)
 
@@ -379,29 +427,28 @@ def stalled(
 ) -> dict[str, Any]:
     """Units whose stage has not changed for at least `days` days before `on`; longest stalled first."""
     reference = _today(on, views)
-    rows = []
-    if reference is not None:  # None: an empty log, which has no unit
-        for u in _filter_units(views.units(), type_, stage, track):
-            if u["stage"] in ("designated",):
-                continue  # a designated unit is not waiting for a next step
-            stalled_days = _days(u["stage_since"], reference)
-            lapsed = _lapsed_cycle(u)
-            if stalled_days >= days or lapsed is not None:
-                row = {
-                    "unit": u["unit"],
-                    "name": u["name"],
-                    "type": u["type"],
-                    "stage": u["stage"],
-                    "track": u["track"],
-                    "since": u["stage_since"],
-                    "days": stalled_days,
-                    "last_activity": u["last_activity"],
-                }
-                if "proposals" in u:  # rules edition 2: a proposal whose cycle closed undecided is stalled
-                    row["lapsed"] = lapsed
-                rows.append(row)
-    rows.sort(key=lambda r: (-r["days"], r["unit"]))
-    data, page = _paginate(rows, offset, limit)
+    if reference is None:  # an empty log, which has no unit
+        data, page = _paginate([], offset, limit)
+    else:
+        # A designated unit is not waiting for a next step; the others are stalled from `days` days
+        # in their stage, or while the cycle of their latest proposal closed undecided.
+        where = UnitWhere(type=type_, stage=stage, track=track, stalled_by=day_before(reference, days))
+        units, page = _select_units(views, where, "stalled", offset, limit)
+        data = []
+        for u in units:
+            row = {
+                "unit": u["unit"],
+                "name": u["name"],
+                "type": u["type"],
+                "stage": u["stage"],
+                "track": u["track"],
+                "since": u["stage_since"],
+                "days": _days(u["stage_since"], reference),
+                "last_activity": u["last_activity"],
+            }
+            if "proposals" in u:  # rules edition 2: a proposal whose cycle closed undecided is stalled
+                row["lapsed"] = lapsed_cycle(u)
+            data.append(row)
     params = {"days": days, "on": _day(reference), "type": type_, "stage": stage, "track": track}
     return answer("stalled", params, views, data, page)
 
@@ -416,26 +463,24 @@ def pact_gaps(
     limit: int = PAGE_SIZE,
 ) -> dict[str, Any]:
     """Units whose pact coverage is below `below`, with the employees known to lack a valid pact."""
-    threshold = _ratio(below)
-    rows = []
-    for u in _filter_units(views.units(), type_, stage, None):
+    where = UnitWhere(type=type_, stage=stage, ratio_below=ratio_bound(_ratio(below)))
+    units, page = _select_units(views, where, "coverage", offset, limit)
+    data = []
+    for u in units:
         coverage = u["pact_coverage"]
-        if Decimal(coverage["ratio"]) < threshold:
-            rows.append(
-                {
-                    "unit": u["unit"],
-                    "name": u["name"],
-                    "type": u["type"],
-                    "stage": u["stage"],
-                    "headcount": coverage["headcount"],
-                    "valid": coverage["valid"],
-                    "missing": max(0, coverage["headcount"] - coverage["valid"]),
-                    "ratio": coverage["ratio"],
-                    "released": u["released_pacts"],
-                }
-            )
-    rows.sort(key=lambda r: (Decimal(r["ratio"]), r["unit"]))
-    data, page = _paginate(rows, offset, limit)
+        data.append(
+            {
+                "unit": u["unit"],
+                "name": u["name"],
+                "type": u["type"],
+                "stage": u["stage"],
+                "headcount": coverage["headcount"],
+                "valid": coverage["valid"],
+                "missing": max(0, coverage["headcount"] - coverage["valid"]),
+                "ratio": coverage["ratio"],
+                "released": u["released_pacts"],
+            }
+        )
     return answer("pact-gaps", {"below": below, "type": type_, "stage": stage}, views, data, page)
 
 
@@ -451,17 +496,15 @@ def open_remediation(
 ) -> dict[str, Any]:
     """Open remediation items at least `older_than` days old on `on`; oldest first."""
     reference = _today(on, views)
-    rows = []
-    if reference is not None:  # None: an empty log, which has no unit
-        for u in _filter_units(views.units(), type_, None, None):
-            if unit is not None and u["unit"] != unit:
-                continue
-            for item in u["remediation_open"]:
-                age = _days(item["opened_at"], reference)
-                if age >= older_than:
-                    rows.append({"unit": u["unit"], "name": u["name"], "stage": u["stage"], **item, "age_days": age})
-    rows.sort(key=lambda r: (r["opened_index"], r["unit"], r["id"]))
-    data, page = _paginate(rows, offset, limit)
+    if reference is None:  # an empty log, which has no unit
+        data, page = _paginate([], offset, limit)
+    else:
+        where = ItemWhere(unit=unit, type=type_, opened_by=day_before(reference, older_than))
+        items, page = _select_items(views, "remediation", where, offset, limit)
+        data = []
+        for u, item, _ in items:
+            age = _days(item["opened_at"], reference)
+            data.append({"unit": u["unit"], "name": u["name"], "stage": u["stage"], **item, "age_days": age})
     params = {"older_than": older_than, "on": _day(reference), "type": type_, "unit": unit}
     return answer("remediation", params, views, data, page)
 
@@ -480,19 +523,19 @@ def failed_reviews(
 ) -> dict[str, Any]:
     """Assessments that failed, with their failing threshold checks and remediation; newest first."""
     since, until = _instant(since, "since"), _instant(until, "until")
-    types = {u["unit"]: u["type"] for u in views.units()} if type_ else {}
-    rows = [
-        doc
-        for doc in views.assessments(outcome="failed")
-        if (since is None or doc["at"] >= since)
-        and (until is None or doc["at"] < until)
-        and (level is None or doc["level"] == level)
-        and (track is None or doc["track"] == track)
-        and (unit is None or doc["unit"] == unit)
-        and (type_ is None or types.get(doc["unit"]) == type_)
-    ]
-    rows.sort(key=lambda r: -r["index"])
-    data, page = _paginate(rows, offset, limit)
+    limit, offset = _limit(limit), _offset(offset)
+    total, data = views.select_assessments(
+        outcome="failed",
+        since=since,
+        until=until,
+        level=level,
+        track=track,
+        unit=unit,
+        type_=type_,
+        offset=offset,
+        limit=limit,
+    )
+    page = {"offset": offset, "limit": limit, "total": total}
     params = {"since": since, "until": until, "level": level, "track": track, "type": type_, "unit": unit}
     return answer("failed-reviews", params, views, data, page)
 
@@ -551,27 +594,6 @@ def _year(year: int | None, name: str) -> int | None:
     return year
 
 
-def _lapsed_cycle(unit: dict[str, Any]) -> int | None:
-    """The cycle of the unit's latest proposal if it lapsed undecided (the unit still waits in it)."""
-    proposals = unit.get("proposals") or []
-    latest = proposals[-1] if proposals else None
-    if latest is None or not latest["lapsed"] or latest["decision"] is not None:
-        return None
-    cycle: int = latest["cycle"]
-    return cycle
-
-
-def _held(u: dict[str, Any]) -> bool:
-    """Whether the unit holds a predicate (WBK or WBBM), whatever stage it is in now."""
-    return bool(u["predicate"] != "none")
-
-
-def _designated_on(u: dict[str, Any]) -> str | None:
-    """The date of the decree that gave the unit its current predicate (edition 2), if the log has it."""
-    decrees = [d for d in u.get("decrees", []) if d["act"] == "designation" and d["predicate"] == u["predicate"]]
-    return decrees[-1]["date"] if decrees else None
-
-
 def open_cases(
     views: Views,
     *,
@@ -581,30 +603,23 @@ def open_cases(
     limit: int = PAGE_SIZE,
 ) -> dict[str, Any]:
     """Units holding a predicate (WBK or WBBM) with an open case: one row per open case, oldest first."""
-    rows = []
-    for u in _filter_units(views.units(), type_, None, None):
-        if not _held(u):
-            continue
-        for case in u.get("cases", []):
-            if case["closed"] is not None or (concerns is not None and case["concerns"] != concerns):
-                continue
-            rows.append(
-                {
-                    "unit": u["unit"],
-                    "name": u["name"],
-                    "type": u["type"],
-                    "predicate": u["predicate"],
-                    "case": case["id"],
-                    "case_stage": case["stage"],
-                    "concerns": case["concerns"],
-                    "opened_at": case["opened_at"],
-                    "opened_index": case["opened_index"],
-                    "office": case["office"],
-                    "office_name": case["office_name"],
-                }
-            )
-    rows.sort(key=lambda r: (r["opened_index"], r["unit"]))
-    data, page = _paginate(rows, offset, limit)
+    items, page = _select_items(views, "case", ItemWhere(type=type_, concerns=concerns), offset, limit)
+    data = [
+        {
+            "unit": u["unit"],
+            "name": u["name"],
+            "type": u["type"],
+            "predicate": u["predicate"],
+            "case": case["id"],
+            "case_stage": case["stage"],
+            "concerns": case["concerns"],
+            "opened_at": case["opened_at"],
+            "opened_index": case["opened_index"],
+            "office": case["office"],
+            "office_name": case["office_name"],
+        }
+        for u, case, _ in items
+    ]
     return answer("open-cases", {"type": type_, "concerns": concerns}, views, data, page)
 
 
@@ -622,29 +637,24 @@ def unmonitored(
     if year is None:
         today = default_on(views.as_of())
         year = None if today is None else today.year
-    rows = []
-    for u in _filter_units(views.units(), type_, None, None):
-        if year is None or not _held(u):
-            continue
-        designated_on = _designated_on(u)
-        if designated_on is not None and int(designated_on[:4]) >= year:
-            continue
-        monitored = [m["year"] for m in u.get("monitoring", [])]
-        if year in monitored:
-            continue
-        rows.append(
+    if year is None:  # an empty log, which has no unit
+        data, page = _paginate([], offset, limit)
+    else:
+        # A unit whose predicate was decreed in `year` or later is not due yet.
+        where = UnitWhere(type=type_, held=True, unmonitored_in=year)
+        units, page = _select_units(views, where, "unit", offset, limit)
+        data = [
             {
                 "unit": u["unit"],
                 "name": u["name"],
                 "type": u["type"],
                 "stage": u["stage"],
                 "predicate": u["predicate"],
-                "designated_on": designated_on,
-                "last_monitored": max(monitored, default=None),
+                "designated_on": designated_on(u),
+                "last_monitored": max((m["year"] for m in u.get("monitoring", [])), default=None),
             }
-        )
-    rows.sort(key=lambda r: r["unit"])
-    data, page = _paginate(rows, offset, limit)
+            for u in units
+        ]
     return answer("unmonitored", {"year": year, "type": type_}, views, data, page)
 
 
@@ -659,32 +669,28 @@ def lapsed(
     """Proposals whose cycle closed without a decision (designation or return); by cycle, then unit."""
     cycle = _year(cycle, "cycle")
     closing = {c["year"]: c["closes_on"] for c in views.cycles()}
-    rows = []
-    for u in _filter_units(views.units(), type_, None, None):
-        proposals = u.get("proposals", [])
-        for position, proposal in enumerate(proposals):
-            if not proposal["lapsed"] or (cycle is not None and proposal["cycle"] != cycle):
-                continue
-            later = proposals[position + 1] if position + 1 < len(proposals) else None
-            screening = proposal["screening"]
-            rows.append(
-                {
-                    "unit": u["unit"],
-                    "name": u["name"],
-                    "type": u["type"],
-                    "agency": proposal["agency"],
-                    "cycle": proposal["cycle"],
-                    "track": proposal["track"],
-                    "proposed_at": proposal["at"],
-                    "index": proposal["index"],
-                    "closes_on": closing.get(proposal["cycle"]),
-                    "screening": None if screening is None else screening["outcome"],
-                    "stage": u["stage"],
-                    "proposed_again": None if later is None else later["cycle"],
-                }
-            )
-    rows.sort(key=lambda r: (r["cycle"], r["unit"]))
-    data, page = _paginate(rows, offset, limit)
+    items, page = _select_items(views, "lapsed", ItemWhere(type=type_, cycle=cycle), offset, limit)
+    data = []
+    for u, proposal, position in items:
+        proposals = u["proposals"]
+        later = proposals[position + 1] if position + 1 < len(proposals) else None
+        screening = proposal["screening"]
+        data.append(
+            {
+                "unit": u["unit"],
+                "name": u["name"],
+                "type": u["type"],
+                "agency": proposal["agency"],
+                "cycle": proposal["cycle"],
+                "track": proposal["track"],
+                "proposed_at": proposal["at"],
+                "index": proposal["index"],
+                "closes_on": closing.get(proposal["cycle"]),
+                "screening": None if screening is None else screening["outcome"],
+                "stage": u["stage"],
+                "proposed_again": None if later is None else later["cycle"],
+            }
+        )
     return answer("lapsed", {"cycle": cycle, "type": type_}, views, data, page)
 
 
@@ -699,28 +705,29 @@ def barred(
     """Units barred from proposals on `on` (default: the day of the log's last entry), and until when;
     the bar runs from a revocation (edition 2: from its decree's date)."""
     reference = _today(on, views)
-    rows = []
-    for u in _filter_units(views.units(), type_, None, None):
-        until = u["barred_until"]
-        if reference is None or until is None or date.fromisoformat(until[:10]) <= reference:
-            continue
-        revocation = u.get("revocation")
-        rows.append(
-            {
-                "unit": u["unit"],
-                "name": u["name"],
-                "type": u["type"],
-                "stage": u["stage"],
-                "barred_until": until,
-                "days_left": (date.fromisoformat(until[:10]) - reference).days,
-                "predicate": None if revocation is None else revocation["predicate"],
-                "ground": None if revocation is None else revocation["ground"],
-                "decree": None if revocation is None else revocation["decree"],
-                "index": u["stage_index"] if revocation is None else revocation["index"],
-            }
-        )
-    rows.sort(key=lambda r: (r["barred_until"], r["unit"]))
-    data, page = _paginate(rows, offset, limit)
+    if reference is None:  # an empty log, which has no unit
+        data, page = _paginate([], offset, limit)
+    else:
+        where = UnitWhere(type=type_, barred_after=reference.isoformat())
+        units, page = _select_units(views, where, "barred", offset, limit)
+        data = []
+        for u in units:
+            until = u["barred_until"]
+            revocation = u.get("revocation")
+            data.append(
+                {
+                    "unit": u["unit"],
+                    "name": u["name"],
+                    "type": u["type"],
+                    "stage": u["stage"],
+                    "barred_until": until,
+                    "days_left": (date.fromisoformat(until[:10]) - reference).days,
+                    "predicate": None if revocation is None else revocation["predicate"],
+                    "ground": None if revocation is None else revocation["ground"],
+                    "decree": None if revocation is None else revocation["decree"],
+                    "index": u["stage_index"] if revocation is None else revocation["index"],
+                }
+            )
     return answer("barred", {"on": _day(reference), "type": type_}, views, data, page)
 
 
@@ -739,18 +746,7 @@ def proposals(
 ) -> dict[str, Any]:
     """Per cycle and agency: the proposals made against the quota, and how they stand; by cycle, agency."""
     cycle = _year(cycle, "cycle")
-    counted: dict[tuple[int, str], dict[str, int]] = {}
-    for u in views.units():
-        for proposal in u.get("proposals", []):
-            decision = proposal["decision"]
-            if proposal["lapsed"]:
-                outcome = "lapsed"
-            elif decision is None:
-                outcome = "pending"
-            else:
-                outcome = decision["outcome"]
-            tally = counted.setdefault((proposal["cycle"], proposal["agency"]), dict.fromkeys(PROPOSAL_OUTCOMES, 0))
-            tally[outcome] += 1
+    counted = {key: dict.fromkeys(PROPOSAL_OUTCOMES, 0) | outcomes for key, outcomes in views.proposal_tally().items()}
     rows = []
     for c in views.cycles():
         quotas = c.get("quotas", {})

@@ -23,7 +23,9 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
 from ledger.store.events import LedgerEvents
+from projections import selection
 from projections.people import name_key
+from projections.selection import ItemWhere, UnitWhere
 
 VIEW_TABLES = (
     "CREATE TABLE IF NOT EXISTS view_units (unit TEXT PRIMARY KEY, doc TEXT NOT NULL)",
@@ -46,6 +48,34 @@ VIEW_TABLES = (
     "PRIMARY KEY (term, what, item))",
     "CREATE INDEX IF NOT EXISTS view_search_item ON view_search (what, item)",
 )
+# The selection tables (projections.selection): what the oversight queries filter and sort units and
+# their items on, so that each reads only the documents on its page (issue 16). `{text}` is TEXT, and
+# on PostgreSQL TEXT COLLATE "C": ids, names and days compare by code point, as Python compares them.
+UNIT_INDEX_TABLES = (
+    "CREATE TABLE IF NOT EXISTS view_unit_index (unit {text} PRIMARY KEY, name {text} NOT NULL, "
+    "type {text} NOT NULL, stage {text} NOT NULL, stage_rank INTEGER NOT NULL, track {text}, "
+    "predicate {text} NOT NULL, predicate_rank INTEGER NOT NULL, ratio INTEGER NOT NULL, stage_day {text}, "
+    "lapsed_cycle INTEGER, barred_until {text}, barred_day {text}, designated_year INTEGER)",
+    "CREATE INDEX IF NOT EXISTS view_unit_index_stalled ON view_unit_index (stage_day, unit)",
+    "CREATE INDEX IF NOT EXISTS view_unit_index_ratio ON view_unit_index (ratio, unit)",
+    "CREATE INDEX IF NOT EXISTS view_unit_index_barred ON view_unit_index (barred_until, unit)",
+    "CREATE TABLE IF NOT EXISTS view_unit_remediation (unit {text} NOT NULL, position INTEGER NOT NULL, "
+    "opened_index BIGINT NOT NULL, id {text} NOT NULL, opened_day {text} NOT NULL, PRIMARY KEY (unit, position))",
+    "CREATE INDEX IF NOT EXISTS view_unit_remediation_order ON view_unit_remediation (opened_index, unit, id)",
+    "CREATE TABLE IF NOT EXISTS view_unit_cases (unit {text} NOT NULL, position INTEGER NOT NULL, "
+    "opened_index BIGINT NOT NULL, concerns {text} NOT NULL, PRIMARY KEY (unit, position))",
+    "CREATE INDEX IF NOT EXISTS view_unit_cases_order ON view_unit_cases (opened_index, unit)",
+    "CREATE TABLE IF NOT EXISTS view_unit_proposals (unit {text} NOT NULL, position INTEGER NOT NULL, "
+    "cycle INTEGER NOT NULL, agency {text} NOT NULL, outcome {text} NOT NULL, PRIMARY KEY (unit, position))",
+    "CREATE INDEX IF NOT EXISTS view_unit_proposals_order ON view_unit_proposals (outcome, cycle, unit)",
+    "CREATE TABLE IF NOT EXISTS view_unit_monitoring (unit {text} NOT NULL, year INTEGER NOT NULL, "
+    "PRIMARY KEY (unit, year))",
+    "CREATE TABLE IF NOT EXISTS view_assessment_index (idx BIGINT PRIMARY KEY, unit {text} NOT NULL, "
+    "outcome {text} NOT NULL, at {text} NOT NULL, level {text}, track {text})",
+    "CREATE INDEX IF NOT EXISTS view_assessment_index_outcome ON view_assessment_index (outcome, idx)",
+)
+UNIT_ITEM_TABLES = ("view_unit_remediation", "view_unit_cases", "view_unit_proposals", "view_unit_monitoring")
+UNIT_INDEX_ROWS = ("view_unit_index", *UNIT_ITEM_TABLES, "view_assessment_index")
 DROP_VIEW_ROWS = tuple(
     f"DELETE FROM {table}"
     for table in (
@@ -57,6 +87,7 @@ DROP_VIEW_ROWS = tuple(
         "view_meta",
         "view_people",
         "view_search",
+        *UNIT_INDEX_ROWS,
     )
 )
 
@@ -65,6 +96,7 @@ class ViewRecorder(TrackingRecorder):
     """The view tables' reads and writes, over a DB-API cursor; `P` is the parameter marker."""
 
     P = "?"
+    TEXT = "TEXT"  # the type of the selection tables' text columns
 
     @contextmanager
     def _cursor(self, *, commit: bool) -> Iterator[Any]:
@@ -145,6 +177,8 @@ class ViewRecorder(TrackingRecorder):
                 f"INSERT INTO view_units VALUES ({p}, {p}) ON CONFLICT (unit) DO UPDATE SET doc = excluded.doc",
                 [(unit, _dump(doc)) for unit, doc in units],
             )
+            self._index_units(c, [doc for _, doc in units], fresh=reset)
+            self._index_assessments(c, assessments)
             c.executemany(
                 f"INSERT INTO view_signers VALUES ({p}, {p}) ON CONFLICT (signer) DO UPDATE SET doc = excluded.doc",
                 [(signer, _dump(doc)) for signer, doc in signers],
@@ -183,6 +217,57 @@ class ViewRecorder(TrackingRecorder):
             )
             if tracking is not None:
                 self._track(c, tracking)
+
+    def _index_units(self, c: Any, docs: Sequence[dict[str, Any]], *, fresh: bool) -> None:
+        """Write the selection rows of the units `docs` are the new documents of (projections.selection)."""
+        p = self.P
+        if not fresh:
+            for table in UNIT_ITEM_TABLES:
+                c.executemany(f"DELETE FROM {table} WHERE unit = {p}", [(doc["unit"],) for doc in docs])
+        columns = selection.FACET_COLUMNS
+        facets = [selection.unit_facets(doc) for doc in docs]
+        c.executemany(
+            f"INSERT INTO view_unit_index ({', '.join(columns)}) VALUES ({', '.join(p for _ in columns)}) "
+            f"ON CONFLICT (unit) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in columns[1:])}",
+            [tuple(f[column] for column in columns) for f in facets],
+        )
+        for table, rows_of, width in (
+            ("view_unit_remediation", selection.remediation_rows, 5),
+            ("view_unit_cases", selection.case_rows, 4),
+            ("view_unit_proposals", selection.proposal_rows, 5),
+            ("view_unit_monitoring", selection.monitoring_rows, 2),
+        ):
+            c.executemany(
+                f"INSERT INTO {table} VALUES ({', '.join(p for _ in range(width))})",
+                [row for doc in docs for row in rows_of(doc)],
+            )
+
+    def _index_assessments(self, c: Any, docs: Sequence[dict[str, Any]]) -> None:
+        p = self.P
+        c.executemany(
+            f"INSERT INTO view_assessment_index VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
+            [(d["index"], d["unit"], d["outcome"], d["at"], d.get("level"), d.get("track")) for d in docs],
+        )
+
+    def index_stored_documents(self, meta: dict[str, Any]) -> int:
+        """Fill the selection tables from the documents the views hold, and set `meta`, in one
+        transaction: views written before the tables existed (projections.projector). Returns the
+        number of units indexed."""
+        p = self.P
+        with self._cursor(commit=True) as c:
+            c.execute("SELECT doc FROM view_units ORDER BY unit")
+            units = [json.loads(row["doc"]) for row in c.fetchall()]
+            c.execute("SELECT doc FROM view_assessments ORDER BY idx")
+            assessments = [json.loads(row["doc"]) for row in c.fetchall()]
+            for table in UNIT_INDEX_ROWS:
+                c.execute(f"DELETE FROM {table}")
+            self._index_units(c, units, fresh=True)
+            self._index_assessments(c, assessments)
+            c.executemany(
+                f"INSERT INTO view_meta VALUES ({p}, {p}) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                [(name, _dump(value)) for name, value in meta.items()],
+            )
+            return len(units)
 
     # --- reading ------------------------------------------------------------------------------------
 
@@ -307,6 +392,151 @@ class ViewRecorder(TrackingRecorder):
                 c.execute(f"SELECT doc FROM view_assessments WHERE outcome = {self.P} ORDER BY idx", (outcome,))
             return [json.loads(row["doc"]) for row in c.fetchall()]
 
+    # --- the oversight queries' selection (projections.selection; its Python twin there) ----------
+
+    def select_units(self, where: UnitWhere, order: str, offset: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """(how many units `where` holds for, the documents of `limit` of them from `offset` in `order`)."""
+        p = self.P
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column in ("unit", "type", "stage", "track", "predicate"):
+            value = getattr(where, column)
+            if value is not None:
+                clauses.append(f"i.{column} = {p}")
+                params.append(value)
+        if where.ratio_below is not None:
+            clauses.append(f"i.ratio < {p}")
+            params.append(where.ratio_below)
+        if where.held:
+            clauses.append("i.predicate <> 'none'")
+        if where.stalled_by is not None:
+            clauses.append(f"i.stage <> 'designated' AND (i.stage_day <= {p} OR i.lapsed_cycle IS NOT NULL)")
+            params.append(where.stalled_by)
+        if where.barred_after is not None:
+            clauses.append(f"i.barred_day > {p}")
+            params.append(where.barred_after)
+        if where.unmonitored_in is not None:
+            clauses.append(
+                f"(i.designated_year IS NULL OR i.designated_year < {p}) AND NOT EXISTS "
+                f"(SELECT 1 FROM view_unit_monitoring m WHERE m.unit = i.unit AND m.year = {p})"
+            )
+            params += [where.unmonitored_in, where.unmonitored_in]
+        condition = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        order_by = ", ".join(f"i.{column}" for column in selection.UNIT_ORDERS[order])
+        with self._reading() as c:
+            c.execute(f"SELECT COUNT(*) AS n FROM view_unit_index i {condition}", params)
+            total = int(c.fetchone()["n"])
+            c.execute(
+                f"SELECT u.doc FROM view_unit_index i JOIN view_units u ON u.unit = i.unit {condition} "
+                f"ORDER BY {order_by} LIMIT {p} OFFSET {p}",
+                [*params, limit, offset],
+            )
+            return total, [json.loads(row["doc"]) for row in c.fetchall()]
+
+    def select_items(
+        self, kind: str, where: ItemWhere, offset: int, limit: int
+    ) -> tuple[int, list[tuple[dict[str, Any], int]]]:
+        """(how many items of `kind` `where` holds for, (unit document, position) of `limit` of them)."""
+        p = self.P
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, value in (("r.unit", where.unit), ("i.type", where.type)):
+            if value is not None:
+                clauses.append(f"{column} = {p}")
+                params.append(value)
+        if kind == "remediation":
+            table, order = "view_unit_remediation", "r.opened_index, r.unit, r.id, r.position"
+            if where.opened_by is not None:
+                clauses.append(f"r.opened_day <= {p}")
+                params.append(where.opened_by)
+        elif kind == "case":
+            table, order = "view_unit_cases", "r.opened_index, r.unit, r.position"
+            clauses.append("i.predicate <> 'none'")
+            if where.concerns is not None:
+                clauses.append(f"r.concerns = {p}")
+                params.append(where.concerns)
+        elif kind == "lapsed":
+            table, order = "view_unit_proposals", "r.cycle, r.unit, r.position"
+            clauses.append("r.outcome = 'lapsed'")
+            if where.cycle is not None:
+                clauses.append(f"r.cycle = {p}")
+                params.append(where.cycle)
+        else:
+            raise ValueError(f"no items of kind {kind!r}")
+        found = f"FROM {table} r JOIN view_unit_index i ON i.unit = r.unit WHERE {' AND '.join(clauses)}"
+        with self._reading() as c:
+            c.execute(f"SELECT COUNT(*) AS n {found}", params)
+            total = int(c.fetchone()["n"])
+            c.execute(
+                f"SELECT r.unit, r.position {found} ORDER BY {order} LIMIT {p} OFFSET {p}", [*params, limit, offset]
+            )
+            page = [(row["unit"], int(row["position"])) for row in c.fetchall()]
+            documents = self._documents(c, {unit for unit, _ in page})
+            return total, [(documents[unit], position) for unit, position in page if unit in documents]
+
+    def _documents(self, c: Any, units: set[str]) -> dict[str, dict[str, Any]]:
+        if not units:
+            return {}
+        ordered = sorted(units)
+        c.execute(f"SELECT unit, doc FROM view_units WHERE unit IN ({', '.join(self.P for _ in ordered)})", ordered)
+        return {row["unit"]: json.loads(row["doc"]) for row in c.fetchall()}
+
+    def proposal_tally(self) -> dict[tuple[int, str], dict[str, int]]:
+        """How many proposals stand each way, by (cycle, agency)."""
+        tally: dict[tuple[int, str], dict[str, int]] = {}
+        with self._reading() as c:
+            c.execute(
+                "SELECT cycle, agency, outcome, COUNT(*) AS n FROM view_unit_proposals GROUP BY cycle, agency, outcome"
+            )
+            for row in c.fetchall():
+                tally.setdefault((int(row["cycle"]), row["agency"]), {})[row["outcome"]] = int(row["n"])
+        return tally
+
+    def select_assessments(
+        self,
+        *,
+        outcome: str,
+        since: str | None,
+        until: str | None,
+        level: str | None,
+        track: str | None,
+        unit: str | None,
+        type_: str | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """(how many assessments of `outcome` match, `limit` of them newest first from `offset`)."""
+        p = self.P
+        clauses, params = [f"f.outcome = {p}"], [outcome]
+        for clause, value in (
+            (f"f.at >= {p}", since),
+            (f"f.at < {p}", until),
+            (f"f.level = {p}", level),
+            (f"f.track = {p}", track),
+            (f"f.unit = {p}", unit),
+            (f"i.type = {p}", type_),
+        ):
+            if value is not None:
+                clauses.append(clause)
+                params.append(value)
+        joined = " JOIN view_unit_index i ON i.unit = f.unit" if type_ is not None else ""
+        condition = " AND ".join(clauses)
+        with self._reading() as c:
+            c.execute(f"SELECT COUNT(*) AS n FROM view_assessment_index f{joined} WHERE {condition}", params)
+            total = int(c.fetchone()["n"])
+            c.execute(
+                f"SELECT a.doc FROM view_assessment_index f JOIN view_assessments a ON a.idx = f.idx{joined} "
+                f"WHERE {condition} ORDER BY f.idx DESC LIMIT {p} OFFSET {p}",
+                [*params, limit, offset],
+            )
+            return total, [json.loads(row["doc"]) for row in c.fetchall()]
+
+    def unit_names(self) -> dict[str, str]:
+        """Every unit's name, by id (without reading a document)."""
+        with self._reading() as c:
+            c.execute("SELECT unit, name FROM view_unit_index")
+            return {row["unit"]: row["name"] for row in c.fetchall()}
+
     def corrupt_for_test(self, statement: str, params: Sequence[Any] = ()) -> None:
         """Run a raw statement against the view tables (tests use it to damage a row)."""
         with self._cursor(commit=True) as c:
@@ -344,7 +574,11 @@ class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
             yield c
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *VIEW_TABLES]
+        return [
+            *super().construct_create_table_statements(),
+            *VIEW_TABLES,
+            *(statement.format(text=self.TEXT) for statement in UNIT_INDEX_TABLES),
+        ]
 
     @contextmanager
     def _cursor(self, *, commit: bool) -> Iterator[Any]:
@@ -359,6 +593,7 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
     """The views in the ledger's PostgreSQL database."""
 
     P = "%s"
+    TEXT = 'TEXT COLLATE "C"'
 
     def _tracking_table(self) -> str:
         return str(self.tracking_table_name)
@@ -373,6 +608,7 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
         super().__init__(*args, **kwargs)
         statements: Any = self.sql_create_statements
         statements.extend(SQL(statement) for statement in VIEW_TABLES)
+        statements.extend(SQL(statement.format(text=self.TEXT)) for statement in UNIT_INDEX_TABLES)
 
     @contextmanager
     def _cursor(self, *, commit: bool) -> Iterator[Any]:

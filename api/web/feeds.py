@@ -148,7 +148,7 @@ def oversight_feed(name: str, request: Request) -> Response:
     try:
         with page_views(request) as views:
             answer = question.run(views, Params(request), 0, queries.MAX_PAGE)
-            names = {u["unit"]: u["name"] for u in views.units()}
+            names = views.unit_names()
     except PageError as error:
         return _problem_of_page(error)
     base, url = _tag_base(request), str(request.base_url).rstrip("/")

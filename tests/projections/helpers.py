@@ -235,6 +235,12 @@ def every_answer(views: Views, *, units: list[str], signers: list[str]) -> dict[
     }
     for sort in ("name", "stage", "coverage"):
         out[f"units by {sort}"] = q.unit_list(views, sort=sort, limit=500)
+    # rules edition 2's questions (empty on an edition-1 log), selected in SQL by the views (issue 16)
+    out["open-cases"] = q.open_cases(views, limit=500)
+    out["unmonitored"] = q.unmonitored(views, limit=500)
+    out["lapsed"] = q.lapsed(views, limit=500)
+    out["barred"] = q.barred(views, on=ON, limit=500)
+    out["proposals"] = q.proposals(views, limit=500)
     for days in (0, 365, 700):
         out[f"stalled {days}"] = q.stalled(views, days=days, on=ON, limit=500)
     for unit in units:

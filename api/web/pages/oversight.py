@@ -81,7 +81,7 @@ class Question:
             else:
                 options[param.keyword] = value
         answer = query.runner(views, *subject, **options, offset=offset, limit=limit)
-        return with_unit_names(answer, views.units()) if query.name in NAMED else answer
+        return with_unit_names(answer, views.unit_names()) if query.name in NAMED else answer
 
 
 def _carried(request: Request, **extra: str) -> str:
@@ -210,7 +210,7 @@ def spreadsheet_of(question: Question, request: Request, params: Params) -> Resp
     t = translator(request)
     with page_views(request) as views:
         rows, answers = every_row(question, views, params)
-        names = {u["unit"]: u["name"] for u in views.units()}
+        names = views.unit_names()
     sheet = Sheet(t, names, signers_of(page_store(request), [row["signer"] for row in rows if "signer" in row]))
     fields = [field for column in question.columns for field in sheet.fields(column.key, column.label, column.kind)]
     size = answers[-1]["as_of"]["tree_size"]

@@ -26,7 +26,7 @@ def overview(request: Request, _: PageReader) -> HTMLResponse:
         as_of, units, counts = views.as_of(), views.units(), views.counts()
         stalled = queries.stalled(views, days=STALLED_DAYS, limit=5)
         remediation = queries.open_remediation(views, limit=5)
-        failed = with_unit_names(queries.failed_reviews(views, limit=5), units)
+        failed = with_unit_names(queries.failed_reviews(views, limit=5), views.unit_names())
     stage_chart = bar_chart(
         t.gettext("Units by stage"),
         [(s, t.label("stage", s), counts["by_stage"].get(s, 0), f"/units?stage={s}") for s in STAGES],

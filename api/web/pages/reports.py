@@ -120,7 +120,7 @@ def unit_history_csv(unit: str, request: Request, _: PageReader) -> Response:
     t = translator(request)
     with page_views(request) as views:
         rows, answers = _history(views, _unit(unit), kind, None)
-        names = {u["unit"]: u["name"] for u in views.units()}
+        names = views.unit_names()
     sheet = Sheet(t, names, signers_of(page_store(request), [row["signer"] for row in rows]))
     fields = [field for column in HISTORY_COLUMNS for field in sheet.fields(*column)]
     fields.insert(4, Field(t.gettext("Unit name"), lambda row: names.get(row.get("unit") or "", "")))

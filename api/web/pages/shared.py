@@ -142,9 +142,8 @@ def latest_checkpoint(store: LedgerReader) -> dict[str, Any]:
     return {"text": signed.text, "size": body.tree_size, "root": encode_base64(body.root_hash)}
 
 
-def with_unit_names(answer: dict[str, Any], units: list[dict[str, Any]]) -> dict[str, Any]:
-    """An answer whose rows name units by id only (failed reviews), with each unit's name added."""
-    names = {u["unit"]: u["name"] for u in units}
+def with_unit_names(answer: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """An answer whose rows name units by id only (failed reviews), with each unit's name (`names`: by id) added."""
     return {**answer, "data": [{**row, "name": names.get(row["unit"])} for row in answer["data"]]}
 
 
