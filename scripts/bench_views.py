@@ -25,6 +25,15 @@ The ledger is built once from the export of scripts/synthetic_ledger.py (bench-d
 generated on first use) and cached in bench-data/views-ledger-N: the same origin, root key and log
 key, its genesis entry the export's own, the other leaves appended with `LedgerStore.append_batch`
 under a clock fixed in 2100 (the synthetic calendar runs ahead). An interrupted build resumes.
+
+    .venv/bin/python scripts/bench_views.py --entries 1000000 --from-export   # national units, fast
+
+`--from-export` times the queries only, on views folded in this process straight from the export
+and written in one transaction (bench-data/views-export-N, beside a ledger holding only the
+genesis): the views a rebuild of the N-entry ledger writes, without appending the N entries first
+(hours at the SQLite ledger's append rate on a loaded machine). The 10^6 export already has the
+national 4,368 units, the same as 10^7. With `--compare DIR`, the queries are also timed, in the same
+run, by the project tree at DIR (an older commit) on the same views: the ratio before/after.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ import argparse
 import gc
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -132,6 +142,123 @@ def views_ledger(entries: int, batch: int) -> Path:
     (directory / BUILT_FILE).write_text(json.dumps(built, indent=2) + "\n", encoding="utf-8")
     _say(f"built {directory}: {size:,} leaves in {elapsed:,.0f} s ({ingest_rate:,.0f} appends/s in batches of {batch})")
     return directory
+
+
+def views_from_export(entries: int) -> Path:
+    """bench-data/views-export-N: the views of the synthetic export's N leaves, folded here (once)."""
+    from ledger.crypto.keys import encode_base64
+    from ledger.crypto.merkle import MerkleTree
+    from projections.fold import Changes, ViewFold
+    from projections.projector import ViewProjector, write_changes
+
+    export = synthetic_export(entries)
+    directory = ROOT / "bench-data" / f"views-export-{entries}"
+    if (directory / BUILT_FILE).is_file():
+        return directory
+    shutil.rmtree(directory, ignore_errors=True)
+    size = export_size(export)
+    leaves = ExportSource(export).leaves(size)
+    store = init_ledger(
+        directory,
+        origin=ORIGIN,
+        name=NAME,
+        policy=genesis_policy(SEED),
+        root_key=key(SEED, "root"),
+        log_key=key(SEED, "log"),
+        genesis_at=GENESIS_AT,
+        clock=log_clock,
+    )
+    store.close()
+    config = LedgerConfig.read(directory)
+    projector = ViewProjector(config.storage, config.origin)
+    _say(f"folding {export} ({size:,} leaves) into the views of {directory} (once)")
+    started, cpu = time.perf_counter(), time.process_time()
+    gc.disable()  # as ViewProjector._rebuild: the fold's objects hold no cycles
+    fold, tree, changes = ViewFold(config.origin), MerkleTree(), Changes()
+    for index, leaf in enumerate(leaves):
+        applied = fold.apply(index, leaf)
+        changes.history += applied.history
+        tree.append(applied.leaf_hash)
+        if index % 100_000 == 0:
+            _say(f"  {index:,} / {size:,} leaves folded")
+    root = encode_base64(tree.root())
+    if fold.size != size or root != export_root(export) or fold.refused:
+        raise SystemExit(f"the fold (size {fold.size}, root {root}, {len(fold.refused)} refused) is not the export's")
+    changes.units = set(fold.state.units)
+    changes.signers = set(fold.signers) | set(fold.state.keys)
+    changes.employees = set(fold.employees)
+    changes.assessments = list(fold.assessment_log)
+    changes.people = set(fold.state.keys)
+    changes.indexed = fold.everything_indexed()
+    write_changes(projector.view, fold, tree, changes, None, reset=True)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    built = {"entries": size, "root_hash": root, "views_only": True, "fold_seconds": elapsed, "fold_cpu_seconds": cpu}
+    (directory / BUILT_FILE).write_text(json.dumps(built, indent=2) + "\n", encoding="utf-8")
+    _say(f"folded and written in {elapsed:,.0f} s ({cpu:,.0f} s CPU)")
+    return directory
+
+
+def queries_from_export(args: argparse.Namespace) -> None:
+    """Time the queries on the views folded from the export, in a new process (and by --compare's tree)."""
+    print(f"machine: {json.dumps(machine())}")
+    directory = views_from_export(args.entries)
+    if args.build_only:
+        return
+    import sqlite3 as db
+
+    with db.connect(f"file:{directory / SQLITE_FILE}?mode=ro", uri=True) as connection:
+        units = connection.execute("SELECT COUNT(*) FROM view_units").fetchone()[0]
+    print(f"views: {directory} ({args.entries:,} leaves folded from the export, {units:,} units)")
+    trees = [("this tree", ROOT)] + ([("--compare tree", Path(args.compare).resolve())] if args.compare else [])
+    results: dict[str, list[tuple[str, list[dict[str, Any]]]]] = {}
+    for label, tree in reversed(trees):  # the --compare tree first, then this one
+        load = _load()
+        rows = _queries_by(tree, directory, args)
+        results.setdefault(label, []).append((load, rows))
+    for label, runs in results.items():
+        for load, rows in runs:
+            print_queries(f"{label} ({dict(trees)[label]}), load average before {load}:", rows)
+    if args.compare:
+        print()
+        print("| query | CPU p50 ms (--compare) | CPU p50 ms (this) | ratio | p99 ms (--compare) | p99 ms (this) |")
+        print("|---|---:|---:|---:|---:|---:|")
+        after = [r for _, rows in results["this tree"] for r in rows]
+        before = [r for _, rows in results["--compare tree"] for r in rows]
+        for name in dict.fromkeys(f"{r['query']}|{r['params']}" for r in after):
+            a = [r for r in after if f"{r['query']}|{r['params']}" == name]
+            b = [r for r in before if f"{r['query']}|{r['params']}" == name]
+            if not b:
+                continue
+            cpu_a, cpu_b = min(r["cpu_p50_ms"] for r in a), min(r["cpu_p50_ms"] for r in b)
+            p99_a, p99_b = min(r["p99_ms"] for r in a), min(r["p99_ms"] for r in b)
+            query, params = name.split("|")
+            ratio = cpu_b / cpu_a if cpu_a else float("inf")
+            print(f"| {query} ({params}) | {cpu_b:.2f} | {cpu_a:.2f} | {ratio:.1f}x | {p99_b:.1f} | {p99_a:.1f} |")
+    worst = max((r for _, rows in results["this tree"] for r in rows), key=lambda r: r["p99_ms"])
+    print()
+    print(f"worst p99 of this tree: {worst['p99_ms']:.1f} ms ({worst['query']}); load average now {_load()}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({k: v for k, v in results.items()}, indent=2))
+
+
+def _queries_by(tree: Path, directory: Path, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The queries timed in a new process running the project at `tree` on the views in `directory`."""
+    with tempfile.TemporaryDirectory() as scratch:
+        output = Path(scratch) / "queries.json"
+        code = (
+            "import sys, json; sys.path[:0] = [sys.argv[1], sys.argv[1] + '/scripts'];"
+            "import bench_views as b; from ledger.store.datadir import LedgerConfig, SQLITE_FILE;"
+            "from projections.projector import ViewProjector; from pathlib import Path;"
+            "d = Path(sys.argv[2]); c = LedgerConfig.read(d); p = ViewProjector(c.storage, c.origin);"
+            "rows, _ = b.time_queries(p.view, d / SQLITE_FILE, int(sys.argv[3]));"
+            "Path(sys.argv[4]).write_text(json.dumps(rows))"
+        )
+        # PYTHONPATH first: the tree's own packages, not the ones installed (editable) from this tree
+        env = {**os.environ, "PYTHONPATH": str(tree)}
+        command = [sys.executable, "-c", code, str(tree), str(directory), str(args.runs), str(output)]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env, cwd=tree)
+        rows: list[dict[str, Any]] = json.loads(output.read_text(encoding="utf-8"))
+        return rows
 
 
 # --- measurements ----------------------------------------------------------------------------------------
@@ -328,6 +455,9 @@ def queries_in_fresh_process(args: argparse.Namespace) -> list[dict[str, Any]]:
 def run(args: argparse.Namespace) -> None:
     from projections.projector import ViewProjector
 
+    if args.from_export:
+        queries_from_export(args)
+        return
     print(f"machine: {json.dumps(machine())}")
     directory = views_ledger(args.entries, args.batch)
     built = json.loads((directory / BUILT_FILE).read_text(encoding="utf-8"))
@@ -454,6 +584,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--build-only", action="store_true", help="only build (or finish building) the ledger")
     parser.add_argument("--queries-only", action="store_true", help="only time the queries on the views as they are")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--from-export", action="store_true", help="time the queries on views folded from the export (no ledger)"
+    )
+    parser.add_argument("--compare", help="with --from-export: also time the queries of the project tree at DIR")
 
 
 def main() -> None:
