@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -74,7 +74,13 @@ UNIT_INDEX_TABLES = (
     "outcome {text} NOT NULL, at {text} NOT NULL, level {text}, track {text})",
     "CREATE INDEX IF NOT EXISTS view_assessment_index_outcome ON view_assessment_index (outcome, idx)",
 )
-UNIT_ITEM_TABLES = ("view_unit_remediation", "view_unit_cases", "view_unit_proposals", "view_unit_monitoring")
+ITEM_ROWS: dict[str, Callable[[dict[str, Any]], Sequence[tuple[Any, ...]]]] = {
+    "view_unit_remediation": selection.remediation_rows,
+    "view_unit_cases": selection.case_rows,
+    "view_unit_proposals": selection.proposal_rows,
+    "view_unit_monitoring": selection.monitoring_rows,
+}
+UNIT_ITEM_TABLES = tuple(ITEM_ROWS)
 UNIT_INDEX_ROWS = ("view_unit_index", *UNIT_ITEM_TABLES, "view_assessment_index")
 DROP_VIEW_ROWS = tuple(
     f"DELETE FROM {table}"
@@ -162,6 +168,28 @@ class ViewRecorder(TrackingRecorder):
 
         `people` are key documents of the directory (projections.people); `terms` replace the search
         terms of each (what, item) they name."""
+        try:
+            wrote = self._write(units, signers, employees, history, assessments, meta, tracking, reset, people, terms)
+        except BaseException:
+            self._written().clear()  # rolled back: what the tables hold is no longer known here
+            raise
+        if reset:
+            self._written().clear()
+        self._written().update(wrote)
+
+    def _write(
+        self,
+        units: Sequence[tuple[str, dict[str, Any]]],
+        signers: Sequence[tuple[str, dict[str, Any]]],
+        employees: Sequence[tuple[str, str, dict[str, Any]]],
+        history: Sequence[dict[str, Any]],
+        assessments: Sequence[dict[str, Any]],
+        meta: dict[str, Any],
+        tracking: Tracking | None,
+        reset: bool,
+        people: Sequence[tuple[str, dict[str, Any]]],
+        terms: Sequence[tuple[str, str, Sequence[str]]],
+    ) -> dict[tuple[str, str], Any]:
         p = self.P
         with self._cursor(commit=True) as c:
             if reset:
@@ -177,7 +205,7 @@ class ViewRecorder(TrackingRecorder):
                 f"INSERT INTO view_units VALUES ({p}, {p}) ON CONFLICT (unit) DO UPDATE SET doc = excluded.doc",
                 [(unit, _dump(doc)) for unit, doc in units],
             )
-            self._index_units(c, [doc for _, doc in units], fresh=reset)
+            wrote = self._index_units(c, [doc for _, doc in units], fresh=reset)
             self._index_assessments(c, assessments)
             c.executemany(
                 f"INSERT INTO view_signers VALUES ({p}, {p}) ON CONFLICT (signer) DO UPDATE SET doc = excluded.doc",
@@ -217,32 +245,65 @@ class ViewRecorder(TrackingRecorder):
             )
             if tracking is not None:
                 self._track(c, tracking)
+        return wrote
 
-    def _index_units(self, c: Any, docs: Sequence[dict[str, Any]], *, fresh: bool) -> None:
-        """Write the selection rows of the units `docs` are the new documents of (projections.selection)."""
+    def _index_units(self, c: Any, docs: Sequence[dict[str, Any]], *, fresh: bool) -> dict[tuple[str, str], Any]:
+        """Write the selection rows of the units `docs` are the new documents of (projections.selection),
+        those that differ from the rows last written (most entries change a unit's coverage, not its
+        items: a statement per table would be a round trip each on PostgreSQL). Returns what it wrote,
+        for `_written` once committed."""
         p = self.P
-        if not fresh:
-            for table in UNIT_ITEM_TABLES:
-                c.executemany(f"DELETE FROM {table} WHERE unit = {p}", [(doc["unit"],) for doc in docs])
+        written = {} if fresh else self._written()
+        wrote: dict[tuple[str, str], Any] = {}
         columns = selection.FACET_COLUMNS
-        facets = [selection.unit_facets(doc) for doc in docs]
-        c.executemany(
-            f"INSERT INTO view_unit_index ({', '.join(columns)}) VALUES ({', '.join(p for _ in columns)}) "
-            f"ON CONFLICT (unit) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in columns[1:])}",
-            [tuple(f[column] for column in columns) for f in facets],
-        )
-        for table, rows_of, width in (
-            ("view_unit_remediation", selection.remediation_rows, 5),
-            ("view_unit_cases", selection.case_rows, 4),
-            ("view_unit_proposals", selection.proposal_rows, 5),
-            ("view_unit_monitoring", selection.monitoring_rows, 2),
-        ):
+        facets = []
+        for doc in docs:
+            facet = selection.unit_facets(doc)
+            row = tuple(facet[column] for column in columns)
+            if written.get(("view_unit_index", doc["unit"])) != row:
+                facets.append(row)
+                wrote["view_unit_index", doc["unit"]] = row
+        if facets:
             c.executemany(
-                f"INSERT INTO {table} VALUES ({', '.join(p for _ in range(width))})",
-                [row for doc in docs for row in rows_of(doc)],
+                f"INSERT INTO view_unit_index ({', '.join(columns)}) VALUES ({', '.join(p for _ in columns)}) "
+                f"ON CONFLICT (unit) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in columns[1:])}",
+                facets,
             )
+        stale: dict[str, list[str]] = {}
+        inserts: dict[str, list[tuple[Any, ...]]] = {}
+        for table, rows_of in ITEM_ROWS.items():
+            for doc in docs:
+                rows: tuple[tuple[Any, ...], ...] = tuple(rows_of(doc))
+                if written.get((table, doc["unit"])) == rows:  # None if not written by this recorder yet
+                    continue
+                if not fresh:
+                    stale.setdefault(table, []).append(doc["unit"])
+                inserts.setdefault(table, []).extend(rows)
+                wrote[table, doc["unit"]] = rows
+        if stale:
+            self._delete_item_rows(c, stale)
+        for table, added in inserts.items():
+            if added:
+                c.executemany(f"INSERT INTO {table} VALUES ({', '.join(p for _ in added[0])})", added)
+        return wrote
+
+    def _written(self) -> dict[tuple[str, str], Any]:
+        """The selection rows this recorder last committed, by (table, unit): only the leader of the
+        views writes them, and a failed transaction forgets them all (see `write`)."""
+        written: dict[tuple[str, str], Any] | None = getattr(self, "_written_rows", None)
+        if written is None:
+            written = {}
+            self._written_rows = written
+        return written
+
+    def _delete_item_rows(self, c: Any, stale: dict[str, list[str]]) -> None:
+        """Delete the item rows of the units in each table, to be written again."""
+        for table, units in stale.items():
+            c.executemany(f"DELETE FROM {table} WHERE unit = {self.P}", [(unit,) for unit in units])
 
     def _index_assessments(self, c: Any, docs: Sequence[dict[str, Any]]) -> None:
+        if not docs:
+            return
         p = self.P
         c.executemany(
             f"INSERT INTO view_assessment_index VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
@@ -261,13 +322,15 @@ class ViewRecorder(TrackingRecorder):
             assessments = [json.loads(row["doc"]) for row in c.fetchall()]
             for table in UNIT_INDEX_ROWS:
                 c.execute(f"DELETE FROM {table}")
-            self._index_units(c, units, fresh=True)
+            self._written().clear()  # until committed
+            wrote = self._index_units(c, units, fresh=True)
             self._index_assessments(c, assessments)
             c.executemany(
                 f"INSERT INTO view_meta VALUES ({p}, {p}) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                 [(name, _dump(value)) for name, value in meta.items()],
             )
-            return len(units)
+        self._written().update(wrote)
+        return len(units)
 
     # --- reading ------------------------------------------------------------------------------------
 
@@ -617,6 +680,13 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
 
     def _track(self, cursor: Any, tracking: Tracking) -> None:
         self._insert_tracking(cursor, tracking)
+
+    def _delete_item_rows(self, c: Any, stale: dict[str, list[str]]) -> None:
+        # One statement (one round trip on the append path) instead of one per table.
+        deletes = [f"DELETE FROM {table} WHERE unit = ANY(%(t{n})s)" for n, table in enumerate(stale)]
+        steps = "".join(f"d{n} AS ({statement}), " for n, statement in enumerate(deletes[:-1]))
+        statement = f"WITH {steps[:-2]} {deletes[-1]}" if steps else deletes[-1]
+        c.execute(statement, {f"t{n}": units for n, units in enumerate(stale.values())})
 
 
 def _after_prefix(word: str) -> str:
