@@ -213,7 +213,7 @@ def queries_from_export(args: argparse.Namespace) -> None:
     results: dict[str, list[tuple[str, list[dict[str, Any]]]]] = {}
     for label, tree in reversed(trees):  # the --compare tree first, then this one
         load = _load()
-        rows = _queries_by(tree, directory, args)
+        rows = _queries_by(tree, directory, args.compare_runs if tree != ROOT and args.compare_runs else args.runs)
         results.setdefault(label, []).append((load, rows))
     for label, runs in results.items():
         for load, rows in runs:
@@ -241,7 +241,7 @@ def queries_from_export(args: argparse.Namespace) -> None:
         Path(args.json).write_text(json.dumps({k: v for k, v in results.items()}, indent=2))
 
 
-def _queries_by(tree: Path, directory: Path, args: argparse.Namespace) -> list[dict[str, Any]]:
+def _queries_by(tree: Path, directory: Path, runs: int) -> list[dict[str, Any]]:
     """The queries timed in a new process running the project at `tree` on the views in `directory`."""
     with tempfile.TemporaryDirectory() as scratch:
         output = Path(scratch) / "queries.json"
@@ -255,7 +255,7 @@ def _queries_by(tree: Path, directory: Path, args: argparse.Namespace) -> list[d
         )
         # PYTHONPATH first: the tree's own packages, not the ones installed (editable) from this tree
         env = {**os.environ, "PYTHONPATH": str(tree)}
-        command = [sys.executable, "-c", code, str(tree), str(directory), str(args.runs), str(output)]
+        command = [sys.executable, "-c", code, str(tree), str(directory), str(runs), str(output)]
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env, cwd=tree)
         rows: list[dict[str, Any]] = json.loads(output.read_text(encoding="utf-8"))
         return rows
@@ -588,6 +588,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--from-export", action="store_true", help="time the queries on views folded from the export (no ledger)"
     )
     parser.add_argument("--compare", help="with --from-export: also time the queries of the project tree at DIR")
+    parser.add_argument("--compare-runs", type=int, help="timed runs of each query by the --compare tree (or --runs)")
 
 
 def main() -> None:
