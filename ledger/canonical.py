@@ -9,6 +9,7 @@ whether the fast canonical form applies. Imports only the standard library and `
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from typing import Any
 
@@ -141,3 +142,80 @@ def check_nfc(text: str, where: str) -> None:
     # ASCII text is always NFC; only the rest needs the (slower) normalisation check.
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         raise _fail(where, "contains a string that is not NFC-normalised", codes.NOT_NFC)
+
+
+# --- canonical text: patterns over RFC 8785 bytes ---------------------------------------------------
+#
+# Regular expressions (over bytes) that match only the canonical text of JSON values of a given shape,
+# so that a leaf's canonical form and much of its format are checked by one match in C
+# (ledger.entry's fast path of `parse_leaf`). They keep to values whose canonical text is easy to
+# prove: strings of printable ASCII other than '"' and '\', which RFC 8785 §3.2.2.2 writes as they
+# are (it escapes only those two and the controls below U+0020); integers of at most 15 digits, which
+# §3.2.2.3 writes as plain decimals (ECMAScript's Number::toString of an integer below 10^21) and
+# which lie within ±(2^53-1); member names of such ASCII strings in ascending order, which is §3.2.3's
+# UTF-16 order too. A value outside these shapes does not match, and its parser takes the strict path.
+
+SAFE_CHARACTER = rb"[ !#-\[\]-~]"  # printable ASCII but '"' and '\': nothing to escape
+STRING_TEXT = rb'"' + SAFE_CHARACTER + rb'*"'
+# Of safe characters only the space is white (str.strip() would remove it): one other makes the
+# string non-blank.
+NONBLANK_STRING_TEXT = rb'" *[!#-\[\]-~]' + SAFE_CHARACTER + rb'*"'
+COUNT_TEXT = rb"(?:0|[1-9][0-9]{0,14})"
+POSITIVE_COUNT_TEXT = rb"[1-9][0-9]{0,14}"
+# A Gregorian calendar date YYYY-MM-DD, year 0001 to 9999 (what date.fromisoformat accepts of this
+# form); 29 February only in a leap year: divisible by 4 and not by 100, or by 400.
+_LEAP_YEAR = rb"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+DATE_TEXT = (
+    rb"(?:(?!0000)[0-9]{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    rb"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+    rb"|" + _LEAP_YEAR + rb"-02-29)"
+)
+TIME_TEXT = DATE_TEXT + rb"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z"  # RFC 3339 UTC seconds
+# Canonical padded base64 (RFC 4648 §4, with the unused bits of the last character zero, §3.5) of
+# 32 and of 64 bytes: 256 bits are 42 characters and 4 bits, 512 bits are 85 characters and 2 bits.
+BASE64_32_TEXT = rb'"[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]="'
+BASE64_64_TEXT = rb'"[A-Za-z0-9+/]{85}[AQgw]=="'
+
+
+def quoted_text(pattern: str) -> bytes:
+    """The canonical text of strings that fully match `pattern`, a pattern whose every match is made of
+    safe characters only (the caller's promise: ids, digits, fixed words)."""
+    return b'"(?:' + pattern.encode("ascii") + b')"'
+
+
+def one_of_text(*values: str) -> bytes:
+    """The canonical text of one of `values`, each made of safe characters."""
+    for value in values:
+        if not re.fullmatch(SAFE_CHARACTER + rb"*", value.encode("utf-8")):
+            raise ValueError(f"{value!r} needs escaping in JSON")
+    return b'"(?:' + b"|".join(re.escape(value.encode("ascii")) for value in values) + b')"'
+
+
+def array_text(item: bytes, *, min_items: int = 0) -> bytes:
+    """The canonical text of an array whose items match `item` (at most one item required)."""
+    if min_items not in (0, 1):
+        raise ValueError("array_text supports min_items 0 or 1")
+    items = item + rb"(?:," + item + rb")*"
+    return rb"\[" + (items if min_items else rb"(?:" + items + rb")?") + rb"\]"
+
+
+def object_text(required: dict[str, bytes], optional: dict[str, bytes]) -> bytes:
+    """The canonical text of an object with every `required` member, any of the `optional` ones and no
+    other, each value matching its pattern: members in ascending order of name, comma-separated."""
+    if not required:
+        raise ValueError("object_text needs a required member to anchor the commas")
+    names = sorted({**required, **optional})
+    parts: list[bytes] = []
+    after_required = False
+    for name in names:
+        if not re.fullmatch(rb"[a-z0-9_]+", name.encode("utf-8")):
+            raise ValueError(f"member name {name!r} is not a plain ASCII name")
+        member = b'"' + name.encode("ascii") + b'":' + (required[name] if name in required else optional[name])
+        if name in required:
+            parts.append(b"," + member if after_required else member)
+            after_required = True
+        else:
+            # An optional member before the first required one is followed by a comma; after it,
+            # preceded by one.
+            parts.append(b"(?:," + member + b")?" if after_required else b"(?:" + member + b",)?")
+    return rb"\{" + b"".join(parts) + rb"\}"

@@ -10,6 +10,7 @@ This module imports only the standard library, `cryptography` and `rfc8785`.
 
 from __future__ import annotations
 
+import binascii
 import copy
 import json
 import re
@@ -19,15 +20,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import codes
 from ledger.canonical import (
+    BASE64_32_TEXT,
+    BASE64_64_TEXT,
+    COUNT_TEXT,
+    DATE_TEXT,
     LEAF_DECODER,
     MAX_SAFE_INTEGER,
+    NONBLANK_STRING_TEXT,
+    POSITIVE_COUNT_TEXT,
+    STRING_TEXT,
+    TIME_TEXT,
+    array_text,
     canonical_json,
     check_values,
     load_json,
+    object_text,
+    one_of_text,
+    quoted_text,
 )
 from ledger.crypto.keys import (
     SIGNATURE_SIZE,
@@ -40,7 +54,7 @@ from ledger.crypto.merkle import hash_leaf
 from ledger.crypto.note import parse_verifier_key
 from ledger.errors import MalformedInput, TooLarge
 from ledger.evidence import EVIDENCE_VALIDATOR
-from ledger.personal import check_pseudonym
+from ledger.personal import PSEUDONYM_PATTERN, check_pseudonym
 
 SIGNING_CONTEXT = b"integritas/entry/v1\n"
 MAX_LEAF_BYTES = 65_535  # tlog-tiles entry bundles carry 16-bit lengths
@@ -109,6 +123,29 @@ ENTRY_MEMBERS = frozenset({"v", "log", "kind", "stream", "seq", "prev", "at", "s
 # --- member validators -----------------------------------------------------------------------------
 
 Validator = Callable[[Any, str], None]
+
+# The canonical text of the values a validator accepts, where ledger.canonical's patterns can state
+# it (every text matches only values the validator accepts): the fast path of `parse_leaf` is built
+# from them. A validator without one sends the leaves that use it along the strict path.
+_CANONICAL_TEXT: dict[Validator, bytes] = {}
+_OBJECT_MEMBERS: dict[Validator, tuple[frozenset[str], frozenset[str]]] = {}  # of each `_object`: required, optional
+
+
+def _with_text(check: Validator, text: bytes | None) -> Validator:
+    if text is not None:
+        _CANONICAL_TEXT[check] = text
+    return check
+
+
+def _members_text(required: Mapping[str, Validator], optional: Mapping[str, Validator]) -> bytes | None:
+    """The canonical text of an object of these members: None if a required one has no text; an optional
+    one without text is left out, so that a value holding it takes the strict path."""
+    if not required or any(validate not in _CANONICAL_TEXT for validate in required.values()):
+        return None
+    return object_text(
+        {name: _CANONICAL_TEXT[validate] for name, validate in required.items()},
+        {name: _CANONICAL_TEXT[validate] for name, validate in optional.items() if validate in _CANONICAL_TEXT},
+    )
 
 
 def _fail(where: str, problem: str, code: str = codes.INVALID_MEMBER) -> MalformedInput:
@@ -188,7 +225,7 @@ def _one_of(*allowed: str) -> Validator:
         if value not in allowed:
             raise _fail(where, f"{value!r} is not one of {', '.join(allowed)}")
 
-    return check
+    return _with_text(check, one_of_text(*allowed))
 
 
 def _list_of(item: Validator, *, min_items: int = 0, unique: bool = False) -> Validator:
@@ -202,14 +239,17 @@ def _list_of(item: Validator, *, min_items: int = 0, unique: bool = False) -> Va
         if unique and len({canonical_json(v) for v in value}) != len(value):
             raise _fail(where, "has duplicate items")
 
-    return check
+    # Uniqueness is not a matter of text: such lists take the strict path.
+    text = None if unique or min_items > 1 or item not in _CANONICAL_TEXT else _CANONICAL_TEXT[item]
+    return _with_text(check, None if text is None else array_text(text, min_items=min_items))
 
 
 def _object(required: Mapping[str, Validator], optional: Mapping[str, Validator] = {}) -> Validator:
     def check(value: Any, where: str) -> None:
         _check_members(value, where, required, optional)
 
-    return check
+    _OBJECT_MEMBERS[check] = (frozenset(required), frozenset(optional))
+    return _with_text(check, _members_text(required, optional))
 
 
 def _check_members(
@@ -283,6 +323,25 @@ def _signature_value(value: Any, where: str) -> None:
     decode_base64(value, size=SIGNATURE_SIZE, what=where)
 
 
+_CANONICAL_TEXT.update(
+    {
+        _string: STRING_TEXT,
+        _text: NONBLANK_STRING_TEXT,
+        _identifier: quoted_text(ID_PATTERN.pattern),
+        _count: COUNT_TEXT,
+        _positive_count: POSITIVE_COUNT_TEXT,
+        _digest: BASE64_32_TEXT,
+        _public_key: BASE64_32_TEXT,
+        _date: b'"' + DATE_TEXT + b'"',
+        _year: rb"2[0-9]{3}",
+        # A scope of one: a list of one item cannot repeat one.
+        _scope: rb'\[(?:"\*"|' + quoted_text(ID_PATTERN.pattern) + rb")\]",
+        _score: quoted_text(SCORE_PATTERN.pattern),
+        _office_id: quoted_text(_OFFICE_PATTERN.pattern),
+        _signature_value: BASE64_64_TEXT,
+    }
+)
+
 _DECREE = _object({"number": _text, "date": _date, "document": _digest})
 
 
@@ -290,6 +349,8 @@ def _pseudonym(value: Any, where: str) -> None:
     _string(value, where)
     check_pseudonym(value, where)
 
+
+_with_text(_pseudonym, quoted_text(PSEUDONYM_PATTERN.pattern))
 
 # Rules edition 3 (docs/contract/personal-data.md): a person named by pseudonym and commitment.
 _COMMITTED_PERSON = _object({"person": _pseudonym, "commitment": _digest})
@@ -308,7 +369,17 @@ def _either(in_clear: Validator, committed: Validator) -> Validator:
         else:
             in_clear(value, where)
 
-    return check
+    # As text, either one: sound when every object the committed text matches holds `person` and none
+    # that the text in clear matches does, as `check` then picks the same validator.
+    committed_text, in_clear_text = _CANONICAL_TEXT.get(committed), _CANONICAL_TEXT.get(in_clear)
+    if (
+        committed_text is None
+        or in_clear_text is None
+        or "person" not in _OBJECT_MEMBERS[committed][0]
+        or "person" in _OBJECT_MEMBERS[in_clear][0] | _OBJECT_MEMBERS[in_clear][1]
+    ):
+        return check
+    return _with_text(check, b"(?:" + committed_text + b"|" + in_clear_text + b")")
 
 
 _OFFICE = _object({"id": _identifier, "name": _text})
@@ -545,6 +616,41 @@ STREAM_PATTERN = re.compile(
 )
 
 
+def _leaf_text(kind: str) -> bytes | None:
+    """The canonical text of a leaf of `kind` whose members all have canonical text (None if a required
+    one has none): everything `parse_leaf` checks, as one pattern. `seq` 0 goes with `prev` null."""
+    required, optional = BODIES[kind]
+    body = _members_text(required, optional)
+    if body is None:
+        return None
+    return (
+        rb'\{"entry":\{"at":"' + TIME_TEXT + rb'","body":' + body
+        + rb',"kind":"' + re.escape(kind.encode("ascii")) + rb'","log":' + STRING_TEXT
+        + rb',"prev":(?:null,"seq":0|' + BASE64_32_TEXT + rb',"seq":' + POSITIVE_COUNT_TEXT + rb")"
+        + rb',"signer":' + quoted_text(FINGERPRINT_PATTERN.pattern)
+        + rb',"stream":' + quoted_text(_STREAM_OF_KIND[kind].pattern)
+        + rb',"v":1\},"signature":' + BASE64_64_TEXT + rb"\}"
+    )  # fmt: skip
+
+
+_SUBJECT_GROUPS = ("key", "employee", "case", "year", "person")  # Entry.stream_subject, of the stream's pattern
+
+
+def _leaf_pattern(kind: str) -> tuple[re.Pattern[bytes], bool, str | None] | None:
+    """A kind's leaf pattern, whether its stream names a unit, and the group naming its subject."""
+    text = _leaf_text(kind)
+    if text is None:
+        return None
+    pattern = re.compile(text)
+    subject = next((name for name in _SUBJECT_GROUPS if name in pattern.groupindex), None)
+    return pattern, "unit" in pattern.groupindex, subject
+
+
+# Kinds whose leaves can be checked as text, by kind (ledger.genesis, policy.set and the log key's
+# kinds cannot: a policy and a verifier key have no canonical text here).
+_LEAF_PATTERNS = {kind.encode("ascii"): pattern for kind in BODIES if (pattern := _leaf_pattern(kind)) is not None}
+
+
 def parse_time(value: str) -> datetime:
     """An RFC 3339 UTC time with seconds and `Z`, as an aware datetime."""
     if not TIME_PATTERN.fullmatch(value):
@@ -756,10 +862,14 @@ def parse_leaf(leaf: bytes) -> Submission:
     """Parse a leaf read back from the log and require it to be in canonical form.
 
     A leaf whose bytes differ from the canonical form of what they encode was not written by this
-    log's rules (DESIGN §6: every entry's canonical form is checked).
+    log's rules (DESIGN §6: every entry's canonical form is checked). Most leaves are checked as text
+    (`_parse_canonical_leaf`); the rest, and every leaf that fails, go the strict way, which decides.
     """
     if len(leaf) > MAX_LEAF_BYTES:
         raise TooLarge(f"leaf is {len(leaf)} bytes, the limit is {MAX_LEAF_BYTES}", code=codes.ENTRY_TOO_LARGE)
+    submission = _parse_canonical_leaf(leaf)
+    if submission is not None:
+        return submission
     try:
         # No duplicate-member hook here (it runs in Python for every object, and the verifier reads
         # every leaf): a leaf with a repeated member cannot equal the canonical form of what it
@@ -770,6 +880,66 @@ def parse_leaf(leaf: bytes) -> Submission:
     submission = submission_from_json(value)
     if submission.leaf_bytes != leaf:
         raise MalformedInput("leaf is not in RFC 8785 canonical form", code=codes.NOT_CANONICAL)
+    return submission
+
+
+_JSON_DECODER = msgspec.json.Decoder()  # C; on the text below it gives what json.loads would
+_KIND_MEMBER = b'"kind":"'
+_new_entry = object.__new__
+_SIGNATURE_TAIL = len(b',"signature":"') + 88 + len(b'"}')  # after the entry in a leaf of the fast path
+
+
+def _parse_canonical_leaf(leaf: bytes) -> Submission | None:
+    """The fast path of `parse_leaf` (issue 16): the submission of a leaf whose kind's pattern
+    (`_LEAF_PATTERNS`) matches it, or None, and then the strict path decides.
+
+    A match proves what the strict path checks: the leaf is the canonical form of what it encodes
+    (nothing to escape, members in order, integers plain: ledger.canonical's text patterns), has
+    exactly the members of its kind, each passing its validator (`_CANONICAL_TEXT`), a stream of its
+    kind and a time that exists. So the submission is built from the decoded value as the strict path
+    builds it, its canonical entry cut out of the leaf. tests/test_leaf_fast_path.py holds the two
+    paths equal, also on refused leaves.
+    """
+    start = leaf.rfind(_KIND_MEMBER) + len(_KIND_MEMBER)  # the entry's `kind`: only the envelope follows
+    known = _LEAF_PATTERNS.get(leaf[start : leaf.find(b'"', start)])
+    if known is None:
+        return None
+    pattern, names_unit, subject = known
+    match = pattern.fullmatch(leaf)
+    if match is None:
+        return None
+    try:
+        value = _JSON_DECODER.decode(leaf)
+    except msgspec.DecodeError:  # cannot happen on matched text; if it did, the strict path decides
+        return None
+    entry = value["entry"]
+    prev_text, at = entry["prev"], entry["at"]
+    # Built field by field like the frozen dataclasses' __init__ would, without its per-field
+    # object.__setattr__ (a third of this path's time); every field is set, as there.
+    parsed = _new_entry(Entry)
+    parsed.__dict__.update(
+        v=1,
+        log=entry["log"],
+        kind=entry["kind"],
+        stream=entry["stream"],
+        seq=entry["seq"],
+        prev=None if prev_text is None else binascii.a2b_base64(prev_text),
+        at=at,
+        signer=entry["signer"],
+        body=entry["body"],
+        unit=match["unit"].decode("ascii") if names_unit else None,
+        stream_subject=None if subject is None else match[subject].decode("ascii"),
+        time=datetime.fromisoformat(at),  # "Z" is UTC (Python 3.11); the pattern fixed the form
+        plain=True,  # ASCII names, integers of at most 15 digits
+    )
+    submission = _new_entry(Submission)
+    submission.__dict__.update(
+        entry=parsed,
+        signature=binascii.a2b_base64(value["signature"]),
+        entry_bytes=leaf[len(b'{"entry":') : -_SIGNATURE_TAIL],
+        leaf_bytes=leaf,
+        leaf_hash=hash_leaf(leaf),
+    )
     return submission
 
 
