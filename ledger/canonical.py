@@ -149,17 +149,19 @@ def check_nfc(text: str, where: str) -> None:
 # Regular expressions (over bytes) that match only the canonical text of JSON values of a given shape,
 # so that a leaf's canonical form and much of its format are checked by one match in C
 # (ledger.entry's fast path of `parse_leaf`). They keep to values whose canonical text is easy to
-# prove: strings of printable ASCII other than '"' and '\', which RFC 8785 §3.2.2.2 writes as they
-# are (it escapes only those two and the controls below U+0020); integers of at most 15 digits, which
-# §3.2.2.3 writes as plain decimals (ECMAScript's Number::toString of an integer below 10^21) and
-# which lie within ±(2^53-1); member names of such ASCII strings in ascending order, which is §3.2.3's
-# UTF-16 order too. A value outside these shapes does not match, and its parser takes the strict path.
+# prove: ASCII strings written as RFC 8785 §3.2.2.2 writes them (every printable character as it is
+# but '"' and '\', which take a backslash; backspace, tab, newline, form feed and carriage return as
+# the short escapes \b \t \n \f \r), leaving out the other controls and DEL; integers of at most
+# 15 digits, which §3.2.2.3 writes as plain decimals (ECMAScript's Number::toString of an integer
+# below 10^21) and which lie within ±(2^53-1); member names of lowercase ASCII in ascending order,
+# which is §3.2.3's UTF-16 order too. A value outside these shapes does not match, and its parser
+# takes the strict path.
 
-SAFE_CHARACTER = rb"[ !#-\[\]-~]"  # printable ASCII but '"' and '\': nothing to escape
-STRING_TEXT = rb'"' + SAFE_CHARACTER + rb'*"'
-# Of safe characters only the space is white (str.strip() would remove it): one other makes the
-# string non-blank.
-NONBLANK_STRING_TEXT = rb'" *[!#-\[\]-~]' + SAFE_CHARACTER + rb'*"'
+SAFE_CHARACTER = rb"[ !#-\[\]-~]"  # printable ASCII but '"' and '\': written as they are
+_CHARACTER = rb"(?:" + SAFE_CHARACTER + rb'|\\["\\bfnrt])'  # or one of RFC 8785's short escapes
+STRING_TEXT = rb'"' + _CHARACTER + rb'*"'
+# Non-blank: str.strip() leaves something, so a character other than space, \t, \n, \f and \r.
+NONBLANK_STRING_TEXT = rb'"(?: |\\[fnrt])*(?:[!#-\[\]-~]|\\["\\b])' + _CHARACTER + rb'*"'
 COUNT_TEXT = rb"(?:0|[1-9][0-9]{0,14})"
 POSITIVE_COUNT_TEXT = rb"[1-9][0-9]{0,14}"
 # A Gregorian calendar date YYYY-MM-DD, year 0001 to 9999 (what date.fromisoformat accepts of this

@@ -867,9 +867,13 @@ def parse_leaf(leaf: bytes) -> Submission:
     """
     if len(leaf) > MAX_LEAF_BYTES:
         raise TooLarge(f"leaf is {len(leaf)} bytes, the limit is {MAX_LEAF_BYTES}", code=codes.ENTRY_TOO_LARGE)
-    submission = _parse_canonical_leaf(leaf)
-    if submission is not None:
-        return submission
+    return _parse_canonical_leaf(leaf) or parse_leaf_strictly(leaf)
+
+
+def parse_leaf_strictly(leaf: bytes) -> Submission:
+    """`parse_leaf` without its fast path: the member walk and the re-encoding, for every leaf."""
+    if len(leaf) > MAX_LEAF_BYTES:
+        raise TooLarge(f"leaf is {len(leaf)} bytes, the limit is {MAX_LEAF_BYTES}", code=codes.ENTRY_TOO_LARGE)
     try:
         # No duplicate-member hook here (it runs in Python for every object, and the verifier reads
         # every leaf): a leaf with a repeated member cannot equal the canonical form of what it
