@@ -614,6 +614,11 @@ def main() -> None:
     p = sub.add_parser("memory", help="where the verifier's (or the views') fold state's memory goes")
     bench_memory.add_arguments(p)
     p.set_defaults(run=bench_memory.run)
+    import bench_audit  # scripts/bench_audit.py
+
+    p = sub.add_parser("audit", help="CPU per entry of the audit's parts (parse, fold, hand-over, verify), one process")
+    bench_audit.add_arguments(p)
+    p.set_defaults(run=bench_audit.run)
     import bench_witness  # scripts/bench_witness.py
 
     p = sub.add_parser("witness", help="append to cosigned checkpoint latency, append rate with witnesses on/off")

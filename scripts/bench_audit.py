@@ -1,0 +1,130 @@
+"""CPU per entry of the audit's parts, in one process (run through `scripts/bench audit`).
+
+    .venv/bin/python scripts/bench_audit.py [--entries 100000] [--sample 30000]
+
+The full audit (`integritas verify`, ledger.verify) keeps both cores busy: the main process parses
+each leaf, folds it through the rules and appends it to the tree (F), hands the signature checks
+over to one worker process per core (H), and the workers verify (V). Its rate is therefore bounded
+by CPU per entry, whatever the load: audit / raw verify rate <= V / (V + F + H). This measures each
+term with `time.process_time` in this one process, on the first `--sample` leaves of the synthetic
+national ledger (bench-data/national-N, generated on first use), before and after the fast path of
+`parse_leaf` (before: `parse_leaf_strictly` for every leaf), and prints the bound for each Ed25519
+backend installed. CPU time does not count other processes' turns, so the figures hold on a shared
+machine better than wall clock does (they still move a little with cache and frequency sharing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import pickle
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from bench import load_average, machine, synthetic_export  # noqa: E402
+
+import ledger.verify as verify_module  # noqa: E402
+from ledger.crypto import ed25519  # noqa: E402
+from ledger.crypto.merkle import MerkleTree  # noqa: E402
+from ledger.entry import parse_leaf, parse_leaf_strictly  # noqa: E402
+from ledger.log_sources import ExportSource  # noqa: E402
+from ledger.rules import LedgerState, decide, evolve  # noqa: E402
+from ledger.trust import TrustAnchor  # noqa: E402
+
+
+def cpu_us(run: Callable[[], Any], count: int) -> float:
+    """CPU microseconds per item of `run()` over `count` items, after a full collection."""
+    gc.collect()
+    started = time.process_time()
+    run()
+    return (time.process_time() - started) / count * 1e6
+
+
+def replay(leaves: list[bytes], trust: TrustAnchor, now: datetime, checks: list[Any]) -> None:
+    """What the verifier's main process does per leaf: parse, fold, tree append, batch the check."""
+    state = verify_module._Replay(trust, now)
+    tree = MerkleTree()
+    for index, leaf in enumerate(leaves):
+        check = state.fold(index, leaf)
+        if check is not None:
+            checks.append(check)
+        tree.append(state.leaf_hash)
+    if state.failures:
+        raise SystemExit(f"the synthetic ledger does not verify: {state.failures[:3]}")
+
+
+def hand_over(checks: list[Any]) -> None:
+    """The batches' round trip between processes, as the pool pickles them (the pipe itself aside)."""
+    batch = verify_module.SIGNATURE_BATCH
+    for start in range(0, len(checks), batch):
+        pickle.loads(pickle.dumps(checks[start : start + batch], pickle.HIGHEST_PROTOCOL))
+
+
+def run(args: argparse.Namespace) -> None:
+    print(f"machine: {machine()}")
+    directory = synthetic_export(args.entries)
+    trust = TrustAnchor.load(directory / "trust.json")
+    now = datetime.now(UTC)
+    leaves = list(ExportSource(directory).leaves(args.sample))
+    count = len(leaves)
+    print(f"load average before: {load_average()}; {count:,} leaves of {directory.name}, CPU µs per entry")
+
+    strict = cpu_us(lambda: [parse_leaf_strictly(leaf) for leaf in leaves], count)
+    fast = cpu_us(lambda: [parse_leaf(leaf) for leaf in leaves], count)
+    print(f"parse: strict {strict:.1f}, with the fast path {fast:.1f} ({strict / fast:.1f}x)")
+
+    submissions = [parse_leaf(leaf) for leaf in leaves]
+
+    def fold() -> None:
+        state = LedgerState(origin=trust.origin)
+        for index, submission in enumerate(submissions):
+            evolve(state, decide(state, submission, index, now, signature_verified=True))
+
+    folding = cpu_us(fold, count)
+    print(f"fold (rules decide + evolve): {folding:.1f}")
+
+    main_process: dict[str, float] = {}
+    checks: list[Any] = []  # the signature checks the main process hands over, as the verifier makes them
+    for label, parser in (("strict", parse_leaf_strictly), ("fast", parse_leaf)):
+        verify_module.parse_leaf = parser  # type: ignore[assignment]
+        checks.clear()
+        main_process[label] = cpu_us(lambda: replay(leaves, trust, now, checks), count)
+    verify_module.parse_leaf = parse_leaf
+    handing = cpu_us(lambda: hand_over(checks), count)
+    print(
+        f"main process (parse, fold, tree, batching): strict {main_process['strict']:.1f}, "
+        f"fast {main_process['fast']:.1f}; hand-over (pickle both ways) {handing:.1f}"
+    )
+
+    for name, backend in ed25519.available_backends().items():
+        ed25519.use_backend(name)
+        raw = cpu_us(lambda b=backend: [b.verify(key, sig, message) for _, key, sig, message in checks], len(checks))
+        strict_check = cpu_us(lambda: verify_module._verify_signatures(checks), len(checks))
+        ed25519.use_backend(None)
+        for label, f in main_process.items():
+            bound = raw / (raw + f + handing)
+            print(
+                f"{name}: raw verify {raw:.1f}, strict verify {strict_check:.1f}; with the {label} parse "
+                f"F + H = {f + handing:.1f}: audit / raw rate <= {bound:.1%}"
+            )
+    print(f"load average after: {load_average()} (cores: {os.cpu_count()})")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--entries", type=int, default=100_000, help="size of the synthetic ledger")
+    parser.add_argument("--sample", type=int, default=30_000, help="leaves measured (the first ones)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser)
+    run(parser.parse_args())
