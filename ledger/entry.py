@@ -5,7 +5,7 @@ entry has exactly the members of its format, every string is NFC, ids match thei
 RFC 3339 UTC seconds with `Z`, bytes are canonical padded base64, and no number is a float. What
 parses has one canonical form (RFC 8785), and its leaf bytes are what the log stores and hashes.
 
-This module imports only the standard library, `cryptography` and `rfc8785`.
+This module imports only the standard library, `cryptography`, `rfc8785` and `msgspec`.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ verification).
 
 Signatures go through ledger.crypto.ed25519 (libsodium when PyNaCl is installed, else OpenSSL), so
 an auditor reaches the server's verdict with either. Imports: the standard library, `cryptography`,
-`rfc8785` and the pure core; never the store,
+`rfc8785`, `msgspec` (through ledger.entry) and the pure core; never the store,
 FastAPI or eventsourcing. Where the log comes from is the caller's: anything that is a `LogSource`
 (ledger.log_sources reads exports, data directories and servers).
 """

@@ -1,5 +1,5 @@
 """The pure core (crypto, entry, rules, verify, errors) imports nothing but the standard library,
-cryptography and rfc8785 (DESIGN §2), and nothing of the layers above it: store, projections, api,
+cryptography, rfc8785 and msgspec (DESIGN §2), and nothing of the layers above it: store, projections, api,
 cli, demo."""
 
 import ast
