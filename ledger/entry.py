@@ -904,6 +904,8 @@ def _parse_canonical_leaf(leaf: bytes) -> Submission | None:
     builds it, its canonical entry cut out of the leaf. tests/test_leaf_fast_path.py holds the two
     paths equal, also on refused leaves.
     """
+    if type(leaf) is not bytes:  # a bytearray's slices would be mutable: the strict path copies
+        return None
     start = leaf.rfind(_KIND_MEMBER) + len(_KIND_MEMBER)  # the entry's `kind`: only the envelope follows
     known = _LEAF_PATTERNS.get(leaf[start : leaf.find(b'"', start)])
     if known is None:

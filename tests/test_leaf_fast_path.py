@@ -506,3 +506,12 @@ plain_values = st.recursive(
 def test_the_plain_form_is_rfc_8785(value: Any) -> None:
     assert check_values(value, "value")
     assert canonical_json(value, plain=True) == rfc8785.dumps(value)
+
+
+def test_a_bytearray_leaf_takes_the_strict_path() -> None:
+    leaf = TWIN_LEAVES["pact.signed"]
+    assert _parse_canonical_leaf(leaf) is not None
+    assert _parse_canonical_leaf(bytearray(leaf)) is None
+    parsed = parse_leaf(bytearray(leaf))  # type: ignore[arg-type]
+    assert type(parsed.leaf_bytes) is bytes and type(parsed.entry_bytes) is bytes
+    assert_same_submission(parsed, parse_leaf(leaf))
