@@ -14,8 +14,7 @@ gives the verdict and the error. These tests hold the two paths to each other:
    and as it is; byte-level mutations and generated member values (hypothesis). Whenever the fast
    path returns a submission, the strict path returns the same one, field by field; whenever the
    strict path refuses, the fast path declines;
-3. canonical_json's plain form, now written by msgspec: the same text as json.dumps for every code
-   point, and RFC 8785 on generated plain values.
+3. canonical_json's plain form (json.dumps): RFC 8785 on generated plain values.
 """
 
 from __future__ import annotations
@@ -40,7 +39,6 @@ from ledger.canonical import (
     COUNT_TEXT,
     DATE_TEXT,
     NONBLANK_STRING_TEXT,
-    PLAIN_ENCODER,
     POSITIVE_COUNT_TEXT,
     STRING_TEXT,
     TIME_TEXT,
@@ -467,24 +465,7 @@ def test_chosen_pact_values(path: tuple[Any, ...], value: Any, fast: bool) -> No
     assert (verdict(canonical) is not None) == fast
 
 
-# === 3. canonical_json's plain form, written by msgspec ===========================================
-
-
-@pytest.mark.slow
-def test_msgspec_writes_every_code_point_as_json_dumps_does() -> None:
-    # A string's JSON text is its characters' texts in order, in both: equal on every character,
-    # they are equal on every string (a lone surrogate fails in both, with UnicodeEncodeError).
-    for code in range(0x110000):
-        character = chr(code)
-        try:
-            expected: bytes | None = json.dumps(character, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            expected = None
-        try:
-            written: bytes | None = PLAIN_ENCODER.encode(character)
-        except UnicodeEncodeError:
-            written = None
-        assert written == expected, hex(code)
+# === 3. canonical_json's plain form ===============================================================
 
 
 plain_values = st.recursive(
