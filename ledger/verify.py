@@ -402,7 +402,6 @@ def _replay_entries(
     replay = _Replay(trust, now, rows=tree.leaf_rows, expected=size)
     bad_signatures: list[Failure] = []
     batch: list[tuple[int, bytes, bytes, bytes]] = []
-    leaf_hashes: list[bytes] = []
     pending: deque[Future[list[tuple[int, str, str]]]] = deque()
     workers = workers or os.cpu_count() or 1
 
@@ -415,10 +414,9 @@ def _replay_entries(
             check = replay.fold(index, leaf)
             if check is not None:
                 batch.append(check)
-            leaf_hashes.append(replay.leaf_hash if replay.leaf_hash is not None else hash_leaf(leaf))
-            if len(leaf_hashes) >= SIGNATURE_BATCH:
-                tree.extend(leaf_hashes)  # a batch hashes its pairs in one go: cheaper than leaf by leaf
-                leaf_hashes.clear()
+            # Leaf by leaf, not in batches: the fold's leaf index reads this leaf's hash from the tree
+            # when the next entry is folded (a duplicate or a `basis` may name it).
+            tree.append(replay.leaf_hash if replay.leaf_hash is not None else hash_leaf(leaf))
             if len(batch) >= SIGNATURE_BATCH:
                 pending.append(pool.submit(_verify_signatures, batch))
                 batch = []
@@ -429,7 +427,6 @@ def _replay_entries(
             if progress and index % 4096 == 0:
                 progress(index, size)
             report.entries_checked = index + 1
-        tree.extend(leaf_hashes)
         if batch:
             pending.append(pool.submit(_verify_signatures, batch))
         while pending:
