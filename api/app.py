@@ -16,6 +16,7 @@ from fastapi.openapi.utils import get_openapi
 
 from api import observability, problems, web
 from api.routers import docs, entries, log, personal_data, public, sessions, streams, tlog, views
+from api.routers.personal_data import finish_erasures_cut_short
 from api.sessions import SESSION_COOKIE, Sessions
 from api.settings import Settings
 from api.tokens import TokenFile
@@ -119,6 +120,7 @@ def create_app(settings: Settings, *, store: LedgerStore | None = None) -> FastA
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = store or open_store(settings)
+        finish_erasures_cut_short(app.state.store, settings.ledger_dir)  # issue 15: a crash after an erasure entry
         # Views live in the ledger's database; a store kept in memory (tests) has none.
         views = None
         if app.state.store.storage.kind != "memory":

@@ -210,7 +210,9 @@ def append(args: argparse.Namespace) -> int:
         disclosures = [read_disclosure(path) for path in args.disclosure]
         receipt = append_disclosed(store, args.ledger, submission, disclosures)
     else:
-        receipt = store.append(submission)
+        from ledger.store.erasure import append_entry
+
+        receipt = append_entry(store, args.ledger, submission)  # an erasure deletes the data, as `erase`
     print_json({**receipt.to_json(), "duplicate": receipt.duplicate})
     return 0
 

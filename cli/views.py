@@ -60,6 +60,11 @@ def add_commands(
     ledger_option(p)
     p.add_argument("q", metavar="WORDS", help=CATALOG["search"].params[0].help)
     _query_options(p, [replace(CATALOG["search"], params=CATALOG["search"].params[1:])])
+    p.add_argument(
+        "--reader",
+        help="rules edition 3: who searches, recorded with each person found by name or number in the "
+        "personal-data store (default: your login name, at the command line); --csv searches the views only",
+    )
     output_options(p)
     p.set_defaults(run=search)
 
@@ -188,7 +193,54 @@ def people(args: argparse.Namespace) -> int:
 def search(args: argparse.Namespace) -> int:
     from projections import queries
 
-    return _print(args, "search", queries.read(open_views(args.ledger), run_query, "search", args))
+    answer = queries.read(open_views(args.ledger), run_query, "search", args)
+    persons = None if args.csv or args.offset != 0 else _persons_found(args)
+    if persons is not None:
+        answer = {**answer, "persons": persons}  # beside the answer, outside its digest (docs/contract/api.md)
+    code = _print(args, "search", answer)
+    if persons is not None and not args.json:
+        _print_persons(persons)
+    return code
+
+
+def _persons_found(args: argparse.Namespace) -> dict[str, Any] | None:
+    """Rules edition 3: the persons whose name or number the words begin, from the personal-data store,
+    each read recorded with the purpose "search" (projections.persons); None without a store."""
+    import getpass
+    from datetime import UTC, datetime
+
+    from cli.options import open_store
+    from ledger.entry import format_time
+    from ledger.store.personal import has_personal_data
+    from projections.persons import find_persons
+
+    if not has_personal_data(args.ledger):
+        return None
+    reader = args.reader
+    if not reader:
+        try:
+            reader = f"{getpass.getuser()} (command line)"
+        except (OSError, KeyError):  # no login name in this environment
+            reader = "command line"
+    ledger = open_store(args.ledger, args.allow_open_key_file)
+    now = format_time(datetime.now(UTC))
+    return find_persons(args.ledger, ledger, args.q, reader=reader, at=now, limit=args.limit)
+
+
+def _print_persons(persons: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console() if sys.stdout.isatty() else Console(width=180)
+    table = Table(
+        title=f"persons (personal-data store): {persons['total']} found, each read recorded",
+        caption="not part of the digest: the personal-data store is not the log",
+    )
+    for column in ("person", "name", "number", "records"):
+        table.add_column(column, overflow="fold")
+    for row in persons["data"]:
+        table.add_row(row["person"], row["name"], row["number"] or "-", ", ".join(map(str, row["indices"])))
+    console.print(table)
 
 
 def rebuild(args: argparse.Namespace) -> int:

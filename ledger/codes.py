@@ -391,6 +391,9 @@ PERSON_NOT_IN_LOG = _code(
 PERSON_ERASED = _code("person_erased", Refused, "an entry naming or rectifying a person whose personal data was erased")
 UNKNOWN_PERSON = _code("unknown_person", NotFound, "a person (number or pseudonym) the ledger holds nothing for")
 PURPOSE_REQUIRED = _code("purpose_required", MalformedInput, "a read of personal data without a stated purpose")
+ERASURE_UNFINISHED = _code(
+    "erasure_unfinished", Unavailable, "an erasure in the log whose data deletion failed: send it again to finish"
+)
 
 # --- usage (the command line) ------------------------------------------------------------------------
 USAGE = _code(UsageError.code, UsageError, "CLI only: a missing or conflicting option or argument")

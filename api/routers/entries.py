@@ -28,6 +28,7 @@ from ledger.entry import parse_submission
 from ledger.errors import NotFound, TooLarge
 from ledger.store.application import LedgerStore
 from ledger.store.application import Receipt as StoreReceipt
+from ledger.store.erasure import append_entry
 from ledger.store.reader import LedgerReader
 
 router = APIRouter(tags=["entries"])
@@ -70,7 +71,9 @@ async def submit_entry(request: Request, store: Store) -> JSONResponse:
         raise UnsupportedMediaType(f"send the submission as application/json, not {media_type or 'nothing'}")
     body = await read_limited(request, request.app.state.settings.max_request_bytes)
     submission = parse_submission(body)
-    receipt = await run_in_threadpool(store.append, submission)
+    # An erasure (rules edition 3) is followed by the deletion of the person's data, as `integritas erase`.
+    directory = request.app.state.settings.ledger_dir
+    receipt = await run_in_threadpool(append_entry, store, directory, submission)
     return receipt_response(request, store, receipt)
 
 

@@ -12,6 +12,9 @@ gives a name and number and gets the pseudonym and logged commitment, never the 
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,8 +22,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
 
-from api.deps import Reader, Store, reader
+from api.deps import READ_TOKEN, Reader, Store, bearer_token, reader
 from api.errors import EMPLOYEE_NAME_DIFFERS, EMPLOYEE_NUMBER_HELD, Forbidden, Unauthorised, UnsupportedMediaType
 from api.routers.entries import read_limited, receipt_response
 from api.schemas import Receipt, problem_responses
@@ -29,18 +33,43 @@ from api.tokens import TokenRecord
 from ledger import codes
 from ledger.canonical import load_json
 from ledger.entry import ID_PATTERN, Submission, format_time, submission_from_json
-from ledger.errors import MalformedInput, NotFound, VerificationFailed
+from ledger.errors import LedgerError, MalformedInput, NotFound, VerificationFailed
 from ledger.personal import PSEUDONYM_PATTERN, Disclosure, PersonalData, verify_disclosure
 from ledger.rules.persons import persons_named
-from ledger.store.erasure import append_disclosed
+from ledger.store.application import LedgerStore
+from ledger.store.erasure import append_disclosed, erasure_state, finish_erasures
 from ledger.store.personal import PersonalDataStore
 from ledger.store.reader import LedgerReader
+from projections.persons import find_persons
 
 router = APIRouter(tags=["personal data"])
 
 PERSONAL_DATA_READERS = ("auditor", "operator")
-PersonalDataReader = Annotated[TokenRecord, Depends(reader(*PERSONAL_DATA_READERS))]
+log = logging.getLogger("integritas.api")
+
+
+def reader_or_session(*roles: str) -> Callable[..., Awaitable[TokenRecord]]:
+    """A bearer token of one of `roles` (as `api.deps.reader`), or else a key's session whose reading
+    rights are one of them (an administrator's key reads as operator: the erasure form finds the
+    person by number with it). 401 without either, 403 for a role that may not."""
+    by_token = reader(*roles)
+
+    async def check(
+        request: Request, _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(READ_TOKEN)] = None
+    ) -> TokenRecord:
+        session = current_session(request) if bearer_token(request) is None else None
+        if session is None:
+            return await by_token(request)
+        if session.read_role not in roles:
+            raise Forbidden(f"a key of role {session.key_role} may not read this; it needs {' or '.join(roles)}")
+        return TokenRecord(f"key {session.fingerprint[:16]}", session.holder_name, session.read_role, "", "")
+
+    return check
+
+
+PersonalDataReader = Annotated[TokenRecord, Depends(reader_or_session(*PERSONAL_DATA_READERS))]
 Operator = Annotated[TokenRecord, Depends(reader("operator"))]
+OperatorOrAdministrator = Annotated[TokenRecord, Depends(reader_or_session("operator"))]
 
 
 MAX_PURPOSE = 500
@@ -78,6 +107,17 @@ def list_reads(request: Request, _: Operator, person: str | None = None) -> list
         checked_person(person)
     with PersonalDataStore(request.app.state.settings.ledger_dir) as store:
         return [read.to_json() for read in store.reads(person)]
+
+
+@router.get("/v1/personal-data/erasures/{person}", responses=problem_responses(400, 401, 403, 404))
+def erasure_of(person: str, request: Request, ledger: Reader, _: OperatorOrAdministrator) -> dict[str, Any]:
+    """Whether the log holds the erasure of `person` (a pseudonym) and whether this ledger still holds
+    any of their data: the personal-data store's row, an entry in a registered auditor export. It reads
+    no personal data, so it records no read: what the erasure page shows after sending the entry."""
+    if not PSEUDONYM_PATTERN.fullmatch(person):
+        raise MalformedInput("person must be a pseudonym p-<20 hex>", code=codes.INVALID_ID)
+    ledger.refresh()
+    return erasure_state(ledger, request.app.state.settings.ledger_dir, person).to_json()
 
 
 @router.get("/v1/personal-data/{person}", responses=problem_responses(400, 401, 403, 404))
@@ -266,3 +306,44 @@ def _look_up(
     raise NotFound(
         "no person is held under that employee number: a new employee gets a new pseudonym", code=codes.UNKNOWN_PERSON
     )
+
+
+# --- search (GET /v1/search answers persons too, to readers of personal data) ---------------------------
+
+PERSONS_SHOWN = 50
+
+
+def persons_of_search(
+    directory: Path, ledger: LedgerReader, token: TokenRecord, q: str, limit: int = PERSONS_SHOWN
+) -> dict[str, Any] | None:
+    """The persons a search finds by name or number (projections.persons), each read recorded, for
+    a reader allowed to read personal data; None for every other role (their answer gains nothing,
+    not even an empty list) and for a ledger without a personal-data store."""
+    if token.role not in PERSONAL_DATA_READERS:
+        return None
+    now = format_time(datetime.now(UTC))
+    return find_persons(directory, ledger, q, reader=who(token), at=now, limit=limit)
+
+
+def search_with_persons(request: Request, token: TokenRecord, answer: dict[str, Any]) -> dict[str, Any]:
+    """`GET /v1/search`'s view answer, with `persons` beside it (outside its digest: the persons come
+    from the personal-data store, not from the log) on the first page of a personal-data reader's."""
+    if answer["page"]["offset"] != 0:
+        return answer
+    directory = request.app.state.settings.ledger_dir
+    found = persons_of_search(directory, request.app.state.store, token, answer["params"]["q"])
+    return answer if found is None else {**answer, "persons": found}
+
+
+# --- erasures cut short (a crash between the erasure entry and the deletion) ------------------------
+
+
+def finish_erasures_cut_short(store: LedgerStore, directory: Path) -> None:
+    """At the server's start: finish every erasure the log holds whose data deletion did not complete.
+    A failure is logged and leaves the server starting: the next start, `integritas erase` or the
+    same erasure submission sent again finishes it."""
+    try:
+        for deletion in finish_erasures(store, directory):
+            log.warning("finished the erasure of %s (cut short before)", deletion.person)
+    except (LedgerError, sqlite3.Error, OSError):
+        log.exception("finishing the erasures cut short failed; the next start tries again")

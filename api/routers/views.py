@@ -17,6 +17,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import EntryReader, ledger_reader
+from api.routers import personal_data
 from api.schemas import problem_responses
 from ledger import codes
 from ledger.errors import NotFound, Unavailable
@@ -45,6 +46,10 @@ ROUTES = {
     "people": ("/v1/people", "list_people"),
     "search": ("/v1/search", "search"),
 }
+
+# What a query's HTTP answer gains beyond the views, by the reader's token: the search's persons, found
+# by name or number through the personal-data store for readers of personal data (issue 15).
+COMPLETIONS = {"search": personal_data.search_with_persons}
 
 
 async def _views(request: Request, after: int | None) -> Any:
@@ -90,8 +95,11 @@ def route(query: catalog.Query, operation: str) -> Callable[..., Awaitable[dict[
     async def endpoint(request: Request, _: Any = None, after: int | None = None, **values: Any) -> dict[str, Any]:
         views = await _views(request, after)
         if subject is None:
-            return await _run(query.runner, views, **values)
-        return await _run(query.runner, views, values.pop(subject.keyword), **values)
+            answer = await _run(query.runner, views, **values)
+        else:
+            answer = await _run(query.runner, views, values.pop(subject.keyword), **values)
+        complete = COMPLETIONS.get(query.name)
+        return answer if complete is None else await run_in_threadpool(complete, request, _, answer)
 
     keyword = inspect.Parameter.KEYWORD_ONLY
     signature = [

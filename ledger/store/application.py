@@ -286,6 +286,11 @@ class LedgerStore(LedgerEvents):
             record = self.state.persons.get(pseudonym)
             return None if record is None else replace(record, indices=list(record.indices))
 
+    def erased_persons(self) -> list[str]:
+        """The pseudonyms whose erasure the log holds (rules edition 3), for finishing their deletion."""
+        with self._memory:
+            return [p.pseudonym for p in self.state.persons.values() if p.erased_index is not None]
+
     def leaf_hash(self, index: int) -> bytes:
         """The hash of leaf `index`."""
         self.ensure(index + 1)

@@ -20,31 +20,42 @@ commitment) no longer hold the person. Earlier entries keep the old commitment
 `restore_backup` puts a backup of the store back without resurrecting anyone: a person the log
 records as erased, names nowhere, or whose data no longer opens the log's current commitment (it was
 rectified since) is not restored.
+
+The deletion steps are `delete_personal_data`, the one place that does them: after `erase_person`
+(the command line), after any `personal_data.erased` appended through `append_entry` (the HTTP API's
+`POST /v1/entries`, `integritas append`), and in `finish_erasures`, which a server runs when it starts
+and `erase_person` after each erasure, so that an erasure logged but cut short (a crash between the
+entry and the deletion) is finished.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import codes
 from ledger.crypto.keys import encode_base64, fingerprint
 from ledger.entry import Submission, sign_entry
-from ledger.errors import MalformedInput, Refused, VerificationFailed
-from ledger.personal import PSEUDONYM_PATTERN, Disclosure, verify_disclosure
+from ledger.errors import MalformedInput, NotFound, Refused, Unavailable, VerificationFailed
+from ledger.personal import AUDITOR_EXPORT_FILE, PSEUDONYM_PATTERN, Disclosure, parse_auditor_file, verify_disclosure
 from ledger.rules.persons import commitments_carried
 from ledger.store.application import LedgerStore, Receipt
 from ledger.store.personal import (
     PersonalDataStore,
+    auditor_exports,
     erase_from_backups,
     erase_from_exports,
+    has_personal_data,
     read_backup,
     rectify_in_backups,
     register_backup,
 )
+from ledger.store.reader import LedgerReader
 
 
 def append_disclosed(
@@ -75,7 +86,7 @@ def _append_disclosed(
                 raise Refused(
                     f"the personal data of {person} was erased: it is not kept again", code=codes.PERSON_ERASED
                 )
-    receipt = store.append(submission)
+    receipt = append_entry(store, directory, submission)
     # The store follows the log's latest commitment: an older entry sent again (a duplicate receipt)
     # from before a rectification leaves the corrected data as it is.
     named = {person: c for person, c in named.items() if _latest_commitment(store, person) == c}
@@ -123,11 +134,9 @@ def erase_person(
         receipt = store.receipt(known.erased_index)
     else:
         receipt = _append_erasure(store, person, basis, key, at)
-    with PersonalDataStore(directory) as personal:
-        deleted = personal.erase(person)
-    return Erasure(
-        person, receipt, deleted, erase_from_exports(directory, person), erase_from_backups(directory, person)
-    )
+    deletion = delete_personal_data(directory, person)
+    finish_erasures(store, directory)  # and any other erasure an earlier run left unfinished
+    return Erasure(person, receipt, deletion.data_deleted, deletion.exports_rewritten, deletion.backups_rewritten)
 
 
 def _append_erasure(store: LedgerStore, person: str, basis: str, key: Ed25519PrivateKey, at: str) -> Receipt:
@@ -228,3 +237,112 @@ def restore_backup(store: LedgerStore, directory: Path, backup: Path) -> Restore
     for pseudonym in done.erased:  # a copy brought from elsewhere: what it holds of the erased goes now
         erase_from_backups(directory, pseudonym)
     return done
+
+
+# --- the deletion steps, wherever the erasure entry came from -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """Steps 2 and 3 of an erasure: whether the store held the person's row, the exports rewritten."""
+
+    person: str
+    data_deleted: bool
+    exports_rewritten: list[str]
+    backups_rewritten: list[str]
+
+
+def erased_person(submission: Submission) -> str | None:
+    """The pseudonym a `personal_data.erased` submission erases; None for every other kind."""
+    entry = submission.entry
+    return entry.stream_subject if entry.kind == "personal_data.erased" else None
+
+
+def delete_personal_data(directory: Path, person: str) -> Deletion:
+    """Delete what `directory` holds of `person` once the log holds their erasure: the row of the
+    personal-data store (secure_delete, VACUUM, WAL truncated), their entry in every registered
+    auditor export and in every backup of the store. Idempotent: a second run changes nothing else."""
+    deleted = False
+    if has_personal_data(directory):
+        with PersonalDataStore(directory) as personal:
+            deleted = personal.erase(person)
+    return Deletion(person, deleted, erase_from_exports(directory, person), erase_from_backups(directory, person))
+
+
+def append_entry(store: LedgerStore, directory: Path, submission: Submission) -> Receipt:
+    """Append `submission`; when it is an erasure (newly logged or already in the log), delete the
+    person's data before answering, as `erase_person` does."""
+    receipt = store.append(submission)  # a refused erasure raises here: nothing is deleted
+    person = erased_person(submission)
+    if person is not None:
+        try:
+            delete_personal_data(directory, person)
+        except (sqlite3.Error, OSError) as exc:
+            # The entry is in the log: the same submission sent again (a duplicate) deletes again, and
+            # `finish_erasures` does it when the server next starts.
+            raise Unavailable(
+                f"the erasure is leaf {receipt.leaf_index} of the log, but deleting the data failed: "
+                "send the same submission again to finish it",
+                code=codes.ERASURE_UNFINISHED,
+            ) from exc
+    return receipt
+
+
+def finish_erasures(store: LedgerStore, directory: Path) -> list[Deletion]:
+    """Finish every erasure the log holds whose deletion was cut short: the erased persons whose data
+    the personal-data store or a registered auditor export still holds."""
+    erased = set(store.erased_persons())
+    if not erased:
+        return []
+    pending: set[str] = set()
+    if has_personal_data(directory):
+        with PersonalDataStore(directory) as personal:
+            pending = {person for person in erased if personal.get(person) is not None}
+    pending |= erased & _exported_persons(directory)
+    return [delete_personal_data(directory, person) for person in sorted(pending)]
+
+
+@dataclass(frozen=True)
+class ErasureState:
+    """What `directory` still holds of a person, as an administrator checks it after an erasure."""
+
+    person: str
+    erased_index: int | None
+    data_held: bool
+    exports_registered: int
+    exports_holding: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "person": self.person,
+            "erased_index": self.erased_index,
+            "data_held": self.data_held,
+            "exports_registered": self.exports_registered,
+            "exports_holding": self.exports_holding,
+        }
+
+
+def erasure_state(store: LedgerReader, directory: Path, person: str) -> ErasureState:
+    """Whether the log holds `person`'s erasure and whether any of their data is still held here
+    (reading no personal data: only whether a row or an export's entry exists)."""
+    known = store.person(person)
+    if known is None:
+        raise NotFound(f"no entry of the log names {person}", code=codes.UNKNOWN_PERSON)
+    held = False
+    if has_personal_data(directory):
+        with PersonalDataStore(directory) as personal:
+            held = personal.get(person) is not None
+    exports = auditor_exports(directory)
+    holding = sum(1 for export in exports if person in _persons_of_export(Path(export)))
+    return ErasureState(person, known.erased_index, held, len(exports), holding)
+
+
+def _persons_of_export(export: Path) -> set[str]:
+    path = export / AUDITOR_EXPORT_FILE
+    if not path.exists():
+        return set()  # deleted since it was registered: nothing is left there
+    return {disclosure.person for disclosure in parse_auditor_file(path.read_bytes())}
+
+
+def _exported_persons(directory: Path) -> set[str]:
+    return {person for export in auditor_exports(directory) for person in _persons_of_export(Path(export))}

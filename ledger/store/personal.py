@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -224,6 +224,12 @@ class PersonalDataStore:
         return [
             row[0] for row in self._db.execute("SELECT person FROM persons WHERE number = ? ORDER BY person", (number,))
         ]
+
+    def find(self, accepts: Callable[[str, str | None], bool]) -> list[str]:
+        """The pseudonyms of the persons whose (name, number) `accepts`, in pseudonym order: a search
+        (a scan of the rows). Pseudonyms only: the data itself is still shown only through `read`."""
+        rows = self._db.execute("SELECT person, name, number FROM persons ORDER BY person")
+        return [person for person, name, number in rows if accepts(name, number)]
 
     def resolve(self, who: str) -> str:
         """The pseudonym of `who`, a pseudonym or an employee number; `unknown_person` otherwise."""
