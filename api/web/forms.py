@@ -18,6 +18,8 @@ Field inputs (`input`), and what the script puts in the body:
   scope            ids separated by commas, or *   scores   the score areas, decimal strings
   remediation      lines `id | area | text`        evidence {"documents": {root, count}} of files
   leaf_hash        a base64 leaf hash, pasted      signature a base64 Ed25519 signature, pasted
+  person           a pseudonym p-…, or an employee number the page turns into one by a recorded read
+                   (GET /v1/personal-data/{person}: the administrator's key reads as operator; static/erasure.js)
 """
 
 from __future__ import annotations
@@ -605,6 +607,31 @@ FORMS: tuple[Form, ...] = (
             Field("reason", "text", "Alasan", "Reason"),
         ),
         {"unknown_key": "key", "key_already_revoked": "key", "role_not_allowed": "key"},
+    ),
+    # Rules edition 3 (issue 15, the administrator's erasure page): the server deletes the person's data
+    # once the entry is in the log (ledger.store.erasure.append_entry), and the page shows what remains.
+    Form(
+        "personal_data.erased",
+        "Penghapusan data pribadi (UU 27/2022)",
+        "Erasing personal data (UU 27/2022)",
+        ("administrator",),
+        "person/{person}",
+        (
+            Field(
+                "person",
+                "person",
+                "Orang: pseudonim p-… atau NIP (pencarian dicatat)",
+                "Person: pseudonym p-… or employee number (the look-up is recorded)",
+                body=False,
+            ),
+            Field(
+                "basis",
+                "textarea",
+                "Dasar hukum (mis. permintaan subjek data, UU 27/2022 pasal 8)",
+                "Legal basis (e.g. the data subject's request, UU 27/2022 art. 8)",
+            ),
+        ),
+        {"person_not_in_log": "person", "person_erased": "person"},
     ),
     Form(
         "cycle.opened",

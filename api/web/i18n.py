@@ -581,6 +581,79 @@ MESSAGES: dict[str, str] = {
     "Employee number {number} is twice in this batch: one person, one pact.": (
         "NIP {number} muncul dua kali dalam daftar ini: satu orang, satu pakta."
     ),
+    # --- personal data: the erasure form, search by name or number, the subject's own records (issue 15, pd-admin) ---
+    "My personal data": "Data pribadi saya",
+    "Sign in with your key to see the records that name you: the page shows only its holder's own.": (
+        "Masuk dengan kunci Anda untuk melihat catatan yang menyebut Anda: halaman ini hanya menampilkan "
+        "milik pemegang kunci sendiri."
+    ),
+    "The log names the holder of this key in clear (rules edition 1 or 2): nothing is kept for you beside the log.": (
+        "Log menyebut pemegang kunci ini secara terbuka (aturan edisi 1 atau 2): tidak ada yang disimpan "
+        "tentang Anda di samping log."
+    ),
+    "The records of the log that name you, the data kept about you beside the log, and who read it "
+    "(UU 27/2022 art. 32). This look-up is recorded too, with the purpose “the data subject's access”.": (
+        "Catatan log yang menyebut Anda, data tentang Anda yang disimpan di samping log, dan siapa yang "
+        "membacanya (UU 27/2022 pasal 32). Pencarian ini juga dicatat, dengan tujuan “the data subject's "
+        "access” (akses subjek data)."
+    ),
+    "Records naming you": "Catatan yang menyebut Anda",
+    "Who read your data": "Siapa yang membaca data Anda",
+    "Or in this browser, signed with the administrator's key this device holds: the server then deletes "
+    "the data as the command does, and the page shows what remains.": (
+        "Atau di peramban ini, ditandatangani dengan kunci administrator yang disimpan perangkat ini: server "
+        "lalu menghapus datanya seperti perintah itu, dan halaman menampilkan apa yang tersisa."
+    ),
+    "The erasure form": "Formulir penghapusan",
+    "Persons, by name or employee number": "Orang, menurut nama atau NIP",
+    "From the personal-data store beside the log, not from the log: each person shown is a read of their "
+    "data, recorded with the purpose “search”. Persons whose data was erased are not found.": (
+        "Dari penyimpanan data pribadi di samping log, bukan dari log: setiap orang yang ditampilkan adalah "
+        "pembacaan datanya, dicatat dengan tujuan “search” (pencarian). Orang yang datanya telah dihapus "
+        "tidak ditemukan."
+    ),
+    "Person": "Orang",
+    "Records": "Catatan",
+    "{shown} of {total} shown: add words to narrow the search.": (
+        "{shown} dari {total} ditampilkan: tambahkan kata untuk mempersempit pencarian."
+    ),
+    "No person's name or number matches.": "Tidak ada nama atau NIP orang yang cocok.",
+    "Found: {name}, employee number {number}, pseudonym {person} (this look-up was recorded). "
+    "Check that this is the person whose data is to be erased.": (
+        "Ditemukan: {name}, NIP {number}, pseudonim {person} (pencarian ini dicatat). "
+        "Pastikan inilah orang yang datanya akan dihapus."
+    ),
+    "Found: {name}, pseudonym {person} (this look-up was recorded). "
+    "Check that this is the person whose data is to be erased.": (
+        "Ditemukan: {name}, pseudonim {person} (pencarian ini dicatat). "
+        "Pastikan inilah orang yang datanya akan dihapus."
+    ),
+    "Pseudonym {person}: the log names this person, but no personal data is held for them here.": (
+        "Pseudonim {person}: log menyebut orang ini, tetapi tidak ada data pribadinya yang disimpan di sini."
+    ),
+    "No personal data is held for that pseudonym or employee number.": (
+        "Tidak ada data pribadi yang disimpan untuk pseudonim atau NIP itu."
+    ),
+    "The personal data of {person} was erased already (record {index}).": (
+        "Data pribadi {person} sudah dihapus (catatan {index})."
+    ),
+    "Erased: the log holds the erasure of {person} at record {index}, and this ledger no longer holds "
+    "their name or number: the row is deleted from the personal-data store, the file rebuilt and its "
+    "write-ahead log emptied, and the {exports} registered auditor export(s) rewritten without it.": (
+        "Terhapus: log memuat penghapusan {person} pada catatan {index}, dan buku besar ini tidak lagi "
+        "menyimpan nama atau NIP-nya: barisnya dihapus dari penyimpanan data pribadi, berkasnya dibangun "
+        "ulang dan log tulis-depannya dikosongkan, dan {exports} ekspor auditor terdaftar ditulis ulang tanpanya."
+    ),
+    "The erasure of {person} is in the log (record {index}), but this ledger still holds some of their "
+    "data (the personal-data store, or {exports} auditor export(s)). Send the same entry again, or "
+    "restart the server: either finishes the deletion.": (
+        "Penghapusan {person} sudah ada di log (catatan {index}), tetapi buku besar ini masih menyimpan "
+        "sebagian datanya (penyimpanan data pribadi, atau {exports} ekspor auditor). Kirim lagi entri yang "
+        "sama, atau mulai ulang server: keduanya menuntaskan penghapusan."
+    ),
+    "Could not check what remains of the person's data: {detail}": (
+        "Tidak dapat memeriksa sisa data orang itu: {detail}"
+    ),
     # writing from the browser (issue 13: keys on this device, signing in with a key, the forms)
     "Keys": "Kunci",
     "Write": "Tulis",
@@ -736,6 +809,23 @@ WRITE_WORDS = {
     "person_twice": "Employee number {number} is twice in this batch: one person, one pact.",
     "person_name_differs": "employee number {number} is held under another name: check the name (nothing was "
     "recorded, nothing signed).",
+    # the erasure form (issue 15, pd-admin; static/erasure.js)
+    "person_found": "Found: {name}, employee number {number}, pseudonym {person} (this look-up was recorded). "
+    "Check that this is the person whose data is to be erased.",
+    "person_found_no_number": "Found: {name}, pseudonym {person} (this look-up was recorded). "
+    "Check that this is the person whose data is to be erased.",
+    "person_found_no_data": (
+        "Pseudonym {person}: the log names this person, but no personal data is held for them here."
+    ),
+    "person_unknown": "No personal data is held for that pseudonym or employee number.",
+    "person_erased_already": "The personal data of {person} was erased already (record {index}).",
+    "erasure_done": "Erased: the log holds the erasure of {person} at record {index}, and this ledger no longer "
+    "holds their name or number: the row is deleted from the personal-data store, the file rebuilt and its "
+    "write-ahead log emptied, and the {exports} registered auditor export(s) rewritten without it.",
+    "erasure_unfinished": "The erasure of {person} is in the log (record {index}), but this ledger still holds "
+    "some of their data (the personal-data store, or {exports} auditor export(s)). Send the same entry again, "
+    "or restart the server: either finishes the deletion.",
+    "erasure_check_failed": "Could not check what remains of the person's data: {detail}",
 }
 
 

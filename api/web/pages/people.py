@@ -10,8 +10,9 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from api.routers.personal_data import persons_of_search
 from api.web.access import PageError, PageReader
-from api.web.pages.shared import Pager, Params, page_views, router
+from api.web.pages.shared import Pager, Params, page_store, page_views, router
 from api.web.render import render
 from ledger.entry import FINGERPRINT_PATTERN, ROLES
 from projections import people, queries
@@ -69,16 +70,21 @@ def person(fingerprint: str, request: Request, _: PageReader) -> HTMLResponse:
 
 
 @router.get("/search")
-def search(request: Request, _: PageReader) -> HTMLResponse:
-    """The search box's answers: units, keys and employees, by name, id, number or fingerprint prefix."""
+def search(request: Request, token: PageReader) -> HTMLResponse:
+    """The search box's answers: units, keys and employees, by name, id, number or fingerprint prefix;
+    on its first page, for readers of personal data, edition-3 persons by name or number (recorded)."""
     params = Params(request)
     q = params.text("q", max_length=people.MAX_QUERY)
     pager = Pager(params.page(), RESULTS_PER_PAGE, 0)
     answer = None
+    persons = None
     if q is not None:
         with page_views(request) as views:
             answer = queries.search(views, q=q, offset=pager.offset, limit=pager.size)
         pager = Pager(pager.number, pager.size, answer["page"]["total"])
+        if pager.number == 1:
+            directory = request.app.state.settings.ledger_dir
+            persons = persons_of_search(directory, page_store(request), token, q)
     return render(
         request,
         "search.html",
@@ -88,4 +94,5 @@ def search(request: Request, _: PageReader) -> HTMLResponse:
         q=q or "",
         results=answer["data"] if answer else [],
         pager=pager,
+        persons=persons,
     )

@@ -1,13 +1,20 @@
-"""The administrator's personal-data page (issue 15, rules edition 3; docs/contract/personal-data.md).
+"""The personal-data pages (issue 15, rules edition 3; docs/contract/personal-data.md).
 
-For the operator role (the administrator's): look a person up by pseudonym or employee number,
-stating why (the read is recorded before the data is shown), the read log, and how to erase a
-person's data. Erasure is a signed entry, so it is made with the administrator's key
-(`integritas erase`); the page says how rather than holding a signing key on the server.
+`/personal-data`, for the operator role (the administrator's): look a person up by pseudonym or
+employee number, stating why (the read is recorded before the data is shown), the read log, and the
+way to erasure. Erasure is a signed entry, so it is made with the administrator's key: in the browser
+(the form `/write/personal_data.erased`, signed with the key this device holds; the server then
+deletes the data as `integritas erase` does) or with `integritas erase`. The server holds no key.
+
+`/personal-data/mine`, for any signed-in key holder (a key session, api.sessions): the records naming
+the holder themself, with their data and who read it (UU 27/2022 art. 32, the data subject's access),
+recorded as a read with the purpose "the data subject's access". It takes no person to look up: the
+session's key names its holder, so no one sees another's records there.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -15,13 +22,14 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 
 from api.routers.personal_data import checked_person, checked_purpose, who
+from api.sessions import current_session
 from api.tokens import TokenRecord
 from api.web.access import PageError, page_reader
 from api.web.pages.shared import page_store, router
 from api.web.render import render
 from ledger.entry import format_time
 from ledger.errors import LedgerError, NotFound
-from ledger.store.personal import PersonalDataStore
+from ledger.store.personal import PersonalDataStore, has_personal_data
 
 OperatorPage = Annotated[TokenRecord, Depends(page_reader("operator"))]
 READS_SHOWN = 50
@@ -53,3 +61,38 @@ def personal_data_page(request: Request, token: OperatorPage) -> HTMLResponse:
     return render(
         request, "personal_data.html", nav="personal-data", found=found, reads=reads, person=person, purpose=purpose
     )
+
+
+SUBJECT_ACCESS = "the data subject's access"  # the purpose `integritas personal records` records too
+
+
+@router.get("/personal-data/mine")
+def my_records(request: Request) -> HTMLResponse:
+    """The signed-in key holder's own records: the entries naming them, their data, its reads."""
+    session = current_session(request)
+    if session is None:
+        return render(request, "personal_data_mine.html", status=401, nav="personal-data-mine", mine=None)
+    store = page_store(request)
+    key = store.key(session.fingerprint)
+    person = None if key is None else key.holder_person
+    known = None if person is None else store.person(person)
+    mine: dict[str, Any] = {"session": session, "person": person, "data": None, "entries": [], "reads": []}
+    if person is not None and known is not None:
+        directory = request.app.state.settings.ledger_dir
+        if has_personal_data(directory):
+            with PersonalDataStore(directory) as personal:
+                reader = f"{session.holder_name} (the data subject, key {session.fingerprint[:16]})"
+                now = format_time(datetime.now(UTC))
+                mine["data"] = personal.read(
+                    person, reader=reader, record=f"person/{person}", purpose=SUBJECT_ACCESS, at=now
+                )
+                mine["reads"] = personal.reads(person)[::-1]
+        mine["erased_index"] = known.erased_index
+        mine["entries"] = [_entry_row(store.entry(index).document(), index) for index in known.indices]
+    return render(request, "personal_data_mine.html", nav="personal-data-mine", mine=mine)
+
+
+def _entry_row(leaf: dict[str, Any], index: int) -> dict[str, Any]:
+    entry = leaf["entry"]
+    shown = json.dumps(entry, ensure_ascii=False, indent=1)
+    return {"index": index, "kind": entry["kind"], "stream": entry["stream"], "at": entry["at"], "json": shown}

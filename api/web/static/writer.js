@@ -29,6 +29,7 @@ import {
 } from "./tlog.js";
 import { sign } from "./keystore.js";
 import { newPerson, personalData } from "./persons.js";
+import { personOf, showErasure } from "./erasure.js";
 import { say, wordsOf } from "./write-words.js";
 
 const section = document.getElementById("writer");
@@ -96,6 +97,9 @@ async function valueOf(field) {
       break;
     case "choice":
       value = raw || undefined;
+      break;
+    case "person": // the erasure form: a pseudonym, or an employee number looked up (erasure.js)
+      value = await personOf(text(raw), w, (message) => new FieldError(field.name, message));
       break;
     case "date":
       value = raw || undefined;
@@ -438,6 +442,7 @@ async function signAndSend() {
     } catch (failure) {
       showReceipt(answer, null, failure);
     }
+    if (catalogue.kind === "personal_data.erased") await showErasure(item.entry.stream.slice("person/".length), w);
   }
   prepared = [];
   document.getElementById("preview").hidden = true;
