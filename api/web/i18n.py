@@ -618,6 +618,8 @@ MESSAGES: dict[str, str] = {
         "{shown} dari {total} ditampilkan: tambahkan kata untuk mempersempit pencarian."
     ),
     "No person's name or number matches.": "Tidak ada nama atau NIP orang yang cocok.",
+    "No unit or key matches “{q}”.": "Tidak ada unit atau kunci yang cocok dengan “{q}”.",
+    "Units, keys and pacts in the log": "Unit, kunci dan pakta di log",
     "Found: {name}, employee number {number}, pseudonym {person} (this look-up was recorded). "
     "Check that this is the person whose data is to be erased.": (
         "Ditemukan: {name}, NIP {number}, pseudonim {person} (pencarian ini dicatat). "

@@ -53,6 +53,11 @@ export async function showErasure(person, w) {
     const state = await response.json();
     const done = state.erased_index !== null && !state.data_held && state.exports_holding === 0;
     box.dataset.done = String(done);
+    if (done) {
+      // What identified the person is gone from the ledger: the page stops showing it too.
+      document.getElementById("f-person").value = person;
+      document.getElementById("f-person-found").textContent = "";
+    }
     line.className = done ? "ok" : "bad";
     line.textContent = done
       ? w("erasure_done", { person, index: state.erased_index, exports: state.exports_registered })
