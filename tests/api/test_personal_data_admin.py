@@ -222,6 +222,66 @@ def test_an_erasure_cut_short_is_finished_when_the_server_starts_or_at_the_next_
     assert holding(kept.number, copy.directory) and holding(kept.number, copy.export)
 
 
+def test_a_deletion_that_fails_answers_503_and_the_same_entry_sent_again_finishes_it(
+    demo: DemoLog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = copy_of_demo(demo, tmp_path)
+    erased = employees(copy.directory)[0]
+    submission = erasure(copy, erased.person)
+
+    def disk_trouble(directory: Path, person: str) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    with copy.client() as client:
+        monkeypatch.setattr("ledger.store.erasure.delete_personal_data", disk_trouble)
+        problem = assert_problem(post_submission(client, submission), 503, "erasure_unfinished")
+        assert str(copy.directory) not in problem["detail"]  # no file path in an error
+        state = client.get(f"/v1/personal-data/erasures/{erased.person}", headers=bearer(copy.tokens.operator)).json()
+        assert state["erased_index"] is not None and state["data_held"]  # logged, not yet deleted
+        monkeypatch.undo()
+        again = post_submission(client, submission)
+        assert again.status_code == 200 and again.json()["index"] == state["erased_index"]
+    assert holding(erased.number, copy.directory, copy.export) == []
+
+
+def test_an_export_left_holding_an_erased_person_is_rewritten_at_the_start(demo: DemoLog, tmp_path: Path) -> None:
+    copy = copy_of_demo(demo, tmp_path)
+    erased, kept = employees(copy.directory)[:2]
+    store = open_ledger(copy.directory)
+    store.append(erasure(copy, erased.person))
+    store.close()
+    with PersonalDataStore(copy.directory) as personal:  # step 2 done, then the crash: the export still holds them
+        assert personal.erase(erased.person)
+    assert holding(erased.number, copy.export) and not holding(erased.number, copy.directory)
+    with copy.client():
+        pass
+    assert holding(erased.number, copy.export) == []
+    assert holding(kept.number, copy.export) == [str(copy.export / "personal-data.json")]
+
+
+def test_an_administrators_key_session_reads_personal_data_as_operator(demo: DemoLog, tmp_path: Path) -> None:
+    copy = copy_of_demo(demo, tmp_path)
+    person = employees(copy.directory)[0]
+    path = f"/v1/personal-data/{person.number}"
+    with copy.client() as client:
+        assert_problem(client.get(path, params={"purpose": "erasure"}), 401, "unauthorized")
+        assert sign_in(client, copy.key("employee-196409091995031001"), origin=copy.origin)[0] == 204
+        assert_problem(client.get(path, params={"purpose": "erasure"}), 403, "forbidden")  # an employee's key
+        assert_problem(client.get(f"/v1/personal-data/erasures/{person.person}"), 403, "forbidden")
+    with copy.client() as client:
+        assert sign_in(client, copy.key("administrator-blora"), origin=copy.origin)[0] == 204
+        answer = client.get(path, params={"purpose": "erasure"})
+        assert answer.status_code == 200 and answer.json()["data"]["name"] == person.name
+        assert client.get(f"/v1/personal-data/erasures/{person.person}").json()["data_held"] is True
+        assert_problem(client.get(path, params={"purpose": " "}), 400, "purpose_required")
+        reads = client.get(
+            "/v1/personal-data/reads", params={"person": person.person}, headers=bearer(copy.tokens.operator)
+        )
+        [read] = reads.json()
+        admin = fingerprint(copy.key("administrator-blora").public_key())
+        assert read["purpose"] == "erasure" and read["reader"].endswith(f"(operator, token key {admin[:16]})")
+
+
 def test_integritas_append_of_an_erasure_deletes_the_data(
     demo: DemoLog, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
