@@ -28,7 +28,7 @@ from ledger.entry import parse_submission
 from ledger.errors import NotFound, TooLarge
 from ledger.store.application import LedgerStore
 from ledger.store.application import Receipt as StoreReceipt
-from ledger.store.erasure import append_entry
+from ledger.store.erasure import append_entry, require_held_data
 from ledger.store.reader import LedgerReader
 
 router = APIRouter(tags=["entries"])
@@ -73,6 +73,7 @@ async def submit_entry(request: Request, store: Store) -> JSONResponse:
     submission = parse_submission(body)
     # An erasure (rules edition 3) is followed by the deletion of the person's data, as `integritas erase`.
     directory = request.app.state.settings.ledger_dir
+    await run_in_threadpool(require_held_data, store, directory, submission)
     receipt = await run_in_threadpool(append_entry, store, directory, submission)
     return receipt_response(request, store, receipt)
 

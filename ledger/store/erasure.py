@@ -41,7 +41,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger import codes
 from ledger.crypto.keys import encode_base64, fingerprint
 from ledger.entry import Submission, sign_entry
-from ledger.errors import MalformedInput, NotFound, Refused, Unavailable, VerificationFailed
+from ledger.errors import LedgerError, MalformedInput, NotFound, Refused, Unavailable, VerificationFailed
 from ledger.personal import AUDITOR_EXPORT_FILE, PSEUDONYM_PATTERN, Disclosure, parse_auditor_file, verify_disclosure
 from ledger.rules.persons import commitments_carried
 from ledger.store.application import LedgerStore, Receipt
@@ -267,6 +267,36 @@ def delete_personal_data(directory: Path, person: str) -> Deletion:
         with PersonalDataStore(directory) as personal:
             deleted = personal.erase(person)
     return Deletion(person, deleted, erase_from_exports(directory, person), erase_from_backups(directory, person))
+
+
+def require_held_data(store: LedgerStore, directory: Path, submission: Submission) -> None:
+    """Refuse an entry sent without disclosures whose commitments the personal-data store cannot open.
+
+    `POST /v1/entries` and `integritas append` without `--disclosure` take no personal data, so an
+    edition-3 entry naming a person (or rectifying one) must name someone the store already holds,
+    with the commitment the held data opens; otherwise the log would take a commitment no one can
+    open, and `verify` of the data directory would report it. A new person goes through
+    `POST /v1/personal-data/disclosures` or `append --disclosure` (`append_disclosed`). The rules
+    speak first: an entry they refuse (or a duplicate, whose original receipt `append` returns)
+    is left to `append`.
+    """
+    carried = commitments_carried(submission.entry)
+    if not carried:
+        return
+    try:
+        store.check(submission)
+    except LedgerError:
+        return
+    with PersonalDataStore(directory) as personal:
+        for person, commitment in carried:
+            held = personal.get(person)
+            if held is None:
+                raise MalformedInput(
+                    f"the entry names {person}, whose personal data this ledger does not hold: send the entry "
+                    "with its disclosure (POST /v1/personal-data/disclosures, or integritas append --disclosure)",
+                    code=codes.INVALID_PERSONAL_DATA,
+                )
+            verify_disclosure(held, commitment)  # personal_data_mismatch: the held data opens another commitment
 
 
 def append_entry(store: LedgerStore, directory: Path, submission: Submission) -> Receipt:

@@ -207,3 +207,28 @@ def test_a_known_persons_pact_needs_no_disclosure_only_when_the_held_data_opens_
     with PersonalDataStore(copy.directory) as personal:
         assert personal.get(person) == held
         assert personal.get(stranger.person) is None and personal.get(split.person) is None
+
+
+def test_post_entries_takes_a_person_only_when_the_store_opens_the_commitment(client: TestClient, copy: Copy) -> None:
+    """`POST /v1/entries` carries no personal data: an edition-3 pact naming a person the store does
+    not hold, or with a commitment the held data does not open, is refused (the log would otherwise
+    hold a commitment no one can open); the held person's pact with the logged commitment is taken."""
+    person, name, number = unit_employee(copy)
+    key = signed_in(client, copy, "pact_registrar-")  # the stream heads are read with the session
+    logged = logged_commitment(client, copy, person)
+    size = client.get("/v1/log").json()["size"]
+    stranger = make_disclosure(PersonalData("Orang Lain (fiktif)", "199811302099121997"))
+    assert_problem(
+        client.post("/v1/entries", json=_pact(client, copy, key, stranger.person, stranger.commitment)),
+        400,
+        "invalid_personal_data",
+    )
+    altered = compute_commitment(b"\x09" * 32, PersonalData(name, number))
+    assert_problem(
+        client.post("/v1/entries", json=_pact(client, copy, key, person, altered)), 422, "person_commitment_mismatch"
+    )  # the rules speak first: the log holds another commitment for this person
+    assert client.get("/v1/log").json()["size"] == size
+    answer = client.post("/v1/entries", json=_pact(client, copy, key, person, logged))
+    assert answer.status_code == 201, answer.text
+    with PersonalDataStore(copy.directory) as personal:
+        assert personal.get(stranger.person) is None
