@@ -6,6 +6,7 @@ The holder of this lock applies new entries to the view tables; everyone may rea
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import threading
@@ -57,7 +58,12 @@ class ViewsLock:
             if self.storage.kind == "sqlite":
                 os.close(self._handle)  # closing the file releases the flock
             else:
-                self._handle.close()  # ending the session releases the advisory lock
+                # Unlock explicitly before closing: the server ends a closed session's backend (and
+                # releases its locks) a moment after the client has gone, so a caller that takes the
+                # lock right after a release could still find it held (seen in CI under load).
+                with contextlib.suppress(Exception):  # a lost session has released it already
+                    self._handle.execute("SELECT pg_advisory_unlock(%s)", (VIEWS_LOCK_KEY,))
+                self._handle.close()
             self._handle = None
 
     @contextmanager
