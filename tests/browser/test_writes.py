@@ -189,7 +189,16 @@ def register_by_root(ledger: dict[str, Any], device: Device, role: str, name: st
         "scope": ["*"],
         "holder": {"name": name, "title": "Administrator"},
     }
-    submission = run_cli(
+    submission = sign_key_registration_by_root(ledger, device, body)
+    response = httpx.post(
+        f"{ledger['url']}/v1/entries", content=submission.encode(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 201, response.text
+
+
+def sign_key_registration_by_root(ledger: dict[str, Any], device: Device, body: dict[str, Any]) -> str:
+    """The submission registering `device`'s key with `body`, signed with the root key (`integritas sign`)."""
+    return run_cli(
         "sign",
         "--ledger",
         str(ledger["dir"]),
@@ -202,10 +211,6 @@ def register_by_root(ledger: dict[str, Any], device: Device, role: str, name: st
         "--body",
         json.dumps(body),
     )
-    response = httpx.post(
-        f"{ledger['url']}/v1/entries", content=submission.encode(), headers={"Content-Type": "application/json"}
-    )
-    assert response.status_code == 201, response.text
 
 
 def test_every_roles_form_end_to_end(chromium: Any, ledger: dict[str, Any], tmp_path: Path) -> None:

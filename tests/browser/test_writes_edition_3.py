@@ -31,7 +31,13 @@ from ledger.errors import VerificationFailed
 from ledger.personal import Disclosure, verify_disclosure
 from ledger.store.personal import PERSONAL_FILE, PersonalDataStore
 from tests.browser.conftest import _require_browser, run_cli, screenshot, serve
-from tests.browser.test_writes import CONTEXT, Device, assert_signed_as_shown, entry_at
+from tests.browser.test_writes import (
+    CONTEXT,
+    Device,
+    assert_signed_as_shown,
+    entry_at,
+    sign_key_registration_by_root,
+)
 
 ORIGIN = "uji-pribadi.integritas.example/log"
 UNIT = "fiktif-uji-pribadi"
@@ -133,19 +139,7 @@ def register_admin_by_root(ledger: dict[str, Any], device: Device) -> str:
         "scope": ["*"],
         "holder": {**committed, "title": "Administrator"},
     }
-    submission = run_cli(
-        "sign",
-        "--ledger",
-        str(ledger["dir"]),
-        "--key",
-        str(ledger["root_key"]),
-        "--kind",
-        "key.registered",
-        "--stream",
-        f"key/{device.fingerprint}",
-        "--body",
-        json.dumps(body),
-    )
+    submission = sign_key_registration_by_root(ledger, device, body)
     document = {"submission": json.loads(submission), "disclosures": [json.loads(disclosure_file.read_text())]}
     response = httpx.post(ledger["url"] + DISCLOSURES, json=document)
     assert response.status_code == 201, response.text
