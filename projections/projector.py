@@ -413,7 +413,10 @@ class ViewProjector:
             application_class=LedgerEvents,
             tracking_recorder=self.view,
             topics=StatusProjection.topics,
-            env=self.env,
+            # The runner's LedgerEvents finds the tables __init__ made under the writer lock. Its own
+            # DDL (eventsourcing's CREATE OR REPLACE FUNCTION) would run outside that lock and race
+            # another worker's start: "tuple concurrently updated", and uvicorn stops the server.
+            env={**self.env, "CREATE_TABLE": "no"},
         )
         self._runner.__enter__()  # entered here, exited in stop(): threads joined before the app closes
 

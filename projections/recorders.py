@@ -12,6 +12,7 @@ The recorder of the ledger's own events, and its polling subscription for SQLite
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -673,6 +674,28 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
         statements.extend(SQL(statement) for statement in VIEW_TABLES)
         statements.extend(SQL(statement.format(text=self.TEXT)) for statement in UNIT_INDEX_TABLES)
 
+    def create_table(self) -> None:
+        # A server worker starts while another process's views writer holds row locks on these
+        # tables. CREATE INDEX IF NOT EXISTS takes a SHARE lock on its table before it finds the
+        # index there, and the two deadlock ("deadlock detected": the starting worker fails and
+        # uvicorn stops the whole server). When everything is there, nothing is created or locked.
+        if not self._all_created():
+            super().create_table()
+
+    def _all_created(self) -> bool:
+        names = [self.tracking_table_name, *_created_names((*VIEW_TABLES, *UNIT_INDEX_TABLES))]
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT bool_and(to_regclass(quote_ident(%s) || '.' || quote_ident(name)) IS NOT NULL) AS ok "
+                "FROM unnest(%s::text[]) AS name",
+                (self.datastore.schema, names),
+            )
+            row = c.fetchone()
+        if not (row and row["ok"]):
+            return False
+        # eventsourcing's single-row tracking table carries a migration record once it is made.
+        return self.max_tracking_id(self.table_migration_identifier) is not None
+
     @contextmanager
     def _cursor(self, *, commit: bool) -> Iterator[Any]:
         with self.datastore.transaction(commit=commit) as c:
@@ -687,6 +710,14 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
         steps = "".join(f"d{n} AS ({statement}), " for n, statement in enumerate(deletes[:-1]))
         statement = f"WITH {steps[:-2]} {deletes[-1]}" if steps else deletes[-1]
         c.execute(statement, {f"t{n}": units for n, units in enumerate(stale.values())})
+
+
+def _created_names(statements: Sequence[str]) -> list[str]:
+    """The tables and indexes that CREATE ... IF NOT EXISTS statements make."""
+    return [match.group(1) for statement in statements if (match := _CREATED.search(statement))]
+
+
+_CREATED = re.compile(r"IF NOT EXISTS (\w+)")
 
 
 def _after_prefix(word: str) -> str:

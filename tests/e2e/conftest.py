@@ -306,3 +306,13 @@ def deployment(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
             stop_server(server)
         if server_url and dbname:
             drop_database(server_url, dbname)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failing test against a deployment carries its servers' logs: a server that died says why there."""
+    report = yield
+    deployment = getattr(item, "funcargs", {}).get("deployment")
+    if report.failed and isinstance(deployment, Deployment):
+        report.sections.append(("server logs", deployment.logs()))
+    return report

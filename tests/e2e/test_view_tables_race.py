@@ -17,8 +17,17 @@ also failed on eventsourcing's own DDL at every Application construction (`CREAT
 FUNCTION es_insert_events_text`, "tuple concurrently updated"); `LedgerStore.__init__` and the
 projector's `LedgerEvents` now construct under the writer lock too.
 
-WORKERS processes, each doing what a worker's startup does, are released at the same instant, on a
-fresh ledger and then on the same ledger again (restarts); every one must start.
+Two more, found when the workers below ran the app's whole lifespan instead of its first two
+steps (a CI run had lost its PostgreSQL two-worker server right after it answered, session 6):
+the views runner's own `LedgerEvents` ran eventsourcing's DDL outside the writer lock ("tuple
+concurrently updated" against a starting worker; about 1 start in 7 here), and a starting worker's
+`CREATE INDEX IF NOT EXISTS` on a view table deadlocked with the running views writer ("deadlock
+detected", on restarts). The runner now skips the DDL (projections/projector.py) and PostgreSQL's
+view recorder creates nothing when every table and index is there (projections/recorders.py).
+
+WORKERS processes, each running the app's lifespan as a uvicorn worker does at its start (and then
+its shutdown), are released at the same instant, on a fresh ledger and then on the same ledger again
+(restarts); every one must start.
 """
 
 from __future__ import annotations
@@ -46,9 +55,9 @@ READY_TIMEOUT = 60.0
 RUN_TIMEOUT = 60.0
 
 WORKER = """
-import pathlib, sys, time
-from api.views import ViewService
-from ledger.store.datadir import open_ledger
+import asyncio, pathlib, sys, time
+from api.app import create_app
+from api.settings import Settings
 
 directory, signals, number = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), sys.argv[3]
 (signals / f"ready-{number}").touch()
@@ -57,12 +66,17 @@ while not (signals / "go").exists():
     if time.monotonic() > deadline:
         sys.exit("no go")
     time.sleep(0.001)
-# What a worker's lifespan does (api/app.py): open the store, then build the views service.
-store = open_ledger(directory)
-service = ViewService(store.storage, store.origin)
-print("started, size", store.size, "tracked", service.projector.tracked(), flush=True)
-service.projector.stop()
-store.close()
+
+
+async def start_and_stop() -> None:
+    # What a uvicorn worker does at its start: the app's whole lifespan (api/app.py), then its end.
+    app = create_app(Settings(ledger_dir=directory))
+    async with app.router.lifespan_context(app):
+        store = app.state.store
+        print("started, size", store.size, "tracked", app.state.views.projector.tracked(), flush=True)
+
+
+asyncio.run(start_and_stop())
 """
 
 
@@ -121,8 +135,7 @@ def start_together(ledger_dir: Path, signals: Path, workers: int = WORKERS) -> l
     failures = []
     for n, (process, (out, err)) in enumerate(zip(processes, results, strict=True)):
         if process.returncode != 0 or "started, size" not in out:
-            last = err.strip().splitlines()[-1:] if err.strip() else [out.strip()]
-            failures.append(f"worker {n}: exit {process.returncode}: {last}")
+            failures.append(f"worker {n}: exit {process.returncode}: {err.strip()[-3000:] or out.strip()}")
     return failures
 
 
