@@ -214,10 +214,20 @@ def write_changes(
 ) -> None:
     """Write the documents `changes` names, and the views' position, with `tracking`."""
     view.write(
-        units=[(unit, fold.unit_document(unit)) for unit in sorted(changes.units)],
-        signers=[(signer, fold.signer_document(signer)) for signer in sorted(changes.signers) if signer],
-        employees=[(unit, number, fold.employee_document(unit, number)) for unit, number in sorted(changes.employees)],
+        **changed_documents(fold, tree, changes, reset=reset),
         history=[row.to_json() for row in changes.history],
+        tracking=tracking,
+        reset=reset,
+    )
+
+
+def changed_documents(fold: ViewFold, tree: MerkleTree, changes: Changes, *, reset: bool) -> dict[str, Any]:
+    """The documents and meta `changes` names, as `ViewRecorder.write` takes them: units as a list,
+    the rest (millions after a national rebuild) made one at a time as they are written."""
+    return dict(
+        units=[(unit, fold.unit_document(unit)) for unit in sorted(changes.units)],
+        signers=((signer, fold.signer_document(signer)) for signer in sorted(changes.signers) if signer),
+        employees=((unit, number, fold.employee_document(unit, number)) for unit, number in sorted(changes.employees)),
         assessments=changes.assessments,
         meta={
             "tree_size": fold.size,
@@ -231,10 +241,8 @@ def write_changes(
             # which keep views already indexed (or being filled: _complete_unit_index) complete.
             **({"unit_index": UNIT_INDEX} if reset else {}),
         },
-        tracking=tracking,
-        reset=reset,
-        people=[(key, fold.person_document(key)) for key in sorted(changes.people) if key in fold.state.keys],
-        terms=[(what, item, fold.search_terms(what, item)) for what, item in sorted(changes.indexed)],
+        people=((key, fold.person_document(key)) for key in sorted(changes.people) if key in fold.state.keys),
+        terms=((what, item, fold.search_terms(what, item)) for what, item in sorted(changes.indexed)),
     )
 
 
@@ -456,9 +464,14 @@ class ViewProjector:
                     last[:] = [notification.id]
                     yield event.originator_version - 1, event.leaf.encode("utf-8")  # type: ignore[attr-defined]
 
-            fold, tree, changes = fold_everything(self.origin, leaves(), total, progress)
-            tracking = Tracking(APPLICATION_NAME, last[0]) if last else None
-            write_changes(self.view, fold, tree, changes, tracking, reset=True)
+            fold, tree = rebuild_views(
+                self.view,
+                self.origin,
+                leaves(),
+                total,
+                progress,
+                lambda: Tracking(APPLICATION_NAME, last[0]) if last else None,
+            )
             self.projection.fold, self.projection.tree = fold, tree
             self._started = True
             if progress:
@@ -469,25 +482,57 @@ class ViewProjector:
         return self.events.stored_size()
 
 
+def rebuild_views(
+    view: ViewRecorder,
+    origin: str,
+    leaves: Iterable[tuple[int, bytes]],
+    total: int,
+    progress: Callable[[int, int], None] | None = None,
+    tracking: Callable[[], Tracking | None] = lambda: None,
+) -> tuple[ViewFold, MerkleTree]:
+    """Replace the views in `view` by the fold of a whole log's `leaves`, in one transaction whose
+    history rows are written while the fold runs (`ViewRecorder.rebuilding`); `tracking` gives the
+    position once the leaves are read. What `integritas views rebuild` and `scripts/bench.py rebuild` run."""
+    with view.rebuilding() as rebuilding:
+        fold, tree, changes = fold_everything(origin, leaves, total, progress, history=rebuilding.history)
+        rebuilding.finish(**changed_documents(fold, tree, changes, reset=True), tracking=tracking())
+    return fold, tree
+
+
+HISTORY_BATCH = 20_000  # history rows handed to the rebuild's transaction at a time
+
+
 def fold_everything(
     origin: str,
     leaves: Iterable[tuple[int, bytes]],
     total: int,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    history: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> tuple[ViewFold, MerkleTree, Changes]:
     """Fold a whole log's leaves from the first: the fold, its tree, and every document it makes.
 
-    A rebuild's work before its write (`ViewProjector.rebuild`); `scripts/bench.py rebuild` runs it on
-    an export's leaves."""
+    A rebuild's work (`rebuild_views`): with `history`, the history rows go to it in batches as the
+    fold makes them instead of into the changes (a national log's 10^7 rows are not held); without,
+    `changes.history` holds them all (`scripts/bench.py views --from-export`)."""
     tree = MerkleTree()
     fold = ViewFold(origin, rows=tree.leaf_rows)  # its leaf index reads the tree's hashes
     changes = Changes()
+    batch: list[dict[str, Any]] = []
     for index, leaf in leaves:
         applied = fold.apply(index, leaf)
-        changes.history += applied.history
+        if history is None:
+            changes.history += applied.history
+        else:
+            batch += (row.to_json() for row in applied.history)
+            if len(batch) >= HISTORY_BATCH:
+                history(batch)
+                batch = []
         tree.append(applied.leaf_hash)
         if progress and fold.size % 4096 == 0:
             progress(fold.size, total)
+    if history is not None and batch:
+        history(batch)
     changes.units = set(fold.state.units)
     changes.signers = set(fold.signers) | set(fold.state.keys)
     changes.employees = set(fold.employees)

@@ -11,10 +11,11 @@ The recorder of the ledger's own events, and its polling subscription for SQLite
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -155,15 +156,15 @@ class ViewRecorder(TrackingRecorder):
         self,
         *,
         units: Sequence[tuple[str, dict[str, Any]]],
-        signers: Sequence[tuple[str, dict[str, Any]]],
-        employees: Sequence[tuple[str, str, dict[str, Any]]],
-        history: Sequence[dict[str, Any]],
+        signers: Iterable[tuple[str, dict[str, Any]]],
+        employees: Iterable[tuple[str, str, dict[str, Any]]],
+        history: Iterable[dict[str, Any]],
         assessments: Sequence[dict[str, Any]],
         meta: dict[str, Any],
         tracking: Tracking | None,
         reset: bool = False,
-        people: Sequence[tuple[str, dict[str, Any]]] = (),
-        terms: Sequence[tuple[str, str, Sequence[str]]] = (),
+        people: Iterable[tuple[str, dict[str, Any]]] = (),
+        terms: Iterable[tuple[str, str, Sequence[str]]] = (),
     ) -> None:
         """Upsert changed documents, add history rows, set meta and track, all in one transaction.
 
@@ -181,71 +182,120 @@ class ViewRecorder(TrackingRecorder):
     def _write(
         self,
         units: Sequence[tuple[str, dict[str, Any]]],
-        signers: Sequence[tuple[str, dict[str, Any]]],
-        employees: Sequence[tuple[str, str, dict[str, Any]]],
-        history: Sequence[dict[str, Any]],
+        signers: Iterable[tuple[str, dict[str, Any]]],
+        employees: Iterable[tuple[str, str, dict[str, Any]]],
+        history: Iterable[dict[str, Any]],
         assessments: Sequence[dict[str, Any]],
         meta: dict[str, Any],
         tracking: Tracking | None,
         reset: bool,
-        people: Sequence[tuple[str, dict[str, Any]]],
-        terms: Sequence[tuple[str, str, Sequence[str]]],
+        people: Iterable[tuple[str, dict[str, Any]]],
+        terms: Iterable[tuple[str, str, Sequence[str]]],
     ) -> dict[tuple[str, str], Any]:
-        p = self.P
         with self._cursor(commit=True) as c:
             if reset:
                 # In the same transaction as the new rows: a failed rebuild leaves the old views
                 # and their position together, never rows without a position.
-                for statement in DROP_VIEW_ROWS:
-                    c.execute(statement)
-                c.execute(
-                    f"DELETE FROM {self._tracking_table()} WHERE application_name = {p}",
-                    (tracking.application_name if tracking else LedgerEvents.name,),
-                )
-            c.executemany(
-                f"INSERT INTO view_units VALUES ({p}, {p}) ON CONFLICT (unit) DO UPDATE SET doc = excluded.doc",
-                [(unit, _dump(doc)) for unit, doc in units],
+                self._drop_rows(c, tracking.application_name if tracking else LedgerEvents.name)
+            self._add_history(c, history)
+            return self._write_rows(
+                c, units, signers, employees, assessments, meta, tracking, people, terms, fresh=reset
             )
-            wrote = self._index_units(c, [doc for _, doc in units], fresh=reset)
-            self._index_assessments(c, assessments)
+
+    @contextmanager
+    def rebuilding(self, application_name: str = LedgerEvents.name) -> Iterator[Rebuilding]:
+        """A rebuild's one transaction, its rows written as the fold makes them: the old rows and
+        position deleted first, the history rows added in batches while the fold runs
+        (`Rebuilding.history`), the documents and the new position at the end (`Rebuilding.finish`).
+        Nothing of a whole log is held in memory for one big write (issue 16, bounded memory). A
+        failure anywhere rolls it all back: the old views stay, with their position."""
+        self._written().clear()
+        try:
+            with self._cursor(commit=True) as c:
+                self._drop_rows(c, application_name)
+                rebuilding = Rebuilding(self, c)
+                yield rebuilding
+                if not rebuilding.finished:
+                    raise RuntimeError("a rebuild's transaction ended before its documents were written")
+        except BaseException:
+            self._written().clear()
+            raise
+        self._written().update(rebuilding.wrote)
+
+    def _drop_rows(self, c: Any, application_name: str) -> None:
+        for statement in DROP_VIEW_ROWS:
+            c.execute(statement)
+        c.execute(f"DELETE FROM {self._tracking_table()} WHERE application_name = {self.P}", (application_name,))
+
+    def _add_history(self, c: Any, history: Iterable[dict[str, Any]]) -> None:
+        p = self.P
+        c.executemany(
+            f"INSERT INTO view_history VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
+            [(row["index"], row["unit"], row["signer"], row["kind"], row["at"], _dump(row)) for row in history],
+        )
+
+    def _write_rows(
+        self,
+        c: Any,
+        units: Sequence[tuple[str, dict[str, Any]]],
+        signers: Iterable[tuple[str, dict[str, Any]]],
+        employees: Iterable[tuple[str, str, dict[str, Any]]],
+        assessments: Sequence[dict[str, Any]],
+        meta: dict[str, Any],
+        tracking: Tracking | None,
+        people: Iterable[tuple[str, dict[str, Any]]],
+        terms: Iterable[tuple[str, str, Sequence[str]]],
+        *,
+        fresh: bool,
+    ) -> dict[tuple[str, str], Any]:
+        """Every row but the history's, in the transaction of `c`. The iterables are read in
+        batches (a rebuild's employees and people are millions at national scale)."""
+        p = self.P
+        c.executemany(
+            f"INSERT INTO view_units VALUES ({p}, {p}) ON CONFLICT (unit) DO UPDATE SET doc = excluded.doc",
+            [(unit, _dump(doc)) for unit, doc in units],
+        )
+        wrote = self._index_units(c, [doc for _, doc in units], fresh=fresh)
+        self._index_assessments(c, assessments)
+        _in_batches(
+            c,
+            f"INSERT INTO view_signers VALUES ({p}, {p}) ON CONFLICT (signer) DO UPDATE SET doc = excluded.doc",
+            ((signer, _dump(doc)) for signer, doc in signers),
+        )
+        _in_batches(
+            c,
+            f"INSERT INTO view_employees VALUES ({p}, {p}, {p}) "
+            "ON CONFLICT (unit, number) DO UPDATE SET doc = excluded.doc",
+            ((unit, number, _dump(doc)) for unit, number, doc in employees),
+        )
+        c.executemany(
+            f"INSERT INTO view_assessments VALUES ({p}, {p}, {p}, {p}, {p})",
+            [(doc["index"], doc["unit"], doc["outcome"], doc["at"], _dump(doc)) for doc in assessments],
+        )
+        _in_batches(
+            c,
+            f"INSERT INTO view_people VALUES ({p}, {p}, {p}, {p}) "
+            "ON CONFLICT (fingerprint) DO UPDATE SET name_key = excluded.name_key, role = excluded.role, "
+            "doc = excluded.doc",
+            ((fp, name_key(doc["name"]), doc["role"], _dump(doc)) for fp, doc in people),
+        )
+        terms = terms if fresh else list(terms)
+        if not fresh:
             c.executemany(
-                f"INSERT INTO view_signers VALUES ({p}, {p}) ON CONFLICT (signer) DO UPDATE SET doc = excluded.doc",
-                [(signer, _dump(doc)) for signer, doc in signers],
+                f"DELETE FROM view_search WHERE what = {p} AND item = {p}",
+                [(what, item) for what, item, _ in terms],
             )
-            c.executemany(
-                f"INSERT INTO view_employees VALUES ({p}, {p}, {p}) "
-                "ON CONFLICT (unit, number) DO UPDATE SET doc = excluded.doc",
-                [(unit, number, _dump(doc)) for unit, number, doc in employees],
-            )
-            c.executemany(
-                f"INSERT INTO view_history VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
-                [(row["index"], row["unit"], row["signer"], row["kind"], row["at"], _dump(row)) for row in history],
-            )
-            c.executemany(
-                f"INSERT INTO view_assessments VALUES ({p}, {p}, {p}, {p}, {p})",
-                [(doc["index"], doc["unit"], doc["outcome"], doc["at"], _dump(doc)) for doc in assessments],
-            )
-            c.executemany(
-                f"INSERT INTO view_people VALUES ({p}, {p}, {p}, {p}) "
-                "ON CONFLICT (fingerprint) DO UPDATE SET name_key = excluded.name_key, role = excluded.role, "
-                "doc = excluded.doc",
-                [(fp, name_key(doc["name"]), doc["role"], _dump(doc)) for fp, doc in people],
-            )
-            if not reset:
-                c.executemany(
-                    f"DELETE FROM view_search WHERE what = {p} AND item = {p}",
-                    [(what, item) for what, item, _ in terms],
-                )
-            c.executemany(
-                f"INSERT INTO view_search VALUES ({p}, {p}, {p})",
-                [(term, what, item) for what, item, words in terms for term in words],
-            )
-            c.executemany(
-                f"INSERT INTO view_meta VALUES ({p}, {p}) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                [(name, _dump(value)) for name, value in meta.items()],
-            )
-            if tracking is not None:
-                self._track(c, tracking)
+        _in_batches(
+            c,
+            f"INSERT INTO view_search VALUES ({p}, {p}, {p})",
+            ((term, what, item) for what, item, words in terms for term in words),
+        )
+        c.executemany(
+            f"INSERT INTO view_meta VALUES ({p}, {p}) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            [(name, _dump(value)) for name, value in meta.items()],
+        )
+        if tracking is not None:
+            self._track(c, tracking)
         return wrote
 
     def _index_units(self, c: Any, docs: Sequence[dict[str, Any]], *, fresh: bool) -> dict[tuple[str, str], Any]:
@@ -710,6 +760,48 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
         steps = "".join(f"d{n} AS ({statement}), " for n, statement in enumerate(deletes[:-1]))
         statement = f"WITH {steps[:-2]} {deletes[-1]}" if steps else deletes[-1]
         c.execute(statement, {f"t{n}": units for n, units in enumerate(stale.values())})
+
+
+class Rebuilding:
+    """The open transaction of `ViewRecorder.rebuilding`."""
+
+    def __init__(self, recorder: ViewRecorder, cursor: Any) -> None:
+        self._recorder, self._cursor = recorder, cursor
+        self.wrote: dict[tuple[str, str], Any] = {}
+        self.finished = False
+
+    def history(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Add history rows (a batch of the fold's, in log order)."""
+        self._recorder._add_history(self._cursor, rows)
+
+    def finish(
+        self,
+        *,
+        units: Sequence[tuple[str, dict[str, Any]]],
+        signers: Iterable[tuple[str, dict[str, Any]]],
+        employees: Iterable[tuple[str, str, dict[str, Any]]],
+        assessments: Sequence[dict[str, Any]],
+        meta: dict[str, Any],
+        tracking: Tracking | None,
+        people: Iterable[tuple[str, dict[str, Any]]] = (),
+        terms: Iterable[tuple[str, str, Sequence[str]]] = (),
+    ) -> None:
+        """Write every document and the views' new position; the transaction commits when the
+        `rebuilding` block ends."""
+        self.wrote = self._recorder._write_rows(
+            self._cursor, units, signers, employees, assessments, meta, tracking, people, terms, fresh=True
+        )
+        self.finished = True
+
+
+BATCH_ROWS = 10_000
+
+
+def _in_batches(c: Any, statement: str, rows: Iterable[tuple[Any, ...]]) -> None:
+    """executemany over `rows` read BATCH_ROWS at a time, so that no list of them all is ever made."""
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, BATCH_ROWS)):  # itertools.batched: Python 3.12
+        c.executemany(statement, batch)
 
 
 def _created_names(statements: Sequence[str]) -> list[str]:

@@ -10,9 +10,9 @@ reading, on the export's leaves instead of the event store's rows:
 
 - floor: every leaf read from the export's entry bundles (`ExportSource.leaves`) and parsed
   (`parse_leaf`);
-- rebuild: the same leaves through `projections.projector.fold_everything` (what
-  `ViewProjector.rebuild` runs: the views' fold, the tree, every document), then `write_changes`
-  into a fresh SQLite views database in one transaction, as the rebuild writes.
+- rebuild: the same leaves through `projections.projector.rebuild_views` (what
+  `ViewProjector.rebuild` runs: the views' fold and tree, its history rows written as it goes, then
+  every document) into a fresh SQLite views database, in one transaction as the rebuild writes.
 
 Each runs in a child process of its own, so each peak RSS is its own. The only difference from
 `integritas views rebuild` is where the leaves come from (tiles on disk, not SQLite rows), and
@@ -60,7 +60,7 @@ def _rebuild(export: Path, scratch: Path) -> dict[str, Any]:
     from synthetic_ledger import ORIGIN
 
     from ledger.store.config import Storage
-    from projections.projector import ViewProjector, _no_gc_while_folding, fold_everything, write_changes
+    from projections.projector import ViewProjector, _no_gc_while_folding, rebuild_views
 
     size, leaves = _leaves(export)
     projector = ViewProjector(Storage.sqlite(scratch / "views.sqlite"), ORIGIN)
@@ -72,20 +72,22 @@ def _rebuild(export: Path, scratch: Path) -> dict[str, Any]:
             print(f"  rebuild: {done:,} / {total:,} leaves folded", file=sys.stderr, flush=True)
 
     started, cpu = time.perf_counter(), time.process_time()
+    folded: dict[str, float] = {}
+
+    def position() -> None:  # called when every leaf is folded, before the documents are written
+        folded["wall"], folded["cpu"] = time.perf_counter() - started, time.process_time() - cpu
+        folded["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
     with _no_gc_while_folding():
-        fold, tree, changes = fold_everything(ORIGIN, enumerate(leaves), size, progress)
-        folded_wall, folded_cpu = time.perf_counter() - started, time.process_time() - cpu
-        folded_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        write_changes(projector.view, fold, tree, changes, None, reset=True)
+        fold, _tree = rebuild_views(projector.view, ORIGIN, enumerate(leaves), size, progress, position)
     result = {
         "entries": fold.size,
         "wall_s": time.perf_counter() - started,
         "cpu_s": time.process_time() - cpu,
-        "fold_wall_s": folded_wall,
-        "fold_cpu_s": folded_cpu,
-        "rss_after_fold_mib": folded_rss,
+        "fold_and_history_wall_s": folded["wall"],
+        "fold_and_history_cpu_s": folded["cpu"],
+        "rss_after_fold_mib": folded["rss"],
         "units": len(fold.state.units),
-        "history_rows": len(changes.history),
         "views_db_mib": (scratch / "views.sqlite").stat().st_size / 2**20,
     }
     if fold.size != size:

@@ -24,11 +24,13 @@ from cli.main import main
 from ledger.log_sources import DataDirSource, ExportSource
 from ledger.store.application import LedgerStore
 from ledger.store.export import export_log
+from projections import projector as projector_module
 from projections import queries as q
+from projections import recorders as recorders_module
 from projections.offline import fold_source
 from projections.projector import ViewProjector
 from projections.queries import DatabaseViews
-from projections.recorders import ViewRecorder
+from projections.recorders import Rebuilding, ViewRecorder
 from tests.builder import PASSING_WBK
 from tests.projections.helpers import (
     ON,
@@ -160,8 +162,16 @@ def test_an_earlier_answer_is_recomputed_from_a_later_export(
     assert (again["as_of"], again["digest"]) == (earlier["as_of"], earlier["digest"])
 
 
-def test_catching_up_after_each_append_equals_one_rebuild(small: tuple[Path, LedgerStore, BatchBuilder]) -> None:
-    """Entry by entry (many small rounds, two projectors taking turns after restarts) or all at once."""
+@pytest.mark.parametrize("batches", ["national", "tiny"])
+def test_catching_up_after_each_append_equals_one_rebuild(
+    small: tuple[Path, LedgerStore, BatchBuilder], batches: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entry by entry (many small rounds, two projectors taking turns after restarts) or all at once.
+    The rebuild writes its history rows while it folds, and its documents in batches: with tiny
+    batches, a small log goes through every boundary a national one does."""
+    if batches == "tiny":
+        monkeypatch.setattr(projector_module, "HISTORY_BATCH", 3)
+        monkeypatch.setattr(recorders_module, "BATCH_ROWS", 2)
     directory, store, builder = small
     projector = projector_for(directory)
     projector.catch_up()
@@ -403,14 +413,13 @@ def test_a_failed_rebuild_leaves_the_views_as_they_were(
     projector = projector_for(directory)
     projector.catch_up()
     tracked = projector.tracked()
-    write = ViewRecorder.write
+    finish = Rebuilding.finish
 
-    def failing(self: ViewRecorder, **kwargs: Any) -> None:
-        if kwargs.get("reset"):
-            raise OSError(28, "No space left on device")
-        write(self, **kwargs)
+    def failing(self: Rebuilding, **kwargs: Any) -> None:
+        finish(self, **kwargs)  # the old rows deleted, every new one written in the transaction; then
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(ViewRecorder, "write", failing)
+    monkeypatch.setattr(Rebuilding, "finish", failing)
     with pytest.raises(OSError):
         projector.rebuild()
     monkeypatch.undo()
