@@ -3,9 +3,9 @@
 Hashes (RFC 6962 §2.1, RFC 9162 §2.1.1) with SHA-256: a leaf hash is SHA-256(0x00 || leaf), an
 interior node is SHA-256(0x01 || left || right), and the empty tree's root is SHA-256 of nothing.
 
-:class:`MerkleTree` keeps every complete subtree hash, so the root, inclusion proofs (RFC 9162
-§2.1.3.1) and consistency proofs (§2.1.4.1) at any size up to the current one come from O(log n)
-stored nodes.
+:class:`MerkleTree` keeps the leaf hashes and every complete subtree hash from level 8 up, so the
+root, inclusion proofs (RFC 9162 §2.1.3.1) and consistency proofs (§2.1.4.1) at any size up to the
+current one come from O(log n) stored nodes and at most a few hundred hashes of leaves.
 
 The verifiers (RFC 9162 §2.1.3.2 and §2.1.4.2) follow the semantics of transparency-dev/merkle's
 ``proof`` package, whose JSON vectors the tests run: preconditions first (sizes, hash lengths, exact
@@ -80,24 +80,35 @@ def root_from_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
     return level[0]
 
 
+STORED_FROM: Final = 8
+"""The lowest level above the leaves whose nodes the tree stores (C2SP tlog-tiles' tile height):
+levels 1 to 7 are hashed again from the leaves when asked for (at most 255 hashes)."""
+
+_BLOCK: Final = 1 << STORED_FROM  # leaves under one stored node of level STORED_FROM
+
+
 class MerkleTree:
     """An in-memory, append-only Merkle tree over leaf hashes.
 
-    ``levels[k]`` holds, 32 bytes each, the hashes of the complete subtrees over leaves
-    ``[j * 2**k, (j + 1) * 2**k)`` (``levels[0]`` the leaf hashes). A tree of any size up to
+    It stores the leaf hashes and the hashes of the complete subtrees of ``2**k`` leaves for
+    ``k >= STORED_FROM`` (8), one bytearray a level, 32 bytes a hash. A node of levels 1 to 7 is
+    hashed again from its leaves when a root or proof needs it. A tree of any size up to
     :attr:`size` is a prefix of this one, and each of its nodes is either stored or combined from at
-    most log2(n) stored ones, so roots and proofs at old sizes cost O(log n).
+    most log2(n) stored ones and 255 hashes of leaves, so roots and proofs at old sizes cost
+    O(log n) (a fraction of a millisecond), and tiles, whose levels are multiples of 8, read stored
+    nodes only.
 
-    Each level is one bytearray, not a list of 32-byte objects: about 64 bytes a leaf in all instead
-    of about 160 (a Python bytes object and its list slot), which at 10^7 leaves is the difference
-    between 0.6 and 1.6 GB in the server and the verifier (issue 16, bounded memory).
+    About 33 bytes a leaf: the levels 1 to 7 would be another 32 (0.6 against 0.3 GB at 10^7 leaves,
+    in the server and the verifier: issue 16, bounded memory); a list of 32-byte objects would be
+    about 160.
     """
 
-    __slots__ = ("_levels",)
+    __slots__ = ("_leaves", "_upper")
 
     def __init__(self) -> None:
         """Create an empty tree."""
-        self._levels: list[bytearray] = [bytearray()]
+        self._leaves = bytearray()
+        self._upper: list[bytearray] = []  # _upper[k]: the nodes of level STORED_FROM + k
 
     @classmethod
     def from_leaf_hashes(cls, leaf_hashes: Iterable[bytes]) -> MerkleTree:
@@ -109,7 +120,7 @@ class MerkleTree:
     @property
     def size(self) -> int:
         """Number of leaves."""
-        return len(self._levels[0]) >> 5
+        return len(self._leaves) >> 5
 
     def append(self, leaf_hash: bytes) -> int:
         """Append one leaf hash and return the new size.
@@ -118,23 +129,29 @@ class MerkleTree:
         """
         if type(leaf_hash) is not bytes or len(leaf_hash) != HASH_SIZE:
             _check_leaf_hashes([leaf_hash])
-        levels = self._levels
-        row = levels[0]
-        index = len(row) >> 5
-        row += leaf_hash
-        node = leaf_hash
-        level = 0
-        # A node with an odd index completes a pair, so its parent is now complete; that parent may
-        # in turn complete a pair one level up.
+        leaves = self._leaves
+        leaves += leaf_hash
+        size = len(leaves) >> 5
+        if size & (_BLOCK - 1):
+            return size
+        # A block of 2**STORED_FROM leaves is complete: store its node, which may complete a pair
+        # one level up, and so on.
+        node = _block_hash(leaves, size - _BLOCK, _BLOCK)
+        upper = self._upper
+        index, level = (size >> STORED_FROM) - 1, 0
+        if not upper:
+            upper.append(bytearray())
+        row = upper[0]
+        row += node
         while index & 1:
             node = _sha256(b"\x01" + row[(index - 1) << 5 : index << 5] + node).digest()
             level += 1
             index >>= 1
-            if level == len(levels):
-                levels.append(bytearray())
-            row = levels[level]
+            if level == len(upper):
+                upper.append(bytearray())
+            row = upper[level]
             row += node
-        return len(levels[0]) >> 5
+        return size
 
     def extend(self, leaf_hashes: Iterable[bytes]) -> int:
         """Append leaf hashes in order and return the new size.
@@ -144,30 +161,38 @@ class MerkleTree:
         """
         new = list(leaf_hashes)
         _check_leaf_hashes(new)
-        levels = self._levels
-        levels[0] += b"".join(new)
+        leaves, upper = self._leaves, self._upper
+        leaves += b"".join(new)
+        size = len(leaves) >> 5
+        stored = len(upper[0]) >> 5 if upper else 0
+        blocks = [_block_hash(leaves, block << STORED_FROM, _BLOCK) for block in range(stored, size >> STORED_FROM)]
+        if not blocks:
+            return size
+        if not upper:
+            upper.append(bytearray())
+        upper[0] += b"".join(blocks)
         level = 0
         # Level by level, hash only the pairs completed by this batch, 64 bytes (a pair) at a time.
         while True:
-            row = levels[level]
-            done = len(levels[level + 1]) >> 5 if level + 1 < len(levels) else 0
+            row = upper[level]
+            done = len(upper[level + 1]) >> 5 if level + 1 < len(upper) else 0
             start, end = 2 * done, (len(row) >> 5) & ~1
             if start >= end:
                 break
-            if level + 1 == len(levels):
-                levels.append(bytearray())
+            if level + 1 == len(upper):
+                upper.append(bytearray())
             pairs = bytes(row[start << 5 : end << 5])
-            levels[level + 1] += b"".join(
+            upper[level + 1] += b"".join(
                 [_sha256(b"\x01" + pairs[i : i + 64]).digest() for i in range(0, len(pairs), 64)]
             )
             level += 1
-        return len(levels[0]) >> 5
+        return size
 
     @property
     def leaf_rows(self) -> bytearray:
         """The leaf hashes, 32 bytes each in leaf order: the tree's own storage, lent to a reader
         that would otherwise keep a second copy (ledger.rules.leaf_index). Never to be written."""
-        return self._levels[0]
+        return self._leaves
 
     def leaf_hash(self, index: int) -> bytes:
         """Return the hash of leaf ``index``.
@@ -176,12 +201,12 @@ class MerkleTree:
         """
         if not 0 <= index < self.size:
             raise NotFound(f"leaf index {index} is not below size {self.size}", code=codes.LEAF_NOT_FOUND)
-        return bytes(self._levels[0][index << 5 : (index + 1) << 5])
+        return bytes(self._leaves[index << 5 : (index + 1) << 5])
 
     def subtree_hash(self, level: int, index: int) -> bytes:
         """Return the hash of the complete subtree of ``2**level`` leaves from ``index * 2**level``.
 
-        Only complete subtrees are stored (the nodes of C2SP tlog-tiles); raises
+        Only complete subtrees have one (the nodes of C2SP tlog-tiles); raises
         :class:`~ledger.errors.NotFound` for a subtree the tree does not complete yet.
         """
         if level < 0 or index < 0:
@@ -189,12 +214,12 @@ class MerkleTree:
                 f"subtree level {level} and index {index} must not be negative",
                 code=codes.SUBTREE_OUT_OF_RANGE,
             )
-        if level >= len(self._levels) or index >= len(self._levels[level]) >> 5:
+        if (index + 1) << level > self.size:
             raise NotFound(
                 f"subtree {index} at level {level} is not complete in a tree of size {self.size}",
                 code=codes.SUBTREE_NOT_FOUND,
             )
-        return bytes(self._levels[level][index << 5 : (index + 1) << 5])
+        return self._node(level, index)
 
     def root(self, size: int | None = None) -> bytes:
         """Return the root hash of the first ``size`` leaves (default: all of them)."""
@@ -269,21 +294,36 @@ class MerkleTree:
 
     def _range_hash(self, begin: int, end: int) -> bytes:
         # The ranges asked for are nodes of some RFC 9162 tree: `begin` is a multiple of the largest
-        # power of two not above `end - begin`, so the range splits into complete stored subtrees,
-        # largest first, and its hash folds them from the right just as MTH's recursion would.
-        levels = self._levels
+        # power of two not above `end - begin`, so the range splits into complete subtrees, largest
+        # first, and its hash folds them from the right just as MTH's recursion would.
         parts: list[bytes] = []
         offset, remaining = begin, end - begin
         while remaining:
             level = remaining.bit_length() - 1
-            at = (offset >> level) << 5
-            parts.append(bytes(levels[level][at : at + 32]))
+            parts.append(self._node(level, offset >> level))
             offset += 1 << level
             remaining -= 1 << level
         node = parts.pop()
         while parts:
             node = _sha256(b"\x01" + parts.pop() + node).digest()
         return node
+
+    def _node(self, level: int, index: int) -> bytes:
+        """The hash of a complete subtree: stored, or hashed from its leaves below level STORED_FROM."""
+        if level == 0:
+            return bytes(self._leaves[index << 5 : (index + 1) << 5])
+        if level < STORED_FROM:
+            return _block_hash(self._leaves, index << level, 1 << level)
+        row = self._upper[level - STORED_FROM]
+        return bytes(row[index << 5 : (index + 1) << 5])
+
+
+def _block_hash(leaves: bytearray, start: int, count: int) -> bytes:
+    """The root of the complete subtree over the `count` (a power of two) leaves from `start`."""
+    level = bytes(leaves[start << 5 : (start + count) << 5])
+    while len(level) > HASH_SIZE:
+        level = b"".join([_sha256(b"\x01" + level[i : i + 64]).digest() for i in range(0, len(level), 64)])
+    return level
 
 
 def root_from_inclusion_proof(leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes]) -> bytes:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from ledger.crypto.merkle import (
     EMPTY_ROOT,
+    STORED_FROM,
     MerkleTree,
     hash_children,
     hash_leaf,
@@ -210,6 +211,34 @@ def test_roots_and_proofs_equal_the_reference() -> None:
             assert BIG_TREE.consistency_proof(first, size) == ref_proof(first, leaves[:size])
 
 
+STORED_BOUNDARIES = [255, 256, 257, 511, 512, 513, 767, 768, 1023, 1024, 1025, 2047, 2048, 2049, 3000]
+
+
+def test_roots_and_proofs_across_stored_levels_equal_the_reference() -> None:
+    """The tree stores nodes from level STORED_FROM (8) up and hashes the lower ones from the leaves:
+    at sizes around every boundary of stored blocks, roots and proofs are the reference's."""
+    leaves = _leaves(max(STORED_BOUNDARIES))
+    appended = MerkleTree()
+    for leaf in leaves:
+        appended.append(leaf)
+    extended = MerkleTree()
+    for start in range(0, len(leaves), 37):  # batches that end mid-block
+        extended.extend(leaves[start : start + 37])
+    for tree in (appended, extended):
+        for size in STORED_BOUNDARIES:
+            prefix = leaves[:size]
+            assert tree.root(size) == ref_mth(prefix) == root_from_leaf_hashes(prefix)
+            for index in (0, 1, size // 3, size - 256 if size > 256 else 2, size - 2, size - 1):
+                assert tree.inclusion_proof(index, size) == ref_path(index, prefix)
+            for first in (1, 255, 256, 257, size // 2, size - 1):
+                if first <= size:
+                    assert tree.consistency_proof(first, size) == ref_proof(first, prefix)
+        for level in range(STORED_FROM + 4):
+            for index in range(min(len(leaves) >> level, 12)):
+                expected = root_from_leaf_hashes(leaves[index << level : (index + 1) << level])
+                assert tree.subtree_hash(level, index) == expected
+
+
 def test_append_extend_and_from_leaf_hashes_agree() -> None:
     appended = MerkleTree()
     extended = MerkleTree()
@@ -231,7 +260,8 @@ def test_append_extend_and_from_leaf_hashes_agree() -> None:
 
 
 def test_subtree_hash_is_the_root_of_its_leaves() -> None:
-    for level in range(6):
+    # Levels 1-7 are hashed from the leaves on demand, 8 and above stored (STORED_FROM): both kinds.
+    for level in range(10):
         for index in range(BIG >> level):
             begin, end = index << level, (index + 1) << level
             assert BIG_TREE.subtree_hash(level, index) == root_from_leaf_hashes(BIG_LEAVES[begin:end])
