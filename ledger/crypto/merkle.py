@@ -3,9 +3,9 @@
 Hashes (RFC 6962 §2.1, RFC 9162 §2.1.1) with SHA-256: a leaf hash is SHA-256(0x00 || leaf), an
 interior node is SHA-256(0x01 || left || right), and the empty tree's root is SHA-256 of nothing.
 
-:class:`MerkleTree` keeps the leaf hashes and every complete subtree hash from level 8 up, so the
-root, inclusion proofs (RFC 9162 §2.1.3.1) and consistency proofs (§2.1.4.1) at any size up to the
-current one come from O(log n) stored nodes and at most a few hundred hashes of leaves.
+:class:`MerkleTree` keeps the leaf hashes and the complete subtree hashes of level 4 and of every
+level from 8 up, so the root, inclusion proofs (RFC 9162 §2.1.3.1) and consistency proofs
+(§2.1.4.1) at any size up to the current one come from O(log n) stored nodes and a few dozen hashes.
 
 The verifiers (RFC 9162 §2.1.3.2 and §2.1.4.2) follow the semantics of transparency-dev/merkle's
 ``proof`` package, whose JSON vectors the tests run: preconditions first (sizes, hash lengths, exact
@@ -81,33 +81,39 @@ def root_from_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
 
 
 STORED_FROM: Final = 8
-"""The lowest level above the leaves whose nodes the tree stores (C2SP tlog-tiles' tile height):
-levels 1 to 7 are hashed again from the leaves when asked for (at most 255 hashes)."""
+"""The lowest of the upper levels, all stored (C2SP tlog-tiles' tile height: tiles read stored nodes)."""
 
-_BLOCK: Final = 1 << STORED_FROM  # leaves under one stored node of level STORED_FROM
+MIDDLE: Final = 4
+"""The one level stored below STORED_FROM besides the leaves: a node of levels 1-3 is hashed again
+from at most 8 leaves, one of levels 5-7 from at most 8 nodes of this level."""
+
+_BLOCK: Final = 1 << STORED_FROM  # leaves under one node of level STORED_FROM
+_MIDDLE_BLOCK: Final = 1 << MIDDLE  # leaves under one node of level MIDDLE
+_MIDDLES_A_BLOCK: Final = 1 << (STORED_FROM - MIDDLE)
 
 
 class MerkleTree:
     """An in-memory, append-only Merkle tree over leaf hashes.
 
-    It stores the leaf hashes and the hashes of the complete subtrees of ``2**k`` leaves for
-    ``k >= STORED_FROM`` (8), one bytearray a level, 32 bytes a hash. A node of levels 1 to 7 is
-    hashed again from its leaves when a root or proof needs it. A tree of any size up to
-    :attr:`size` is a prefix of this one, and each of its nodes is either stored or combined from at
-    most log2(n) stored ones and 255 hashes of leaves, so roots and proofs at old sizes cost
-    O(log n) (a fraction of a millisecond), and tiles, whose levels are multiples of 8, read stored
-    nodes only.
+    It stores the leaf hashes, the hashes of the complete subtrees of 16 leaves (level MIDDLE, 4)
+    and those of ``2**k`` leaves for every ``k >= STORED_FROM`` (8), one bytearray a level, 32 bytes
+    a hash. A node of levels 1-3 or 5-7 is hashed again, when a root or proof needs it, from the
+    at most 8 stored nodes under it. A tree of any size up to :attr:`size` is a prefix of this one,
+    and each of its nodes is either stored or combined from at most log2(n) stored ones and a few
+    dozen hashes, so roots and proofs at old sizes cost O(log n); tiles, whose levels are multiples
+    of 8, read stored nodes only.
 
-    About 33 bytes a leaf: the levels 1 to 7 would be another 32 (0.6 against 0.3 GB at 10^7 leaves,
-    in the server and the verifier: issue 16, bounded memory); a list of 32-byte objects would be
-    about 160.
+    About 34 bytes a leaf: levels 1-3 and 5-7 would be another 30 (0.6 against 0.3 GB at 10^7
+    leaves, in the server and the verifier: issue 16, bounded memory); a list of 32-byte objects
+    would be about 160.
     """
 
-    __slots__ = ("_leaves", "_upper")
+    __slots__ = ("_leaves", "_middle", "_upper")
 
     def __init__(self) -> None:
         """Create an empty tree."""
         self._leaves = bytearray()
+        self._middle = bytearray()  # the nodes of level MIDDLE
         self._upper: list[bytearray] = []  # _upper[k]: the nodes of level STORED_FROM + k
 
     @classmethod
@@ -132,11 +138,15 @@ class MerkleTree:
         leaves = self._leaves
         leaves += leaf_hash
         size = len(leaves) >> 5
+        if size & (_MIDDLE_BLOCK - 1):
+            return size
+        middle = self._middle
+        middle += _block_hash(leaves, size - _MIDDLE_BLOCK, _MIDDLE_BLOCK)
         if size & (_BLOCK - 1):
             return size
         # A block of 2**STORED_FROM leaves is complete: store its node, which may complete a pair
         # one level up, and so on.
-        node = _block_hash(leaves, size - _BLOCK, _BLOCK)
+        node = _block_hash(middle, (size >> MIDDLE) - _MIDDLES_A_BLOCK, _MIDDLES_A_BLOCK)
         upper = self._upper
         index, level = (size >> STORED_FROM) - 1, 0
         if not upper:
@@ -161,11 +171,17 @@ class MerkleTree:
         """
         new = list(leaf_hashes)
         _check_leaf_hashes(new)
-        leaves, upper = self._leaves, self._upper
+        leaves, middle, upper = self._leaves, self._middle, self._upper
         leaves += b"".join(new)
         size = len(leaves) >> 5
+        middle += b"".join(
+            [_block_hash(leaves, block << MIDDLE, _MIDDLE_BLOCK) for block in range(len(middle) >> 5, size >> MIDDLE)]
+        )
         stored = len(upper[0]) >> 5 if upper else 0
-        blocks = [_block_hash(leaves, block << STORED_FROM, _BLOCK) for block in range(stored, size >> STORED_FROM)]
+        blocks = [
+            _block_hash(middle, block * _MIDDLES_A_BLOCK, _MIDDLES_A_BLOCK)
+            for block in range(stored, size >> STORED_FROM)
+        ]
         if not blocks:
             return size
         if not upper:
@@ -309,18 +325,19 @@ class MerkleTree:
         return node
 
     def _node(self, level: int, index: int) -> bytes:
-        """The hash of a complete subtree: stored, or hashed from its leaves below level STORED_FROM."""
-        if level == 0:
-            return bytes(self._leaves[index << 5 : (index + 1) << 5])
-        if level < STORED_FROM:
-            return _block_hash(self._leaves, index << level, 1 << level)
-        row = self._upper[level - STORED_FROM]
-        return bytes(row[index << 5 : (index + 1) << 5])
+        """The hash of a complete subtree: stored, or hashed from the stored level below it."""
+        if level >= STORED_FROM:
+            row = self._upper[level - STORED_FROM]
+            return bytes(row[index << 5 : (index + 1) << 5])
+        rows, base = (self._middle, MIDDLE) if level >= MIDDLE else (self._leaves, 0)
+        count = 1 << (level - base)
+        return _block_hash(rows, index * count, count)
 
 
-def _block_hash(leaves: bytearray, start: int, count: int) -> bytes:
-    """The root of the complete subtree over the `count` (a power of two) leaves from `start`."""
-    level = bytes(leaves[start << 5 : (start + count) << 5])
+def _block_hash(rows: bytearray, start: int, count: int) -> bytes:
+    """The root of the complete subtree over the `count` (a power of two) nodes of one level from
+    `start` (one node: itself)."""
+    level = bytes(rows[start << 5 : (start + count) << 5])
     while len(level) > HASH_SIZE:
         level = b"".join([_sha256(b"\x01" + level[i : i + 64]).digest() for i in range(0, len(level), 64)])
     return level

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from ledger.crypto.merkle import (
     EMPTY_ROOT,
+    MIDDLE,
     STORED_FROM,
     MerkleTree,
     hash_children,
@@ -211,12 +212,13 @@ def test_roots_and_proofs_equal_the_reference() -> None:
             assert BIG_TREE.consistency_proof(first, size) == ref_proof(first, leaves[:size])
 
 
-STORED_BOUNDARIES = [255, 256, 257, 511, 512, 513, 767, 768, 1023, 1024, 1025, 2047, 2048, 2049, 3000]
+STORED_BOUNDARIES = sorted({edge + d for edge in (16, 32, 256, 512, 768, 1024, 2048) for d in (-1, 0, 1)} | {3000})
 
 
 def test_roots_and_proofs_across_stored_levels_equal_the_reference() -> None:
-    """The tree stores nodes from level STORED_FROM (8) up and hashes the lower ones from the leaves:
-    at sizes around every boundary of stored blocks, roots and proofs are the reference's."""
+    """The tree stores the leaves, level MIDDLE (4) and every level from STORED_FROM (8) up, and hashes
+    the others again from the stored level below: at sizes around every boundary of stored blocks,
+    roots and proofs are the reference's."""
     leaves = _leaves(max(STORED_BOUNDARIES))
     appended = MerkleTree()
     for leaf in leaves:
@@ -228,11 +230,12 @@ def test_roots_and_proofs_across_stored_levels_equal_the_reference() -> None:
         for size in STORED_BOUNDARIES:
             prefix = leaves[:size]
             assert tree.root(size) == ref_mth(prefix) == root_from_leaf_hashes(prefix)
-            for index in (0, 1, size // 3, size - 256 if size > 256 else 2, size - 2, size - 1):
+            for index in (0, 1, size // 3, max(size - 256, 2), size - 2, size - 1):
                 assert tree.inclusion_proof(index, size) == ref_path(index, prefix)
-            for first in (1, 255, 256, 257, size // 2, size - 1):
+            for first in (1, 15, 16, 17, 255, 256, 257, size // 2, size - 1):
                 if first <= size:
                     assert tree.consistency_proof(first, size) == ref_proof(first, prefix)
+        assert MIDDLE < STORED_FROM
         for level in range(STORED_FROM + 4):
             for index in range(min(len(leaves) >> level, 12)):
                 expected = root_from_leaf_hashes(leaves[index << level : (index + 1) << level])
@@ -260,7 +263,7 @@ def test_append_extend_and_from_leaf_hashes_agree() -> None:
 
 
 def test_subtree_hash_is_the_root_of_its_leaves() -> None:
-    # Levels 1-7 are hashed from the leaves on demand, 8 and above stored (STORED_FROM): both kinds.
+    # Levels 0, 4 and 8 up are stored, the others hashed again from the stored level below: every kind.
     for level in range(10):
         for index in range(BIG >> level):
             begin, end = index << level, (index + 1) << level
