@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.entry import ROLES, STAGES, UNIT_TYPES
+from ledger.entry import EDITION_2_KINDS, EDITION_3_KINDS, ROLES, STAGES, UNIT_TYPES
 
 # The pact each employee signs (PermenPAN 49/2011, its form); `{unit}` is the unit's name. The page
 # shows the whole text and signs its SHA-256 as `pact_digest`.
@@ -121,6 +121,10 @@ class Form:
         if self.kind == "case.closed" and field.name == "outcome":
             return "case_outcome"
         return CHOICE_LABELS.get(field.name, "")
+
+    def since(self) -> int:
+        """The rules edition from which the log takes this kind (ledger.entry's lists)."""
+        return 3 if self.kind in EDITION_3_KINDS else 2 if self.kind in EDITION_2_KINDS else 1
 
     def fields_for(self, rules: int) -> tuple[Field, ...]:
         """The fields of the form on a log of rules edition `rules`."""
@@ -654,6 +658,7 @@ FORMS: tuple[Form, ...] = (
 FORMS_BY_KIND = {form.kind: form for form in FORMS}
 
 
-def forms_for(role: str | None) -> list[Form]:
-    """The forms a key of `role` may use (every form when no key is signed in)."""
-    return [form for form in FORMS if role is None or role in form.roles]
+def forms_for(role: str | None, rules: int) -> list[Form]:
+    """The forms a key of `role` may use (every form when no key is signed in) on a log of rules
+    edition `rules` (a kind of a later edition would only be refused)."""
+    return [form for form in FORMS if (role is None or role in form.roles) and form.since() <= rules]

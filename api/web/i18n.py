@@ -395,6 +395,9 @@ MESSAGES: dict[str, str] = {
     # errors
     "Page not found": "Halaman tidak ditemukan",
     "There is no page at this address.": "Tidak ada halaman di alamat ini.",
+    "This log's rules (edition {rules}) have no {kind} entries.": (
+        "Aturan log ini (edisi {rules}) tidak mengenal entri {kind}."
+    ),
     "Not found": "Tidak ditemukan",
     "Not allowed": "Tidak diizinkan",
     "Too large": "Terlalu besar",

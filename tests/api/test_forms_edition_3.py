@@ -107,3 +107,25 @@ def test_other_forms_and_older_editions_carry_no_such_note(
     assert catalogue_of(older.text)["stream"] == "pact/{unit}/{employee.number}"
     registration = catalogue_of(client.get("/write/key.registered?lang=en").text)
     assert "holder.number" not in {f["name"] for f in registration["fields"]}
+
+
+def test_the_erasure_form_is_offered_on_edition_3_logs_only(
+    demo_client: TestClient, builder: ApiBuilder, client: TestClient
+) -> None:
+    """Erasure, an edition-3 kind, on the demo's edition-3 log; and its twin, an older log whose rules
+    would refuse the entry: not listed, and its page says why (the other forms stay)."""
+    assert 'href="/write/personal_data.erased"' in demo_client.get("/write?lang=en").text
+    assert demo_client.get("/write/personal_data.erased?lang=en").status_code == 200
+    builder.genesis()
+    policy = builder.store.policy()
+    assert policy is not None and policy.rules < 3
+    index = client.get("/write?lang=en").text
+    assert 'href="/write/personal_data.erased"' not in index and 'href="/write/pact.signed"' in index
+    older = client.get("/write/personal_data.erased?lang=en")
+    assert older.status_code == 404
+    assert f"This log's rules (edition {policy.rules}) have no personal_data.erased entries." in html.unescape(
+        older.text
+    )
+    indonesian = html.unescape(client.get("/write/personal_data.erased?lang=id").text)
+    assert f"Aturan log ini (edisi {policy.rules}) tidak mengenal entri personal_data.erased." in indonesian
+    assert client.get("/write/pact.signed?lang=en").status_code == 200

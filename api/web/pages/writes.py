@@ -97,8 +97,14 @@ def sign_out_page(request: Request) -> Response:
 def write_index(request: Request) -> HTMLResponse:
     """The forms the signed-in key's role may use."""
     session = current_session(request)
-    forms = forms_for(session.key_role if session else None)
+    forms = forms_for(session.key_role if session else None, _rules(page_store(request)))
     return render(request, "write_index.html", nav="write", forms=forms, session=session)
+
+
+def _rules(store: LedgerReader) -> int:
+    """The log's rules edition (2 before its genesis: what the forms default to)."""
+    policy = store.policy()
+    return policy.rules if policy is not None else 2
 
 
 @router.get("/write/{kind}")
@@ -111,8 +117,9 @@ def write_form(kind: str, request: Request) -> HTMLResponse:
     session = current_session(request)
     messages = {reason: message.template(t.lang) for reason, message in REFUSALS.items()}
     store = page_store(request)
-    policy = store.policy()
-    rules = policy.rules if policy is not None else 2
+    rules = _rules(store)
+    if form.since() > rules:
+        raise PageError(404, "This log's rules (edition {rules}) have no {kind} entries.", rules=rules, kind=kind)
     allowed = session is not None and session.key_role in form.roles
     return render(
         request,
