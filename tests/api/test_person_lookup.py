@@ -232,3 +232,21 @@ def test_post_entries_takes_a_person_only_when_the_store_opens_the_commitment(cl
     assert answer.status_code == 201, answer.text
     with PersonalDataStore(copy.directory) as personal:
         assert personal.get(stranger.person) is None
+
+
+def test_a_lookup_where_no_data_is_held_finds_no_one_and_makes_no_store(demo: DemoLog, tmp_path: Path) -> None:
+    """The same registrar's look-up of a known employee (found in the first test) on a copy whose
+    store is gone (as on a log of an older rules edition, which holds no data): unknown_person, and
+    the look-up does not create DIR/personal.sqlite."""
+    directory = tmp_path / "ledger"
+    shutil.copytree(demo.directory, directory)
+    bare = Copy(directory, demo.trust["origin"], Tokens.create(tmp_path / "tokens.json"))
+    _, name, number = unit_employee(bare)
+    for path in directory.glob("personal.sqlite*"):
+        path.unlink()
+    settings = Settings(ledger_dir=directory, token_file=bare.tokens.path)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        signed_in(client, bare, "pact_registrar-")
+        request = {"kind": "pact.signed", "unit": UNIT, "name": name, "number": number}
+        assert_problem(client.post(LOOKUP, json=request), 404, "unknown_person")
+    assert not list(directory.glob("personal.sqlite*"))
