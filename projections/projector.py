@@ -494,7 +494,7 @@ def rebuild_views(
     history rows are written while the fold runs (`ViewRecorder.rebuilding`); `tracking` gives the
     position once the leaves are read. What `integritas views rebuild` and `scripts/bench.py rebuild` run."""
     with view.rebuilding() as rebuilding:
-        fold, tree, changes = fold_everything(origin, leaves, total, progress, history=rebuilding.history)
+        fold, tree, changes = fold_everything(origin, leaves, total, progress, rebuilding.history)
         rebuilding.finish(**changed_documents(fold, tree, changes, reset=True), tracking=tracking())
     return fold, tree
 
@@ -506,32 +506,26 @@ def fold_everything(
     origin: str,
     leaves: Iterable[tuple[int, bytes]],
     total: int,
-    progress: Callable[[int, int], None] | None = None,
-    *,
-    history: Callable[[list[dict[str, Any]]], None] | None = None,
+    progress: Callable[[int, int], None] | None,
+    history: Callable[[list[dict[str, Any]]], None],
 ) -> tuple[ViewFold, MerkleTree, Changes]:
-    """Fold a whole log's leaves from the first: the fold, its tree, and every document it makes.
-
-    A rebuild's work (`rebuild_views`): with `history`, the history rows go to it in batches as the
-    fold makes them instead of into the changes (a national log's 10^7 rows are not held); without,
-    `changes.history` holds them all (`scripts/bench.py views --from-export`)."""
+    """Fold a whole log's leaves from the first: the fold, its tree, and every document it makes;
+    the history rows go to `history` in batches as the fold makes them (a national log's 10^7 rows
+    are never held). A rebuild's work (`rebuild_views`)."""
     tree = MerkleTree()
     fold = ViewFold(origin, rows=tree.leaf_rows)  # its leaf index reads the tree's hashes
     changes = Changes()
     batch: list[dict[str, Any]] = []
     for index, leaf in leaves:
         applied = fold.apply(index, leaf)
-        if history is None:
-            changes.history += applied.history
-        else:
-            batch += (row.to_json() for row in applied.history)
-            if len(batch) >= HISTORY_BATCH:
-                history(batch)
-                batch = []
+        batch += (row.to_json() for row in applied.history)
+        if len(batch) >= HISTORY_BATCH:
+            history(batch)
+            batch = []
         tree.append(applied.leaf_hash)
         if progress and fold.size % 4096 == 0:
             progress(fold.size, total)
-    if history is not None and batch:
+    if batch:
         history(batch)
     changes.units = set(fold.state.units)
     changes.signers = set(fold.signers) | set(fold.state.keys)
