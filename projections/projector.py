@@ -38,7 +38,7 @@ from ledger.store.polling import PollingSubscription
 from ledger.store.writer_lock import writer_lock
 from projections.fold import Changes, ViewFold
 from projections.locks import ViewsLock
-from projections.recorders import PostgresViewRecorder, SQLiteViewRecorder, ViewRecorder
+from projections.recorders import PostgresViewRecorder, SQLiteViewRecorder, ViewDocuments, ViewRecorder
 from projections.selection import UNIT_INDEX
 
 LEAF_TOPIC = f"{LeafAppended.__module__}:{LeafAppended.__qualname__}"
@@ -214,17 +214,17 @@ def write_changes(
 ) -> None:
     """Write the documents `changes` names, and the views' position, with `tracking`."""
     view.write(
-        **changed_documents(fold, tree, changes, reset=reset),
+        changed_documents(fold, tree, changes, reset=reset),
         history=[row.to_json() for row in changes.history],
         tracking=tracking,
         reset=reset,
     )
 
 
-def changed_documents(fold: ViewFold, tree: MerkleTree, changes: Changes, *, reset: bool) -> dict[str, Any]:
-    """The documents and meta `changes` names, as `ViewRecorder.write` takes them: units as a list,
-    the rest (millions after a national rebuild) made one at a time as they are written."""
-    return dict(
+def changed_documents(fold: ViewFold, tree: MerkleTree, changes: Changes, *, reset: bool) -> ViewDocuments:
+    """The documents and meta `changes` names: units as a list, the rest (millions after a national
+    rebuild) made one at a time as they are written."""
+    return ViewDocuments(
         units=[(unit, fold.unit_document(unit)) for unit in sorted(changes.units)],
         signers=((signer, fold.signer_document(signer)) for signer in sorted(changes.signers) if signer),
         employees=((unit, number, fold.employee_document(unit, number)) for unit, number in sorted(changes.employees)),
@@ -369,15 +369,7 @@ class ViewProjector:
             return
         self.start()
         assert self.projection.fold is not None
-        self.view.write(
-            units=[],
-            signers=[],
-            employees=[],
-            history=[],
-            assessments=[],
-            meta={"at": self.projection.fold.last_at},
-            tracking=None,
-        )
+        self.view.write(ViewDocuments(meta={"at": self.projection.fold.last_at}))
 
     def _complete_people(self) -> None:
         """Give views written by a release before the directory and search existed (issue 13) their
@@ -390,15 +382,11 @@ class ViewProjector:
         with self.projection.lock:
             changes = Changes(people=set(fold.state.keys), indexed=fold.everything_indexed())
             self.view.write(
-                units=[],
-                signers=[],
-                employees=[],
-                history=[],
-                assessments=[],
-                meta={"people_index": PEOPLE_INDEX},
-                tracking=None,
-                people=[(key, fold.person_document(key)) for key in sorted(changes.people)],
-                terms=[(what, item, fold.search_terms(what, item)) for what, item in sorted(changes.indexed)],
+                ViewDocuments(
+                    meta={"people_index": PEOPLE_INDEX},
+                    people=[(key, fold.person_document(key)) for key in sorted(changes.people)],
+                    terms=[(what, item, fold.search_terms(what, item)) for what, item in sorted(changes.indexed)],
+                )
             )
 
     def _complete_unit_index(self) -> None:
@@ -495,7 +483,7 @@ def rebuild_views(
     position once the leaves are read. What `integritas views rebuild` and `scripts/bench.py rebuild` run."""
     with view.rebuilding() as rebuilding:
         fold, tree, changes = fold_everything(origin, leaves, total, progress, rebuilding.history)
-        rebuilding.finish(**changed_documents(fold, tree, changes, reset=True), tracking=tracking())
+        rebuilding.finish(changed_documents(fold, tree, changes, reset=True), tracking())
     return fold, tree
 
 

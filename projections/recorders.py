@@ -17,6 +17,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
@@ -100,6 +101,22 @@ DROP_VIEW_ROWS = tuple(
 )
 
 
+@dataclass
+class ViewDocuments:
+    """What one write of the views holds besides history rows: the documents an entry (or a rebuild)
+    changed and the meta. `people` are key documents of the directory (projections.people); `terms`
+    replace the search terms of each (what, item) they name. All but units may be generators, read
+    as they are written."""
+
+    meta: dict[str, Any]
+    units: Sequence[tuple[str, dict[str, Any]]] = ()
+    signers: Iterable[tuple[str, dict[str, Any]]] = ()
+    employees: Iterable[tuple[str, str, dict[str, Any]]] = ()
+    assessments: Sequence[dict[str, Any]] = ()
+    people: Iterable[tuple[str, dict[str, Any]]] = ()
+    terms: Iterable[tuple[str, str, Sequence[str]]] = ()
+
+
 class ViewRecorder(TrackingRecorder):
     """The view tables' reads and writes, over a DB-API cursor; `P` is the parameter marker."""
 
@@ -154,53 +171,28 @@ class ViewRecorder(TrackingRecorder):
 
     def write(
         self,
+        documents: ViewDocuments,
         *,
-        units: Sequence[tuple[str, dict[str, Any]]],
-        signers: Iterable[tuple[str, dict[str, Any]]],
-        employees: Iterable[tuple[str, str, dict[str, Any]]],
-        history: Iterable[dict[str, Any]],
-        assessments: Sequence[dict[str, Any]],
-        meta: dict[str, Any],
-        tracking: Tracking | None,
+        history: Iterable[dict[str, Any]] = (),
+        tracking: Tracking | None = None,
         reset: bool = False,
-        people: Iterable[tuple[str, dict[str, Any]]] = (),
-        terms: Iterable[tuple[str, str, Sequence[str]]] = (),
     ) -> None:
-        """Upsert changed documents, add history rows, set meta and track, all in one transaction.
-
-        `people` are key documents of the directory (projections.people); `terms` replace the search
-        terms of each (what, item) they name."""
+        """Upsert the changed documents, add history rows, set meta and track, all in one transaction;
+        `reset` first deletes every row and the position (a rebuild's write)."""
         try:
-            wrote = self._write(units, signers, employees, history, assessments, meta, tracking, reset, people, terms)
+            with self._cursor(commit=True) as c:
+                if reset:
+                    # In the same transaction as the new rows: a failed rebuild leaves the old views
+                    # and their position together, never rows without a position.
+                    self._drop_rows(c, tracking.application_name if tracking else LedgerEvents.name)
+                self._add_history(c, history)
+                wrote = self._write_rows(c, documents, tracking, fresh=reset)
         except BaseException:
             self._written().clear()  # rolled back: what the tables hold is no longer known here
             raise
         if reset:
             self._written().clear()
         self._written().update(wrote)
-
-    def _write(
-        self,
-        units: Sequence[tuple[str, dict[str, Any]]],
-        signers: Iterable[tuple[str, dict[str, Any]]],
-        employees: Iterable[tuple[str, str, dict[str, Any]]],
-        history: Iterable[dict[str, Any]],
-        assessments: Sequence[dict[str, Any]],
-        meta: dict[str, Any],
-        tracking: Tracking | None,
-        reset: bool,
-        people: Iterable[tuple[str, dict[str, Any]]],
-        terms: Iterable[tuple[str, str, Sequence[str]]],
-    ) -> dict[tuple[str, str], Any]:
-        with self._cursor(commit=True) as c:
-            if reset:
-                # In the same transaction as the new rows: a failed rebuild leaves the old views
-                # and their position together, never rows without a position.
-                self._drop_rows(c, tracking.application_name if tracking else LedgerEvents.name)
-            self._add_history(c, history)
-            return self._write_rows(
-                c, units, signers, employees, assessments, meta, tracking, people, terms, fresh=reset
-            )
 
     @contextmanager
     def rebuilding(self, application_name: str = LedgerEvents.name) -> Iterator[Rebuilding]:
@@ -235,51 +227,40 @@ class ViewRecorder(TrackingRecorder):
         )
 
     def _write_rows(
-        self,
-        c: Any,
-        units: Sequence[tuple[str, dict[str, Any]]],
-        signers: Iterable[tuple[str, dict[str, Any]]],
-        employees: Iterable[tuple[str, str, dict[str, Any]]],
-        assessments: Sequence[dict[str, Any]],
-        meta: dict[str, Any],
-        tracking: Tracking | None,
-        people: Iterable[tuple[str, dict[str, Any]]],
-        terms: Iterable[tuple[str, str, Sequence[str]]],
-        *,
-        fresh: bool,
+        self, c: Any, documents: ViewDocuments, tracking: Tracking | None, *, fresh: bool
     ) -> dict[tuple[str, str], Any]:
         """Every row but the history's, in the transaction of `c`. The iterables are read in
         batches (a rebuild's employees and people are millions at national scale)."""
         p = self.P
         c.executemany(
             f"INSERT INTO view_units VALUES ({p}, {p}) ON CONFLICT (unit) DO UPDATE SET doc = excluded.doc",
-            [(unit, _dump(doc)) for unit, doc in units],
+            [(unit, _dump(doc)) for unit, doc in documents.units],
         )
-        wrote = self._index_units(c, [doc for _, doc in units], fresh=fresh)
-        self._index_assessments(c, assessments)
+        wrote = self._index_units(c, [doc for _, doc in documents.units], fresh=fresh)
+        self._index_assessments(c, documents.assessments)
         _in_batches(
             c,
             f"INSERT INTO view_signers VALUES ({p}, {p}) ON CONFLICT (signer) DO UPDATE SET doc = excluded.doc",
-            ((signer, _dump(doc)) for signer, doc in signers),
+            ((signer, _dump(doc)) for signer, doc in documents.signers),
         )
         _in_batches(
             c,
             f"INSERT INTO view_employees VALUES ({p}, {p}, {p}) "
             "ON CONFLICT (unit, number) DO UPDATE SET doc = excluded.doc",
-            ((unit, number, _dump(doc)) for unit, number, doc in employees),
+            ((unit, number, _dump(doc)) for unit, number, doc in documents.employees),
         )
         c.executemany(
             f"INSERT INTO view_assessments VALUES ({p}, {p}, {p}, {p}, {p})",
-            [(doc["index"], doc["unit"], doc["outcome"], doc["at"], _dump(doc)) for doc in assessments],
+            [(doc["index"], doc["unit"], doc["outcome"], doc["at"], _dump(doc)) for doc in documents.assessments],
         )
         _in_batches(
             c,
             f"INSERT INTO view_people VALUES ({p}, {p}, {p}, {p}) "
             "ON CONFLICT (fingerprint) DO UPDATE SET name_key = excluded.name_key, role = excluded.role, "
             "doc = excluded.doc",
-            ((fp, name_key(doc["name"]), doc["role"], _dump(doc)) for fp, doc in people),
+            ((fp, name_key(doc["name"]), doc["role"], _dump(doc)) for fp, doc in documents.people),
         )
-        terms = terms if fresh else list(terms)
+        terms = documents.terms if fresh else list(documents.terms)  # read twice when not fresh
         if not fresh:
             c.executemany(
                 f"DELETE FROM view_search WHERE what = {p} AND item = {p}",
@@ -292,7 +273,7 @@ class ViewRecorder(TrackingRecorder):
         )
         c.executemany(
             f"INSERT INTO view_meta VALUES ({p}, {p}) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-            [(name, _dump(value)) for name, value in meta.items()],
+            [(name, _dump(value)) for name, value in documents.meta.items()],
         )
         if tracking is not None:
             self._track(c, tracking)
@@ -774,23 +755,10 @@ class Rebuilding:
         """Add history rows (a batch of the fold's, in log order)."""
         self._recorder._add_history(self._cursor, rows)
 
-    def finish(
-        self,
-        *,
-        units: Sequence[tuple[str, dict[str, Any]]],
-        signers: Iterable[tuple[str, dict[str, Any]]],
-        employees: Iterable[tuple[str, str, dict[str, Any]]],
-        assessments: Sequence[dict[str, Any]],
-        meta: dict[str, Any],
-        tracking: Tracking | None,
-        people: Iterable[tuple[str, dict[str, Any]]] = (),
-        terms: Iterable[tuple[str, str, Sequence[str]]] = (),
-    ) -> None:
+    def finish(self, documents: ViewDocuments, tracking: Tracking | None) -> None:
         """Write every document and the views' new position; the transaction commits when the
         `rebuilding` block ends."""
-        self.wrote = self._recorder._write_rows(
-            self._cursor, units, signers, employees, assessments, meta, tracking, people, terms, fresh=True
-        )
+        self.wrote = self._recorder._write_rows(self._cursor, documents, tracking, fresh=True)
         self.finished = True
 
 

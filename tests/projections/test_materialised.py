@@ -30,7 +30,7 @@ from projections import recorders as recorders_module
 from projections.offline import fold_source
 from projections.projector import ViewProjector
 from projections.queries import DatabaseViews
-from projections.recorders import Rebuilding, ViewRecorder
+from projections.recorders import Rebuilding, ViewDocuments, ViewRecorder
 from tests.builder import PASSING_WBK
 from tests.projections.helpers import (
     ON,
@@ -304,9 +304,9 @@ def test_the_runner_writes_what_has_arrived_at_once_with_the_same_answers(
     tracked: list[Any] = []
     write = projector.view.write
 
-    def counted(**changes: Any) -> None:
-        tracked.append(changes["tracking"])
-        write(**changes)
+    def counted(documents: ViewDocuments, **rest: Any) -> None:
+        tracked.append(rest["tracking"])
+        write(documents, **rest)
 
     projector.view.write = counted  # type: ignore[method-assign]
     projector.run()
@@ -415,8 +415,8 @@ def test_a_failed_rebuild_leaves_the_views_as_they_were(
     tracked = projector.tracked()
     finish = Rebuilding.finish
 
-    def failing(self: Rebuilding, **kwargs: Any) -> None:
-        finish(self, **kwargs)  # the old rows deleted, every new one written in the transaction; then
+    def failing(self: Rebuilding, documents: ViewDocuments, tracking: Any) -> None:
+        finish(self, documents, tracking)  # the old rows deleted, every new one written in the transaction; then
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(Rebuilding, "finish", failing)
