@@ -7,10 +7,14 @@ ledger's own code), and answers no client mistake with a 500.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from eventsourcing import persistence as es_persistence
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
@@ -27,6 +31,8 @@ from ledger.store.application import LedgerStore
 from ledger.store.config import Storage
 from ledger.store.datadir import open_ledger
 from witness.server import Witnessing
+
+logger = logging.getLogger(__name__)
 
 DESCRIPTION = """
 Integritas: the tamper-evident ledger of Zona Integritas (WBK/WBBM) commitments.
@@ -102,6 +108,55 @@ def open_store(settings: Settings) -> LedgerStore:
     return open_ledger(settings.ledger_dir, storage=storage, allow_open_key_file=settings.allow_open_key_file)
 
 
+STARTUP_ATTEMPTS = 5
+STARTUP_DELAY = 0.5  # seconds before the second attempt, doubling after each
+
+
+async def _start(settings: Settings, given: LedgerStore | None) -> tuple[LedgerStore, ViewService | None]:
+    """Open the store and the views, trying again on a transient database error.
+
+    uvicorn stops the whole server, every worker, when one worker's start fails. A database that is
+    restarting, a lock or a deadlock between workers starting together fails one start, not the next
+    (two such races were found and fixed: tests/e2e/test_view_tables_race.py); anything else, or the
+    last attempt, fails the start as before."""
+    for attempt in range(1, STARTUP_ATTEMPTS + 1):
+        store = None
+        try:
+            store = given or open_store(settings)
+            finish_erasures_cut_short(store, settings.ledger_dir)  # issue 15: a crash after an erasure entry
+            # Views live in the ledger's database; a store kept in memory (tests) has none.
+            views = ViewService(store.storage, store.origin) if store.storage.kind != "memory" else None
+            return store, views
+        except Exception as error:
+            if attempt == STARTUP_ATTEMPTS or not _transient(error):
+                raise
+            logger.warning(
+                "start failed (%s: %s); attempt %d of %d", type(error).__name__, error, attempt, STARTUP_ATTEMPTS
+            )
+            if store is not None and given is None:
+                store.close()
+            await asyncio.sleep(STARTUP_DELAY * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")  # the last attempt returns or raises
+
+
+def _transient(error: Exception) -> bool:
+    """A database error that another attempt may not meet: eventsourcing's wrappings of the driver's
+    operational errors, psycopg's own (the writer lock's connection), SQLite's "database is locked"."""
+    transient: tuple[type[Exception], ...] = (
+        es_persistence.OperationalError,
+        es_persistence.InternalError,
+        es_persistence.InterfaceError,
+        sqlite3.OperationalError,
+    )
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - installed with the server
+        pass
+    else:
+        transient += (psycopg.OperationalError, psycopg.InternalError)
+    return isinstance(error, transient)
+
+
 def _witnessing(settings: Settings, store: LedgerStore) -> Witnessing:
     """Submit checkpoints to the ledger's witnesses (DIR/witness-policy), in threads of their own."""
 
@@ -119,12 +174,8 @@ def create_app(settings: Settings, *, store: LedgerStore | None = None) -> FastA
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.store = store or open_store(settings)
-        finish_erasures_cut_short(app.state.store, settings.ledger_dir)  # issue 15: a crash after an erasure entry
-        # Views live in the ledger's database; a store kept in memory (tests) has none.
-        views = None
-        if app.state.store.storage.kind != "memory":
-            views = ViewService(app.state.store.storage, app.state.store.origin)
+        app.state.store, views = await _start(settings, store)
+        if views is not None:
             views.start()
         app.state.views = views
         app.state.witnessing = _witnessing(settings, app.state.store)
