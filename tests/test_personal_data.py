@@ -146,7 +146,15 @@ def files_under(*roots: Path) -> list[Path]:
 
 def holding(needle: str, *roots: Path) -> list[str]:
     """The files under `roots` whose bytes contain `needle` (UTF-8), any database page or WAL frame."""
-    return [str(path) for path in files_under(*roots) if needle.encode() in path.read_bytes()]
+    found = []
+    for path in files_under(*roots):
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:  # a -wal or -shm SQLite removed (into its database) after the listing
+            continue
+        if needle.encode() in data:
+            found.append(str(path))
+    return found
 
 
 def test_the_log_holds_commitments_and_the_store_the_data(ledger: Ledger) -> None:
