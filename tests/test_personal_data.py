@@ -67,6 +67,13 @@ class Ledger:
         self.clock += 1
         return f"2024-01-{self.clock:02d}T09:00:00Z"
 
+    def erase_command(
+        self, person: str, *, basis: str = "x", key: Path | None = None, at: str | None = None
+    ) -> list[str]:
+        """`integritas erase` of `person` (a NIP or a pseudonym), signed by the administrator or `key`."""
+        command = ["erase", "--ledger", str(self.dir), "--person", person, "--basis", basis]
+        return [*command, "--key", str(key or self.admin), *(["--at", at] if at else [])]
+
     def commit(self, name: str, number: str | None = None) -> tuple[dict[str, str], Path]:
         out_file = self.tmp / f"disclosure-{self.clock}-{name.split()[0]}.json"
         extra = ["--number", number] if number else []
@@ -278,17 +285,7 @@ def test_erasure_leaves_no_trace_and_everything_verifies(ledger: Ledger) -> None
     done = json.loads(
         ok(
             ledger.capsys,
-            "erase",
-            "--ledger",
-            str(ledger.dir),
-            "--person",
-            ANI[1],
-            "--basis",
-            "permintaan subjek data (UU 27/2022 pasal 8)",
-            "--key",
-            str(ledger.admin),
-            "--at",
-            ledger.at(),
+            *ledger.erase_command(ANI[1], basis="permintaan subjek data (UU 27/2022 pasal 8)", at=ledger.at()),
         )
     )
     assert done["person"] == ledger.ani and done["data_deleted"]
@@ -333,28 +330,12 @@ def test_erasure_leaves_no_trace_and_everything_verifies(ledger: Ledger) -> None
 def test_erasing_an_unknown_person_changes_nothing(ledger: Ledger) -> None:
     status, _, err = run(
         ledger.capsys,
-        "erase",
-        "--ledger",
-        str(ledger.dir),
-        "--person",
-        "199001012020011001",
-        "--basis",
-        "x",
-        "--key",
-        str(ledger.admin),
+        *ledger.erase_command("199001012020011001"),
     )
     assert status == 4 and err.startswith("integritas: unknown_person:")
     status, _, err = run(
         ledger.capsys,
-        "erase",
-        "--ledger",
-        str(ledger.dir),
-        "--person",
-        ANI[1],
-        "--basis",
-        "x",
-        "--key",
-        str(ledger.registrar),
+        *ledger.erase_command(ANI[1], key=ledger.registrar),
     )
     assert status == 1 and err.startswith("integritas: role_not_allowed:")
     assert holding(ANI[0], ledger.dir)  # a refused erasure deletes nothing

@@ -297,17 +297,7 @@ def test_a_rectification_of_an_erased_or_unknown_person_or_by_a_non_administrato
 ) -> None:
     ok(
         ledger.capsys,
-        "erase",
-        "--ledger",
-        str(ledger.dir),
-        "--person",
-        BUDI[1],
-        "--basis",
-        "x",
-        "--key",
-        str(ledger.admin),
-        "--at",
-        ledger.at(),
+        *ledger.erase_command(BUDI[1], at=ledger.at()),
     )
     size, rows = size_of(ledger), store_rows(ledger)
     status, _, err = rectify_cli(ledger, "--person", ledger.budi, "--name", "Budi Baru Contoh", "--number", BUDI[1])
@@ -342,17 +332,7 @@ def test_a_backup_is_private_registered_and_erasure_reaches_it(ledger: Ledger) -
     erased = json.loads(
         ok(
             ledger.capsys,
-            "erase",
-            "--ledger",
-            str(ledger.dir),
-            "--person",
-            ANI[1],
-            "--basis",
-            "x",
-            "--key",
-            str(ledger.admin),
-            "--at",
-            ledger.at(),
+            *ledger.erase_command(ANI[1], at=ledger.at()),
         )
     )
     assert erased["backups_rewritten"] == [str(backup.resolve())]
@@ -452,15 +432,7 @@ def test_an_erasure_outlives_a_rollback_of_the_log(ledger: Ledger) -> None:
     size = size_of(ledger)
     ok(
         ledger.capsys,
-        "erase",
-        "--ledger",
-        str(ledger.dir),
-        "--person",
-        ANI[1],
-        "--basis",
-        "x",
-        "--key",
-        str(ledger.admin),
+        *ledger.erase_command(ANI[1]),
     )
     assert read_backup(backup).erased == [ledger.ani]  # the registered backup remembers it too
     ok(ledger.capsys, "restore", "--ledger", str(ledger.dir), str(out), "--allow-rollback")
