@@ -62,6 +62,7 @@ from synthetic_ledger import GENESIS_AT, LOG_TIME, NAME, ORIGIN, SEED, genesis_p
 
 from ledger.entry import parse_leaf  # noqa: E402
 from ledger.log_sources import ExportSource  # noqa: E402
+from ledger.store.application import LedgerStore  # noqa: E402
 from ledger.store.datadir import SQLITE_FILE, LedgerConfig, init_ledger, open_ledger  # noqa: E402
 
 BUILT_FILE = "built.json"
@@ -102,16 +103,7 @@ def views_ledger(entries: int, batch: int) -> Path:
             raise SystemExit(f"{directory} is not a ledger of the synthetic export: remove it and run again")
     else:
         _say(f"building {directory} from {export} ({size:,} leaves; once)")
-        store = init_ledger(
-            directory,
-            origin=ORIGIN,
-            name=NAME,
-            policy=genesis_policy(SEED),
-            root_key=key(SEED, "root"),
-            log_key=key(SEED, "log"),
-            genesis_at=GENESIS_AT,
-            clock=log_clock,
-        )
+        store = _init_synthetic(directory)
         if store.leaf(0) != genesis:
             raise SystemExit("the genesis entry made by init_ledger differs from the export's: keys or clock differ")
     done = store.size
@@ -144,6 +136,20 @@ def views_ledger(entries: int, batch: int) -> Path:
     return directory
 
 
+def _init_synthetic(directory: Path) -> LedgerStore:
+    """A new data directory whose genesis is the synthetic export's (same keys, clock and policy)."""
+    return init_ledger(
+        directory,
+        origin=ORIGIN,
+        name=NAME,
+        policy=genesis_policy(SEED),
+        root_key=key(SEED, "root"),
+        log_key=key(SEED, "log"),
+        genesis_at=GENESIS_AT,
+        clock=log_clock,
+    )
+
+
 def views_from_export(entries: int) -> Path:
     """bench-data/views-export-N: the views of the synthetic export's N leaves, folded here (once)."""
     from ledger.crypto.keys import encode_base64
@@ -156,17 +162,7 @@ def views_from_export(entries: int) -> Path:
     shutil.rmtree(directory, ignore_errors=True)
     size = export_size(export)
     leaves = ExportSource(export).leaves(size)
-    store = init_ledger(
-        directory,
-        origin=ORIGIN,
-        name=NAME,
-        policy=genesis_policy(SEED),
-        root_key=key(SEED, "root"),
-        log_key=key(SEED, "log"),
-        genesis_at=GENESIS_AT,
-        clock=log_clock,
-    )
-    store.close()
+    _init_synthetic(directory).close()
     config = LedgerConfig.read(directory)
     projector = ViewProjector(config.storage, config.origin)
     _say(f"folding {export} ({size:,} leaves) into the views of {directory} (once)")
