@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import _require_browser, run_cli, screenshot, serve
-from tests.browser.test_writes import Device
+from tests.browser.test_writes import Device, sign_key_registration
 
 BASIS = "Permintaan subjek data, UU 27/2022 pasal 8 (uji)"
 
@@ -80,19 +80,7 @@ def register(ledger: dict[str, Any], device: Device, role: str, name: str, numbe
     }
     submission = base / f"{device.fingerprint[:8]}.submission.json"
     submission.write_text(
-        run_cli(
-            "sign",
-            "--ledger",
-            str(directory),
-            "--key",
-            str(directory / "demo-keys" / "administrator-blora.key"),
-            "--kind",
-            "key.registered",
-            "--stream",
-            f"key/{device.fingerprint}",
-            "--body",
-            json.dumps(body),
-        )
+        sign_key_registration(directory, directory / "demo-keys" / "administrator-blora.key", device, body)
     )
     run_cli("append", "--ledger", str(directory), str(submission), "--disclosure", str(disclosure))
     return str(person["person"])

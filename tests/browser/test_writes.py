@@ -198,12 +198,17 @@ def register_by_root(ledger: dict[str, Any], device: Device, role: str, name: st
 
 def sign_key_registration_by_root(ledger: dict[str, Any], device: Device, body: dict[str, Any]) -> str:
     """The submission registering `device`'s key with `body`, signed with the root key (`integritas sign`)."""
+    return sign_key_registration(ledger["dir"], ledger["root_key"], device, body)
+
+
+def sign_key_registration(directory: Path, signer: Path, device: Device, body: dict[str, Any]) -> str:
+    """The submission registering `device`'s key with `body`, signed with the key file `signer`."""
     return run_cli(
         "sign",
         "--ledger",
-        str(ledger["dir"]),
+        str(directory),
         "--key",
-        str(ledger["root_key"]),
+        str(signer),
         "--kind",
         "key.registered",
         "--stream",
