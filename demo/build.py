@@ -61,7 +61,7 @@ def build_demo(
         person = store.person(disclosure.person)
         assert person is not None, f"the story made {disclosure.person} but no entry names it"
         opened.append((disclosure, person.commitment))
-    with PersonalDataStore(directory) as personal:
+    with PersonalDataStore.creating(directory) as personal:
         personal.deposit_all(opened)
     write_demo_keys(directory / DEMO_KEYS, story, store)
     return store

@@ -10,6 +10,7 @@ neither the erased name nor the number, and the other employee's data is untouch
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ import pytest
 
 from cli.main import main
 from ledger.crypto.keys import encode_base64, fingerprint, public_key_bytes, read_private_key
+from ledger.personal import PersonalData, make_disclosure
+from ledger.store.personal import PERSONAL_FILE, PersonalDataStore
 
 ORIGIN = "pdp.integritas.example/log"
 UNIT = "dinas-fiktif"
@@ -339,3 +342,23 @@ def test_erasing_an_unknown_person_changes_nothing(ledger: Ledger) -> None:
     )
     assert status == 1 and err.startswith("integritas: role_not_allowed:")
     assert holding(ANI[0], ledger.dir)  # a refused erasure deletes nothing
+
+
+def test_a_store_opened_where_none_is_held_reads_empty_and_refuses_writes(tmp_path: Path) -> None:
+    """Opening the store to read does not create it: it answers as an empty store, records no read
+    (no data was processed) and refuses a deposit, which must open it with `creating`; the twin
+    creates the file (mode 0600) and keeps what it deposits."""
+    disclosure = make_disclosure(PersonalData(*ANI))
+    with PersonalDataStore(tmp_path) as store:
+        assert store.get(disclosure.person) is None and list(store.all()) == []
+        assert store.read(disclosure.person, reader="r", record="x", purpose="audit", at="t") is None
+        assert store.reads() == [] and store.persons_with_number(ANI[1]) == []
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            store.deposit(disclosure, disclosure.commitment)
+    assert not (tmp_path / PERSONAL_FILE).exists()
+    with PersonalDataStore.creating(tmp_path) as store:
+        store.deposit(disclosure, disclosure.commitment)
+    assert (tmp_path / PERSONAL_FILE).stat().st_mode & 0o777 == 0o600
+    with PersonalDataStore(tmp_path) as store:
+        assert store.read(disclosure.person, reader="r", record="x", purpose="audit", at="t") == PersonalData(*ANI)
+        assert len(store.reads()) == 1

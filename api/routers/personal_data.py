@@ -38,7 +38,7 @@ from ledger.personal import PSEUDONYM_PATTERN, Disclosure, PersonalData, verify_
 from ledger.rules.persons import persons_named
 from ledger.store.application import LedgerStore
 from ledger.store.erasure import append_disclosed, erasure_state, finish_erasures
-from ledger.store.personal import PERSONAL_FILE, PersonalDataStore
+from ledger.store.personal import PersonalDataStore
 from ledger.store.reader import LedgerReader
 from projections.persons import find_persons
 
@@ -279,10 +279,6 @@ def _look_up(
     ledger: LedgerReader, directory: Path, session: KeySession, data: PersonalData, unit: str | None, purpose: str
 ) -> dict[str, str]:
     ledger.refresh()
-    if not (directory / PERSONAL_FILE).exists():
-        # No store yet (a log of rules edition 1 or 2, or an edition-3 log naming no one yet): no one
-        # is held, and a look-up does not create the store.
-        raise _unknown_person()
     differs = False
     with PersonalDataStore(directory) as personal:
         for pseudonym in personal.persons_with_number(data.number or ""):

@@ -92,11 +92,11 @@ def _append_disclosed(
     named = {person: c for person, c in named.items() if _latest_commitment(store, person) == c}
     if entry.kind == "personal_data.rectified" and named:
         corrected = by_person[entry.stream_subject or ""]
-        with PersonalDataStore(directory) as personal:
+        with PersonalDataStore.creating(directory) as personal:
             personal.rectify(corrected, named[corrected.person])
         exports = erase_from_exports(directory, corrected.person)  # their logs hold the old commitment (see there)
         return receipt, exports, rectify_in_backups(directory, corrected)
-    with PersonalDataStore(directory) as personal:
+    with PersonalDataStore.creating(directory) as personal:
         for person, commitment in named.items():
             personal.deposit(by_person[person], commitment)
     return receipt, [], []
@@ -216,7 +216,7 @@ def restore_backup(store: LedgerStore, directory: Path, backup: Path) -> Restore
     held = read_backup(backup)
     done = Restored()
     kept = []
-    with PersonalDataStore(directory) as personal:
+    with PersonalDataStore.creating(directory) as personal:
         for disclosure in held.persons:
             person = store.person(disclosure.person)
             if personal.is_erased(disclosure.person) or disclosure.person in held.erased:
@@ -324,10 +324,8 @@ def finish_erasures(store: LedgerStore, directory: Path) -> list[Deletion]:
     erased = set(store.erased_persons())
     if not erased:
         return []
-    pending: set[str] = set()
-    if has_personal_data(directory):
-        with PersonalDataStore(directory) as personal:
-            pending = {person for person in erased if personal.get(person) is not None}
+    with PersonalDataStore(directory) as personal:
+        pending = {person for person in erased if personal.get(person) is not None}
     pending |= erased & _exported_persons(directory)
     return [delete_personal_data(directory, person) for person in sorted(pending)]
 
@@ -358,10 +356,8 @@ def erasure_state(store: LedgerReader, directory: Path, person: str) -> ErasureS
     known = store.person(person)
     if known is None:
         raise NotFound(f"no entry of the log names {person}", code=codes.UNKNOWN_PERSON)
-    held = False
-    if has_personal_data(directory):
-        with PersonalDataStore(directory) as personal:
-            held = personal.get(person) is not None
+    with PersonalDataStore(directory) as personal:
+        held = personal.get(person) is not None
     exports = auditor_exports(directory)
     holding = sum(1 for export in exports if person in _persons_of_export(Path(export)))
     return ErasureState(person, known.erased_index, held, len(exports), holding)

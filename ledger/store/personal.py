@@ -92,11 +92,22 @@ class Read:
 
 class PersonalDataStore:
     """DIR/personal.sqlite: open per use (`with PersonalDataStore(dir) as pd:`), never kept open by a
-    server between requests, so that an erasure's VACUUM finds no other connection."""
+    server between requests, so that an erasure's VACUUM finds no other connection.
 
-    def __init__(self, directory: Path) -> None:
+    Opening it does not create it: a ledger that holds no store (rules edition 1 or 2, or an edition-3
+    log naming no one yet) reads as an empty one, read-only, and a read of it records nothing (no
+    personal data was processed). Only what deposits data opens it with `creating` (the append of a
+    named entry, a restore, the demo)."""
+
+    def __init__(self, directory: Path, *, create: bool = False) -> None:
         self.directory = directory
         path = directory / PERSONAL_FILE
+        self.present = path.exists() or create
+        if not self.present:
+            self._db = sqlite3.connect(":memory:", isolation_level=None)
+            self._db.executescript(_SCHEMA)
+            self._db.execute("PRAGMA query_only = ON")  # a writer that forgot `creating` fails loudly
+            return
         if not path.exists():
             # Created 0600 before SQLite opens it: its -wal and -shm files take the same mode.
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
@@ -104,6 +115,11 @@ class PersonalDataStore:
         self._db.execute("PRAGMA secure_delete = ON")
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.executescript(_SCHEMA)
+
+    @classmethod
+    def creating(cls, directory: Path) -> PersonalDataStore:
+        """The store, created (empty, mode 0600) if the ledger holds none yet: for depositing data."""
+        return cls(directory, create=True)
 
     def __enter__(self) -> PersonalDataStore:
         return self
@@ -248,6 +264,8 @@ class PersonalDataStore:
         """The person's data for display, recording the read first (who, when, which record, why)."""
         if not purpose.strip():
             raise MalformedInput("a read of personal data needs a stated purpose", code=codes.PURPOSE_REQUIRED)
+        if not self.present:
+            return None  # no store, no data: nothing was read
         self._db.execute(
             "INSERT INTO reads (at, reader, person, record, purpose) VALUES (?, ?, ?, ?, ?)",
             (at, reader, person, record, purpose),

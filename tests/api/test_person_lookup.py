@@ -27,6 +27,7 @@ from ledger.personal import PersonalData, compute_commitment, make_disclosure
 from ledger.store.personal import PersonalDataStore
 from tests.api.api_builder import DemoLog, Tokens, assert_problem, bearer
 from tests.api.test_sessions import sign_in
+from tests.test_personal_data import ok, run
 
 LOOKUP = "/v1/personal-data/lookup"
 DISCLOSURES = "/v1/personal-data/disclosures"
@@ -234,19 +235,44 @@ def test_post_entries_takes_a_person_only_when_the_store_opens_the_commitment(cl
         assert personal.get(stranger.person) is None
 
 
-def test_a_lookup_where_no_data_is_held_finds_no_one_and_makes_no_store(demo: DemoLog, tmp_path: Path) -> None:
+def test_no_reader_of_personal_data_makes_a_store_where_none_is_held(
+    demo: DemoLog, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The same registrar's look-up of a known employee (found in the first test) on a copy whose
-    store is gone (as on a log of an older rules edition, which holds no data): unknown_person, and
-    the look-up does not create DIR/personal.sqlite."""
+    store is gone (as on a log of an older rules edition, which holds no data): unknown_person. It and
+    every other reader of the store (the read log, a person's record, the erasure state, a search by
+    name, the operator's page, the data subject's page, `integritas personal show|reads`) answer as
+    for an empty store, and none of them creates DIR/personal.sqlite."""
     directory = tmp_path / "ledger"
     shutil.copytree(demo.directory, directory)
     bare = Copy(directory, demo.trust["origin"], Tokens.create(tmp_path / "tokens.json"))
-    _, name, number = unit_employee(bare)
+    person, name, number = unit_employee(bare)
     for path in directory.glob("personal.sqlite*"):
         path.unlink()
     settings = Settings(ledger_dir=directory, token_file=bare.tokens.path)
+    operator, auditor = bearer(bare.tokens.operator), bearer(bare.tokens.auditor)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        assert client.get("/v1/personal-data/reads", headers=operator).json() == []
+        record = client.get(f"/v1/personal-data/{person}", params={"purpose": "audit"}, headers=auditor)
+        assert record.status_code == 200 and record.json()["data"] is None, record.text
+        assert_problem(
+            client.get(f"/v1/personal-data/{number}", params={"purpose": "audit"}, headers=auditor),
+            404,
+            "unknown_person",
+        )
+        state = client.get(f"/v1/personal-data/erasures/{person}", headers=operator)
+        assert state.status_code == 200 and state.json()["data_held"] is False, state.text
+        search = client.get("/v1/search", params={"q": name.split()[0]}, headers=auditor)
+        assert search.status_code == 200 and "persons" not in search.json(), search.text
+        page = client.get("/personal-data", params={"person": person, "purpose": "audit"}, headers=operator)
+        assert page.status_code == 200 and name not in page.text, page.text
         signed_in(client, bare, "pact_registrar-")
         request = {"kind": "pact.signed", "unit": UNIT, "name": name, "number": number}
         assert_problem(client.post(LOOKUP, json=request), 404, "unknown_person")
+        assert client.get("/personal-data/mine").status_code == 200
+    status, _, err = run(
+        capsys, "personal", "show", number, "--ledger", str(directory), "--purpose", "t", "--reader", "r"
+    )
+    assert status != 0 and "unknown_person" in err
+    assert ok(capsys, "personal", "reads", "--ledger", str(directory)).strip() == "[]"
     assert not list(directory.glob("personal.sqlite*"))

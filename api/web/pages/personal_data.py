@@ -29,7 +29,7 @@ from api.web.pages.shared import page_store, router
 from api.web.render import render
 from ledger.entry import format_time
 from ledger.errors import LedgerError, NotFound
-from ledger.store.personal import PersonalDataStore, has_personal_data
+from ledger.store.personal import PersonalDataStore
 
 OperatorPage = Annotated[TokenRecord, Depends(page_reader("operator"))]
 READS_SHOWN = 50
@@ -79,14 +79,13 @@ def my_records(request: Request) -> HTMLResponse:
     mine: dict[str, Any] = {"session": session, "person": person, "data": None, "entries": [], "reads": []}
     if person is not None and known is not None:
         directory = request.app.state.settings.ledger_dir
-        if has_personal_data(directory):
-            with PersonalDataStore(directory) as personal:
-                reader = f"{session.holder_name} (the data subject, key {session.fingerprint[:16]})"
-                now = format_time(datetime.now(UTC))
-                mine["data"] = personal.read(
-                    person, reader=reader, record=f"person/{person}", purpose=SUBJECT_ACCESS, at=now
-                )
-                mine["reads"] = personal.reads(person)[::-1]
+        with PersonalDataStore(directory) as personal:
+            reader = f"{session.holder_name} (the data subject, key {session.fingerprint[:16]})"
+            now = format_time(datetime.now(UTC))
+            mine["data"] = personal.read(
+                person, reader=reader, record=f"person/{person}", purpose=SUBJECT_ACCESS, at=now
+            )
+            mine["reads"] = personal.reads(person)[::-1]
         mine["erased_index"] = known.erased_index
         mine["entries"] = [_entry_row(store.entry(index).document(), index) for index in known.indices]
     return render(request, "personal_data_mine.html", nav="personal-data-mine", mine=mine)
