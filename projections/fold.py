@@ -13,10 +13,10 @@ tables or offline from an exported directory.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from sys import intern
 from typing import Any
 
 from ledger import codes
@@ -32,9 +32,6 @@ from projections import people
 VIEW_CLOCK = datetime(9999, 1, 1, tzinfo=UTC)
 MAX_NOTES_IN_STATUS = 20
 PACT_SIGNED, PACT_RELEASED = "pact.signed", "pact.released"
-# The members of an employee document's events, in order (an edition-1 pact has no occasion).
-_SIGNED_EVENT = ("index", "at", "kind", "signer", "name", "signed_on", "occasion")
-_RELEASED_EVENT = ("index", "at", "kind", "signer", "reason")
 
 
 @dataclass
@@ -62,6 +59,18 @@ class HistoryRow:
 
 
 @dataclass
+class PactEvent:
+    """One pact entry as an event of its employee's document (`ViewFold.employee`): signed (with
+    the name, the day and, from edition 2, the occasion) or released (with the reason). Like the
+    history rows, the events live in the view tables online, one row each, and are gathered when an
+    employee is read: at national scale they are 85 % of the entries (issue 16, bounded memory)."""
+
+    unit: str
+    number: str
+    event: dict[str, Any]
+
+
+@dataclass
 class Changes:
     """What one applied leaf changed, so that a materialised view writes only that."""
 
@@ -69,6 +78,7 @@ class Changes:
     signers: set[str] = field(default_factory=set)
     employees: set[tuple[str, str]] = field(default_factory=set)
     history: list[HistoryRow] = field(default_factory=list)
+    pact_events: list[PactEvent] = field(default_factory=list)
     assessments: list[dict[str, Any]] = field(default_factory=list)
     people: set[str] = field(default_factory=set)  # keys whose directory document changed
     indexed: set[tuple[str, str]] = field(default_factory=set)  # (what, id) whose search terms changed
@@ -82,8 +92,10 @@ class ViewFold:
         # `rows`: the leaf hashes of the caller's tree, which it appends every applied leaf's hash to
         # (refused or not) right after `apply`: the rules' leaf index reads them instead of a copy.
         self.state = LedgerState(origin=origin, leaf_indices=LeafIndex(rows=rows))
-        # The history lines live in the view tables online; offline (MemoryViews) the fold keeps them.
+        # The history lines and the employees' pact events live in the view tables online; offline
+        # (MemoryViews) the fold keeps them.
         self.history_log: list[dict[str, Any]] | None = [] if keep_history else None
+        self.pact_log: dict[tuple[str, str], list[dict[str, Any]]] | None = {} if keep_history else None
         self.notes: dict[str, list[dict[str, Any]]] = {}  # unit -> its latest MAX_NOTES_IN_STATUS notes
         self.notes_total: dict[str, int] = {}  # unit -> how many notes it has had
         self.witnesses: dict[str, dict[str, list[dict[str, Any]]]] = {}  # unit -> declaration -> attestations
@@ -91,9 +103,6 @@ class ViewFold:
         self.released: dict[str, dict[str, dict[str, Any]]] = {}  # unit -> number -> release
         self.last_activity: dict[str, dict[str, Any]] = {}
         self.signers: dict[str, dict[str, Any]] = {}
-        # (unit, number) -> the employee's pact events, each a tuple of its document's values: at 85 %
-        # of a national log's entries, a dict each would be most of the fold (issue 16, item 4).
-        self.employees: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
         self.refused: list[dict[str, Any]] = []  # leaves the rules refuse (only a damaged log has any)
         self.assessment_log: list[dict[str, Any]] = []  # every assessment result, in log order
         self.size = 0
@@ -224,21 +233,18 @@ class ViewFold:
             changes.assessments.append(result)
         elif entry.kind in ("pact.signed", "pact.released"):
             number = entry.stream_subject or ""
-            events = self.employees.setdefault((unit, number), [])
-            event: tuple[Any, ...]  # the values of _SIGNED_EVENT's or _RELEASED_EVENT's members
+            event: dict[str, Any] = {"index": index, "at": entry.at, "kind": entry.kind, "signer": entry.signer}
             if entry.kind == "pact.signed":
                 # Edition 3: the pseudonym stands where the name stood; names come from the
                 # personal-data store at read time and never enter a view (docs/contract/personal-data.md).
-                name = body["employee"].get("name") or body["employee"]["person"]
-                if events and events[-1][2] == PACT_SIGNED and events[-1][4] == name:
-                    name = events[-1][4]  # one string for an employee's name, not one a year
-                event = (index, entry.at, PACT_SIGNED, intern(entry.signer), name, intern(body["signed_on"]))
+                event["name"] = body["employee"].get("name") or body["employee"]["person"]
+                event["signed_on"] = body["signed_on"]
                 if "occasion" in body:  # edition 2: when the pact was signed
-                    event += (intern(body["occasion"]),)
+                    event["occasion"] = body["occasion"]
                 self.released.get(unit, {}).pop(number, None)
             else:
                 pact = self.state.units[unit].pacts[number]
-                event = (index, entry.at, PACT_RELEASED, intern(entry.signer), body["reason"])
+                event["reason"] = body["reason"]
                 self.released.setdefault(unit, {})[number] = {
                     "number": number,
                     "name": pact.employee_name,
@@ -246,7 +252,9 @@ class ViewFold:
                     "reason": body["reason"],
                     "index": index,
                 }
-            events.append(event)
+            changes.pact_events.append(PactEvent(unit, number, event))
+            if self.pact_log is not None:
+                self.pact_log.setdefault((unit, number), []).append(event)
             changes.employees.add((unit, number))
             changes.indexed.add(("employee", f"{unit}/{number}"))
         if entry.kind == "stage.advanced" and self.edition >= 2:
@@ -498,21 +506,43 @@ class ViewFold:
         return (
             {("unit", unit) for unit in self.state.units}
             | {("key", fingerprint) for fingerprint in self.state.keys}
-            | {("employee", f"{unit}/{number}") for unit, number in self.employees}
+            | {("employee", f"{unit}/{number}") for unit, number in self.employees()}
         )
 
+    def employees(self) -> Iterator[tuple[str, str]]:
+        """(unit, number) of every employee with a pact entry, in that order: the rules state's pacts,
+        which keep a released pact (invalid) and so every employee a pact entry was accepted for."""
+        for unit in sorted(self.state.units):
+            for number in sorted(self.state.units[unit].pacts):
+                yield unit, number
+
+    def is_employee(self, unit: str, number: str) -> bool:
+        known = self.state.units.get(unit)
+        return known is not None and number in known.pacts
+
     def employee_document(self, unit: str, number: str) -> dict[str, Any]:
+        """An employee's document as the view tables hold it: without its events (`PactEvent`), which
+        are rows of their own, gathered when it is read (`employee`)."""
         pact = self.state.units[unit].pacts.get(number)
         return {
             "unit": unit,
             "number": number,
             "name": pact.employee_name if pact else None,
             "valid": bool(pact and pact.valid),
-            "events": [
-                dict(zip(_SIGNED_EVENT if event[2] == PACT_SIGNED else _RELEASED_EVENT, event, strict=False))
-                for event in self.employees.get((unit, number), ())
-            ],
         }
+
+    def employee(self, unit: str, number: str) -> dict[str, Any]:
+        """An employee's document with its pact events in log order, as a reader sees it: from a fold
+        that keeps them (`keep_history`, offline)."""
+        if self.pact_log is None:
+            raise ValueError("this fold does not keep the pact events: read employees from the view tables")
+        return with_events(self.employee_document(unit, number), self.pact_log.get((unit, number), []))
+
+
+def with_events(document: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
+    """An employee's stored document with its events, the last member as it always was. Views written
+    before the events had rows of their own (meta `employee_events` absent) still hold them inside."""
+    return document if "events" in document else {**document, "events": events}
 
 
 def _assessment_json(assessment: Assessment, unit: str, remediation: list[str]) -> dict[str, Any]:

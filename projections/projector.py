@@ -38,7 +38,7 @@ from ledger.store.config import Storage
 from ledger.store.events import LeafAppended, LedgerEvents
 from ledger.store.polling import PollingSubscription
 from ledger.store.writer_lock import writer_lock
-from projections.fold import Changes, ViewFold
+from projections.fold import Changes, PactEvent, ViewFold
 from projections.locks import ViewsLock
 from projections.recorders import PostgresViewRecorder, SQLiteViewRecorder, ViewDocuments, ViewRecorder
 from projections.selection import UNIT_INDEX
@@ -47,6 +47,9 @@ LEAF_TOPIC = f"{LeafAppended.__module__}:{LeafAppended.__qualname__}"
 APPLICATION_NAME = LedgerEvents.name  # the store's events application: its events table and tracking key
 PAGE = 2000
 PEOPLE_INDEX = 1  # the version of the directory and search tables the views hold (meta `people_index`)
+# Meta `employee_events`: the employees' pact events are rows of their own (projections.fold.PactEvent),
+# not members of the employee documents (issue 16).
+EMPLOYEE_EVENTS = 1
 
 
 def view_recorder_class(storage: Storage) -> type[ViewRecorder]:
@@ -136,6 +139,7 @@ def merge(into: Changes, changes: Changes) -> None:
     into.signers |= changes.signers
     into.employees |= changes.employees
     into.history += changes.history
+    into.pact_events += changes.pact_events
     into.assessments += changes.assessments
     into.people |= changes.people
     into.indexed |= changes.indexed
@@ -218,6 +222,7 @@ def write_changes(
     view.write(
         changed_documents(fold, tree, changes, reset=reset),
         history=[row.to_json() for row in changes.history],
+        pact_events=changes.pact_events,
         tracking=tracking,
         reset=reset,
     )
@@ -229,7 +234,10 @@ def changed_documents(fold: ViewFold, tree: MerkleTree, changes: Changes, *, res
     return ViewDocuments(
         units=[(unit, fold.unit_document(unit)) for unit in sorted(changes.units)],
         signers=((signer, fold.signer_document(signer)) for signer in sorted(changes.signers) if signer),
-        employees=((unit, number, fold.employee_document(unit, number)) for unit, number in sorted(changes.employees)),
+        employees=(
+            (unit, number, fold.employee_document(unit, number))
+            for unit, number in (fold.employees() if reset else sorted(changes.employees))
+        ),
         assessments=changes.assessments,
         meta={
             "tree_size": fold.size,
@@ -241,7 +249,7 @@ def changed_documents(fold: ViewFold, tree: MerkleTree, changes: Changes, *, res
             "people_index": PEOPLE_INDEX,
             # A rebuild writes every unit's selection rows; an entry, the rows of the units it changed,
             # which keep views already indexed (or being filled: _complete_unit_index) complete.
-            **({"unit_index": UNIT_INDEX} if reset else {}),
+            **({"unit_index": UNIT_INDEX, "employee_events": EMPLOYEE_EVENTS} if reset else {}),
         },
         people=((key, fold.person_document(key)) for key in sorted(changes.people) if key in fold.state.keys),
         terms=((what, item, fold.search_terms(what, item)) for what, item in sorted(changes.indexed)),
@@ -350,10 +358,12 @@ class ViewProjector:
                 self._complete_meta()
                 self._complete_people()
                 self._complete_unit_index()
+                self._complete_employee_events()
                 return 0  # nothing new: no need to load the fold at all
             self.start()
             self._complete_people()
             self._complete_unit_index()
+            self._complete_employee_events()
             done = 0
             for notification in itertools.chain([first], pending):
                 event = self.events.mapper.to_domain_event(notification)
@@ -391,6 +401,15 @@ class ViewProjector:
                 )
             )
 
+    def _complete_employee_events(self) -> None:
+        """Give views written by a release whose employee documents held their pact events the rows of
+        those events (issue 16), before any new event adds to them. Only the holder of the views lock
+        calls this."""
+        if self.view.meta().get("employee_events") == EMPLOYEE_EVENTS:
+            return
+        with self.projection.lock:
+            self.view.split_employee_events({"employee_events": EMPLOYEE_EVENTS})
+
     def _complete_unit_index(self) -> None:
         """Give views written by a release before the selection tables existed (issue 16) their rows,
         from the unit documents they hold (projections.selection); until then the queries answer in
@@ -406,6 +425,7 @@ class ViewProjector:
         self._complete_meta()
         self._complete_people()
         self._complete_unit_index()
+        self._complete_employee_events()
         self._runner = BatchingRunner(
             projection=self.projection,
             application_class=LedgerEvents,
@@ -486,7 +506,7 @@ def rebuild_views(
     history rows are written while the fold runs (`ViewRecorder.rebuilding`); `tracking` gives the
     position once the leaves are read. What `integritas views rebuild` and `scripts/bench.py rebuild` run."""
     with view.rebuilding() as rebuilding:
-        fold, tree, changes = fold_everything(origin, leaves, total, progress, rebuilding.history)
+        fold, tree, changes = fold_everything(origin, leaves, total, progress, rebuilding.rows)
         rebuilding.finish(changed_documents(fold, tree, changes, reset=True), tracking())
     return fold, tree
 
@@ -499,7 +519,7 @@ def give_back_wal(database: Path) -> None:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-HISTORY_BATCH = 20_000  # history rows handed to the rebuild's transaction at a time
+HISTORY_BATCH = 20_000  # history rows (and pact events) handed to the rebuild's transaction at a time
 
 
 def fold_everything(
@@ -507,29 +527,31 @@ def fold_everything(
     leaves: Iterable[tuple[int, bytes]],
     total: int,
     progress: Callable[[int, int], None] | None,
-    history: Callable[[list[dict[str, Any]]], None],
+    rows: Callable[[list[dict[str, Any]], list[PactEvent]], None],
 ) -> tuple[ViewFold, MerkleTree, Changes]:
     """Fold a whole log's leaves from the first: the fold, its tree, and every document it makes;
-    the history rows go to `history` in batches as the fold makes them (a national log's 10^7 rows
-    are never held). A rebuild's work (`rebuild_views`)."""
+    the history rows and pact events go to `rows` in batches as the fold makes them (a national
+    log's 10^7 of each are never held). A rebuild's work (`rebuild_views`); the employees' documents
+    are every employee's (`ViewFold.employees`, as `changed_documents` reads them on a reset)."""
     tree = MerkleTree()
     fold = ViewFold(origin, rows=tree.leaf_rows)  # its leaf index reads the tree's hashes
     changes = Changes()
-    batch: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    events: list[PactEvent] = []
     for index, leaf in leaves:
         applied = fold.apply(index, leaf)
-        batch += (row.to_json() for row in applied.history)
-        if len(batch) >= HISTORY_BATCH:
-            history(batch)
-            batch = []
+        history += (row.to_json() for row in applied.history)
+        events += applied.pact_events
+        if len(history) + len(events) >= HISTORY_BATCH:
+            rows(history, events)
+            history, events = [], []
         tree.append(applied.leaf_hash)
         if progress and fold.size % 4096 == 0:
             progress(fold.size, total)
-    if batch:
-        history(batch)
+    if history or events:
+        rows(history, events)
     changes.units = set(fold.state.units)
     changes.signers = set(fold.signers) | set(fold.state.keys)
-    changes.employees = set(fold.employees)
     changes.assessments = list(fold.assessment_log)
     changes.people = set(fold.state.keys)
     changes.indexed = fold.everything_indexed()

@@ -172,7 +172,8 @@ class MemoryViews(PythonSelection):
         return self.fold.signer_document(signer)
 
     def employees(self, unit: str) -> list[dict[str, Any]]:
-        return [self.fold.employee_document(u, n) for (u, n) in sorted(self.fold.employees) if u == unit]
+        known = self.fold.state.units.get(unit)
+        return [] if known is None else [self.fold.employee(unit, number) for number in sorted(known.pacts)]
 
     def history(
         self,
@@ -219,7 +220,7 @@ class MemoryViews(PythonSelection):
         return len(rows), rows[offset : offset + limit]
 
     def employee(self, unit: str, number: str) -> dict[str, Any] | None:
-        return self.fold.employee_document(unit, number) if (unit, number) in self.fold.employees else None
+        return self.fold.employee(unit, number) if self.fold.is_employee(unit, number) else None
 
     def search(
         self, words: Sequence[str], *, offset: int = 0, limit: int = PAGE_SIZE, what: str | None = None

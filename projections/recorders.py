@@ -27,6 +27,7 @@ from psycopg.sql import SQL
 
 from ledger.store.events import LedgerEvents
 from projections import selection
+from projections.fold import PactEvent, with_events
 from projections.people import name_key
 from projections.selection import ItemWhere, UnitWhere
 
@@ -35,6 +36,10 @@ VIEW_TABLES = (
     "CREATE TABLE IF NOT EXISTS view_signers (signer TEXT PRIMARY KEY, doc TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS view_employees (unit TEXT NOT NULL, number TEXT NOT NULL, doc TEXT NOT NULL, "
     "PRIMARY KEY (unit, number))",
+    # An employee's pact events (projections.fold.PactEvent), gathered into the document when it is read.
+    "CREATE TABLE IF NOT EXISTS view_employee_events (idx BIGINT PRIMARY KEY, unit TEXT NOT NULL, "
+    "number TEXT NOT NULL, event TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS view_employee_events_employee ON view_employee_events (unit, number, idx)",
     "CREATE TABLE IF NOT EXISTS view_history (idx BIGINT PRIMARY KEY, unit TEXT, signer TEXT NOT NULL, "
     "kind TEXT NOT NULL, at TEXT NOT NULL, row TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS view_history_unit ON view_history (unit, idx)",
@@ -91,6 +96,7 @@ DROP_VIEW_ROWS = tuple(
         "view_units",
         "view_signers",
         "view_employees",
+        "view_employee_events",
         "view_history",
         "view_assessments",
         "view_meta",
@@ -174,11 +180,12 @@ class ViewRecorder(TrackingRecorder):
         documents: ViewDocuments,
         *,
         history: Iterable[dict[str, Any]] = (),
+        pact_events: Iterable[PactEvent] = (),
         tracking: Tracking | None = None,
         reset: bool = False,
     ) -> None:
-        """Upsert the changed documents, add history rows, set meta and track, all in one transaction;
-        `reset` first deletes every row and the position (a rebuild's write)."""
+        """Upsert the changed documents, add history rows and pact events, set meta and track, all in
+        one transaction; `reset` first deletes every row and the position (a rebuild's write)."""
         try:
             with self._cursor(commit=True) as c:
                 if reset:
@@ -186,6 +193,7 @@ class ViewRecorder(TrackingRecorder):
                     # and their position together, never rows without a position.
                     self._drop_rows(c, tracking.application_name if tracking else LedgerEvents.name)
                 self._add_history(c, history)
+                self._add_pact_events(c, pact_events)
                 wrote = self._write_rows(c, documents, tracking, fresh=reset)
         except BaseException:
             self._written().clear()  # rolled back: what the tables hold is no longer known here
@@ -224,6 +232,13 @@ class ViewRecorder(TrackingRecorder):
         c.executemany(
             f"INSERT INTO view_history VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
             [(row["index"], row["unit"], row["signer"], row["kind"], row["at"], _dump(row)) for row in history],
+        )
+
+    def _add_pact_events(self, c: Any, events: Iterable[PactEvent]) -> None:
+        p = self.P
+        c.executemany(
+            f"INSERT INTO view_employee_events VALUES ({p}, {p}, {p}, {p})",
+            [(e.event["index"], e.unit, e.number, _dump(e.event)) for e in events],
         )
 
     def _write_rows(
@@ -364,6 +379,33 @@ class ViewRecorder(TrackingRecorder):
         self._written().update(wrote)
         return len(units)
 
+    def split_employee_events(self, meta: dict[str, Any]) -> int:
+        """Move the pact events that views written before they had rows of their own hold inside each
+        employee's document to `view_employee_events`, and set `meta`, in one transaction, a unit at a
+        time (projections.projector). Returns how many employees' documents were split."""
+        p = self.P
+        split = 0
+        with self._cursor(commit=True) as c:
+            c.execute("SELECT DISTINCT unit FROM view_employees ORDER BY unit")
+            units = [row["unit"] for row in c.fetchall()]
+            for unit in units:
+                c.execute(f"SELECT number, doc FROM view_employees WHERE unit = {p} ORDER BY number", (unit,))
+                documents = [(row["number"], json.loads(row["doc"])) for row in c.fetchall()]
+                held = [(number, doc) for number, doc in documents if "events" in doc]
+                self._add_pact_events(
+                    c, [PactEvent(unit, number, event) for number, doc in held for event in doc["events"]]
+                )
+                c.executemany(
+                    f"UPDATE view_employees SET doc = {p} WHERE unit = {p} AND number = {p}",
+                    [(_dump({k: v for k, v in doc.items() if k != "events"}), unit, number) for number, doc in held],
+                )
+                split += len(held)
+            c.executemany(
+                f"INSERT INTO view_meta VALUES ({p}, {p}) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                [(name, _dump(value)) for name, value in meta.items()],
+            )
+        return split
+
     # --- reading ------------------------------------------------------------------------------------
 
     def meta(self) -> dict[str, Any]:
@@ -391,7 +433,14 @@ class ViewRecorder(TrackingRecorder):
     def employees(self, unit: str) -> list[dict[str, Any]]:
         with self._reading() as c:
             c.execute(f"SELECT doc FROM view_employees WHERE unit = {self.P} ORDER BY number", (unit,))
-            return [json.loads(row["doc"]) for row in c.fetchall()]
+            documents = [json.loads(row["doc"]) for row in c.fetchall()]
+            c.execute(
+                f"SELECT number, event FROM view_employee_events WHERE unit = {self.P} ORDER BY number, idx", (unit,)
+            )
+            events: dict[str, list[dict[str, Any]]] = {}
+            for row in c.fetchall():
+                events.setdefault(row["number"], []).append(json.loads(row["event"]))
+            return [with_events(doc, events.get(doc["number"], [])) for doc in documents]
 
     def history(
         self,
@@ -449,10 +498,17 @@ class ViewRecorder(TrackingRecorder):
             return total, [json.loads(row["doc"]) for row in c.fetchall()]
 
     def employee(self, unit: str, number: str) -> dict[str, Any] | None:
+        """An employee's document, its pact events gathered from their rows (projections.fold.PactEvent)."""
+        p = self.P
         with self._reading() as c:
-            c.execute(f"SELECT doc FROM view_employees WHERE unit = {self.P} AND number = {self.P}", (unit, number))
+            c.execute(f"SELECT doc FROM view_employees WHERE unit = {p} AND number = {p}", (unit, number))
             row = c.fetchone()
-            return None if row is None else json.loads(row["doc"])
+            if row is None:
+                return None
+            c.execute(
+                f"SELECT event FROM view_employee_events WHERE unit = {p} AND number = {p} ORDER BY idx", (unit, number)
+            )
+            return with_events(json.loads(row["doc"]), [json.loads(event["event"]) for event in c.fetchall()])
 
     def search(
         self, words: Sequence[str], *, offset: int = 0, limit: int = 100, what: str | None = None
@@ -751,9 +807,10 @@ class Rebuilding:
         self.wrote: dict[tuple[str, str], Any] = {}
         self.finished = False
 
-    def history(self, rows: Iterable[dict[str, Any]]) -> None:
-        """Add history rows (a batch of the fold's, in log order)."""
-        self._recorder._add_history(self._cursor, rows)
+    def rows(self, history: Iterable[dict[str, Any]], pact_events: Iterable[PactEvent]) -> None:
+        """Add history rows and pact events (a batch of the fold's, in log order)."""
+        self._recorder._add_history(self._cursor, history)
+        self._recorder._add_pact_events(self._cursor, pact_events)
 
     def finish(self, documents: ViewDocuments, tracking: Tracking | None) -> None:
         """Write every document and the views' new position; the transaction commits when the

@@ -383,15 +383,15 @@ def test_a_revoked_unit_heads_key(fold: ViewFold) -> None:
 
 
 def _employees(fold: ViewFold, unit: str) -> list[dict[str, Any]]:
-    return [fold.employee_document(u, n) for u, n in sorted(fold.employees) if u == unit]
+    return [fold.employee(u, n) for u, n in fold.employees() if u == unit]
 
 
 def test_a_transferred_employee_released_in_one_unit_signs_in_the_other(
     fold: ViewFold, docs: dict[str, dict[str, Any]]
 ) -> None:
     [released] = docs["dindukcapil"]["released_pacts"]
-    before = fold.employee_document("dindukcapil", released["number"])
-    after = fold.employee_document("kec-cepu", released["number"])
+    before = fold.employee("dindukcapil", released["number"])
+    after = fold.employee("kec-cepu", released["number"])
     assert before["valid"] is False and after["valid"] is True
     assert before["name"] == after["name"] == released["name"]
     assert [(e["kind"], e.get("reason")) for e in before["events"]] == [
@@ -407,7 +407,7 @@ def test_a_transferred_employee_released_in_one_unit_signs_in_the_other(
 def test_a_retired_employee_and_the_newcomer(fold: ViewFold, docs: dict[str, dict[str, Any]]) -> None:
     [retired] = docs["disdik"]["released_pacts"]
     assert retired["reason"] == "retired"
-    history = fold.employee_document("disdik", retired["number"])
+    history = fold.employee("disdik", retired["number"])
     assert history["valid"] is False
     assert [e["kind"] for e in history["events"]] == ["pact.signed", "pact.released"]
     employees = _employees(fold, "disdik")

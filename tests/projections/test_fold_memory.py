@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from ledger.crypto.merkle import MerkleTree
 from ledger.entry import Submission
 from ledger.rules import LedgerState
@@ -58,7 +60,9 @@ def test_a_unit_keeps_its_latest_notes_and_counts_them_all() -> None:
     assert len(view.notes["dinsos"]) == MAX_NOTES_IN_STATUS  # the older five are not held
 
 
-def test_employee_events_read_as_the_json_objects_they_were() -> None:
+def test_employee_events_leave_the_fold_as_rows_it_does_not_keep() -> None:
+    """The online fold hands each pact event to the view tables (`Changes.pact_events`) and keeps
+    none: the employee's document holds no events, and asking the fold for them is refused."""
     builder, leaves = logged()
     number = "198001012005011001"
     stream = f"pact/dinsos/{number}"
@@ -66,9 +70,16 @@ def test_employee_events_read_as_the_json_objects_they_were() -> None:
     signed = builder.submit(builder.registrars["dinsos"], "pact.signed", stream, pact(employee, "2024-01-02"))
     released = builder.submit(builder.registrars["dinsos"], "pact.released", stream, {"reason": "transfer"})
     again = builder.submit(builder.registrars["dinsos"], "pact.signed", stream, pact(employee, "2025-01-02"))
-    view, tree = folded(leaves)
+    tree = MerkleTree()
+    view = ViewFold(ORIGIN, rows=tree.leaf_rows)
+    rows = []
+    for index, leaf in enumerate(leaves):
+        applied = view.apply(index, leaf)
+        tree.append(applied.leaf_hash)
+        rows += applied.pact_events
     registrar = signed.submission.entry.signer
-    events = view.employee_document("dinsos", number)["events"]
+    assert {(row.unit, row.number) for row in rows} == {("dinsos", number)}
+    events = [row.event for row in rows]
     assert events == [
         {
             "index": signed.index,
@@ -94,5 +105,13 @@ def test_employee_events_read_as_the_json_objects_they_were() -> None:
             "signed_on": "2025-01-02",
         },
     ]
+    assert view.pact_log is None and view.employee_document("dinsos", number) == {
+        "unit": "dinsos",
+        "number": number,
+        "name": "Sri Rahayu",
+        "valid": True,
+    }
+    with pytest.raises(ValueError, match="does not keep the pact events"):
+        view.employee("dinsos", number)
     assert view.state.leaf_indices[again.submission.leaf_hash] == again.index == tree.size - 1
     assert view.state.leaf_indices == builder.state.leaf_indices

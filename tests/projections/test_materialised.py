@@ -213,6 +213,50 @@ def test_view_tables_hold_one_row_per_leaf_and_the_employees(small: tuple[Path, 
     assert projector.view.meta()["refused"] == []
 
 
+def test_views_whose_employee_documents_hold_their_events_are_split_by_their_leader(
+    small: tuple[Path, LedgerStore, BatchBuilder],
+) -> None:
+    """Views written before the pact events had rows of their own (issue 16) held them inside each
+    employee's document: they read the same until the views' leader splits them, before it folds a
+    new entry, and a pact entry after the split adds to the employee's events (without the split the
+    new event's row would stand alone and the older events be lost with the rewritten document)."""
+    directory, _, builder = small
+    projector = projector_for(directory)
+    projector.catch_up()
+    view = projector.view
+    offline = fold_source(DataDirSource(directory))
+    units = unit_ids(offline)
+    # The old layout: every employee's events inside its document, no rows, no meta.
+    for unit in units:
+        for employee in offline.employees(unit):
+            view.corrupt_for_test(
+                f"UPDATE view_employees SET doc = {view.P} WHERE unit = {view.P} AND number = {view.P}",
+                (json.dumps(employee), unit, employee["number"]),
+            )
+    view.corrupt_for_test("DELETE FROM view_employee_events")
+    view.corrupt_for_test("DELETE FROM view_meta WHERE name = 'employee_events'")
+    views = DatabaseViews(view)
+    for unit in units:
+        assert views.employees(unit) == offline.employees(unit)  # read as they are, until split
+
+    released = next(e for e in views.employees("dinas-0") if not e["valid"])
+    builder.sign_pacts("dinas-0", 1, start=int(released["number"][-5:]))  # signed again after the release
+    builder.flush()
+    assert projector_for(directory).catch_up() == 1
+    assert view.meta()["employee_events"] == projector_module.EMPLOYEE_EVENTS
+    with view._cursor(commit=False) as c:
+        c.execute("SELECT COUNT(*) AS n FROM view_employee_events")
+        rows = int(c.fetchone()["n"])
+        c.execute("SELECT doc FROM view_employees")
+        assert not any("events" in json.loads(row["doc"]) for row in c.fetchall())
+    offline = fold_source(DataDirSource(directory))
+    assert rows == sum(len(e["events"]) for unit in units for e in offline.employees(unit)) > 0
+    for unit in units:
+        assert DatabaseViews(view).employees(unit) == offline.employees(unit)
+    again = DatabaseViews(view).employee("dinas-0", released["number"])
+    assert again is not None and [e["kind"] for e in again["events"]] == ["pact.signed", "pact.released", "pact.signed"]
+
+
 def test_views_written_before_as_of_had_a_time_get_it_at_the_next_catch_up(
     small: tuple[Path, LedgerStore, BatchBuilder],
 ) -> None:
