@@ -37,9 +37,9 @@ VIEW_TABLES = (
     "CREATE TABLE IF NOT EXISTS view_employees (unit TEXT NOT NULL, number TEXT NOT NULL, doc TEXT NOT NULL, "
     "PRIMARY KEY (unit, number))",
     # An employee's pact events (projections.fold.PactEvent), gathered into the document when it is read.
-    "CREATE TABLE IF NOT EXISTS view_employee_events (idx BIGINT PRIMARY KEY, unit TEXT NOT NULL, "
-    "number TEXT NOT NULL, event TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS view_employee_events_employee ON view_employee_events (unit, number, idx)",
+    # One B-tree besides the table, in the order it is read in (an employee's, a unit's events).
+    "CREATE TABLE IF NOT EXISTS view_employee_events (unit TEXT NOT NULL, number TEXT NOT NULL, idx BIGINT NOT NULL, "
+    "event TEXT NOT NULL, PRIMARY KEY (unit, number, idx))",
     "CREATE TABLE IF NOT EXISTS view_history (idx BIGINT PRIMARY KEY, unit TEXT, signer TEXT NOT NULL, "
     "kind TEXT NOT NULL, at TEXT NOT NULL, row TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS view_history_unit ON view_history (unit, idx)",
@@ -238,7 +238,7 @@ class ViewRecorder(TrackingRecorder):
         p = self.P
         c.executemany(
             f"INSERT INTO view_employee_events VALUES ({p}, {p}, {p}, {p})",
-            [(e.event["index"], e.unit, e.number, _dump(e.event)) for e in events],
+            [(e.unit, e.number, e.event["index"], _dump(e.event)) for e in events],
         )
 
     def _write_rows(
