@@ -104,7 +104,8 @@ class ViewFold:
         self.last_activity: dict[str, dict[str, Any]] = {}
         self.signers: dict[str, dict[str, Any]] = {}
         self.refused: list[dict[str, Any]] = []  # leaves the rules refuse (only a damaged log has any)
-        self.assessment_log: list[dict[str, Any]] = []  # every assessment result, in log order
+        # Every assessment result in log order: rows of the view tables online; kept offline.
+        self.assessment_log: list[dict[str, Any]] | None = [] if keep_history else None
         self.size = 0
         # The `at` of the last leaf that parsed as an entry, refused or not: answers' `as_of.at`, the
         # day they count to by default (a leaf too damaged to parse has no time to give).
@@ -220,17 +221,14 @@ class ViewFold:
             if entry.kind == "screening.recorded" and body["outcome"] == "failed":
                 # A failed administrative screening is a failed review too (DOMAIN.md: "Which units
                 # failed review, and why?"): a document check, so its notes are its reasons, no scores.
-                result = _screening_json(entry, unit, index, self.state.units[unit].track)
-                self.assessment_log.append(result)
-                changes.assessments.append(result)
+                self._assessed(_screening_json(entry, unit, index, self.state.units[unit].track), changes)
         elif entry.kind == "stage.advanced" and body["to"] == "declared":
             self.witnesses.setdefault(unit, {})[encode_base64(submission.leaf_hash)] = []
         elif entry.kind == "assessment.reviewed":
             assert decision.assessment is not None
             result = _assessment_json(decision.assessment, unit, [item["id"] for item in body["remediation"]])
             self.results.setdefault(unit, {})[decision.assessment.level] = result
-            self.assessment_log.append(result)
-            changes.assessments.append(result)
+            self._assessed(result, changes)
         elif entry.kind in ("pact.signed", "pact.released"):
             number = entry.stream_subject or ""
             event: dict[str, Any] = {"index": index, "at": entry.at, "kind": entry.kind, "signer": entry.signer}
@@ -260,6 +258,11 @@ class ViewFold:
         if entry.kind == "stage.advanced" and self.edition >= 2:
             self._proposal_step(unit, entry, index)
         return changes
+
+    def _assessed(self, result: dict[str, Any], changes: Changes) -> None:
+        changes.assessments.append(result)
+        if self.assessment_log is not None:
+            self.assessment_log.append(result)
 
     # --- rules edition 2 ------------------------------------------------------------------------------
 

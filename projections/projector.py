@@ -38,7 +38,7 @@ from ledger.store.config import Storage
 from ledger.store.events import LeafAppended, LedgerEvents
 from ledger.store.polling import PollingSubscription
 from ledger.store.writer_lock import writer_lock
-from projections.fold import Changes, PactEvent, ViewFold
+from projections.fold import Changes, ViewFold
 from projections.locks import ViewsLock
 from projections.recorders import PostgresViewRecorder, SQLiteViewRecorder, ViewDocuments, ViewRecorder
 from projections.selection import UNIT_INDEX
@@ -519,7 +519,7 @@ def give_back_wal(database: Path) -> None:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-HISTORY_BATCH = 20_000  # history rows (and pact events) handed to the rebuild's transaction at a time
+ROWS_BATCH = 20_000  # history rows, pact events and assessments handed to the rebuild's transaction at a time
 
 
 def fold_everything(
@@ -527,32 +527,31 @@ def fold_everything(
     leaves: Iterable[tuple[int, bytes]],
     total: int,
     progress: Callable[[int, int], None] | None,
-    rows: Callable[[list[dict[str, Any]], list[PactEvent]], None],
+    rows: Callable[[Changes], None],
 ) -> tuple[ViewFold, MerkleTree, Changes]:
-    """Fold a whole log's leaves from the first: the fold, its tree, and every document it makes;
-    the history rows and pact events go to `rows` in batches as the fold makes them (a national
-    log's 10^7 of each are never held). A rebuild's work (`rebuild_views`); the employees' documents
-    are every employee's (`ViewFold.employees`, as `changed_documents` reads them on a reset)."""
+    """Fold a whole log's leaves from the first: the fold, its tree, and every document it makes.
+    What has a row per entry (history rows, pact events, assessments) goes to `rows` in batches as
+    the fold makes it: a national log's 10^7 are never held. A rebuild's work (`rebuild_views`);
+    the employees' documents are every employee's (`ViewFold.employees`, as `changed_documents`
+    reads them on a reset)."""
     tree = MerkleTree()
     fold = ViewFold(origin, rows=tree.leaf_rows)  # its leaf index reads the tree's hashes
-    changes = Changes()
-    history: list[dict[str, Any]] = []
-    events: list[PactEvent] = []
+    made = Changes()
     for index, leaf in leaves:
         applied = fold.apply(index, leaf)
-        history += (row.to_json() for row in applied.history)
-        events += applied.pact_events
-        if len(history) + len(events) >= HISTORY_BATCH:
-            rows(history, events)
-            history, events = [], []
+        made.history += applied.history
+        made.pact_events += applied.pact_events
+        made.assessments += applied.assessments
+        if len(made.history) + len(made.pact_events) >= ROWS_BATCH:
+            rows(made)
+            made = Changes()
         tree.append(applied.leaf_hash)
         if progress and fold.size % 4096 == 0:
             progress(fold.size, total)
-    if history or events:
-        rows(history, events)
+    rows(made)
+    changes = Changes()
     changes.units = set(fold.state.units)
     changes.signers = set(fold.signers) | set(fold.state.keys)
-    changes.assessments = list(fold.assessment_log)
     changes.people = set(fold.state.keys)
     changes.indexed = fold.everything_indexed()
     return fold, tree, changes

@@ -201,6 +201,7 @@ class MemoryViews(PythonSelection):
         return len(rows), rows[offset : offset + limit]
 
     def assessments(self, *, outcome: str | None = None) -> list[dict[str, Any]]:
+        assert self.fold.assessment_log is not None  # an offline fold keeps them
         return [doc for doc in self.fold.assessment_log if outcome is None or doc["outcome"] == outcome]
 
     def cycles(self) -> list[dict[str, Any]]:

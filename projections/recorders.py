@@ -27,7 +27,7 @@ from psycopg.sql import SQL
 
 from ledger.store.events import LedgerEvents
 from projections import selection
-from projections.fold import PactEvent, with_events
+from projections.fold import Changes, PactEvent, with_events
 from projections.people import name_key
 from projections.selection import ItemWhere, UnitWhere
 
@@ -252,7 +252,7 @@ class ViewRecorder(TrackingRecorder):
             [(unit, _dump(doc)) for unit, doc in documents.units],
         )
         wrote = self._index_units(c, [doc for _, doc in documents.units], fresh=fresh)
-        self._index_assessments(c, documents.assessments)
+        self._add_assessments(c, documents.assessments)
         _in_batches(
             c,
             f"INSERT INTO view_signers VALUES ({p}, {p}) ON CONFLICT (signer) DO UPDATE SET doc = excluded.doc",
@@ -263,10 +263,6 @@ class ViewRecorder(TrackingRecorder):
             f"INSERT INTO view_employees VALUES ({p}, {p}, {p}) "
             "ON CONFLICT (unit, number) DO UPDATE SET doc = excluded.doc",
             ((unit, number, _dump(doc)) for unit, number, doc in documents.employees),
-        )
-        c.executemany(
-            f"INSERT INTO view_assessments VALUES ({p}, {p}, {p}, {p}, {p})",
-            [(doc["index"], doc["unit"], doc["outcome"], doc["at"], _dump(doc)) for doc in documents.assessments],
         )
         _in_batches(
             c,
@@ -347,6 +343,14 @@ class ViewRecorder(TrackingRecorder):
         """Delete the item rows of the units in each table, to be written again."""
         for table, units in stale.items():
             c.executemany(f"DELETE FROM {table} WHERE unit = {self.P}", [(unit,) for unit in units])
+
+    def _add_assessments(self, c: Any, docs: Sequence[dict[str, Any]]) -> None:
+        p = self.P
+        c.executemany(
+            f"INSERT INTO view_assessments VALUES ({p}, {p}, {p}, {p}, {p})",
+            [(doc["index"], doc["unit"], doc["outcome"], doc["at"], _dump(doc)) for doc in docs],
+        )
+        self._index_assessments(c, docs)
 
     def _index_assessments(self, c: Any, docs: Sequence[dict[str, Any]]) -> None:
         if not docs:
@@ -807,10 +811,11 @@ class Rebuilding:
         self.wrote: dict[tuple[str, str], Any] = {}
         self.finished = False
 
-    def rows(self, history: Iterable[dict[str, Any]], pact_events: Iterable[PactEvent]) -> None:
-        """Add history rows and pact events (a batch of the fold's, in log order)."""
-        self._recorder._add_history(self._cursor, history)
-        self._recorder._add_pact_events(self._cursor, pact_events)
+    def rows(self, made: Changes) -> None:
+        """Add the rows of what the fold made (history, pact events, assessments: a batch, in log order)."""
+        self._recorder._add_history(self._cursor, [row.to_json() for row in made.history])
+        self._recorder._add_pact_events(self._cursor, made.pact_events)
+        self._recorder._add_assessments(self._cursor, made.assessments)
 
     def finish(self, documents: ViewDocuments, tracking: Tracking | None) -> None:
         """Write every document and the views' new position; the transaction commits when the

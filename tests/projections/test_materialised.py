@@ -167,10 +167,11 @@ def test_catching_up_after_each_append_equals_one_rebuild(
     small: tuple[Path, LedgerStore, BatchBuilder], batches: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Entry by entry (many small rounds, two projectors taking turns after restarts) or all at once.
-    The rebuild writes its history rows while it folds, and its documents in batches: with tiny
-    batches, a small log goes through every boundary a national one does."""
+    The rebuild writes its history rows, pact events and assessments while it folds, and its
+    documents in batches: with tiny batches, a small log goes through every boundary a national one
+    does."""
     if batches == "tiny":
-        monkeypatch.setattr(projector_module, "HISTORY_BATCH", 3)
+        monkeypatch.setattr(projector_module, "ROWS_BATCH", 3)
         monkeypatch.setattr(recorders_module, "BATCH_ROWS", 2)
     directory, store, builder = small
     projector = projector_for(directory)
