@@ -230,7 +230,8 @@ def write_changes(
 
 def changed_documents(fold: ViewFold, tree: MerkleTree, changes: Changes, *, reset: bool) -> ViewDocuments:
     """The documents and meta `changes` names: units as a list, the rest (millions after a national
-    rebuild) made one at a time as they are written."""
+    rebuild) made one at a time as they are written. On a `reset` (a rebuild), every employee's
+    document and every search item's terms, whatever `changes` names of them."""
     return ViewDocuments(
         units=[(unit, fold.unit_document(unit)) for unit in sorted(changes.units)],
         signers=((signer, fold.signer_document(signer)) for signer in sorted(changes.signers) if signer),
@@ -252,7 +253,10 @@ def changed_documents(fold: ViewFold, tree: MerkleTree, changes: Changes, *, res
             **({"unit_index": UNIT_INDEX, "employee_events": EMPLOYEE_EVENTS} if reset else {}),
         },
         people=((key, fold.person_document(key)) for key in sorted(changes.people) if key in fold.state.keys),
-        terms=((what, item, fold.search_terms(what, item)) for what, item in sorted(changes.indexed)),
+        terms=(
+            (what, item, fold.search_terms(what, item))
+            for what, item in (fold.everything_indexed() if reset else sorted(changes.indexed))
+        ),
     )
 
 
@@ -392,7 +396,7 @@ class ViewProjector:
         fold = self.projection.fold
         assert fold is not None
         with self.projection.lock:
-            changes = Changes(people=set(fold.state.keys), indexed=fold.everything_indexed())
+            changes = Changes(people=set(fold.state.keys), indexed=set(fold.everything_indexed()))
             self.view.write(
                 ViewDocuments(
                     meta={"people_index": PEOPLE_INDEX},
@@ -532,8 +536,8 @@ def fold_everything(
     """Fold a whole log's leaves from the first: the fold, its tree, and every document it makes.
     What has a row per entry (history rows, pact events, assessments) goes to `rows` in batches as
     the fold makes it: a national log's 10^7 are never held. A rebuild's work (`rebuild_views`);
-    the employees' documents are every employee's (`ViewFold.employees`, as `changed_documents`
-    reads them on a reset)."""
+    its employees' documents and search terms are every one the fold has, which `changed_documents`
+    makes on a reset as they are written, never as one set."""
     tree = MerkleTree()
     fold = ViewFold(origin, rows=tree.leaf_rows)  # its leaf index reads the tree's hashes
     made = Changes()
@@ -553,7 +557,6 @@ def fold_everything(
     changes.units = set(fold.state.units)
     changes.signers = set(fold.signers) | set(fold.state.keys)
     changes.people = set(fold.state.keys)
-    changes.indexed = fold.everything_indexed()
     return fold, tree, changes
 
 
