@@ -507,8 +507,9 @@ def rebuild_views(
     tracking: Callable[[], Tracking | None] = lambda: None,
 ) -> tuple[ViewFold, MerkleTree]:
     """Replace the views in `view` by the fold of a whole log's `leaves`, in one transaction whose
-    history rows are written while the fold runs (`ViewRecorder.rebuilding`); `tracking` gives the
-    position once the leaves are read. What `integritas views rebuild` and `scripts/bench.py rebuild` run."""
+    rows of each entry (history, pact events, assessments) are written while the fold runs
+    (`ViewRecorder.rebuilding`); `tracking` gives the position once the leaves are read. What
+    `integritas views rebuild` and `scripts/bench.py rebuild` run."""
     with view.rebuilding() as rebuilding:
         fold, tree, changes = fold_everything(origin, leaves, total, progress, rebuilding.rows)
         rebuilding.finish(changed_documents(fold, tree, changes, reset=True), tracking())
