@@ -88,9 +88,9 @@ class StatusProjection(Projection[Any]):
             if index < self.fold.size:
                 return  # already in the views (delivered twice); its tracking is older than ours
             leaf = domain_event.leaf.encode("utf-8")
-            changes = self.fold.apply(index, leaf)
-            self.tree.append(changes.leaf_hash)
             try:
+                changes = self.fold.apply(index, leaf)
+                self.tree.append(changes.leaf_hash)
                 with self.write_lock:
                     write_changes(self.view, self.fold, self.tree, changes, tracking)
             except IntegrityError:
@@ -102,6 +102,9 @@ class StatusProjection(Projection[Any]):
                 self.resync()
                 if index >= self.fold.size:
                     raise  # not a duplicate after all
+            except BaseException:
+                self._forget()
+                raise
 
     def process_events(self, batch: list[tuple[Any, Tracking]]) -> None:
         """Fold several events and write what they changed, with the last one's tracking, in one
@@ -110,17 +113,17 @@ class StatusProjection(Projection[Any]):
             assert self.fold is not None, "start() the projection before processing"
             merged = Changes()
             tracking: Tracking | None = None
-            for domain_event, event_tracking in batch:
-                index = domain_event.originator_version - 1
-                if index < self.fold.size:
-                    continue  # already in the views (delivered twice)
-                changes = self.fold.apply(index, domain_event.leaf.encode("utf-8"))
-                self.tree.append(changes.leaf_hash)
-                merge(merged, changes)
-                tracking = event_tracking
-            if tracking is None:
-                return
             try:
+                for domain_event, event_tracking in batch:
+                    index = domain_event.originator_version - 1
+                    if index < self.fold.size:
+                        continue  # already in the views (delivered twice)
+                    changes = self.fold.apply(index, domain_event.leaf.encode("utf-8"))
+                    self.tree.append(changes.leaf_hash)
+                    merge(merged, changes)
+                    tracking = event_tracking
+                if tracking is None:
+                    return
                 with self.write_lock:
                     write_changes(self.view, self.fold, self.tree, merged, tracking)
             except IntegrityError:
@@ -131,6 +134,16 @@ class StatusProjection(Projection[Any]):
                 self.resync()
                 for domain_event, event_tracking in batch:
                     self.process_event(domain_event, event_tracking)
+            except BaseException:
+                self._forget()
+                raise
+
+    def _forget(self) -> None:
+        """After a write that failed (and rolled back) for any reason but a duplicate: the fold holds
+        leaves whose rows the tables do not. Forget it, so that the projector folds again up to the
+        tables' position before it goes on (`ViewProjector.start`); kept, those leaves' history rows,
+        pact events and assessments would never be written (an employee's events lost for good)."""
+        self.fold = None
 
 
 def merge(into: Changes, changes: Changes) -> None:
@@ -335,8 +348,9 @@ class ViewProjector:
             yield event.originator_version - 1, event.leaf.encode("utf-8")  # type: ignore[attr-defined]
 
     def start(self) -> None:
-        """Rebuild the fold's memory up to the tracked position (once)."""
-        if not self._started:
+        """Rebuild the fold's memory up to the tracked position: once, and again after a failed
+        write made the projection forget it (`StatusProjection._forget`)."""
+        if not self._started or self.projection.fold is None:
             self._load()
             self._started = True
 

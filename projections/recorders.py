@@ -386,10 +386,13 @@ class ViewRecorder(TrackingRecorder):
     def split_employee_events(self, meta: dict[str, Any]) -> int:
         """Move the pact events that views written before they had rows of their own hold inside each
         employee's document to `view_employee_events`, and set `meta`, in one transaction, a unit at a
-        time (projections.projector). Returns how many employees' documents were split."""
+        time (projections.projector). Returns how many employees' documents were split. Rows the
+        table holds already are left over from before an older release wrote these views (a
+        downgrade's rebuild clears the meta, not this table): the documents are what stands."""
         p = self.P
         split = 0
         with self._cursor(commit=True) as c:
+            c.execute("DELETE FROM view_employee_events")
             c.execute("SELECT DISTINCT unit FROM view_employees ORDER BY unit")
             units = [row["unit"] for row in c.fetchall()]
             for unit in units:
