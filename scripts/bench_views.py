@@ -413,7 +413,14 @@ def print_queries(title: str, rows: list[dict[str, Any]]) -> None:
 
 
 def view_sizes(database: Path) -> dict[str, int]:
-    tables = ("view_units", "view_signers", "view_employees", "view_history", "view_assessments")
+    tables = (
+        "view_units",
+        "view_signers",
+        "view_employees",
+        "view_employee_events",
+        "view_history",
+        "view_assessments",
+    )
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
         return {table: connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in tables}
 
