@@ -234,8 +234,7 @@ def write_changes(
     """Write the documents `changes` names, and the views' position, with `tracking`."""
     view.write(
         changed_documents(fold, tree, changes, reset=reset),
-        history=[row.to_json() for row in changes.history],
-        pact_events=changes.pact_events,
+        rows=changes,
         tracking=tracking,
         reset=reset,
     )
@@ -252,7 +251,6 @@ def changed_documents(fold: ViewFold, tree: MerkleTree, changes: Changes, *, res
             (unit, number, fold.employee_document(unit, number))
             for unit, number in (fold.employees() if reset else sorted(changes.employees))
         ),
-        assessments=changes.assessments,
         meta={
             "tree_size": fold.size,
             "root_hash": encode_base64(tree.root()),

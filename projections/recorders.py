@@ -90,35 +90,32 @@ ITEM_ROWS: dict[str, Callable[[dict[str, Any]], Sequence[tuple[Any, ...]]]] = {
 }
 UNIT_ITEM_TABLES = tuple(ITEM_ROWS)
 UNIT_INDEX_ROWS = ("view_unit_index", *UNIT_ITEM_TABLES, "view_assessment_index")
+# The documents and the rows of each entry (scripts/bench_views.py counts them).
+DOCUMENT_TABLES = (
+    "view_units",
+    "view_signers",
+    "view_employees",
+    "view_employee_events",
+    "view_history",
+    "view_assessments",
+)
 DROP_VIEW_ROWS = tuple(
-    f"DELETE FROM {table}"
-    for table in (
-        "view_units",
-        "view_signers",
-        "view_employees",
-        "view_employee_events",
-        "view_history",
-        "view_assessments",
-        "view_meta",
-        "view_people",
-        "view_search",
-        *UNIT_INDEX_ROWS,
-    )
+    f"DELETE FROM {table}" for table in (*DOCUMENT_TABLES, "view_meta", "view_people", "view_search", *UNIT_INDEX_ROWS)
 )
 
 
 @dataclass
 class ViewDocuments:
-    """What one write of the views holds besides history rows: the documents an entry (or a rebuild)
-    changed and the meta. `people` are key documents of the directory (projections.people); `terms`
-    replace the search terms of each (what, item) they name. All but units may be generators, read
-    as they are written."""
+    """What one write of the views holds besides the rows of its entries (history lines, pact events,
+    assessments: `projections.fold.Changes`): the documents an entry (or a rebuild) changed and the
+    meta. `people` are key documents of the directory (projections.people); `terms` replace the
+    search terms of each (what, item) they name. All but units may be generators, read as they are
+    written."""
 
     meta: dict[str, Any]
     units: Sequence[tuple[str, dict[str, Any]]] = ()
     signers: Iterable[tuple[str, dict[str, Any]]] = ()
     employees: Iterable[tuple[str, str, dict[str, Any]]] = ()
-    assessments: Sequence[dict[str, Any]] = ()
     people: Iterable[tuple[str, dict[str, Any]]] = ()
     terms: Iterable[tuple[str, str, Sequence[str]]] = ()
 
@@ -179,21 +176,21 @@ class ViewRecorder(TrackingRecorder):
         self,
         documents: ViewDocuments,
         *,
-        history: Iterable[dict[str, Any]] = (),
-        pact_events: Iterable[PactEvent] = (),
+        rows: Changes | None = None,
         tracking: Tracking | None = None,
         reset: bool = False,
     ) -> None:
-        """Upsert the changed documents, add history rows and pact events, set meta and track, all in
-        one transaction; `reset` first deletes every row and the position (a rebuild's write)."""
+        """Upsert the changed documents, add the rows of the entries folded (`rows`: history, pact
+        events, assessments), set meta and track, all in one transaction; `reset` first deletes every
+        row and the position (a rebuild's write)."""
         try:
             with self._cursor(commit=True) as c:
                 if reset:
                     # In the same transaction as the new rows: a failed rebuild leaves the old views
                     # and their position together, never rows without a position.
                     self._drop_rows(c, tracking.application_name if tracking else LedgerEvents.name)
-                self._add_history(c, history)
-                self._add_pact_events(c, pact_events)
+                if rows is not None:
+                    self._add_rows(c, rows)
                 wrote = self._write_rows(c, documents, tracking, fresh=reset)
         except BaseException:
             self._written().clear()  # rolled back: what the tables hold is no longer known here
@@ -227,12 +224,16 @@ class ViewRecorder(TrackingRecorder):
             c.execute(statement)
         c.execute(f"DELETE FROM {self._tracking_table()} WHERE application_name = {self.P}", (application_name,))
 
-    def _add_history(self, c: Any, history: Iterable[dict[str, Any]]) -> None:
+    def _add_rows(self, c: Any, made: Changes) -> None:
+        """The rows an entry (or a rebuild's batch of entries) adds, in log order: its history line,
+        its pact event, its assessment result."""
         p = self.P
         c.executemany(
             f"INSERT INTO view_history VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
-            [(row["index"], row["unit"], row["signer"], row["kind"], row["at"], _dump(row)) for row in history],
+            [(row.index, row.unit, row.signer, row.kind, row.at, _dump(row.to_json())) for row in made.history],
         )
+        self._add_pact_events(c, made.pact_events)
+        self._add_assessments(c, made.assessments)
 
     def _add_pact_events(self, c: Any, events: Iterable[PactEvent]) -> None:
         p = self.P
@@ -252,7 +253,6 @@ class ViewRecorder(TrackingRecorder):
             [(unit, _dump(doc)) for unit, doc in documents.units],
         )
         wrote = self._index_units(c, [doc for _, doc in documents.units], fresh=fresh)
-        self._add_assessments(c, documents.assessments)
         _in_batches(
             c,
             f"INSERT INTO view_signers VALUES ({p}, {p}) ON CONFLICT (signer) DO UPDATE SET doc = excluded.doc",
@@ -816,9 +816,7 @@ class Rebuilding:
 
     def rows(self, made: Changes) -> None:
         """Add the rows of what the fold made (history, pact events, assessments: a batch, in log order)."""
-        self._recorder._add_history(self._cursor, [row.to_json() for row in made.history])
-        self._recorder._add_pact_events(self._cursor, made.pact_events)
-        self._recorder._add_assessments(self._cursor, made.assessments)
+        self._recorder._add_rows(self._cursor, made)
 
     def finish(self, documents: ViewDocuments, tracking: Tracking | None) -> None:
         """Write every document and the views' new position; the transaction commits when the
