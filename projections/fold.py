@@ -31,7 +31,6 @@ from projections import people
 # past any entry, so that folding online, offline or next year gives the same documents.
 VIEW_CLOCK = datetime(9999, 1, 1, tzinfo=UTC)
 MAX_NOTES_IN_STATUS = 20
-PACT_SIGNED, PACT_RELEASED = "pact.signed", "pact.released"
 
 
 @dataclass
