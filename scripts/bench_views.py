@@ -413,16 +413,10 @@ def print_queries(title: str, rows: list[dict[str, Any]]) -> None:
 
 
 def view_sizes(database: Path) -> dict[str, int]:
-    tables = (
-        "view_units",
-        "view_signers",
-        "view_employees",
-        "view_employee_events",
-        "view_history",
-        "view_assessments",
-    )
+    from projections.recorders import DOCUMENT_TABLES
+
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
-        return {table: connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in tables}
+        return {table: connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in DOCUMENT_TABLES}
 
 
 def kind_shares(database: Path) -> list[tuple[str, int]]:
