@@ -102,13 +102,14 @@ class PersonalDataStore:
     def __init__(self, directory: Path, *, create: bool = False) -> None:
         self.directory = directory
         path = directory / PERSONAL_FILE
-        self.present = path.exists() or create
+        held = path.exists()
+        self.present = held or create
         if not self.present:
             self._db = sqlite3.connect(":memory:", isolation_level=None)
             self._db.executescript(_SCHEMA)
             self._db.execute("PRAGMA query_only = ON")  # a writer that forgot `creating` fails loudly
             return
-        if not path.exists():
+        if not held:
             # Created 0600 before SQLite opens it: its -wal and -shm files take the same mode.
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
