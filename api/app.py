@@ -175,6 +175,7 @@ def create_app(settings: Settings, *, store: LedgerStore | None = None) -> FastA
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store, views = await _start(settings, store)
+        app.state.reads_on_loop = app.state.store.reader_on_loop()  # PostgreSQL's entry reads
         if views is not None:
             views.start()
         app.state.views = views
@@ -184,6 +185,8 @@ def create_app(settings: Settings, *, store: LedgerStore | None = None) -> FastA
         try:
             yield
         finally:
+            if app.state.reads_on_loop is not None:
+                await app.state.reads_on_loop.close()
             app.state.witnessing.stop()
             if views is not None:
                 views.stop()

@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -18,7 +19,9 @@ import pytest
 def postgres_dsn() -> Iterator[dict[str, Any]]:
     """Create a uniquely named database, yield its connection data, drop it.
 
-    Yields ``{"host", "port", "user", "password", "dbname", "dsn"}``.
+    Yields ``{"host", "port", "user", "password", "dbname", "dsn", "url"}``: `dsn` as libpq's
+    key=value string, `url` as the postgresql://user:password@host:port/dbname that the ledger's
+    configuration (`Storage.postgres`, `--postgres`) takes.
     """
     server = os.environ.get("INTEGRITAS_TEST_POSTGRES")
     if not server:
@@ -37,18 +40,28 @@ def postgres_dsn() -> Iterator[dict[str, Any]]:
 
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+    host, port = params.get("host", "127.0.0.1"), int(str(params.get("port") or 5432))
+    user, password = quote(params.get("user") or "", safe=""), quote(params.get("password") or "", safe="")
     try:
         yield {
-            "host": params.get("host", "127.0.0.1"),
-            "port": int(str(params.get("port") or 5432)),
+            "host": host,
+            "port": port,
             "user": params.get("user"),
             "password": params.get("password"),
             "dbname": dbname,
             "dsn": make_conninfo(server, dbname=dbname),
+            "url": f"postgresql://{user}:{password}@{host}:{port}/{quote(dbname, safe='')}",
         }
     finally:
         with psycopg.connect(server, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
+
+
+@pytest.fixture
+def postgres_url(postgres_dsn: dict[str, Any]) -> str:
+    """The fresh test database of `postgres_dsn` as the postgresql:// URL the ledger takes."""
+    url: str = postgres_dsn["url"]
+    return url
 
 
 @pytest.fixture(autouse=True)

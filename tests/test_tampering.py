@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -111,16 +110,9 @@ def test_a_byte_edited_in_the_sqlite_file(demo: DemoLedger, notes: list[int], tm
     assert report.entries_checked == DEMO_SIZE
 
 
-def postgres_url(postgres_dsn: dict[str, Any]) -> str:
-    user = quote(postgres_dsn["user"] or "", safe="")
-    password = quote(postgres_dsn["password"] or "", safe="")
-    host, port, dbname = postgres_dsn["host"], postgres_dsn["port"], postgres_dsn["dbname"]
-    return f"postgresql://{user}:{password}@{host}:{port}/{quote(dbname, safe='')}"
-
-
 @pytest.mark.postgres
 def test_a_byte_edited_in_a_postgres_row(postgres_dsn: dict[str, Any], tmp_path: Path) -> None:
-    url = postgres_url(postgres_dsn)
+    url = postgres_dsn["url"]
     store = small_ledger(tmp_path / "ledger", postgres_dsn=url).store
     trust = TrustAnchor.load(tmp_path / "ledger" / "trust.json")
     assert verify(tmp_path / "ledger", trust).ok

@@ -7,8 +7,9 @@ authorisation, checked by the rules with every other rule.
 
 from __future__ import annotations
 
+import logging
 import re
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -29,8 +30,12 @@ from ledger.errors import NotFound, TooLarge
 from ledger.store.application import LedgerStore
 from ledger.store.application import Receipt as StoreReceipt
 from ledger.store.erasure import append_entry, require_held_data
-from ledger.store.reader import LedgerReader
+from ledger.store.reader import LedgerReader, StoredLeaf
 
+if TYPE_CHECKING:  # psycopg loads only for PostgreSQL
+    from ledger.store.postgres import AsyncPointReader
+
+log = logging.getLogger("integritas.api")
 router = APIRouter(tags=["entries"])
 MAX_INDEX = 2**63 - 1
 INDEX = Annotated[int, Path(ge=0, le=MAX_INDEX, description="leaf index")]
@@ -93,22 +98,32 @@ def receipt_response(request: Request, store: LedgerStore, receipt: StoreReceipt
 
 
 @router.get("/v1/entries/{index}", response_model=StoredEntry, responses=problem_responses(400, 401, 403, 404))
-async def get_entry(index: INDEX, store: Reader, _: EntryReader) -> Response:
+async def get_entry(index: INDEX, store: Reader, _: EntryReader, request: Request) -> Response:
     """The entry at leaf `index`, with its signature (needs a read token: entries name people)."""
-    return await entry_response(store, index)
+    return await entry_response(store, index, request.app.state.reads_on_loop)
 
 
-async def entry_response(store: LedgerReader, index: int) -> Response:
+async def entry_response(store: LedgerReader, index: int, reads_on_loop: AsyncPointReader | None) -> Response:
     """The answer of GET /v1/entries/{index} once its token is checked (`get_entry`, `EntryRead`)."""
     # Answered with bytes made from the leaf: a profile of this route (issue 16) spent most of its
     # time on the thread-pool hop of a plain `def` route, on parsing the leaf and on validating and
     # re-serialising it through the response model, for a point read of one row. A SQLite read is
-    # a local file's page: on the event loop. A PostgreSQL read is network round trips, which must
-    # not hold the loop (measured: 5x slower there under load): in the thread pool.
+    # a local file's page: on the event loop. A PostgreSQL read is a network round trip, which must
+    # not hold the loop (a blocking read there measured 5x slower under load): awaited on psycopg's
+    # asyncio connections for a leaf this process knows, else (a catch-up first) in the thread pool.
     if _reads_locally(store):
         body = stored_entry_json(store, index)
     else:
-        body = await run_in_threadpool(stored_entry_json, store, index)
+        stored = None
+        if reads_on_loop is not None and isinstance(store, LedgerStore):
+            try:
+                stored = await store.entry_on_loop(index, reads_on_loop)
+            except Exception as error:  # the thread pool's read answers, or reports the error as before
+                log.warning("entry read on the event loop failed (%s); read again", type(error).__name__)
+        if stored is not None:
+            body = entry_json(stored)
+        else:
+            body = await run_in_threadpool(stored_entry_json, store, index)
     return Response(body, media_type="application/json")
 
 
@@ -140,7 +155,8 @@ class EntryRead(BaseRoute):
         request = Request(scope, receive)
         # What the `EntryReader` dependency of `get_entry` does, without FastAPI solving it.
         authorised(request.app.state.tokens, bearer_token(request), ENTRY_READERS)
-        response = await entry_response(request.app.state.store, scope["path_params"]["index"])
+        state = request.app.state
+        response = await entry_response(state.store, scope["path_params"]["index"], state.reads_on_loop)
         await response(scope, receive, send)
 
 
@@ -187,8 +203,12 @@ def stored_entry_json(store: LedgerReader, index: int) -> bytes:
     \\u00xx for other controls, everything else as UTF-8) the response model would write the same
     bytes: `{"index":…,"leaf_hash":"…",` followed by the leaf's members. tests/api checks them equal.
     """
-    stored = store.entry(index)
-    head = b'{"index":%d,"leaf_hash":"%s",' % (index, encode_base64(stored.leaf_hash).encode("ascii"))
+    return entry_json(store.entry(index))
+
+
+def entry_json(stored: StoredLeaf) -> bytes:
+    """The response bytes for `stored` (see `stored_entry_json`)."""
+    head = b'{"index":%d,"leaf_hash":"%s",' % (stored.index, encode_base64(stored.leaf_hash).encode("ascii"))
     return head + stored.leaf[1:]
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import IntegrityError
@@ -48,6 +48,9 @@ from ledger.store.events import LOG_ID, LeafAppended, LedgerEvents, Stream, stre
 from ledger.store.reader import StoredLeaf
 from ledger.store.writer_lock import writer_lock
 from ledger.trust import TrustAnchor
+
+if TYPE_CHECKING:  # psycopg loads only for PostgreSQL
+    from ledger.store.postgres import AsyncPointReader
 
 READ_PAGE = 1000
 log = logging.getLogger("integritas.store")
@@ -322,6 +325,28 @@ class LedgerStore(LedgerEvents):
         leaf = self.leaf(index)
         with self._memory:
             return StoredLeaf(index, leaf, self.tree.leaf_hash(index))
+
+    def reader_on_loop(self) -> AsyncPointReader | None:
+        """For `entry_on_loop` on PostgreSQL (used and closed by one event loop); None elsewhere:
+        SQLite's point read is a local page, cheaper than any hop."""
+        if self.storage.kind != "postgres":
+            return None
+        from ledger.store.postgres import AsyncPointReader, PointReadPostgresApplicationRecorder
+
+        assert isinstance(self.recorder, PointReadPostgresApplicationRecorder) and self.storage.postgres_dsn
+        return AsyncPointReader(self.recorder, self.storage.postgres_dsn)
+
+    async def entry_on_loop(self, index: int, reader: AsyncPointReader) -> StoredLeaf | None:
+        """Leaf `index` read by `reader` on the event loop, if this process knows the leaf already;
+        None otherwise (`entry` catches up first, which is a read of every newer event)."""
+        if not 0 <= index < self.size:
+            return None
+        stored = await reader.select_event(LOG_ID, index + 1)
+        if stored is None:  # the tree holds it, so the database must: let `entry` say what is wrong
+            return None
+        event: LeafAppended = self.mapper.to_domain_event(stored)  # type: ignore[assignment]
+        with self._memory:
+            return StoredLeaf(index, event.leaf.encode("utf-8"), self.tree.leaf_hash(index))
 
     def leaf(self, index: int) -> bytes:
         """The leaf bytes at `index`."""

@@ -23,14 +23,13 @@ from ledger.store.migrations import (
     pending,
     read_log,
 )
-from tests.operations.conftest import postgres_url
 
 ORIGIN = "migrate.example/log"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
-    dsn = postgres_url(request.getfixturevalue("postgres_dsn")) if request.param == "postgres" else None
+    dsn = request.getfixturevalue("postgres_dsn")["url"] if request.param == "postgres" else None
     directory = tmp_path / "ledger"
     store = init_ledger(
         directory,

@@ -5,6 +5,7 @@ connection per thread (SQLite) or of the recorder's pool (PostgreSQL)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 
@@ -94,4 +95,33 @@ def test_on_postgres_a_point_read_gives_the_event_select_events_gives(postgres_u
     assert recorder.select_event(LOG_ID, store.size + 1) is None
     assert recorder.select_event(LOG_ID, 0) is None
     assert recorder.select_event("no-such-stream", 1) is None
+    store.close()
+
+
+def test_on_postgres_the_event_loops_point_read_gives_the_same_events(postgres_url: str) -> None:
+    """`AsyncPointReader` (asyncpg, the API's entry reads on the event loop) reads what the
+    recorder's `select_event` reads, and nothing where it reads nothing."""
+    store = cast_store(Storage.postgres(postgres_url))
+    recorder = store.recorder
+    assert isinstance(recorder, PointReadPostgresApplicationRecorder)
+    reader = store.reader_on_loop()
+    assert reader is not None
+
+    async def read_all() -> list[object]:
+        try:
+            found = [await reader.select_event(LOG_ID, version) for version in range(0, store.size + 2)]
+            found.append(await reader.select_event("no-such-stream", 1))
+            return found
+        finally:
+            await reader.close()
+
+    found = asyncio.run(read_all())
+    assert found[1 : store.size + 1] == [recorder.select_event(LOG_ID, v) for v in range(1, store.size + 1)]
+    assert found[0] is None and found[store.size + 1] is None and found[-1] is None  # the twins
+    store.close()
+
+
+def test_a_store_on_sqlite_or_in_memory_has_no_reader_on_the_event_loop(tmp_path: Path) -> None:
+    store = sqlite_store(tmp_path / "ledger.sqlite")
+    assert store.reader_on_loop() is None  # a local page is read on the loop by `entry`
     store.close()
