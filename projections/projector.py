@@ -15,6 +15,7 @@ import gc
 import itertools
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -160,6 +161,7 @@ def merge(into: Changes, changes: Changes) -> None:
 
 
 MAX_BATCH = 500  # events folded before their views are written, at most
+WRITE_INTERVAL = 0.05  # seconds between two writes of the views at least, under a stream of events
 
 
 class BatchingRunner(BaseProjectionRunner[Any]):
@@ -192,10 +194,21 @@ class _Batches:
 
     def __iter__(self) -> Iterator[tuple[list[tuple[Any, Tracking]], None]]:
         batch: list[tuple[Any, Tracking]] = []
+        written = 0.0
         for pair in self.subscription:
             batch.append(pair)
             if len(batch) >= MAX_BATCH or not delivered_without_waiting(self.subscription.subscription):
+                # Under a stream of appends a batch held one or two events, and each write's statements
+                # cost the server more CPU than the append (PostgreSQL: ~0.8 ms an entry, issue 16):
+                # a write follows the previous one by WRITE_INTERVAL at least, and gathers what
+                # arrived meanwhile. An event after a quiet spell is written at once.
+                pause = written + WRITE_INTERVAL - time.monotonic()
+                if pause > 0 and len(batch) < MAX_BATCH:
+                    time.sleep(pause)
+                    if delivered_without_waiting(self.subscription.subscription):
+                        continue  # more arrived: gather it before writing
                 yield batch, None
+                written = time.monotonic()
                 batch = []
 
 

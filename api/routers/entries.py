@@ -8,6 +8,7 @@ authorisation, checked by the rules with every other rule.
 from __future__ import annotations
 
 import logging
+import pathlib
 import re
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -22,7 +23,7 @@ from starlette.types import Receive, Scope, Send
 from api.deps import ENTRY_READERS, EntryReader, Reader, Store, authorised, bearer_token
 from api.errors import UnsupportedMediaType
 from api.schemas import Receipt, StoredEntry, Submission, problem_responses
-from ledger import codes
+from ledger import codes, entry
 from ledger.crypto.checkpoint import SignedCheckpoint
 from ledger.crypto.keys import encode_base64
 from ledger.entry import parse_submission
@@ -78,9 +79,14 @@ async def submit_entry(request: Request, store: Store) -> JSONResponse:
     submission = parse_submission(body)
     # An erasure (rules edition 3) is followed by the deletion of the person's data, as `integritas erase`.
     directory = request.app.state.settings.ledger_dir
-    await run_in_threadpool(require_held_data, store, directory, submission)
-    receipt = await run_in_threadpool(append_entry, store, directory, submission)
+    receipt = await run_in_threadpool(_append, store, directory, submission)
     return receipt_response(request, store, receipt)
+
+
+def _append(store: LedgerStore, directory: pathlib.Path, submission: entry.Submission) -> StoreReceipt:
+    """In one trip to the thread pool (a trip is a tenth of an append's CPU on the event loop)."""
+    require_held_data(store, directory, submission)
+    return append_entry(store, directory, submission)
 
 
 def receipt_response(request: Request, store: LedgerStore, receipt: StoreReceipt) -> JSONResponse:

@@ -56,6 +56,7 @@ READ_PAGE = 1000
 log = logging.getLogger("integritas.store")
 MAX_WRITE_ATTEMPTS = 20
 MAX_GROUP = 256  # submissions decided and saved together at most
+WAKE_TIMEOUT = 0.005  # seconds a queued sender waits before looking at the writer lock again
 STORAGE_MARGIN = 1 << 20  # bytes a write leaves free on the ledger's disk at least
 
 
@@ -125,6 +126,8 @@ class _Ticket:
         self.decision: Decision | None = None
         self.duplicate_of: int | None = None
         self.done = False
+        self.answered = False  # its group is final: `done` and the outcome no longer change
+        self.wake = threading.Event()  # set when answered, or when the writer lock is free to take
         self._receipt: Receipt | None = None
         self._error: BaseException | None = None
 
@@ -137,6 +140,12 @@ class _Ticket:
     def reset(self) -> None:
         self.decision = self.duplicate_of = self._receipt = self._error = None
         self.done = False
+
+    def answer(self) -> None:
+        """The group that decided this ticket is final (saved, or failed and undone): wake its sender."""
+        if self.done:
+            self.answered = True
+            self.wake.set()
 
     def outcome(self) -> Receipt:
         if self._error is not None:
@@ -588,22 +597,43 @@ class LedgerStore(LedgerEvents):
         ticket = _Ticket(submission)
         with self._queue_guard:
             self._queue.append(ticket)
-        while not ticket.done:
-            with self._lock:
-                if not ticket.done:
-                    self._write_queued()  # at most MAX_GROUP queued tickets, ours among them or not
-        return ticket.outcome()
+        while True:
+            # A sender waits for its ticket's answer, not for the lock: waiting on the lock, a sender
+            # whose ticket another writer had answered saw it only when that writer's next group was
+            # done too, and each group held one or two tickets with sixteen senders (issue 16).
+            ticket.wake.clear()
+            if ticket.answered:
+                return ticket.outcome()
+            if self._lock.acquire(blocking=False):
+                try:
+                    if not ticket.answered:
+                        self._write_queued()  # at most MAX_GROUP queued tickets, ours among them or not
+                finally:
+                    self._lock.release()
+                self._wake_next_writer()
+            else:
+                # Woken by the writer when answered or when the lock is free; the timeout covers the
+                # lock's other holders (a catch-up, a reload, a batch), which wake no one.
+                ticket.wake.wait(WAKE_TIMEOUT)
+
+    def _wake_next_writer(self) -> None:
+        """Once the lock is free: the first queued sender writes the next group."""
+        with self._queue_guard:
+            if self._queue:
+                self._queue[0].wake.set()
 
     def _write_queued(self) -> None:
+        with self._queue_guard:
+            tickets, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
         try:
-            self._write_tickets()
+            self._write_tickets(tickets)
         finally:
             if self._unsettled is not None:
                 self._settle_later_if_busy(*self._unsettled)  # whatever became of the group
+            for ticket in tickets:
+                ticket.answer()
 
-    def _write_tickets(self) -> None:
-        with self._queue_guard:
-            tickets, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
+    def _write_tickets(self, tickets: list[_Ticket]) -> None:
         for _ in range(MAX_WRITE_ATTEMPTS):
             try:
                 with self._writer_lock:

@@ -102,7 +102,8 @@ def test_a_dropped_connection_is_made_again(
     assert loop_reads[-1] == 4  # the last on the loop again, on a new connection
     with psycopg.connect(ledger[1], autocommit=True) as admin:
         (readers,) = admin.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT topic, state%'"
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND query LIKE 'SELECT topic, state%'"
         ).fetchone()  # type: ignore[misc]
     assert readers == 1
 
