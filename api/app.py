@@ -21,6 +21,7 @@ from fastapi.openapi.utils import get_openapi
 from api import observability, problems, web
 from api.routers import docs, entries, log, personal_data, public, sessions, streams, tlog, views
 from api.routers.personal_data import finish_erasures_cut_short
+from api.routing import direct_routes_first
 from api.sessions import SESSION_COOKIE, Sessions
 from api.settings import Settings
 from api.tokens import TokenFile
@@ -214,6 +215,7 @@ def create_app(settings: Settings, *, store: LedgerStore | None = None) -> FastA
         # The routes themselves, not include_router(): FastAPI's included-router matching costs more
         # per request than serving a proof (measured with scripts/bench api).
         app.router.routes.extend(module.router.routes)
+    direct_routes_first(app.router.routes)
     web.install(app)  # error pages for the web pages; problem documents stay for the API
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(HeadAsGet)

@@ -15,13 +15,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from starlette._utils import get_route_path
-from starlette.datastructures import URLPath
-from starlette.routing import BaseRoute, Match, NoMatchFound
-from starlette.types import Receive, Scope, Send
 
 from api.deps import ENTRY_READERS, EntryReader, Reader, Store, authorised, bearer_token
 from api.errors import UnsupportedMediaType
+from api.routing import DirectRoute
 from api.schemas import Receipt, StoredEntry, Submission, problem_responses
 from ledger import codes, entry
 from ledger.crypto.checkpoint import SignedCheckpoint
@@ -72,15 +69,20 @@ async def read_limited(request: Request, limit: int) -> bytes:
 )
 async def submit_entry(request: Request, store: Store) -> JSONResponse:
     """Append a signed entry. 201 with a receipt; 200 with the original receipt for a duplicate."""
+    return await submit(request)
+
+
+async def submit(request: Request) -> JSONResponse:
+    """The answer of POST /v1/entries (`submit_entry`, and its direct route)."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json":
         raise UnsupportedMediaType(f"send the submission as application/json, not {media_type or 'nothing'}")
-    body = await read_limited(request, request.app.state.settings.max_request_bytes)
+    state = request.app.state
+    body = await read_limited(request, state.settings.max_request_bytes)
     submission = parse_submission(body)
     # An erasure (rules edition 3) is followed by the deletion of the person's data, as `integritas erase`.
-    directory = request.app.state.settings.ledger_dir
-    receipt = await run_in_threadpool(_append, store, directory, submission)
-    return receipt_response(request, store, receipt)
+    receipt = await run_in_threadpool(_append, state.store, state.settings.ledger_dir, submission)
+    return receipt_response(request, state.store, receipt)
 
 
 def _append(store: LedgerStore, directory: pathlib.Path, submission: entry.Submission) -> StoreReceipt:
@@ -92,15 +94,20 @@ def _append(store: LedgerStore, directory: pathlib.Path, submission: entry.Submi
 def receipt_response(request: Request, store: LedgerStore, receipt: StoreReceipt) -> JSONResponse:
     """The answer to an accepted submission: 201 with its receipt, 200 with the original for a duplicate."""
     request.app.state.witnessing.notify()  # wakes the witness threads; never waits for a witness
+    return JSONResponse(receipt_document(store, receipt), status_code=200 if receipt.duplicate else 201)
+
+
+def receipt_document(store: LedgerStore, receipt: StoreReceipt) -> dict[str, Any]:
+    """The `Receipt` response model's fields, in its order, made without validating them again (the
+    store made them: tests/api/test_receipts.py checks them equal to the model's dump)."""
     proof = store.inclusion_proof(receipt.leaf_index, receipt.tree_size)
-    document = Receipt(
-        index=receipt.leaf_index,
-        leaf_hash=encode_base64(receipt.leaf_hash),
-        tree_size=receipt.tree_size,
-        checkpoint=receipt.checkpoint,
-        inclusion_proof=[encode_base64(node) for node in proof],
-    )
-    return JSONResponse(document.model_dump(), status_code=200 if receipt.duplicate else 201)
+    return {
+        "index": receipt.leaf_index,
+        "leaf_hash": encode_base64(receipt.leaf_hash),
+        "tree_size": receipt.tree_size,
+        "checkpoint": receipt.checkpoint,
+        "inclusion_proof": [encode_base64(node) for node in proof],
+    }
 
 
 @router.get("/v1/entries/{index}", response_model=StoredEntry, responses=problem_responses(400, 401, 403, 404))
@@ -110,7 +117,7 @@ async def get_entry(index: INDEX, store: Reader, _: EntryReader, request: Reques
 
 
 async def entry_response(store: LedgerReader, index: int, reads_on_loop: AsyncPointReader | None) -> Response:
-    """The answer of GET /v1/entries/{index} once its token is checked (`get_entry`, `EntryRead`)."""
+    """The answer of GET /v1/entries/{index} once its token is checked (`get_entry`, `read_entry`)."""
     # Answered with bytes made from the leaf: a profile of this route (issue 16) spent most of its
     # time on the thread-pool hop of a plain `def` route, on parsing the leaf and on validating and
     # re-serialising it through the response model, for a point read of one row. A SQLite read is
@@ -133,37 +140,17 @@ async def entry_response(store: LedgerReader, index: int, reads_on_loop: AsyncPo
     return Response(body, media_type="application/json")
 
 
-class EntryRead(BaseRoute):
-    """GET /v1/entries/{index} for a plain index (digits, no leading zero, at most 2^63 - 1), answered
-    without FastAPI's per-request machinery (parameter model, dependency solving, response
-    handling: a quarter of the read's CPU by cProfile, issue 16) by the same `entry_response`.
+async def read_entry(request: Request, index: int) -> Response:
+    """GET /v1/entries/{index} for a plain index, by its direct route: what `get_entry` and its
+    `EntryReader` dependency do."""
+    state = request.app.state
+    authorised(state.tokens, bearer_token(request), ENTRY_READERS)
+    return await entry_response(state.store, index, state.reads_on_loop)
 
-    Anything else (`-1`, `007`, an index too large) does not match here and reaches `get_entry`,
-    which documents the route in OpenAPI and answers those exactly as before.
-    """
 
-    path = path_format = "/v1/entries/{index}"
-    name = "get_entry_fast"
-    methods = frozenset({"GET"})  # HEAD arrives as GET (api.app.HeadAsGet)
-    PLAIN_INDEX = re.compile(r"/v1/entries/(0|[1-9][0-9]{0,18})")
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] == "http" and scope["method"] == "GET":
-            found = self.PLAIN_INDEX.fullmatch(get_route_path(scope))
-            if found is not None and int(found[1]) <= MAX_INDEX:
-                return Match.FULL, {"endpoint": get_entry, "path_params": {"index": int(found[1])}, "route": self}
-        return Match.NONE, {}
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        raise NoMatchFound(name, path_params)  # links name `get_entry`, the documented route
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        # What the `EntryReader` dependency of `get_entry` does, without FastAPI solving it.
-        authorised(request.app.state.tokens, bearer_token(request), ENTRY_READERS)
-        state = request.app.state
-        response = await entry_response(state.store, scope["path_params"]["index"], state.reads_on_loop)
-        await response(scope, receive, send)
+def _plain_index(match: re.Match[str]) -> dict[str, Any] | None:
+    index = int(match[1])
+    return {"index": index} if index <= MAX_INDEX else None
 
 
 def _reads_locally(store: LedgerReader) -> bool:
@@ -229,7 +216,11 @@ def stored_entry(store: LedgerReader, index: int) -> StoredEntry:
     )
 
 
-# First: a plain index is answered by the fast route, anything else falls through to `get_entry`.
-router.routes.insert(0, EntryRead())
+# A plain index (digits, no leading zero, at most 2^63 - 1) and a submission are answered by direct
+# routes (api.routing); anything else reaches `get_entry`, which answers it exactly as before.
+router.routes += [
+    DirectRoute("GET", r"/v1/entries/(0|[1-9][0-9]{0,18})", "/v1/entries/{index}", read_entry, get_entry, _plain_index),
+    DirectRoute("POST", r"/v1/entries", "/v1/entries", submit, submit_entry),
+]
 
 __all__ = ["Submission", "router"]

@@ -9,7 +9,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from api.routers.entries import EntryRead, stored_entry, stored_entry_json
+from api.routers.entries import stored_entry, stored_entry_json
+from api.routing import DirectRoute
 from api.schemas import StoredEntry
 from api.tokens import TokenFile
 from ledger.canonical import canonical_json
@@ -70,10 +71,10 @@ def test_a_different_leaf_gives_different_bytes() -> None:
 
 
 def test_the_fast_route_answers_as_the_documented_route(demo_client: TestClient, demo_tokens: Tokens) -> None:
-    """A plain index goes to `EntryRead`; a leading zero reaches FastAPI's `get_entry`: same answers."""
+    """A plain index goes to the direct route; a leading zero reaches FastAPI's `get_entry`: same answers."""
     matched = demo_client.app.router.routes  # type: ignore[attr-defined]
     assert isinstance(
-        matched[next(i for i, r in enumerate(matched) if getattr(r, "path", "") == "/v1/entries/{index}")], EntryRead
+        matched[next(i for i, r in enumerate(matched) if getattr(r, "path", "") == "/v1/entries/{index}")], DirectRoute
     )
     auth = bearer(demo_tokens.auditor)
     for fast, documented in (("/v1/entries/3", "/v1/entries/003"), ("/v1/entries/0", "/v1/entries/00")):
