@@ -210,6 +210,8 @@ class _Batches:
                 yield batch, None
                 written = time.monotonic()
                 batch = []
+        if batch:  # a subscription that ends (stopping) after events it said were waiting
+            yield batch, None
 
 
 class _BatchProcessor:

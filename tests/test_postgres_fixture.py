@@ -8,7 +8,7 @@ import psycopg
 
 
 def test_postgres_dsn_gives_fresh_database(postgres_dsn: dict[str, Any]) -> None:
-    assert set(postgres_dsn) == {"host", "port", "user", "password", "dbname", "dsn"}
+    assert set(postgres_dsn) == {"host", "port", "user", "password", "dbname", "dsn", "url"}
     with psycopg.connect(postgres_dsn["dsn"]) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
         row = conn.execute("SELECT current_database()").fetchone()
@@ -17,6 +17,9 @@ def test_postgres_dsn_gives_fresh_database(postgres_dsn: dict[str, Any]) -> None
         assert listen is not None and listen[0] == "127.0.0.1"
         encoding = conn.execute("SHOW server_encoding").fetchone()
         assert encoding is not None and encoding[0] == "UTF8"
+    with psycopg.connect(postgres_dsn["url"]) as conn:  # the URL form the ledger's configuration takes
+        row = conn.execute("SELECT current_database()").fetchone()
+        assert row is not None and row[0] == postgres_dsn["dbname"]
 
 
 def test_postgres_dsn_parts_connect(postgres_dsn: dict[str, Any]) -> None:

@@ -63,18 +63,22 @@ def batches(spans: list[tuple[int, float]]) -> tuple[list[tuple[float, list[int]
     return [(time.monotonic(), [event for event, _ in batch]) for batch, _ in _Batches(stream)], stream
 
 
-def test_a_stream_of_events_is_written_once_per_interval_and_a_lone_event_at_once() -> None:
-    # 150 events 2 ms apart (~0.3 s), a quiet spell, then one more event.
-    written, stream = batches([(150, 0.002), (1, 4 * WRITE_INTERVAL), (1, 0)])
+def test_a_stream_of_events_is_written_once_per_interval() -> None:
+    written, stream = batches([(150, 0.002)])  # ~0.3 s of events
     events = [event for _, batch in written for event in batch]
-    assert events == list(range(152))  # each once, in order
+    assert events == list(range(150))  # each once, in order
     times = [at for at, _ in written]
     assert all(later - earlier >= WRITE_INTERVAL * 0.9 for earlier, later in itertools.pairwise(times))
-    stream_writes = [batch for _, batch in written if batch[-1] < 150]
-    assert len(stream_writes) <= 0.3 / WRITE_INTERVAL + 3 and max(map(len, stream_writes)) >= 10
-    # The event after the quiet spell was written on its own, without waiting for the interval.
-    last_at, last = written[-1]
-    assert last == [151] and last_at - stream.put_at[151] < WRITE_INTERVAL * 0.8
+    streamed = stream.put_at[-1] - stream.put_at[0]
+    assert len(written) <= streamed / WRITE_INTERVAL + 3 and max(len(batch) for _, batch in written) >= 10
+
+
+def test_an_event_after_a_quiet_spell_is_written_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(projector, "WRITE_INTERVAL", 0.5)
+    written, stream = batches([(2, 0.7), (1, 0.0)])  # three events, 0.7 s apart
+    assert [batch for _, batch in written] == [[0], [1], [2]]
+    # Each went out well within the interval (had it waited for the interval: 0.5 s at least).
+    assert all(at - put < 0.25 for (at, _), put in zip(written, stream.put_at, strict=True))
 
 
 def test_without_the_interval_each_event_of_a_stream_is_its_own_write(monkeypatch: pytest.MonkeyPatch) -> None:
