@@ -624,6 +624,11 @@ def main() -> None:
     p = sub.add_parser("witness", help="append to cosigned checkpoint latency, append rate with witnesses on/off")
     bench_witness.add_arguments(p)
     p.set_defaults(run=bench_witness.run)
+    import bench_groups  # scripts/bench_groups.py
+
+    p = sub.add_parser("groups", help="group commit in one process: appends from many threads, entries a group")
+    bench_groups.add_arguments(p)
+    p.set_defaults(run=bench_groups.run)
     args = parser.parse_args()
     args.run(args)
 
