@@ -238,21 +238,10 @@ def delivered_without_waiting(subscription: Any) -> bool:
 
 
 def write_changes(
-    view: ViewRecorder,
-    fold: ViewFold,
-    tree: MerkleTree,
-    changes: Changes,
-    tracking: Tracking | None,
-    *,
-    reset: bool = False,
+    view: ViewRecorder, fold: ViewFold, tree: MerkleTree, changes: Changes, tracking: Tracking | None
 ) -> None:
     """Write the documents `changes` names, and the views' position, with `tracking`."""
-    view.write(
-        changed_documents(fold, tree, changes, reset=reset),
-        rows=changes,
-        tracking=tracking,
-        reset=reset,
-    )
+    view.write(changed_documents(fold, tree, changes, reset=False), rows=changes, tracking=tracking)
 
 
 def changed_documents(fold: ViewFold, tree: MerkleTree, changes: Changes, *, reset: bool) -> ViewDocuments:

@@ -172,31 +172,18 @@ class ViewRecorder(TrackingRecorder):
 
     # --- writing ------------------------------------------------------------------------------------
 
-    def write(
-        self,
-        documents: ViewDocuments,
-        *,
-        rows: Changes | None = None,
-        tracking: Tracking | None = None,
-        reset: bool = False,
-    ) -> None:
+    def write(self, documents: ViewDocuments, *, rows: Changes | None = None, tracking: Tracking | None = None) -> None:
         """Upsert the changed documents, add the rows of the entries folded (`rows`: history, pact
-        events, assessments), set meta and track, all in one transaction; `reset` first deletes every
-        row and the position (a rebuild's write)."""
+        events, assessments), set meta and track, all in one transaction (a rebuild writes through
+        `rebuilding` instead)."""
         try:
             with self._cursor(commit=True) as c:
-                if reset:
-                    # In the same transaction as the new rows: a failed rebuild leaves the old views
-                    # and their position together, never rows without a position.
-                    self._drop_rows(c, tracking.application_name if tracking else LedgerEvents.name)
                 if rows is not None:
                     self._add_rows(c, rows)
-                wrote = self._write_rows(c, documents, tracking, fresh=reset)
+                wrote = self._write_rows(c, documents, tracking, fresh=False)
         except BaseException:
             self._written().clear()  # rolled back: what the tables hold is no longer known here
             raise
-        if reset:
-            self._written().clear()
         self._written().update(wrote)
 
     @contextmanager
