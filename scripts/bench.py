@@ -332,13 +332,56 @@ def _stop(process: Any) -> None:
         process.kill()
 
 
+def _cpu_seconds(root: int) -> tuple[float, float]:
+    """CPU seconds (user + system) used so far by process `root` with its descendants, and by the
+    PostgreSQL server's processes (`postgres: ...`): what a request costs each, whatever the load."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    postgres = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            command = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        parents[int(entry)], used[int(entry)] = int(fields[1]), seconds
+        if command.startswith(b"postgres:"):
+            postgres += seconds
+    mine = {root}
+    grew = True
+    while grew:
+        grown = {pid for pid, parent in parents.items() if parent in mine} - mine
+        grew, mine = bool(grown), mine | grown
+    return sum(used.get(pid, 0.0) for pid in mine), postgres
+
+
+def _measured_load(server: Any, port: int, requests: list[bytes], seconds: float) -> dict[str, Any]:
+    """`run_load`'s summary, with the server's and PostgreSQL's CPU a request (microseconds)."""
+    from load import run_load
+
+    server_before, postgres_before = _cpu_seconds(server.pid)
+    result = run_load(port, requests, max_seconds=seconds)
+    server_after, postgres_after = _cpu_seconds(server.pid)
+    done = max(result.requests, 1)
+    return {
+        **result.summary(),
+        "server_cpu_us": round((server_after - server_before) / done * 1e6),
+        "postgres_cpu_us": round((postgres_after - postgres_before) / done * 1e6),
+    }
+
+
 def api(args: argparse.Namespace) -> None:
     """Load test of our own server on 127.0.0.1 against the ceiling of this stack."""
     import random
     import secrets
 
     sys.path.insert(0, str(ROOT / "scripts"))
-    from load import free_port, http_request, run_load, wait_until_up
+    from load import free_port, http_request, wait_until_up
 
     from api.tokens import TokenFile
     from ledger.store.datadir import init_ledger
@@ -395,12 +438,12 @@ def api(args: argparse.Namespace) -> None:
                 try:
                     wait_until_up(port, path="/get")
                     post = http_request("POST", "/append", ceiling_body, {"Content-Type": "application/octet-stream"})
-                    result = run_load(port, [post] * requests_n, max_seconds=args.seconds)
+                    summary = _measured_load(server, port, [post] * requests_n, args.seconds)
                     what = f"ceiling: verify + {ceiling_store} insert"
-                    rows.append({"what": what, "workers": workers, **result.summary()})
+                    rows.append({"what": what, "workers": workers, **summary})
                     if ceiling_store == "SQLite":
-                        result = run_load(port, [http_request("GET", "/get")] * reads_n, max_seconds=args.seconds)
-                        rows.append({"what": "ceiling: trivial GET", "workers": workers, **result.summary()})
+                        summary = _measured_load(server, port, [http_request("GET", "/get")] * reads_n, args.seconds)
+                        rows.append({"what": "ceiling: trivial GET", "workers": workers, **summary})
                 finally:
                     _stop(server)
 
@@ -466,10 +509,8 @@ def api(args: argparse.Namespace) -> None:
                 server = _serve(command)
                 try:
                     wait_until_up(port, path="/v1/log")
-                    result = run_load(port, posts, max_seconds=args.seconds)
-                    rows.append(
-                        {"what": f"{label}: signed appends, distinct streams", "workers": workers, **result.summary()}
-                    )
+                    summary = _measured_load(server, port, posts, args.seconds)
+                    rows.append({"what": f"{label}: signed appends, distinct streams", "workers": workers, **summary})
                     size = json.loads(
                         __import__("urllib.request").request.urlopen(f"http://127.0.0.1:{port}/v1/log").read()
                     )["size"]
@@ -493,18 +534,20 @@ def api(args: argparse.Namespace) -> None:
                             ],
                         ),
                     ):
-                        result = run_load(port, reqs, max_seconds=args.seconds)
-                        rows.append({"what": f"{label}: read {what}", "workers": workers, **result.summary()})
+                        summary = _measured_load(server, port, reqs, args.seconds)
+                        rows.append({"what": f"{label}: read {what}", "workers": workers, **summary})
                 finally:
                     _stop(server)
 
     print()
-    print("| what | workers | requests | req/s | p50 ms | p99 ms | statuses |")
-    print("|---|---:|---:|---:|---:|---:|---|")
+    print(
+        "| what | workers | requests | req/s | p50 ms | p99 ms | server CPU µs/req | PostgreSQL CPU µs/req | statuses |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for row in rows:
         print(
             f"| {row['what']} | {row['workers']} | {row['requests']} | {row['rate']:,.0f} | {row['p50_ms']} | "
-            f"{row['p99_ms']} | {row['statuses']} |"
+            f"{row['p99_ms']} | {row['server_cpu_us']:,} | {row['postgres_cpu_us']:,} | {row['statuses']} |"
         )
     ceiling = {(r["what"], r["workers"]): r["rate"] for r in rows}
     print()
