@@ -200,6 +200,7 @@ class LedgerStore(LedgerEvents):
         self._queue: list[_Ticket] = []
         self._queue_guard = threading.Lock()
         self._unsettled: tuple[int, bytes] | None = None  # a committed head whose guard is not settled yet
+        self._stale = False  # a failed group's decisions are in the state and its reload failed
         self._writer_lock = writer_lock(storage)
         self.catch_up(progress)
         self._check_latest_checkpoint()
@@ -610,7 +611,7 @@ class LedgerStore(LedgerEvents):
                         self._write_queued()  # at most MAX_GROUP queued tickets, ours among them or not
                 finally:
                     self._lock.release()
-                self._wake_next_writer()
+                    self._wake_next_writer()
             else:
                 # Woken by the writer when answered or when the lock is free; the timeout covers the
                 # lock's other holders (a catch-up, a reload, a batch), which wake no one.
@@ -627,6 +628,14 @@ class LedgerStore(LedgerEvents):
             tickets, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
         try:
             self._write_tickets(tickets)
+        except BaseException as exc:
+            # The failure's handling failed too (a reload of a database gone down, say): the group's
+            # senders get the error rather than wait for an answer no one would give.
+            error = storage_full_error(exc) or exc
+            for ticket in tickets:
+                if not ticket.done:
+                    ticket.fail(error)
+            raise
         finally:
             if self._unsettled is not None:
                 self._settle_later_if_busy(*self._unsettled)  # whatever became of the group
@@ -642,22 +651,31 @@ class LedgerStore(LedgerEvents):
             except IntegrityError:
                 # A writer that ignored the writer lock stored entries meanwhile: start again on the
                 # true log (the group's decisions had moved the state already).
-                self.reload()
+                self._reload_after_failed_write()
                 for ticket in tickets:
                     ticket.reset()
             except BaseException as exc:
-                if any(ticket.decision is not None for ticket in tickets):
-                    self.reload()
                 error = storage_full_error(exc) or exc
                 for ticket in tickets:
                     if not ticket.done:
                         ticket.fail(error)
+                if any(ticket.decision is not None for ticket in tickets):
+                    self._reload_after_failed_write()
                 return
         for ticket in tickets:
             ticket.fail(Unavailable("too many concurrent writers: try again", code=codes.BUSY))
 
+    def _reload_after_failed_write(self) -> None:
+        """The state holds a failed group's decisions: fold the stored log again. Until that succeeds
+        (the database may be down) the next group reloads first, never deciding on that state."""
+        self._stale = True
+        self.reload()
+        self._stale = False
+
     def _write_group(self, tickets: list[_Ticket]) -> None:
         """Decide `tickets` in order on the caught-up state, save the accepted ones, answer each."""
+        if self._stale:
+            self._reload_after_failed_write()
         self._check_room(tickets)
         self.catch_up()
         # One reading of the clock: the time the rules saw is the time stored with the entries,

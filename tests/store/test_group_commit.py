@@ -167,3 +167,57 @@ def test_a_ticket_beyond_one_group_is_still_answered() -> None:
     assert isinstance(outcome, Receipt), f"append raised {outcome!r} for a submission it stored"
     assert outcome.leaf_hash == late.leaf_hash
     assert store.state.leaf_indices[late.leaf_hash] == outcome.leaf_index
+
+
+class DatabaseDown(Exception):
+    pass
+
+
+def test_a_group_whose_failure_cannot_be_undone_answers_every_sender_and_the_next_group_reloads() -> None:
+    """The save fails and so does the reload after it (the database went down): every sender of the
+    group gets the error (one of them used to wait for good), and the next group folds the stored
+    log again before deciding, never on the failed group's decisions."""
+    store, builder, registrar = ledger(Storage.memory())
+    first, second, later = (pact(builder, registrar, n) for n in (1, 2, 3))
+    size = store.size
+    save, catch_up = store.save, store.catch_up
+    down, save_failed = threading.Event(), threading.Event()
+
+    def failing_save(*events: Any) -> Any:
+        if down.is_set():
+            save_failed.set()
+            raise DatabaseDown("save")
+        return save(*events)
+
+    def failing_reload(*args: Any) -> Any:  # a reload folds through `catch_up`, after the save failed
+        if down.is_set() and save_failed.is_set():
+            raise DatabaseDown("reload")
+        return catch_up(*args)
+
+    store.save = failing_save  # type: ignore[method-assign]
+    store.catch_up = failing_reload  # type: ignore[method-assign]
+    results: dict[int, Receipt | BaseException] = {}
+
+    def send(n: int, submission: Submission) -> None:
+        try:
+            results[n] = store.append(submission)
+        except BaseException as exc:  # recorded, checked below
+            results[n] = exc
+
+    senders = [threading.Thread(target=send, args=(n, s), daemon=True) for n, s in enumerate((first, second))]
+    with store._lock:  # both queue, then one writes the group of two
+        for sender in senders:
+            sender.start()
+        wait_until(lambda: len(store._queue) == 2, "the senders' tickets were not queued")
+        down.set()
+    for sender in senders:
+        sender.join(TIMEOUT)
+    assert not any(sender.is_alive() for sender in senders), "a sender waits for an answer no one gives"
+    assert all(isinstance(result, DatabaseDown) for result in results.values()) and len(results) == 2
+    assert store._stale  # the state still holds the failed group's decisions
+    down.clear()  # the database is back
+    for submission in (first, later):
+        receipt = store.append(submission)
+        assert store.state.leaf_indices[submission.leaf_hash] == receipt.leaf_index
+    assert not store._stale and store.size == size + 2
+    assert second.leaf_hash not in store.state.leaf_indices  # never stored: not in the state either
