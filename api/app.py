@@ -187,7 +187,10 @@ def create_app(settings: Settings, *, store: LedgerStore | None = None) -> FastA
             yield
         finally:
             if app.state.reads_on_loop is not None:
-                await app.state.reads_on_loop.close()
+                try:
+                    await asyncio.wait_for(app.state.reads_on_loop.close(), 5)
+                except Exception as error:  # the stops below run whatever became of these connections
+                    logger.warning("entry-read connections not closed (%s)", type(error).__name__)
             app.state.witnessing.stop()
             if views is not None:
                 views.stop()

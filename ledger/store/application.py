@@ -34,7 +34,7 @@ from ledger.crypto.checkpoint import Checkpoint, SignedCheckpoint, verify_checkp
 from ledger.crypto.compact_range import CompactRange
 from ledger.crypto.keys import decode_base64, encode_base64
 from ledger.crypto.keys import fingerprint as key_fingerprint
-from ledger.crypto.merkle import MerkleTree
+from ledger.crypto.merkle import MerkleTree, hash_leaf
 from ledger.crypto.note import VerifierKey, format_verifier_key, parse_verifier_key, verifier_key_for
 from ledger.crypto.record_proof import RecordProof, format_record_proof
 from ledger.crypto.tiles import Tile, tile_hashes
@@ -343,20 +343,25 @@ class LedgerStore(LedgerEvents):
             return None
         from ledger.store.postgres import AsyncPointReader, PointReadPostgresApplicationRecorder
 
-        assert isinstance(self.recorder, PointReadPostgresApplicationRecorder) and self.storage.postgres_dsn
-        return AsyncPointReader(self.recorder, self.storage.postgres_dsn)
+        assert isinstance(self.recorder, PointReadPostgresApplicationRecorder)
+        return AsyncPointReader(self.recorder, self.storage.postgres_parts())
 
     async def entry_on_loop(self, index: int, reader: AsyncPointReader) -> StoredLeaf | None:
-        """Leaf `index` read by `reader` on the event loop, if this process knows the leaf already;
-        None otherwise (`entry` catches up first, which is a read of every newer event)."""
-        if not 0 <= index < self.size:
+        """Leaf `index` read by `reader` on the event loop, if this process knows the leaf already and
+        the reader is ready; None otherwise (`entry` catches up first, which is a read of every newer
+        event). A leaf that does not hash to the tree's leaf is refused (StoreDamaged)."""
+        if not 0 <= index < self.size or not reader.ready():
             return None
         stored = await reader.select_event(LOG_ID, index + 1)
         if stored is None:  # the tree holds it, so the database must: let `entry` say what is wrong
             return None
         event: LeafAppended = self.mapper.to_domain_event(stored)  # type: ignore[assignment]
+        leaf = event.leaf.encode("utf-8")
         with self._memory:
-            return StoredLeaf(index, event.leaf.encode("utf-8"), self.tree.leaf_hash(index))
+            leaf_hash = self.tree.leaf_hash(index)
+        if hash_leaf(leaf) != leaf_hash:
+            raise StoreDamaged(f"leaf {index} read on the event loop is not the tree's leaf {index}", leaf_index=index)
+        return StoredLeaf(index, leaf, leaf_hash)
 
     def leaf(self, index: int) -> bytes:
         """The leaf bytes at `index`."""

@@ -16,6 +16,15 @@ from ledger.errors import MalformedInput
 
 
 @dataclass(frozen=True)
+class PostgresParts:
+    host: str
+    port: int
+    user: str
+    password: str
+    dbname: str
+
+
+@dataclass(frozen=True)
 class Storage:
     """One of `Storage.memory()`, `Storage.sqlite(path)` or `Storage.postgres(dsn)`."""
 
@@ -54,21 +63,34 @@ class Storage:
                 SQLITE_LOCK_TIMEOUT="30",
             )
         elif self.kind == "postgres":
-            assert self.postgres_dsn is not None
-            parts = urlsplit(self.postgres_dsn)
+            where = self.postgres_parts()
             env.update(
                 PERSISTENCE_MODULE="eventsourcing.postgres",
-                POSTGRES_DBNAME=unquote(parts.path.strip("/")),
-                POSTGRES_HOST=parts.hostname or "127.0.0.1",
-                POSTGRES_PORT=str(parts.port or 5432),
-                POSTGRES_USER=unquote(parts.username or ""),
-                POSTGRES_PASSWORD=unquote(parts.password or ""),
+                POSTGRES_DBNAME=where.dbname,
+                POSTGRES_HOST=where.host,
+                POSTGRES_PORT=str(where.port),
+                POSTGRES_USER=where.user,
+                POSTGRES_PASSWORD=where.password,
                 POSTGRES_POOL_SIZE="4",
                 POSTGRES_MAX_OVERFLOW="8",
             )
         else:
             raise MalformedInput(f"unknown storage kind {self.kind!r}", code=codes.INVALID_CONFIG)
         return env
+
+    def postgres_parts(self) -> PostgresParts:
+        """Where the PostgreSQL URL points, with this project's defaults (127.0.0.1, 5432) filled in:
+        every connection to the ledger's database is made from these, never from the URL and the
+        driver's own defaults (environment variables, sockets), so that all reach one database."""
+        assert self.kind == "postgres" and self.postgres_dsn is not None
+        parts = urlsplit(self.postgres_dsn)
+        return PostgresParts(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or 5432,
+            user=unquote(parts.username or ""),
+            password=unquote(parts.password or ""),
+            dbname=unquote(parts.path.strip("/")),
+        )
 
     def describe(self) -> str:
         """For people: where the events are, without the password."""
@@ -92,12 +114,12 @@ def connect_postgres(dsn: str) -> Any:
         raise MalformedInput(
             "reading a PostgreSQL ledger needs psycopg installed", code=codes.MISSING_DEPENDENCY
         ) from exc
-    parts = urlsplit(dsn)
+    where = Storage("postgres", postgres_dsn=dsn).postgres_parts()
     return psycopg.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=unquote(parts.username or ""),
-        password=unquote(parts.password or ""),
-        dbname=unquote(parts.path.strip("/")),
+        host=where.host,
+        port=where.port,
+        user=where.user,
+        password=where.password,
+        dbname=where.dbname,
         autocommit=True,
     )

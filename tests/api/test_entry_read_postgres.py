@@ -5,6 +5,8 @@ pool's read answers instead, and a dropped connection is made again."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +20,8 @@ from api.app import create_app
 from api.routers.entries import stored_entry_json
 from api.settings import Settings
 from api.tokens import TokenFile
-from ledger.store.datadir import init_ledger
+from ledger.store.config import PostgresParts, Storage
+from ledger.store.datadir import init_ledger, open_ledger
 from ledger.store.postgres import AsyncPointReader
 from tests.builder import ORIGIN, LedgerBuilder, key_for
 
@@ -115,8 +118,8 @@ def test_a_database_refusing_the_loops_connections_leaves_the_thread_pool_readin
     _, token = TokenFile(directory / "tokens.json").add("auditor", "auditor")
     init = AsyncPointReader.__init__
 
-    def no_such_database(self: AsyncPointReader, recorder: Any, dsn: str, **kwargs: Any) -> None:
-        init(self, recorder, dsn.rsplit("/", 1)[0] + "/no_such_database", **kwargs)
+    def no_such_database(self: AsyncPointReader, recorder: Any, where: PostgresParts, **kwargs: Any) -> None:
+        init(self, recorder, dataclasses.replace(where, dbname="no_such_database"), **kwargs)
 
     monkeypatch.setattr(AsyncPointReader, "__init__", no_such_database)
     with (
@@ -130,4 +133,62 @@ def test_a_database_refusing_the_loops_connections_leaves_the_thread_pool_readin
             for i in range(3)
         ]
     assert loop_reads == []  # none answered on the loop
-    assert caplog.text.count("entry read on the event loop failed (InvalidCatalogNameError)") == 3
+    # One attempt: after a failed connection the reader rests (AsyncPointReader.REST) instead of
+    # trying again, and failing, on every request.
+    assert caplog.text.count("entry read on the event loop failed (InvalidCatalogNameError)") == 1
+
+
+def test_a_leaf_from_the_loop_that_is_not_the_trees_is_refused(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Whatever the loop's connection reads is checked against the tree: another leaf (another
+    database, a row changed underneath) is not answered; the thread pool's read answers instead."""
+    select_event = AsyncPointReader.select_event
+
+    async def the_next_leaf(self: AsyncPointReader, originator_id: str, version: int) -> Any:
+        return await select_event(self, originator_id, version + 1)
+
+    monkeypatch.setattr(AsyncPointReader, "select_event", the_next_leaf)
+    store = client.app.state.store  # type: ignore[attr-defined]
+    with caplog.at_level(logging.WARNING, logger="integritas.api"):
+        answer = client.get("/v1/entries/1")
+    assert answer.status_code == 200 and answer.content == stored_entry_json(store, 1)
+    assert "entry read on the event loop failed (StoreDamaged)" in caplog.text
+
+
+def test_the_loops_connections_go_where_the_stores_go(
+    ledger: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From the URL's parts with the store's defaults (127.0.0.1, 5432), not asyncpg's (PGHOST,
+    PGPORT, ... and sockets): a URL that leaves the port out means 5432 for both."""
+    import asyncpg
+
+    monkeypatch.setenv("PGPORT", "5433")
+    monkeypatch.setenv("PGHOST", "elsewhere.invalid")
+    seen: list[dict[str, Any]] = []
+
+    async def connect(**kwargs: Any) -> Any:
+        seen.append(kwargs)
+        raise OSError("not connecting in this test")
+
+    monkeypatch.setattr(asyncpg, "connect", connect)
+    storage = Storage.postgres("postgresql://ledger%40x:p%2Fw@db.internal/zona%20integritas")
+    directory, url = ledger
+    store = open_ledger(directory, storage=Storage.postgres(url))
+    try:
+        reader = AsyncPointReader(store.recorder, storage.postgres_parts())  # type: ignore[arg-type]
+        with pytest.raises(OSError):
+            asyncio.run(reader.select_event("log", 1))
+        assert not reader.ready()  # resting after the failure
+    finally:
+        store.close()
+    assert seen == [
+        {
+            "host": "db.internal",
+            "port": 5432,
+            "user": "ledger@x",
+            "password": "p/w",
+            "database": "zona integritas",
+            "timeout": AsyncPointReader.TIMEOUT,
+        }
+    ]
