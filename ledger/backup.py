@@ -46,7 +46,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from ledger import codes
 from ledger.crypto.checkpoint import parse_checkpoint, verify_checkpoint
@@ -55,7 +54,7 @@ from ledger.crypto.merkle import MerkleTree, hash_leaf
 from ledger.crypto.note import parse_note
 from ledger.errors import MalformedInput, NotFound, Unavailable, VerificationFailed
 from ledger.log_sources import LOG_AGGREGATE_ID, POSTGRES_EVENTS_TABLE, DataDirSource, open_source
-from ledger.store.config import connect_postgres
+from ledger.store.config import Storage, connect_postgres
 from ledger.store.datadir import LedgerConfig, open_ledger
 from ledger.store.personal import BACKUPS_FILE, EXPORTS_FILE, PERSONAL_FILE
 from ledger.trust import TrustAnchor
@@ -169,14 +168,14 @@ def _name_sqlite_copy(out: Path) -> None:
 
 def _postgres_environment(dsn: str) -> dict[str, str]:
     """libpq's environment for `dsn`: the password stays out of the command line (and `ps`)."""
-    parts = urlsplit(dsn)
+    where = Storage("postgres", postgres_dsn=dsn).postgres_parts()  # where the store connects
     return {
         **os.environ,
-        "PGHOST": parts.hostname or "127.0.0.1",
-        "PGPORT": str(parts.port or 5432),
-        "PGUSER": unquote(parts.username or ""),
-        "PGPASSWORD": unquote(parts.password or ""),
-        "PGDATABASE": unquote(parts.path.strip("/")),
+        "PGHOST": where.host,
+        "PGPORT": str(where.port),
+        "PGUSER": where.user,
+        "PGPASSWORD": where.password,
+        "PGDATABASE": where.dbname,
     }
 
 
@@ -422,7 +421,7 @@ def _pg_restore(dump: Path, dsn: str) -> None:
 
 
 def _libpq_database(dsn: str) -> str:
-    return unquote(urlsplit(dsn).path.strip("/"))
+    return Storage("postgres", postgres_dsn=dsn).postgres_parts().dbname
 
 
 def _verify_restored(directory: Path, workers: int | None) -> None:

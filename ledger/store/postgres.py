@@ -42,6 +42,9 @@ class PointReadPostgresApplicationRecorder(PostgresApplicationRecorder):
         )
 
 
+APPLICATION_NAME = "integritas entry reads"
+
+
 class AsyncPointReader:
     """The same point read on the event loop, through asyncpg: the API's entry reads (issue 16).
 
@@ -127,6 +130,7 @@ class AsyncPointReader:
                 password=where.password or None,
                 database=where.dbname,
                 timeout=self.TIMEOUT,
+                server_settings={"application_name": APPLICATION_NAME},  # named in pg_stat_activity
             )
         except BaseException:
             self._resting_until = time.monotonic() + self.REST
