@@ -16,7 +16,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from api.deps import ENTRY_READERS, EntryReader, Reader, Store, authorised, bearer_token
+from api.deps import ENTRY_READERS, EntryReader, Reader, authorised, bearer_token
 from api.errors import UnsupportedMediaType
 from api.routing import DirectRoute
 from api.schemas import Receipt, StoredEntry, Submission, problem_responses
@@ -67,7 +67,7 @@ async def read_limited(request: Request, limit: int) -> bytes:
         }
     },
 )
-async def submit_entry(request: Request, store: Store) -> JSONResponse:
+async def submit_entry(request: Request) -> JSONResponse:
     """Append a signed entry. 201 with a receipt; 200 with the original receipt for a duplicate."""
     return await submit(request)
 
