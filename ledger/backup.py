@@ -54,7 +54,7 @@ from ledger.crypto.merkle import MerkleTree, hash_leaf
 from ledger.crypto.note import parse_note
 from ledger.errors import MalformedInput, NotFound, Unavailable, VerificationFailed
 from ledger.log_sources import LOG_AGGREGATE_ID, POSTGRES_EVENTS_TABLE, DataDirSource, open_source
-from ledger.store.config import Storage, connect_postgres
+from ledger.store.config import connect_postgres, postgres_parts
 from ledger.store.datadir import LedgerConfig, open_ledger
 from ledger.store.personal import BACKUPS_FILE, EXPORTS_FILE, PERSONAL_FILE
 from ledger.trust import TrustAnchor
@@ -168,7 +168,7 @@ def _name_sqlite_copy(out: Path) -> None:
 
 def _postgres_environment(dsn: str) -> dict[str, str]:
     """libpq's environment for `dsn`: the password stays out of the command line (and `ps`)."""
-    where = Storage("postgres", postgres_dsn=dsn).postgres_parts()  # where the store connects
+    where = postgres_parts(dsn)  # where the store connects
     return {
         **os.environ,
         "PGHOST": where.host,
@@ -421,7 +421,7 @@ def _pg_restore(dump: Path, dsn: str) -> None:
 
 
 def _libpq_database(dsn: str) -> str:
-    return Storage("postgres", postgres_dsn=dsn).postgres_parts().dbname
+    return postgres_parts(dsn).dbname
 
 
 def _verify_restored(directory: Path, workers: int | None) -> None:

@@ -99,7 +99,7 @@ def receipt_response(request: Request, store: LedgerStore, receipt: StoreReceipt
 
 def receipt_document(store: LedgerStore, receipt: StoreReceipt) -> dict[str, Any]:
     """The `Receipt` response model's fields, in its order, made without validating them again (the
-    store made them: tests/api/test_receipts.py checks them equal to the model's dump)."""
+    store made them: tests/api/test_direct_routes.py checks them equal to the model's dump)."""
     proof = store.inclusion_proof(receipt.leaf_index, receipt.tree_size)
     return {
         "index": receipt.leaf_index,
@@ -122,8 +122,9 @@ async def entry_response(store: LedgerReader, index: int, reads_on_loop: AsyncPo
     # time on the thread-pool hop of a plain `def` route, on parsing the leaf and on validating and
     # re-serialising it through the response model, for a point read of one row. A SQLite read is
     # a local file's page: on the event loop. A PostgreSQL read is a network round trip, which must
-    # not hold the loop (a blocking read there measured 5x slower under load): awaited on psycopg's
-    # asyncio connections for a leaf this process knows, else (a catch-up first) in the thread pool.
+    # not hold the loop (a blocking read there measured 5x slower under load): awaited on asyncpg's
+    # connections (`AsyncPointReader`) for a leaf this process knows, else (a catch-up first) in
+    # the thread pool.
     if _reads_locally(store):
         body = stored_entry_json(store, index)
     else:

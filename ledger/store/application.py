@@ -154,6 +154,14 @@ class _Ticket:
         return self._receipt
 
 
+def _fail_unanswered(tickets: Sequence[_Ticket], exc: BaseException) -> None:
+    """Fail with `exc` (a full disk named as such) every ticket of a group not answered yet."""
+    error = storage_full_error(exc) or exc
+    for ticket in tickets:
+        if not ticket.done:
+            ticket.fail(error)
+
+
 class LedgerStore(LedgerEvents):
     """One ledger: its rules state, its Merkle tree and its event store.
 
@@ -636,10 +644,7 @@ class LedgerStore(LedgerEvents):
         except BaseException as exc:
             # The failure's handling failed too (a reload of a database gone down, say): the group's
             # senders get the error rather than wait for an answer no one would give.
-            error = storage_full_error(exc) or exc
-            for ticket in tickets:
-                if not ticket.done:
-                    ticket.fail(error)
+            _fail_unanswered(tickets, exc)
             raise
         finally:
             if self._unsettled is not None:
@@ -660,10 +665,7 @@ class LedgerStore(LedgerEvents):
                 for ticket in tickets:
                     ticket.reset()
             except BaseException as exc:
-                error = storage_full_error(exc) or exc
-                for ticket in tickets:
-                    if not ticket.done:
-                        ticket.fail(error)
+                _fail_unanswered(tickets, exc)
                 if any(ticket.decision is not None for ticket in tickets):
                     self._reload_after_failed_write()
                 return

@@ -79,18 +79,9 @@ class Storage:
         return env
 
     def postgres_parts(self) -> PostgresParts:
-        """Where the PostgreSQL URL points, with this project's defaults (127.0.0.1, 5432) filled in:
-        every connection to the ledger's database is made from these, never from the URL and the
-        driver's own defaults (environment variables, sockets), so that all reach one database."""
+        """Where this storage's PostgreSQL URL points (`postgres_parts`)."""
         assert self.kind == "postgres" and self.postgres_dsn is not None
-        parts = urlsplit(self.postgres_dsn)
-        return PostgresParts(
-            host=parts.hostname or "127.0.0.1",
-            port=parts.port or 5432,
-            user=unquote(parts.username or ""),
-            password=unquote(parts.password or ""),
-            dbname=unquote(parts.path.strip("/")),
-        )
+        return postgres_parts(self.postgres_dsn)
 
     def describe(self) -> str:
         """For people: where the events are, without the password."""
@@ -101,6 +92,20 @@ class Storage:
             parts = urlsplit(self.postgres_dsn)
             return f"PostgreSQL {parts.hostname}:{parts.port or 5432}/{parts.path.strip('/')}"
         return "memory"
+
+
+def postgres_parts(dsn: str) -> PostgresParts:
+    """Where a postgresql:// URL points, with this project's defaults (127.0.0.1, 5432) filled in:
+    every connection to the ledger's database is made from these, never from the URL and the
+    driver's own defaults (environment variables, sockets), so that all reach one database."""
+    parts = urlsplit(dsn)
+    return PostgresParts(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        dbname=unquote(parts.path.strip("/")),
+    )
 
 
 def connect_postgres(dsn: str) -> Any:
@@ -114,7 +119,7 @@ def connect_postgres(dsn: str) -> Any:
         raise MalformedInput(
             "reading a PostgreSQL ledger needs psycopg installed", code=codes.MISSING_DEPENDENCY
         ) from exc
-    where = Storage("postgres", postgres_dsn=dsn).postgres_parts()
+    where = postgres_parts(dsn)
     return psycopg.connect(
         host=where.host,
         port=where.port,
